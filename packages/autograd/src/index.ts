@@ -1,0 +1,29 @@
+// @unroll/autograd: tensors that remember, their differentiable ops, gradcheck.
+import './fluent.js';
+
+export { Tensor } from './tensor.js';
+export type { Node, GradThunk } from './node.js';
+export { defineOp, registeredOps } from './define-op.js';
+export type { Op, OpSpec, BackwardContext } from './define-op.js';
+export { backward, topologicalOrder } from './engine.js';
+export type { BackwardOptions } from './engine.js';
+export { noGrad, enableGrad, isGradEnabled, setAnomalyDetection, detectAnomaly, isAnomalyEnabled, AnomalyError } from './mode.js';
+export { gradcheck } from './gradcheck.js';
+export type { GradcheckOptions, GradcheckResult } from './gradcheck.js';
+export {
+  tensor, zeros, ones, full, zerosLike, onesLike, arange, randUniform, randNormal, randn, rand,
+} from './creation.js';
+export type { TensorOptions, RandomTensorOptions } from './creation.js';
+export type { TensorLike } from './ops/lift.js';
+export {
+  add, sub, mul, div, pow, neg, exp, log, sqrt, abs, tanh, sigmoid, relu, softplus, clamp, where,
+} from './ops/elementwise.js';
+export { sum, mean, max, logsumexp, softmax, logSoftmax } from './ops/reduce.js';
+export type { AxesOptions } from './ops/reduce.js';
+export { matmul } from './ops/linalg.js';
+export {
+  reshape, permute, transpose, slice, select, narrow, concat, stack, split, chunk, unsqueeze, squeeze, expand,
+  gather, indexSelect, cast,
+} from './ops/movement.js';
+export { ShapeError, DTypeError, manualSeed, Generator } from '@unroll/core';
+export type { DType, Nested, Range, Shape, NdArray } from '@unroll/core';

@@ -1,0 +1,28 @@
+// @unroll/core: scijs ndarrays over typed arrays, and the kernels that compute on them (no gradients).
+export { ShapeError, DTypeError, fmt } from './errors.js';
+export { DEFAULT_DTYPE, allocate, dtypeOf, isFloat, checkDType } from './dtype.js';
+export type { DType, FloatDType, TypedArray, FloatArray } from './dtype.js';
+export {
+  sizeOf, stridesOf, sameShape, broadcastShapes, broadcastStrides, normalizeAxis, normalizeAxes, resolveReshape,
+} from './shape.js';
+export type { Shape } from './shape.js';
+export { Generator, defaultGenerator, manualSeed } from './random.js';
+export {
+  fromData, empty, zeros, ones, full, arange, fromNested, toNested, shapeOfNested, randUniform, randNormal,
+  isContiguous, contiguous, compact, clone, cast,
+} from './array.js';
+export type { NdArray, Nested, CreateOptions, RandomOptions } from './array.js';
+export { forEachRun } from './kernels/iterate.js';
+export {
+  map, zip, zip3, broadcastTo, neg, exp, log, sqrt, abs, sign, tanh, sigmoid, relu, softplus, square, scale, addScalar,
+  clamp, add, sub, mul, div, pow, maximum, minimum, sigmoidScalar, softplusScalar,
+} from './kernels/elementwise.js';
+export { sum, max, min, mean, sumTo, argmax, reducedShape, softmax, logSoftmax, logsumexp } from './kernels/reduce.js';
+export type { ReduceOptions } from './kernels/reduce.js';
+export {
+  reshape, permute, transpose, slice, sliceAssign, resolveRange, concat, stack, gather, scatterAdd, indexSelect, indexAdd,
+} from './kernels/movement.js';
+export type { Range } from './kernels/movement.js';
+export { matmul } from './kernels/matmul.js';
+export type { MatmulOptions } from './kernels/matmul.js';
+export { gemm, gemmNaive } from './kernels/gemm.js';

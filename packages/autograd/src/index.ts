@@ -27,3 +27,5 @@ export {
 } from './ops/movement.js';
 export { ShapeError, DTypeError, manualSeed, Generator } from '@unroll/core';
 export type { DType, Nested, Range, Shape, NdArray } from '@unroll/core';
+export * from './nn/index.js';
+export * from './optim/index.js';

@@ -40,6 +40,10 @@ export function gemm(transA: boolean, transB: boolean, m: number, n: number, k: 
   // and in the packing, so all four layouts run the same micro-kernel on the same packed format.
   const aRow = transA ? 1 : lda, aCol = transA ? lda : 1;
   const bRow = transB ? 1 : ldb, bCol = transB ? ldb : 1;
+  // A row or a column vector (batch 1, matrix · vector) would use a packed panel once: go direct.
+  if (m < MR) return gemmThin(m, n, k, alpha, a, aOffset, aRow, aCol, b, bOffset, bRow, bCol, c, cOffset, ldc, 1);
+  // n = 1 is the same problem transposed: Cᵀ = op(B)ᵀ · op(A)ᵀ, with C's column as a strided row.
+  if (n === 1) return gemmThin(1, m, k, alpha, b, bOffset, bCol, bRow, a, aOffset, aCol, aRow, c, cOffset, 1, ldc);
 
   const kcMax = Math.min(KC, k);
   const needA = roundUp(Math.min(MC, m), MR) * kcMax;
@@ -112,6 +116,44 @@ function scaleC(m: number, n: number, beta: number, c: FloatArray, cOffset: numb
     const row = cOffset + i * ldc;
     if (beta === 0) c.fill(0, row, row + n);
     else for (let j = row; j < row + n; j++) c[j] *= beta;
+  }
+}
+
+/**
+ * C += alpha · op(A) · op(B) without packing, for a few rows (m < MR). C's element (i, j) is
+ * c[cOffset + i·cRow + j·cCol] so that the n = 1 case can run here transposed. Four columns share
+ * each load of A; whichever of bRow, bCol is 1, the four reads of B walk memory in order.
+ */
+function gemmThin(m: number, n: number, k: number, alpha: number,
+  a: FloatArray, aOffset: number, aRow: number, aCol: number,
+  b: FloatArray, bOffset: number, bRow: number, bCol: number,
+  c: FloatArray, cOffset: number, cRow: number, cCol: number): void {
+  const b2 = 2 * bCol, b3 = 3 * bCol;
+  for (let i = 0; i < m; i++) {
+    const ai = aOffset + i * aRow, ci = cOffset + i * cRow;
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let x = ai, y = bOffset + j * bCol;
+      for (let p = 0; p < k; p++) {
+        const v = a[x];
+        s0 += v * b[y]; s1 += v * b[y + bCol]; s2 += v * b[y + b2]; s3 += v * b[y + b3];
+        x += aCol;
+        y += bRow;
+      }
+      const q = ci + j * cCol;
+      c[q] += alpha * s0; c[q + cCol] += alpha * s1; c[q + 2 * cCol] += alpha * s2; c[q + 3 * cCol] += alpha * s3;
+    }
+    for (; j < n; j++) {
+      let s = 0;
+      let x = ai, y = bOffset + j * bCol;
+      for (let p = 0; p < k; p++) {
+        s += a[x] * b[y];
+        x += aCol;
+        y += bRow;
+      }
+      c[ci + j * cCol] += alpha * s;
+    }
   }
 }
 

@@ -30,7 +30,11 @@ function median(xs: number[]): number {
 
 function run(dtype: 'float32' | 'float64', { m, n, k, layout }: Case): { ms: number; gflops: number } {
   const Arr = dtype === 'float32' ? Float32Array : Float64Array;
-  const fill = (len: number): FloatArray => Arr.from({ length: len }, () => Math.random() - 0.5);
+  const fill = (len: number): FloatArray => {
+    const x = new Arr(len);
+    for (let i = 0; i < len; i++) x[i] = Math.random() - 0.5;
+    return x;
+  };
   const transA = layout === 'TN', transB = layout === 'NT';
   const a = fill(m * k), b = fill(k * n), c = new Arr(m * n);
   const lda = transA ? m : k, ldb = transB ? k : n;

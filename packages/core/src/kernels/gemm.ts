@@ -15,7 +15,7 @@ const NC = 1024;
 
 // Scratch for the packed panels, reused between calls and grown on demand. It is float64 for both dtypes:
 // JS multiplies in double anyway, so float32 inputs are widened once here instead of on every load
-// (a Float32Array scratch measured ~7% slower), and the micro-kernel only ever sees one array type.
+// (a Float32Array scratch measured ~5% slower), and the micro-kernel only ever sees one array type.
 let packedA = new Float64Array(0);
 let packedB = new Float64Array(0);
 // An MR × NR tile for the ragged right and bottom edges of C.
@@ -26,6 +26,7 @@ const edgeTile = new Float64Array(MR * NR);
  * op(X)[r, c] = trans ? X[off + c*ld + r] : X[off + r*ld + c].
  * With beta = 0, C is overwritten without being read (NaN there is ignored); with alpha = 0 or k = 0,
  * A and B are not read. Sums are accumulated in float64 and rounded once per KC-long slice of k.
+ * C must not overlap A or B.
  */
 export function gemm(transA: boolean, transB: boolean, m: number, n: number, k: number,
   alpha: number, a: FloatArray, aOffset: number, lda: number,
@@ -40,10 +41,11 @@ export function gemm(transA: boolean, transB: boolean, m: number, n: number, k: 
   // and in the packing, so all four layouts run the same micro-kernel on the same packed format.
   const aRow = transA ? 1 : lda, aCol = transA ? lda : 1;
   const bRow = transB ? 1 : ldb, bCol = transB ? ldb : 1;
-  // A row or a column vector (batch 1, matrix · vector) would use a packed panel once: go direct.
+  // With 1–3 rows (batch 1, vector · matrix) packing costs about as much as the product and most
+  // of a micro-tile would be padding (up to 4× slower): go direct.
   if (m < MR) return gemmThin(m, n, k, alpha, a, aOffset, aRow, aCol, b, bOffset, bRow, bCol, c, cOffset, ldc, 1);
-  // n = 1 is the same problem transposed: Cᵀ = op(B)ᵀ · op(A)ᵀ, with C's column as a strided row.
-  if (n === 1) return gemmThin(1, m, k, alpha, b, bOffset, bCol, bRow, a, aOffset, aCol, aRow, c, cOffset, 1, ldc);
+  // 1–3 columns (matrix · vector) are the same problem transposed: Cᵀ = op(B)ᵀ · op(A)ᵀ.
+  if (n < MR) return gemmThin(n, m, k, alpha, b, bOffset, bCol, bRow, a, aOffset, aCol, aRow, c, cOffset, 1, ldc);
 
   const kcMax = Math.min(KC, k);
   const needA = roundUp(Math.min(MC, m), MR) * kcMax;
@@ -121,7 +123,7 @@ function scaleC(m: number, n: number, beta: number, c: FloatArray, cOffset: numb
 
 /**
  * C += alpha · op(A) · op(B) without packing, for a few rows (m < MR). C's element (i, j) is
- * c[cOffset + i·cRow + j·cCol] so that the n = 1 case can run here transposed. Four columns share
+ * c[cOffset + i·cRow + j·cCol] so that a few columns can run here transposed. Four columns share
  * each load of A; whichever of bRow, bCol is 1, the four reads of B walk memory in order.
  */
 function gemmThin(m: number, n: number, k: number, alpha: number,

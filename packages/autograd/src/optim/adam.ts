@@ -1,0 +1,111 @@
+// Adam: adaptive moment estimation (with L2 weight decay), and the update rule AdamW shares.
+import type { FloatArray, TypedArray } from '@unroll/core';
+import type { Tensor } from '../tensor.js';
+import { bufferLike, Optimizer, type OptimizerSpec, type ParamGroupInput } from './optimizer.js';
+import { checkBoolean, checkNumber, describe } from './options.js';
+
+/** Options of `Adam` and `AdamW` (PyTorch's names in camelCase; defaults as PyTorch's). */
+export interface AdamOptions {
+  /** Learning rate γ (default 1e-3). */
+  lr?: number;
+  /** Decay rates [β₁, β₂] of the first and second moment averages (default [0.9, 0.999]). */
+  betas?: readonly [number, number];
+  /** Added to the denominator for stability (default 1e-8). */
+  eps?: number;
+  /** Adam: L2 penalty added to the gradient (default 0). AdamW: decoupled decay rate (default 1e-2). */
+  weightDecay?: number;
+  /** Normalise by the running maximum of the second moment (AMSGrad; default false). */
+  amsgrad?: boolean;
+  /** Ascend the objective instead of descending it (default false). */
+  maximize?: boolean;
+}
+
+/** Adam's per-parameter state: step count t, moments m and v, and v's running maximum with amsgrad. */
+export interface AdamState {
+  step: number;
+  exp_avg: FloatArray;
+  exp_avg_sq: FloatArray;
+  max_exp_avg_sq?: FloatArray;
+}
+
+/** Adam's and AdamW's checks (PyTorch's): lr, eps, weightDecay ≥ 0 and each β in [0, 1). */
+export function validateAdam(h: Required<AdamOptions>, where: string): void {
+  checkNumber(where, 'lr', h.lr, { min: 0 });
+  checkNumber(where, 'eps', h.eps, { min: 0 });
+  if (!Array.isArray(h.betas) || h.betas.length !== 2) {
+    throw new TypeError(`${where}: betas must be [beta1, beta2]; got ${describe(h.betas)}`);
+  }
+  checkNumber(where, 'betas[0]', h.betas[0], { min: 0, max: 1, maxExclusive: true });
+  checkNumber(where, 'betas[1]', h.betas[1], { min: 0, max: 1, maxExclusive: true });
+  checkNumber(where, 'weightDecay', h.weightDecay, { min: 0 });
+  checkBoolean(where, 'amsgrad', h.amsgrad);
+  checkBoolean(where, 'maximize', h.maximize);
+}
+
+const SPEC: OptimizerSpec<Required<AdamOptions>> = {
+  name: 'Adam',
+  defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false },
+  validate: validateAdam,
+};
+
+/** Fresh Adam state: t = 0 and zero moments. */
+export function initAdamState(param: FloatArray, group: Required<AdamOptions>): AdamState {
+  const s: AdamState = { step: 0, exp_avg: bufferLike(param), exp_avg_sq: bufferLike(param) };
+  if (group.amsgrad) s.max_exp_avg_sq = bufferLike(param);
+  return s;
+}
+
+/**
+ * One Adam (`decoupled` false) or AdamW (`decoupled` true) step on one parameter, in place,
+ * in the order of PyTorch 1.13's `_single_tensor_adam(w)`.
+ */
+export function adamUpdate(p: FloatArray, g: TypedArray, s: AdamState, group: Required<AdamOptions>, decoupled: boolean): void {
+  const { lr, eps, weightDecay, amsgrad, maximize } = group;
+  const beta1 = group.betas[0];
+  const beta2 = group.betas[1];
+  const t = ++s.step;
+  const stepSize = lr / (1 - beta1 ** t);
+  const bc2Sqrt = Math.sqrt(1 - beta2 ** t);
+  const decay = 1 - lr * weightDecay;
+  const m = s.exp_avg;
+  const v = s.exp_avg_sq;
+  // A buffer missing because amsgrad was switched on later starts at zero, as PyTorch's does.
+  const vMax = amsgrad ? (s.max_exp_avg_sq ??= bufferLike(p)) : null;
+  const n = p.length;
+  for (let i = 0; i < n; i++) {
+    let gi = maximize ? -g[i]! : g[i]!;
+    if (decoupled) p[i] = p[i]! * decay;
+    else if (weightDecay !== 0) gi += weightDecay * p[i]!;
+    m[i] = m[i]! * beta1 + (1 - beta1) * gi;
+    v[i] = v[i]! * beta2 + (1 - beta2) * gi * gi;
+    let vHat = v[i]!;
+    if (vMax !== null) vHat = vMax[i] = Math.max(vMax[i]!, vHat);
+    const denom = Math.sqrt(vHat) / bc2Sqrt + eps;
+    p[i] = p[i]! + -stepSize * (m[i]! / denom);
+  }
+}
+
+/**
+ * Adam (Kingma & Ba, 2014), exactly as PyTorch 1.13's `torch.optim.Adam`. Per element, with g the
+ * gradient (negated when `maximize`), θ the parameter and t the parameter's step count:
+ *
+ *     g ← g + λθ                        (weightDecay λ, an L2 penalty; see AdamW for decoupled decay)
+ *     m ← β₁m + (1 − β₁)g,   v ← β₂v + (1 − β₂)g²
+ *     v̂ ← max(v̂, v) with amsgrad, else v
+ *     θ ← θ − γ/(1 − β₁ᵗ) · m / (√v̂ / √(1 − β₂ᵗ) + ε)
+ *
+ * Parameters of any shape; the state buffers have the parameter's shape and dtype.
+ */
+export class Adam extends Optimizer<Required<AdamOptions>, AdamState> {
+  constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<AdamOptions>>, options?: AdamOptions) {
+    super(SPEC, params, options);
+  }
+
+  protected initState(param: FloatArray, group: Required<AdamOptions>): AdamState {
+    return initAdamState(param, group);
+  }
+
+  protected update(p: FloatArray, g: TypedArray, s: AdamState, group: Required<AdamOptions>): void {
+    adamUpdate(p, g, s, group, false);
+  }
+}

@@ -1,0 +1,131 @@
+// The learning-rate schedules: PyTorch's StepLR, ExponentialLR, CosineAnnealingLR, LinearLR and LambdaLR.
+import { LRScheduler, type SchedulableOptimizer } from './lr-scheduler.js';
+import { checkKeys, checkNumber, checkOptionsObject, describe } from './options.js';
+
+/** Options of `StepLR`. */
+export interface StepLROptions {
+  /** Epochs between decays (a positive integer). */
+  stepSize: number;
+  /** Factor applied at each decay (default 0.1). */
+  gamma?: number;
+}
+
+/** lr(e) = base · γ^⌊e / stepSize⌋, as PyTorch's `StepLR`. */
+export class StepLR extends LRScheduler {
+  readonly stepSize: number;
+  readonly gamma: number;
+  constructor(optimizer: SchedulableOptimizer, options: StepLROptions) {
+    const o = checkOptionsObject('StepLR', options);
+    checkKeys('StepLR', o, ['stepSize', 'gamma']);
+    const stepSize = checkNumber('StepLR', 'stepSize', o.stepSize, { min: 1, integer: true });
+    const gamma = checkNumber('StepLR', 'gamma', o.gamma ?? 0.1, { min: 0, minExclusive: true });
+    super('StepLR', optimizer, (e, base) => base * gamma ** Math.floor(e / stepSize));
+    this.stepSize = stepSize;
+    this.gamma = gamma;
+  }
+}
+
+/** Options of `ExponentialLR`. */
+export interface ExponentialLROptions {
+  /** Factor applied every epoch. */
+  gamma: number;
+}
+
+/** lr(e) = base · γ^e, as PyTorch's `ExponentialLR`. */
+export class ExponentialLR extends LRScheduler {
+  readonly gamma: number;
+  constructor(optimizer: SchedulableOptimizer, options: ExponentialLROptions) {
+    const o = checkOptionsObject('ExponentialLR', options);
+    checkKeys('ExponentialLR', o, ['gamma']);
+    const gamma = checkNumber('ExponentialLR', 'gamma', o.gamma, { min: 0, minExclusive: true });
+    super('ExponentialLR', optimizer, (e, base) => base * gamma ** e);
+    this.gamma = gamma;
+  }
+}
+
+/** Options of `CosineAnnealingLR` (PyTorch's T_max and eta_min). */
+export interface CosineAnnealingLROptions {
+  /** Epochs from the base lr down to etaMin (a positive integer). */
+  tMax: number;
+  /** The smallest lr (default 0). */
+  etaMin?: number;
+}
+
+/**
+ * lr(e) = ηmin + (base − ηmin)(1 + cos(πe / tMax)) / 2, as PyTorch's `CosineAnnealingLR` (SGDR
+ * without restarts): it reaches ηmin at e = tMax and, past it, rises again along the same cosine.
+ */
+export class CosineAnnealingLR extends LRScheduler {
+  readonly tMax: number;
+  readonly etaMin: number;
+  constructor(optimizer: SchedulableOptimizer, options: CosineAnnealingLROptions) {
+    const o = checkOptionsObject('CosineAnnealingLR', options);
+    checkKeys('CosineAnnealingLR', o, ['tMax', 'etaMin']);
+    const tMax = checkNumber('CosineAnnealingLR', 'tMax', o.tMax, { min: 1, integer: true });
+    const etaMin = checkNumber('CosineAnnealingLR', 'etaMin', o.etaMin ?? 0, { min: 0 });
+    super('CosineAnnealingLR', optimizer, (e, base) => etaMin + ((base - etaMin) * (1 + Math.cos((Math.PI * e) / tMax))) / 2);
+    this.tMax = tMax;
+    this.etaMin = etaMin;
+  }
+}
+
+/** Options of `LinearLR` (PyTorch's defaults). */
+export interface LinearLROptions {
+  /** Factor at epoch 0, in (0, 1] (default 1/3). */
+  startFactor?: number;
+  /** Factor from epoch totalIters on, in [0, 1] (default 1). */
+  endFactor?: number;
+  /** Epochs over which the factor moves linearly (a positive integer; default 5). */
+  totalIters?: number;
+}
+
+/**
+ * lr(e) = base · (s + (f − s) · min(e, totalIters) / totalIters), as PyTorch's `LinearLR`; with the
+ * defaults it is a linear warm-up from base/3 to base over 5 epochs.
+ */
+export class LinearLR extends LRScheduler {
+  readonly startFactor: number;
+  readonly endFactor: number;
+  readonly totalIters: number;
+  constructor(optimizer: SchedulableOptimizer, options: LinearLROptions = {}) {
+    const o = checkOptionsObject('LinearLR', options);
+    checkKeys('LinearLR', o, ['startFactor', 'endFactor', 'totalIters']);
+    const s = checkNumber('LinearLR', 'startFactor', o.startFactor ?? 1 / 3, { min: 0, minExclusive: true, max: 1 });
+    const f = checkNumber('LinearLR', 'endFactor', o.endFactor ?? 1, { min: 0, max: 1 });
+    const total = checkNumber('LinearLR', 'totalIters', o.totalIters ?? 5, { min: 1, integer: true });
+    super('LinearLR', optimizer, (e, base) => base * (s + ((f - s) * Math.min(e, total)) / total));
+    this.startFactor = s;
+    this.endFactor = f;
+    this.totalIters = total;
+  }
+}
+
+/** Options of `LambdaLR`. */
+export interface LambdaLROptions {
+  /** epoch → factor, for every group or one function per param group. */
+  lrLambda: ((epoch: number) => number) | readonly ((epoch: number) => number)[];
+}
+
+/** lr(e) = base · lrLambda(e), as PyTorch's `LambdaLR`. A factor that is not a finite number is an error. */
+export class LambdaLR extends LRScheduler {
+  constructor(optimizer: SchedulableOptimizer, options: LambdaLROptions) {
+    const o = checkOptionsObject('LambdaLR', options);
+    checkKeys('LambdaLR', o, ['lrLambda']);
+    const fns = Array.isArray(o.lrLambda) ? [...(o.lrLambda as readonly ((e: number) => number)[])] : null;
+    const groups = (optimizer as Partial<SchedulableOptimizer> | null)?.paramGroups;
+    if (fns === null && typeof o.lrLambda !== 'function') {
+      throw new TypeError(`LambdaLR: lrLambda must be a function or an array of functions; got ${describe(o.lrLambda)}`);
+    }
+    if (fns !== null && (fns.some((f) => typeof f !== 'function') || (Array.isArray(groups) && fns.length !== groups.length))) {
+      throw new TypeError(`LambdaLR: lrLambda must be one function per param group (${Array.isArray(groups) ? groups.length : '?'}); got ${describe(o.lrLambda)}`);
+    }
+    const single = o.lrLambda as (e: number) => number;
+    super('LambdaLR', optimizer, (e, base, group) => {
+      const factor = (fns ? fns[group]! : single)(e);
+      if (typeof factor !== 'number' || !Number.isFinite(factor)) {
+        throw new RangeError(`LambdaLR: lrLambda must return a finite number; got ${describe(factor)} at epoch ${e} for param group ${group}`);
+      }
+      return base * factor;
+    });
+  }
+}

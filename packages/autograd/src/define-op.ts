@@ -31,6 +31,11 @@ export interface OpSpec<A> {
   inputs: readonly string[] | 'variadic';
   /** Positions of inputs that never get a gradient (ids, masks); they may be int32. */
   nondifferentiable?: readonly number[];
+  /**
+   * Whether int32 values may flow through the other inputs too (ops that only move elements:
+   * token ids get reshaped, sliced and concatenated). An int32 result never records a graph.
+   */
+  acceptsInt32?: boolean;
   /** What backward may read: 'inputs', 'output', 'both' or 'none' (default). */
   save?: 'inputs' | 'output' | 'both' | 'none';
   /** Computes the outputs from plain ndarrays; return `{ outputs, saved }` for several outputs or extra state. */
@@ -71,11 +76,13 @@ export function defineOp<A = undefined>(spec: OpSpec<A>): Op<A> {
     inputs.forEach((t, i) => {
       if (!(t instanceof Tensor)) throw new TypeError(`${spec.name}: input '${nameOf(i)}' must be a Tensor; got ${typeof t}`);
       if (nondiff.has(i)) return;
-      if (t.dtype === 'int32') {
+      if (t.dtype === 'int32' && !spec.acceptsInt32) {
         throw new K.DTypeError(`${spec.name}: input '${nameOf(i)}' must be float32 or float64; got int32 (cast with .to('float32'))`);
       }
       if (dtype !== null && t.dtype !== dtype) {
-        throw new K.DTypeError(`${spec.name}: inputs mix ${dtype} and ${t.dtype}; cast one with .to('${dtype}')`);
+        // Suggest the float dtype when int32 meets a float (casting floats to int32 loses them).
+        const to = dtype === 'int32' ? t.dtype : dtype;
+        throw new K.DTypeError(`${spec.name}: inputs mix ${dtype} and ${t.dtype}; cast one with .to('${to}')`);
       }
       dtype = t.dtype;
     });

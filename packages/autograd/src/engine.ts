@@ -58,7 +58,10 @@ export function backward(root: Tensor, seed?: Tensor | NdArray, opts: BackwardOp
     const got = pending.get(node);
     if (!got) continue; // reachable, but no gradient arrived through its used outputs
     pending.delete(node);
-    const dys = got.map((g, j) => g ?? K.zeros(node.outputShapes[j]!, { dtype: root.dtype }));
+    // Zeros for outputs no gradient reached, in the dtype of the outputs' gradients (a cast
+    // between here and the root can make that differ from the root's dtype).
+    const dtype = K.dtypeOf(got.find((g) => g !== null)!.data);
+    const dys = got.map((g, j) => g ?? K.zeros(node.outputShapes[j]!, { dtype }));
     for (const t of retained.get(node) ?? []) setGrad(t, dys[t.outputIndex]!);
     const thunks = node.backward(dys);
     node.inputs.forEach((input, i) => {

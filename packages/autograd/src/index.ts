@@ -29,3 +29,4 @@ export { ShapeError, DTypeError, manualSeed, Generator } from '@unroll/core';
 export type { DType, Nested, Range, Shape, NdArray } from '@unroll/core';
 export * from './nn/index.js';
 export * from './optim/index.js';
+export * from './checkpoint/index.js';

@@ -101,7 +101,11 @@ export function toNested(a: NdArray): Nested {
 export function randUniform(shape: Shape, low = 0, high = 1, opts: RandomOptions = {}): NdArray<TypedArray> {
   const a = empty(shape, opts.dtype);
   const g = opts.generator ?? defaultGenerator;
-  for (let i = 0; i < a.data.length; i++) a.data[i] = low + (high - low) * g.uniform();
+  const d = a.data;
+  for (let i = 0; i < d.length; i++) {
+    // NOTE: storing can round up to `high` (float32 rounds u > 1 − 2⁻²⁵ to 1); draw again so it stays excluded.
+    do d[i] = low + (high - low) * g.uniform(); while (d[i]! >= high && high > low);
+  }
   return a;
 }
 

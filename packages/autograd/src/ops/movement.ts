@@ -7,6 +7,7 @@ import { Tensor } from '../tensor.js';
 const reshapeOp = defineOp<{ shape: readonly number[] }>({
   name: 'reshape',
   inputs: ['x'],
+  acceptsInt32: true,
   forward: ([x], { shape }) => K.reshape(x!, shape),
   backward: ({ dy, shapes: [shape] }) => [() => K.reshape(dy, shape!)],
 });
@@ -16,6 +17,7 @@ export const reshape = (x: Tensor, shape: readonly number[]): Tensor => reshapeO
 const permuteOp = defineOp<{ axes: readonly number[] }>({
   name: 'permute',
   inputs: ['x'],
+  acceptsInt32: true,
   forward: ([x], { axes }) => K.permute(x!, axes),
   backward: ({ dy, attrs: { axes } }) => [() => K.permute(dy, inversePermutation(axes, dy.shape.length))],
 });
@@ -39,6 +41,7 @@ function inversePermutation(axes: readonly number[], rank: number): number[] {
 const sliceOp = defineOp<{ ranges: readonly (Range | undefined)[] }>({
   name: 'slice',
   inputs: ['x'],
+  acceptsInt32: true,
   forward: ([x], { ranges }) => K.slice(x!, ranges),
   backward: ({ dy, shapes: [shape], attrs: { ranges } }) => [
     () => {
@@ -81,6 +84,7 @@ export function narrow(x: Tensor, axis: number, start: number, length: number): 
 const concatOp = defineOp<{ axis: number }>({
   name: 'concat',
   inputs: 'variadic',
+  acceptsInt32: true,
   forward: (xs, { axis }) => K.concat(xs, axis),
   backward: ({ dy, shapes, attrs: { axis } }) => {
     const ax = K.normalizeAxis('concat', axis, dy.shape.length);
@@ -118,6 +122,9 @@ export function split(x: Tensor, sizes: number | readonly number[], axis = 0): T
     list = Array.from({ length: Math.ceil(n / sizes) }, (_, i) => Math.min(sizes, n - i * sizes));
   } else {
     list = [...sizes];
+    if (list.some((v) => !Number.isInteger(v) || v < 0)) {
+      throw new RangeError(`split: sizes must be non-negative integers; got ${K.fmt(list)}`);
+    }
     if (list.reduce((s, v) => s + v, 0) !== n) {
       throw new K.ShapeError(`split: sizes ${K.fmt(list)} do not add up to axis ${ax} of ${K.fmt(x.shape)}`);
     }
@@ -129,6 +136,7 @@ export function split(x: Tensor, sizes: number | readonly number[], axis = 0): T
 /** Splits into `chunks` nearly equal pieces along `axis` (like torch.chunk). */
 export function chunk(x: Tensor, chunks: number, axis = 0): Tensor[] {
   const ax = K.normalizeAxis('chunk', axis, x.rank);
+  if (!Number.isInteger(chunks) || chunks <= 0) throw new RangeError(`chunk: chunks must be a positive integer; got ${chunks}`);
   return split(x, Math.ceil(x.shape[ax]! / chunks), ax);
 }
 
@@ -149,6 +157,7 @@ export function squeeze(x: Tensor, axis?: number): Tensor {
 const expandOp = defineOp<{ shape: readonly number[] }>({
   name: 'expand',
   inputs: ['x'],
+  acceptsInt32: true,
   forward: ([x], { shape }) => K.broadcastTo('expand', x!, shape),
   backward: ({ dy }) => [() => dy], // the engine sums the broadcast axes back
 });
@@ -158,6 +167,7 @@ export const expand = (x: Tensor, shape: readonly number[]): Tensor => expandOp.
 const gatherOp = defineOp<{ axis: number }>({
   name: 'gather',
   inputs: ['x', 'index'],
+  acceptsInt32: true,
   nondifferentiable: [1],
   save: 'inputs',
   forward: ([x, index], { axis }) => K.gather(x!, axis, index!),
@@ -171,6 +181,7 @@ export const gather = (x: Tensor, axis: number, index: Tensor): Tensor => gather
 const indexSelectOp = defineOp<{ axis: number }>({
   name: 'indexSelect',
   inputs: ['x', 'ids'],
+  acceptsInt32: true,
   nondifferentiable: [1],
   save: 'inputs',
   forward: ([x, ids], { axis }) => K.indexSelect(x!, axis, ids!),

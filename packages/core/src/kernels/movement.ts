@@ -144,7 +144,7 @@ export function gather(a: NdArray, axis: number, index: NdArray): NdArray<TypedA
   checkGatherShapes('gather', a.shape, index.shape, ax);
   const x = contiguous(a), idx = contiguous(index);
   const out = allocate(dtypeOf(a.data), idx.length);
-  walkGather(a.shape, index.shape, ax, idx, (k, src) => { out[k] = x[src]!; });
+  walkGather('gather', a.shape, index.shape, ax, idx, (k, src) => { out[k] = x[src]!; });
   return ndarray(out, [...index.shape]);
 }
 
@@ -154,7 +154,7 @@ export function scatterAdd(a: NdArray, axis: number, index: NdArray, src: NdArra
   checkGatherShapes('scatterAdd', a.shape, index.shape, ax);
   if (!sameShape(index.shape, src.shape)) throw new ShapeError(`scatterAdd: index is ${fmt(index.shape)} but src is ${fmt(src.shape)}`);
   const out = contiguous(a).slice() as TypedArray, idx = contiguous(index), s = contiguous(src);
-  walkGather(a.shape, index.shape, ax, idx, (k, dst) => { out[dst] = out[dst]! + s[k]!; });
+  walkGather('scatterAdd', a.shape, index.shape, ax, idx, (k, dst) => { out[dst] = out[dst]! + s[k]!; });
   return ndarray(out, [...a.shape]);
 }
 
@@ -164,13 +164,13 @@ function checkGatherShapes(op: string, shape: Shape, indexShape: Shape, ax: numb
   }
 }
 
-function walkGather(shape: Shape, indexShape: Shape, ax: number, idx: TypedArray, visit: (k: number, flat: number) => void) {
+function walkGather(op: string, shape: Shape, indexShape: Shape, ax: number, idx: TypedArray, visit: (k: number, flat: number) => void) {
   const strides = stridesOf(shape);
   const rank = indexShape.length;
   const pos = new Array<number>(rank).fill(0);
   for (let k = 0; k < idx.length; k++) {
     let flat = 0;
-    for (let d = 0; d < rank; d++) flat += (d === ax ? checkIndex('gather', idx[k]!, shape[ax]!) : pos[d]!) * strides[d]!;
+    for (let d = 0; d < rank; d++) flat += (d === ax ? checkIndex(op, idx[k]!, shape[ax]!) : pos[d]!) * strides[d]!;
     visit(k, flat);
     for (let d = rank - 1; d >= 0; d--) {
       if (++pos[d]! < indexShape[d]!) break;

@@ -48,7 +48,7 @@ export const min = (a: NdArray, opts: ReduceOptions = {}) => {
   return fold('min', a, opts, Infinity, (m, x) => (x < m || x !== x ? x : m));
 };
 export function mean(a: NdArray, opts: ReduceOptions = {}) {
-  const s = sum(a, opts);
+  const s = fold('mean', a, opts, 0, (acc, x) => acc + x); // a sum, but errors name mean
   const count = a.size / Math.max(1, s.size);
   const d = s.data as TypedArray;
   for (let i = 0; i < d.length; i++) d[i] = d[i]! / count;

@@ -1,0 +1,213 @@
+// LSTMCell: PyTorch's LSTM step and its classic variants (peepholes, no forget gate, coupled
+// input-forget gate, chosen activations), all in PyTorch's i|f|g|o parameter layout.
+import * as K from '@unroll/core';
+import { Module, Parameter, matmul, split, sub } from '@unroll/autograd';
+import type { DType, Generator, StateValue, Tensor } from '@unroll/autograd';
+import type { InitialStateOptions, LSTMState, RecurrentCell } from '../cell.js';
+import {
+  checkFloatDType, checkInput, checkKnownOptions, checkSize, checkStateTensor, initRecurrent, resolveActivation,
+  shapeOfValue, uniformParameter, zerosState,
+} from './common.js';
+import type { Activation, FloatDType, RecurrentInit } from './common.js';
+
+export interface LSTMCellOptions {
+  inputSize: number;
+  hiddenSize: number;
+  /** Keep the biases b_ih and b_hh (default true). */
+  bias?: boolean;
+  /** Parameter dtype (default float32). */
+  dtype?: FloatDType;
+  /** Random source for the initial weights (the default generator if omitted). */
+  generator?: Generator;
+  /** 'uniform' (default, PyTorch's U(−1/√H, 1/√H)) or 'orthogonal' for each gate block of weight_hh. */
+  recurrentInit?: RecurrentInit;
+  /** Diagonal peepholes weight_ci, weight_cf, weight_co [H] (Gers & Schmidhuber 2000). Default false. */
+  peephole?: boolean;
+  /** false: the 1997 LSTM without a forget gate, c_t = c_{t−1} + i ⊙ g. Default true. */
+  forgetGate?: boolean;
+  /** Coupled input and forget gates (CIFG): f = 1 − i. Default false. */
+  coupledGates?: boolean;
+  /** σ_g, the gates' activation (default 'sigmoid'). */
+  gateActivation?: Activation;
+  /** σ_c, the candidate's activation (default 'tanh'). */
+  cellActivation?: Activation;
+  /** σ_h, applied to c_t before the output gate (default 'tanh'). */
+  hiddenActivation?: Activation;
+  /**
+   * Initial forget-gate bias: the f block of bias_ih is SET to this value and the f block of
+   * bias_hh to 0, so b_if + b_hf starts at exactly `forgetBias` (Jozefowicz et al. 2015 recommend 1).
+   * Default: PyTorch's uniform draw. Needs bias and an independent forget gate.
+   */
+  forgetBias?: number;
+}
+
+const OPTIONS = [
+  'inputSize', 'hiddenSize', 'bias', 'dtype', 'generator', 'recurrentInit', 'peephole', 'forgetGate', 'coupledGates',
+  'gateActivation', 'cellActivation', 'hiddenActivation', 'forgetBias',
+] as const;
+
+/**
+ * The long short-term memory cell, as torch.nn.LSTMCell by default:
+ *
+ *     [a_i, a_f, a_g, a_o] = W_ih x + b_ih + W_hh h + b_hh            (gate order i|f|g|o, one matmul each)
+ *     i = σ_g(a_i + w_ci ⊙ c)       f = σ_g(a_f + w_cf ⊙ c)            (w_c· only with peephole)
+ *     g = σ_c(a_g)
+ *     c' = f ⊙ c + i ⊙ g
+ *     o = σ_g(a_o + w_co ⊙ c')                                         (the output gate sees the NEW cell state)
+ *     h' = o ⊙ σ_h(c')
+ *
+ * with σ_g = sigmoid, σ_c = σ_h = tanh unless chosen otherwise. Variants:
+ * - `forgetGate: false` — Hochreiter & Schmidhuber 1997: c' = c + i ⊙ g;
+ * - `coupledGates: true` — CIFG (Greff et al. 2017): f = 1 − i;
+ * - `peephole: true` — diagonal peepholes w_ci, w_cf, w_co [H] (Gers & Schmidhuber 2000).
+ *
+ * Layout: weight_ih [4H, I], weight_hh [4H, H], bias_ih [4H], bias_hh [4H] — PyTorch's names,
+ * shapes and gate order. Without a forget gate (or with coupled gates) the f rows are KEPT and
+ * unused (their gradient is zero), so a PyTorch state dict loads unchanged whichever variant is
+ * built; a 3H state dict is refused with a message saying so. weight_cf exists only when f is its
+ * own gate. State `{ h, c }`, both [batch, H]; the output is h'.
+ */
+export class LSTMCell extends Module implements RecurrentCell<LSTMState> {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly outputSize: number;
+  readonly peephole: boolean;
+  readonly forgetGate: boolean;
+  readonly coupledGates: boolean;
+  /** W_ih [4H, I] (`weight_ih`), gate blocks i|f|g|o. */
+  readonly weightIh: Parameter;
+  /** W_hh [4H, H] (`weight_hh`). */
+  readonly weightHh: Parameter;
+  /** b_ih [4H] (`bias_ih`), or null without bias. */
+  readonly biasIh: Parameter | null;
+  /** b_hh [4H] (`bias_hh`), or null without bias. */
+  readonly biasHh: Parameter | null;
+  /** w_ci [H] (`weight_ci`), or null without peepholes. */
+  readonly weightCi: Parameter | null;
+  /** w_cf [H] (`weight_cf`), or null without peepholes or without an independent forget gate. */
+  readonly weightCf: Parameter | null;
+  /** w_co [H] (`weight_co`), or null without peepholes. */
+  readonly weightCo: Parameter | null;
+  private readonly gateAct: (x: Tensor) => Tensor;
+  private readonly cellAct: (x: Tensor) => Tensor;
+  private readonly hiddenAct: (x: Tensor) => Tensor;
+
+  constructor(opts: LSTMCellOptions) {
+    super();
+    const who = 'LSTMCell';
+    checkKnownOptions(who, opts, OPTIONS);
+    this.inputSize = checkSize(who, 'inputSize', opts.inputSize);
+    const H = (this.hiddenSize = checkSize(who, 'hiddenSize', opts.hiddenSize));
+    this.outputSize = H;
+    const dtype = checkFloatDType(who, opts.dtype);
+    this.peephole = opts.peephole ?? false;
+    this.forgetGate = opts.forgetGate ?? true;
+    this.coupledGates = opts.coupledGates ?? false;
+    const bias = opts.bias ?? true;
+    if (this.coupledGates && !this.forgetGate) {
+      throw new TypeError(`${who}: coupledGates (f = 1 − i) needs a forget gate; it cannot be combined with forgetGate: false`);
+    }
+    if (opts.forgetBias !== undefined) {
+      if (!Number.isFinite(opts.forgetBias)) throw new TypeError(`${who}: forgetBias must be a finite number; got ${opts.forgetBias}`);
+      if (!bias) throw new TypeError(`${who}: forgetBias needs bias: true`);
+      if (!this.forgetGate || this.coupledGates) {
+        throw new TypeError(`${who}: forgetBias has no effect ${this.coupledGates ? 'with coupledGates (f = 1 − i)' : 'without a forget gate'}`);
+      }
+    }
+    this.gateAct = resolveActivation(who, 'gateActivation', opts.gateActivation ?? 'sigmoid');
+    this.cellAct = resolveActivation(who, 'cellActivation', opts.cellActivation ?? 'tanh');
+    this.hiddenAct = resolveActivation(who, 'hiddenActivation', opts.hiddenActivation ?? 'tanh');
+
+    const k = 1 / Math.sqrt(H), gen = opts.generator;
+    this.weightIh = this.registerParameter('weight_ih', uniformParameter([4 * H, this.inputSize], k, dtype, gen));
+    this.weightHh = this.registerParameter('weight_hh', uniformParameter([4 * H, H], k, dtype, gen));
+    this.biasIh = this.registerParameter('bias_ih', bias ? uniformParameter([4 * H], k, dtype, gen) : null);
+    this.biasHh = this.registerParameter('bias_hh', bias ? uniformParameter([4 * H], k, dtype, gen) : null);
+    const ownF = this.forgetGate && !this.coupledGates;
+    this.weightCi = this.registerParameter('weight_ci', this.peephole ? uniformParameter([H], k, dtype, gen) : null);
+    this.weightCf = this.registerParameter('weight_cf', this.peephole && ownF ? uniformParameter([H], k, dtype, gen) : null);
+    this.weightCo = this.registerParameter('weight_co', this.peephole ? uniformParameter([H], k, dtype, gen) : null);
+    initRecurrent(who, opts.recurrentInit, this.weightHh, 4, H, gen);
+    if (opts.forgetBias !== undefined) {
+      (this.biasIh!.data.data as K.FloatArray).fill(opts.forgetBias, H, 2 * H);
+      (this.biasHh!.data.data as K.FloatArray).fill(0, H, 2 * H);
+    }
+  }
+
+  /** The parameters' dtype (follows `to(dtype)`). */
+  get dtype(): DType {
+    return this.weightIh.dtype;
+  }
+
+  /** `{ h, c }`, zeros [batch, H]. */
+  initialState(batch: number, opts: InitialStateOptions = {}): LSTMState {
+    const dtype = opts.dtype ?? this.dtype;
+    return {
+      h: zerosState('LSTMCell.initialState', batch, this.hiddenSize, dtype),
+      c: zerosState('LSTMCell.initialState', batch, this.hiddenSize, dtype),
+    };
+  }
+
+  /** One step: x [batch, I], state `{ h, c }` [batch, H] → `{ state: { h', c' }, output: h' }`. */
+  step(state: LSTMState, x: Tensor): { state: LSTMState; output: Tensor } {
+    const who = 'LSTMCell.step';
+    const batch = checkInput(who, x, this.inputSize, this.dtype);
+    const hPrev = checkStateTensor(who, state, 'h', batch, this.hiddenSize, this.dtype);
+    const cPrev = checkStateTensor(who, state, 'c', batch, this.hiddenSize, this.dtype);
+    let gates = matmul(x, this.weightIh, { transB: true }).add(matmul(hPrev, this.weightHh, { transB: true }));
+    if (this.biasIh && this.biasHh) gates = gates.add(this.biasIh.add(this.biasHh));
+    let [ai, af, ag, ao] = split(gates, this.hiddenSize, 1) as [Tensor, Tensor, Tensor, Tensor];
+    if (this.weightCi) ai = ai.add(cPrev.mul(this.weightCi));
+    if (this.weightCf) af = af.add(cPrev.mul(this.weightCf));
+    const i = this.gateAct(ai);
+    const g = this.cellAct(ag);
+    let c: Tensor;
+    if (!this.forgetGate) {
+      c = cPrev.add(i.mul(g)); // the f block (af) is left unused: its rows get zero gradient
+    } else {
+      const f = this.coupledGates ? sub(1, i) : this.gateAct(af);
+      c = f.mul(cPrev).add(i.mul(g));
+    }
+    if (this.weightCo) ao = ao.add(c.mul(this.weightCo));
+    const o = this.gateAct(ao);
+    const h = o.mul(this.hiddenAct(c));
+    return { state: { h, c }, output: h };
+  }
+
+  protected override stateDictHint(entries: Map<string, StateValue>, targets: Map<string, Tensor>): string | null {
+    return lstmStateDictHint(entries, targets, this.hiddenSize);
+  }
+}
+
+/**
+ * Explains the two layout differences an LSTM state dict can have: 3H gate blocks (a state dict
+ * from a layout that drops the unused f rows) and peephole weights present on one side only.
+ * Works for the cell's names (`weight_ih`) and the module's (`weight_ih_l0_reverse`).
+ */
+export function lstmStateDictHint(entries: Map<string, StateValue>, targets: Map<string, Tensor>, hidden: number): string | null {
+  const hints: string[] = [];
+  for (const [name, target] of targets) {
+    const value = entries.get(name);
+    if (!/^(weight_ih|weight_hh|bias_ih|bias_hh)/.test(name) || value === undefined) continue;
+    const rows = shapeOfValue(value)[0];
+    if (target.shape[0] === 4 * hidden && rows === 3 * hidden) {
+      hints.push(
+        `${name} has 3H = ${3 * hidden} rows: LSTMCell always keeps PyTorch's 4H layout (i|f|g|o), even without a ` +
+        'forget gate or with coupled gates, where the f rows are unused; insert a block of H zero rows after the i block to load it');
+      break;
+    }
+  }
+  const peep = (keys: Iterable<string>) => [...keys].filter((k) => /^weight_c[ifo](_|$)/.test(k));
+  const given = peep(entries.keys()).filter((k) => !targets.has(k));
+  const absent = peep(targets.keys()).filter((k) => !entries.has(k));
+  if (given.some((k) => k.startsWith('weight_cf')) && !given.some((k) => !k.startsWith('weight_cf'))) {
+    hints.push(`${given.join(', ')}: this LSTM has no independent forget gate (forgetGate: false or coupledGates), so it has no weight_cf`);
+  } else if (given.length) {
+    hints.push(`${given.join(', ')} are peephole weights: build the LSTM with peephole: true to load them`);
+  }
+  if (absent.length) {
+    hints.push(`${absent.join(', ')} (peepholes) are not in the state dict (a PyTorch nn.LSTM has none): ` +
+      'build with peephole: false, or load with { strict: false } to keep their initial values');
+  }
+  return hints.length ? hints.join('\n  ') : null;
+}

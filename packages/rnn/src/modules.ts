@@ -1,0 +1,255 @@
+// RNN, LSTM, GRU: multi-layer, optionally bidirectional modules with PyTorch's options, parameter
+// names, shapes and state layout, built from the cells, the runner and the layer combinators.
+import * as K from '@unroll/core';
+import { Module, Tensor, select, stack } from '@unroll/autograd';
+import type { Generator, StateValue } from '@unroll/autograd';
+import type { HiddenState, LSTMState } from './cell.js';
+import { GRUCell } from './cells/gru-cell.js';
+import type { GRUCellOptions } from './cells/gru-cell.js';
+import { LSTMCell, lstmStateDictHint } from './cells/lstm-cell.js';
+import type { LSTMCellOptions } from './cells/lstm-cell.js';
+import { RNNCell } from './cells/rnn-cell.js';
+import type { RNNCellOptions } from './cells/rnn-cell.js';
+import { checkFloatDType, checkKnownOptions, checkSize } from './cells/common.js';
+import type { FloatDType, RecurrentInit } from './cells/common.js';
+import { Bidirectional } from './bidirectional.js';
+import { CellLayer } from './layer.js';
+import type { SequenceLayer } from './layer.js';
+import { StackedLayers } from './stacked.js';
+import { checkSequence, normalizeLengths } from './unroll.js';
+import type { Lengths } from './unroll.js';
+
+/** Options every PyTorch-style recurrent module takes (PyTorch's names, camelCased, and defaults). */
+export interface RecurrentModuleOptions {
+  inputSize: number;
+  hiddenSize: number;
+  /** Stacked layers (default 1). */
+  numLayers?: number;
+  /** Add a backward direction per layer; outputs concatenate both (default false). */
+  bidirectional?: boolean;
+  /** x and output are [batch, time, features] (default false: [time, batch, features]). The state is never batch-first. */
+  batchFirst?: boolean;
+  /** Dropout on the outputs of every layer but the last, in training mode (default 0). */
+  dropout?: number;
+  /** Keep the biases (default true). */
+  bias?: boolean;
+  /** Parameter dtype (default float32). */
+  dtype?: FloatDType;
+  /** Random source for the initial weights and the dropout masks. */
+  generator?: Generator;
+  /** 'uniform' (default, PyTorch's U(−1/√H, 1/√H)) or 'orthogonal' for the recurrent weights. */
+  recurrentInit?: RecurrentInit;
+}
+export interface RNNOptions extends RecurrentModuleOptions {
+  /** 'tanh' (default) or 'relu'. */
+  nonlinearity?: 'tanh' | 'relu';
+}
+/** LSTM options: the module's plus every LSTMCell variant option (peephole, forgetGate, coupledGates, activations, forgetBias). */
+export interface LSTMOptions extends RecurrentModuleOptions,
+  Pick<LSTMCellOptions, 'peephole' | 'forgetGate' | 'coupledGates' | 'gateActivation' | 'cellActivation' | 'hiddenActivation' | 'forgetBias'> {}
+export interface GRUOptions extends RecurrentModuleOptions {
+  /** true (default, PyTorch): r applied after the recurrent product; false: Cho et al. 2014. */
+  resetAfter?: boolean;
+}
+
+/** Options of `forward` besides the state. */
+export interface RecurrentForwardOptions {
+  /** Real length of each sequence, in [1, time] (as a packed sequence in PyTorch); padded outputs are zero. */
+  lengths?: Lengths;
+}
+
+const MODULE_OPTIONS = [
+  'inputSize', 'hiddenSize', 'numLayers', 'bidirectional', 'batchFirst', 'dropout', 'bias', 'dtype', 'generator', 'recurrentInit',
+] as const;
+
+type Cell<S> = Module & { step(state: S, x: Tensor): { state: S; output: Tensor }; initialState(batch: number): S; inputSize: number; outputSize: number };
+
+/**
+ * The shared machinery of RNN, LSTM and GRU: numLayers × directions cells, registered under
+ * PyTorch's names (`weight_ih_l{k}`, `…_reverse`), run as stacked (bidirectional) layers.
+ * `S` is the module's state record: `{ h }` or `{ h, c }`, each [numLayers · directions, batch, H].
+ */
+abstract class RecurrentModule<S extends HiddenState> extends Module {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly bidirectional: boolean;
+  readonly batchFirst: boolean;
+  readonly dropout: number;
+  /** cells[k][0] is layer k's forward cell, cells[k][1] its backward cell (bidirectional only). */
+  readonly cells: readonly (readonly Cell<S>[])[];
+  private readonly stack: StackedLayers<readonly unknown[]>;
+  private readonly stateKeys: readonly (keyof S & string)[];
+
+  protected constructor(
+    who: string, opts: RecurrentModuleOptions, extraOptions: readonly string[], stateKeys: readonly (keyof S & string)[],
+    makeCell: (inputSize: number, dtype: FloatDType) => Cell<S>,
+  ) {
+    super();
+    checkKnownOptions(who, opts, [...MODULE_OPTIONS, ...extraOptions]);
+    this.inputSize = checkSize(who, 'inputSize', opts.inputSize);
+    this.hiddenSize = checkSize(who, 'hiddenSize', opts.hiddenSize);
+    this.numLayers = checkSize(who, 'numLayers', opts.numLayers ?? 1);
+    this.bidirectional = opts.bidirectional ?? false;
+    this.batchFirst = opts.batchFirst ?? false;
+    this.dropout = opts.dropout ?? 0;
+    if (typeof this.dropout !== 'number' || !(this.dropout >= 0 && this.dropout < 1)) {
+      throw new RangeError(`${who}: dropout must be in [0, 1); got ${String(opts.dropout)}`);
+    }
+    this.stateKeys = stateKeys;
+    const dtype = checkFloatDType(who, opts.dtype);
+    const D = this.bidirectional ? 2 : 1;
+    const cells: Cell<S>[][] = [];
+    const layers: SequenceLayer<unknown>[] = [];
+    for (let k = 0; k < this.numLayers; k++) {
+      const inSize = k === 0 ? this.inputSize : D * this.hiddenSize;
+      const pair: Cell<S>[] = [];
+      for (let d = 0; d < D; d++) {
+        const cell = makeCell(inSize, dtype);
+        // PyTorch's names: the cell's own names with the layer (and direction) appended.
+        for (const [name, p] of cell.namedParameters()) this.registerParameter(`${name}_l${k}${d === 1 ? '_reverse' : ''}`, p);
+        pair.push(cell);
+      }
+      cells.push(pair);
+      layers.push(D === 2 ? new Bidirectional(pair[0]!, pair[1]!, { merge: 'concat' }) : new CellLayer(pair[0]!));
+    }
+    this.cells = cells;
+    // Not registered as a child: the parameters are registered above under PyTorch's flat names.
+    this.stack = new StackedLayers(layers, { dropout: this.dropout, generator: opts.generator });
+  }
+
+  /** The parameters' dtype (follows `to(dtype)`). */
+  get dtype(): K.DType {
+    return this.cells[0]![0]!.parameters()[0]!.dtype;
+  }
+  /** Features of each output step: directions · hiddenSize. */
+  get outputSize(): number {
+    return (this.bidirectional ? 2 : 1) * this.hiddenSize;
+  }
+
+  /**
+   * Runs every layer over the sequence.
+   * x: [time, batch, inputSize] (or [batch, time, inputSize] with batchFirst);
+   * state (optional, zeros by default): each of its tensors [numLayers · directions, batch, hiddenSize],
+   * ordered layer 0 forward, layer 0 backward, layer 1 forward, … (PyTorch's h_0 / c_0).
+   * Returns output [time, batch, directions · hiddenSize] (or batch-first) and the final state in the
+   * same layout as the given one (PyTorch's h_n / c_n).
+   */
+  forward(x: Tensor, state?: S, opts: RecurrentForwardOptions = {}): { output: Tensor; state: S } {
+    const who = `${this.constructor.name}.forward`;
+    const { time, batch } = checkSequence(who, x, this.inputSize, this.batchFirst, 'x');
+    if (x.dtype !== this.dtype) {
+      throw new K.DTypeError(`${who}: x is ${x.dtype} but the parameters are ${this.dtype}; convert one (x.to('${this.dtype}') or module.to('${x.dtype}'))`);
+    }
+    const lengths = opts.lengths === undefined ? undefined : normalizeLengths(who, opts.lengths, batch, time);
+    const D = this.bidirectional ? 2 : 1;
+    const rows = this.numLayers * D;
+    let initialState: { layers: unknown[] } | undefined;
+    if (state !== undefined) {
+      const parts = this.stateKeys.map((key) => {
+        const t = (state as Record<string, unknown>)[key];
+        const want = `[${rows}, ${batch}, ${this.hiddenSize}]`;
+        if (!(t instanceof Tensor)) throw new TypeError(`${who}: state.${key} must be a Tensor ${want}; got ${typeof t}`);
+        if (t.rank !== 3 || t.shape[0] !== rows || t.shape[1] !== batch || t.shape[2] !== this.hiddenSize) {
+          throw new K.ShapeError(`${who}: state.${key} must be ${want} ([numLayers · directions, batch, hiddenSize]); got ${K.fmt(t.shape)}`);
+        }
+        if (t.dtype !== this.dtype) throw new K.DTypeError(`${who}: state.${key} is ${t.dtype} but the parameters are ${this.dtype}`);
+        return t;
+      });
+      const cellState = (row: number) => Object.fromEntries(this.stateKeys.map((key, i) => [key, select(parts[i]!, 0, row)]));
+      initialState = {
+        layers: Array.from({ length: this.numLayers }, (_, k) =>
+          D === 2 ? { forward: cellState(2 * k), backward: cellState(2 * k + 1) } : cellState(k)),
+      };
+    }
+    this.stack.training = this.training;
+    const r = this.stack.run(x, { batchFirst: this.batchFirst, lengths, initialState });
+    // Back to PyTorch's layout: one [rows, batch, H] tensor per state key.
+    const finals = (r.state.layers as unknown[]).flatMap((s) =>
+      D === 2 ? [(s as { forward: S }).forward, (s as { backward: S }).backward] : [s as S]);
+    const out = Object.fromEntries(this.stateKeys.map((key) => [key, stack(finals.map((s) => s[key] as Tensor), 0)])) as unknown as S;
+    return { output: r.outputs, state: out };
+  }
+
+  protected override stateDictHint(entries: Map<string, StateValue>, targets: Map<string, Tensor>): string | null {
+    const hints: string[] = [];
+    const keys = [...entries.keys()];
+    const reverse = keys.some((k) => k.endsWith('_reverse'));
+    if (reverse && !this.bidirectional) hints.push('the state dict has _reverse weights (a bidirectional module): build with bidirectional: true');
+    if (!reverse && this.bidirectional && keys.some((k) => /_l\d+$/.test(k))) {
+      hints.push('this module is bidirectional but the state dict has no _reverse weights: build with bidirectional: false');
+    }
+    const layerIds = keys.map((k) => /_l(\d+)(_reverse)?$/.exec(k)).filter((m) => m !== null).map((m) => Number(m![1]));
+    if (layerIds.length && Math.max(...layerIds) + 1 !== this.numLayers) {
+      hints.push(`the state dict has ${Math.max(...layerIds) + 1} layer(s) but this module has numLayers: ${this.numLayers}`);
+    }
+    const extra = this.layoutHint(entries, targets);
+    if (extra) hints.push(extra);
+    return hints.length ? hints.join('\n  ') : null;
+  }
+
+  /** A subclass's explanation of a cell-layout difference. */
+  protected layoutHint(_entries: Map<string, StateValue>, _targets: Map<string, Tensor>): string | null {
+    return null;
+  }
+}
+
+/**
+ * A multi-layer Elman RNN, as torch.nn.RNN: each layer runs h_t = act(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)
+ * (see RNNCell) over the sequence; layer k+1 reads layer k's outputs (both directions concatenated).
+ * Parameters weight_ih_l{k}[_reverse] [H, I or D·H], weight_hh_l{k} [H, H], bias_ih_l{k}, bias_hh_l{k} [H].
+ * forward(x [T, B, I], { h } [L·D, B, H]?) → output [T, B, D·H], state { h } [L·D, B, H].
+ */
+export class RNN extends RecurrentModule<HiddenState> {
+  readonly nonlinearity: 'tanh' | 'relu';
+  constructor(opts: RNNOptions) {
+    const cellOpts = (inputSize: number, dtype: FloatDType): RNNCellOptions => ({
+      inputSize, hiddenSize: opts.hiddenSize, nonlinearity: opts.nonlinearity, bias: opts.bias, dtype,
+      generator: opts.generator, recurrentInit: opts.recurrentInit,
+    });
+    super('RNN', opts, ['nonlinearity'], ['h'], (i, d) => new RNNCell(cellOpts(i, d)));
+    this.nonlinearity = opts.nonlinearity ?? 'tanh';
+  }
+}
+
+/**
+ * A multi-layer LSTM, as torch.nn.LSTM (gate order i|f|g|o; see LSTMCell for the equations and the
+ * variants: peephole, forgetGate, coupledGates, activations, forgetBias). Parameters
+ * weight_ih_l{k}[_reverse] [4H, I or D·H], weight_hh_l{k} [4H, H], bias_ih_l{k}, bias_hh_l{k} [4H],
+ * and with peepholes weight_ci_l{k}, weight_cf_l{k}, weight_co_l{k} [H].
+ * forward(x [T, B, I], { h, c } [L·D, B, H]?) → output [T, B, D·H], state { h, c } [L·D, B, H].
+ */
+export class LSTM extends RecurrentModule<LSTMState> {
+  constructor(opts: LSTMOptions) {
+    const variant = ['peephole', 'forgetGate', 'coupledGates', 'gateActivation', 'cellActivation', 'hiddenActivation', 'forgetBias'] as const;
+    const cellOpts = (inputSize: number, dtype: FloatDType): LSTMCellOptions => {
+      const o: LSTMCellOptions = {
+        inputSize, hiddenSize: opts.hiddenSize, bias: opts.bias, dtype, generator: opts.generator, recurrentInit: opts.recurrentInit,
+      };
+      for (const k of variant) if (opts[k] !== undefined) (o as unknown as Record<string, unknown>)[k] = opts[k];
+      return o;
+    };
+    super('LSTM', opts, variant, ['h', 'c'], (i, d) => new LSTMCell(cellOpts(i, d)));
+  }
+  protected override layoutHint(entries: Map<string, StateValue>, targets: Map<string, Tensor>): string | null {
+    return lstmStateDictHint(entries, targets, this.hiddenSize);
+  }
+}
+
+/**
+ * A multi-layer GRU, as torch.nn.GRU (gate order r|z|n, n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)),
+ * or Cho et al.'s reset-before form with resetAfter: false; see GRUCell). Parameters
+ * weight_ih_l{k}[_reverse] [3H, I or D·H], weight_hh_l{k} [3H, H], bias_ih_l{k}, bias_hh_l{k} [3H].
+ * forward(x [T, B, I], { h } [L·D, B, H]?) → output [T, B, D·H], state { h } [L·D, B, H].
+ */
+export class GRU extends RecurrentModule<HiddenState> {
+  readonly resetAfter: boolean;
+  constructor(opts: GRUOptions) {
+    const cellOpts = (inputSize: number, dtype: FloatDType): GRUCellOptions => ({
+      inputSize, hiddenSize: opts.hiddenSize, resetAfter: opts.resetAfter, bias: opts.bias, dtype,
+      generator: opts.generator, recurrentInit: opts.recurrentInit,
+    });
+    super('GRU', opts, ['resetAfter'], ['h'], (i, d) => new GRUCell(cellOpts(i, d)));
+    this.resetAfter = opts.resetAfter ?? true;
+  }
+}

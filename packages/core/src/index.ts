@@ -25,4 +25,6 @@ export {
 export type { Range } from './kernels/movement.js';
 export { matmul } from './kernels/matmul.js';
 export type { MatmulOptions } from './kernels/matmul.js';
-export { gemm, gemmNaive } from './kernels/gemm.js';
+export { gemm, gemmNaive, setGemmBackend, gemmBackend } from './kernels/gemm.js';
+export type { GemmBackend } from './kernels/gemm.js';
+export { gemmWasmF32, wasmGemmAvailable } from './kernels/wasm/gemm-f32.js';

@@ -1,8 +1,8 @@
 // Checks the packed gemm against the naive triple loop: every transpose, stride, offset, alpha/beta
 // and dtype, sizes across the block and micro-tile edges, and beta = 0 ignoring NaN in C.
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { gemm, gemmNaive, type FloatArray } from '../src/kernels/gemm.js';
+import { gemm, gemmNaive, setGemmBackend, type FloatArray } from '../src/kernels/gemm.js';
 
 const SEED = 42;
 type DType = 'float32' | 'float64';
@@ -101,7 +101,11 @@ const layouts = [[false, false], [false, true], [true, false], [true, true]] as 
 const name = (transA: boolean, transB: boolean) => `${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}`;
 const base = { alpha: 1, beta: 0, padA: 0, padB: 0, padC: 0, offA: 0, offB: 0, offC: 0, dataSeed: 7 };
 
-describe('gemm', () => {
+// Every case runs on both float32 backends (float64 always takes the JS kernel).
+describe.each(['js', 'wasm'] as const)('gemm (%s backend)', (backend) => {
+  beforeAll(() => setGemmBackend(backend));
+  afterAll(() => setGemmBackend('auto'));
+
   it('matches gemmNaive for random sizes, transposes, strides, offsets, alpha and beta', () => {
     fc.assert(fc.property(problem, (p) => check(p)), { seed: SEED, numRuns: 100 });
   });

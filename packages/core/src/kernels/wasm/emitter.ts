@@ -1,0 +1,229 @@
+// A tiny WebAssembly bytecode assembler: just the opcodes the SIMD gemm kernel needs (locals, i32 and f32
+// scalar arithmetic, blocks, loops and branches, v128 loads/stores, f32x4 arithmetic) and an imported memory.
+
+/** Value types, by their binary encoding. */
+export const ValType = { i32: 0x7f, f32: 0x7d, v128: 0x7b } as const;
+export type ValType = (typeof ValType)[keyof typeof ValType];
+
+/** Unsigned LEB128, for indices, sizes, alignments and offsets. */
+function u32(out: number[], value: number): void {
+  let v = value >>> 0;
+  do {
+    const byte = v & 0x7f;
+    v >>>= 7;
+    out.push(v === 0 ? byte : byte | 0x80);
+  } while (v !== 0);
+}
+
+/** Signed LEB128, for i32.const (any int32, negative ones included). */
+function s32(out: number[], value: number): void {
+  let v = value | 0;
+  for (;;) {
+    const byte = v & 0x7f;
+    v >>= 7;
+    // Stop once the rest is pure sign extension of the byte's top bit.
+    if ((v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+function name(out: number[], text: string): void {
+  const bytes = new TextEncoder().encode(text);
+  u32(out, bytes.length);
+  for (const x of bytes) out.push(x);
+}
+
+/** A section or code entry: its byte length, then its bytes. */
+function sized(out: number[], body: readonly number[]): void {
+  u32(out, body.length);
+  for (const x of body) out.push(x);
+}
+
+const SIMD = 0xfd;
+// log2 of each access's natural alignment, written into the memarg as a hint.
+const ALIGN_F32 = 2, ALIGN_V128 = 4;
+
+/**
+ * One function body as a stack-machine instruction stream. Methods append one instruction each and return
+ * `this`, so code reads in execution order: `f.get(x).get(y).i32Add().set(z)`. Locals are numbered with
+ * the parameters first, as in the binary format.
+ */
+export class FunctionBuilder {
+  readonly code: number[] = [];
+  private readonly localTypes: ValType[] = [];
+
+  constructor(readonly params: readonly ValType[], readonly results: readonly ValType[] = []) {}
+
+  /** Declares a new local of the given type and returns its index. */
+  local(type: ValType): number {
+    this.localTypes.push(type);
+    return this.params.length + this.localTypes.length - 1;
+  }
+
+  get(index: number): this { return this.op(0x20).idx(index); }
+  set(index: number): this { return this.op(0x21).idx(index); }
+  tee(index: number): this { return this.op(0x22).idx(index); }
+
+  /** `block` with no result: `br` to it jumps past its `end`. */
+  block(): this { return this.op(0x02, 0x40); }
+  /** `loop` with no result: `br` to it jumps back to its start. */
+  loop(): this { return this.op(0x03, 0x40); }
+  /** `if` with no result; pops an i32 condition. */
+  if(): this { return this.op(0x04, 0x40); }
+  else(): this { return this.op(0x05); }
+  end(): this { return this.op(0x0b); }
+  /** Branch to the enclosing block/loop `depth` levels out (0 = innermost). */
+  br(depth: number): this { return this.op(0x0c).idx(depth); }
+  brIf(depth: number): this { return this.op(0x0d).idx(depth); }
+
+  i32Const(value: number): this {
+    this.code.push(0x41);
+    s32(this.code, value);
+    return this;
+  }
+  i32Add(): this { return this.op(0x6a); }
+  i32Sub(): this { return this.op(0x6b); }
+  i32Mul(): this { return this.op(0x6c); }
+  i32Eqz(): this { return this.op(0x45); }
+  i32Ne(): this { return this.op(0x47); }
+  i32LtS(): this { return this.op(0x48); }
+  i32And(): this { return this.op(0x71); }
+  drop(): this { return this.op(0x1a); }
+  /** Pops cond, b, a; pushes cond ≠ 0 ? a : b. */
+  select(): this { return this.op(0x1b); }
+
+  f32Load(offset = 0): this { return this.op(0x2a).memarg(ALIGN_F32, offset); }
+  f32Store(offset = 0): this { return this.op(0x38).memarg(ALIGN_F32, offset); }
+  f32Add(): this { return this.op(0x92); }
+  f32Mul(): this { return this.op(0x94); }
+
+  v128Load(offset = 0): this { return this.simd(0x00).memarg(ALIGN_V128, offset); }
+  /** Loads one f32 from memory into all four lanes (a broadcast load, cheaper than load + splat). */
+  v128Load32Splat(offset = 0): this { return this.simd(0x09).memarg(ALIGN_F32, offset); }
+  v128Store(offset = 0): this { return this.simd(0x0b).memarg(ALIGN_V128, offset); }
+  /** v128.const with all sixteen bytes zero. */
+  v128Zero(): this {
+    this.simd(0x0c);
+    for (let i = 0; i < 16; i++) this.code.push(0);
+    return this;
+  }
+  /**
+   * Pops b, a; pushes the four f32 lanes picked by `lanes` from a‖b (0–3 are a's lanes, 4–7 b's). It is
+   * i8x16.shuffle with each f32 lane spelled as its four bytes.
+   */
+  f32x4Shuffle(lanes: readonly [number, number, number, number]): this {
+    this.simd(0x0d);
+    for (const lane of lanes) for (let byte = 0; byte < 4; byte++) this.code.push(4 * lane + byte);
+    return this;
+  }
+  f32x4Splat(): this { return this.simd(0x13); }
+  f32x4Add(): this { return this.simd(0xe4); }
+  f32x4Mul(): this { return this.simd(0xe6); }
+
+  /** The body as the code section stores it: local declarations (run-length grouped), code, `end`. */
+  encode(): number[] {
+    const groups: [number, ValType][] = [];
+    for (const t of this.localTypes) {
+      const last = groups[groups.length - 1];
+      if (last && last[1] === t) last[0]++;
+      else groups.push([1, t]);
+    }
+    const body: number[] = [];
+    u32(body, groups.length);
+    for (const [count, type] of groups) {
+      u32(body, count);
+      body.push(type);
+    }
+    body.push(...this.code, 0x0b);
+    const out: number[] = [];
+    sized(out, body);
+    return out;
+  }
+
+  private op(...bytes: number[]): this {
+    this.code.push(...bytes);
+    return this;
+  }
+  private idx(value: number): this {
+    u32(this.code, value);
+    return this;
+  }
+  private simd(opcode: number): this {
+    this.code.push(SIMD);
+    u32(this.code, opcode);
+    return this;
+  }
+  private memarg(align: number, offset: number): this {
+    u32(this.code, align);
+    u32(this.code, offset);
+    return this;
+  }
+}
+
+/**
+ * A module made of exported functions over one imported memory (`env.memory`). `encode()` gives the
+ * bytes for `new WebAssembly.Module(...)`.
+ */
+export class ModuleBuilder {
+  private readonly functions: { name: string; fn: FunctionBuilder }[] = [];
+  private memoryImport: { module: string; field: string; minPages: number } | undefined;
+
+  importMemory(module: string, field: string, minPages: number): this {
+    this.memoryImport = { module, field, minPages };
+    return this;
+  }
+
+  /** Adds `fn`, exported under `exportName`. */
+  addFunction(exportName: string, fn: FunctionBuilder): this {
+    this.functions.push({ name: exportName, fn });
+    return this;
+  }
+
+  encode(): Uint8Array {
+    const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]; // "\0asm", version 1
+    const section = (id: number, body: number[]) => {
+      out.push(id);
+      sized(out, body);
+    };
+    // Type section: one signature per function (duplicates are legal and there are only a few).
+    const types: number[] = [];
+    u32(types, this.functions.length);
+    for (const { fn } of this.functions) {
+      types.push(0x60);
+      u32(types, fn.params.length);
+      types.push(...fn.params);
+      u32(types, fn.results.length);
+      types.push(...fn.results);
+    }
+    section(1, types);
+    if (this.memoryImport) {
+      const imports: number[] = [];
+      u32(imports, 1);
+      name(imports, this.memoryImport.module);
+      name(imports, this.memoryImport.field);
+      imports.push(0x02, 0x00); // kind memory, limits with a minimum only
+      u32(imports, this.memoryImport.minPages);
+      section(2, imports);
+    }
+    const funcs: number[] = [];
+    u32(funcs, this.functions.length);
+    this.functions.forEach((_, i) => u32(funcs, i));
+    section(3, funcs);
+    const exports: number[] = [];
+    u32(exports, this.functions.length);
+    this.functions.forEach(({ name: exportName }, i) => {
+      name(exports, exportName);
+      exports.push(0x00); // kind function
+      u32(exports, i);
+    });
+    section(7, exports);
+    const code: number[] = [];
+    u32(code, this.functions.length);
+    for (const { fn } of this.functions) code.push(...fn.encode());
+    section(10, code);
+    return Uint8Array.from(out);
+  }
+}

@@ -1,0 +1,134 @@
+// The unroll side of the benchmark: W1–W4 through the public API (LSTM, GRU, Linear, crossEntropy,
+// Adam, gemm), one JSON line per workload, then a memory record. Run by bench.ts with --expose-gc.
+import * as K from '@unroll/core';
+import { Adam, Linear, Module, Tensor, crossEntropy, noGrad } from '@unroll/autograd';
+import { GRU, LSTM } from '@unroll/rnn';
+import {
+  GEMM_SIZES, INFO_TAG, RESULT_TAG, SIZES, charBatch, charModelWeights, decodePlan, detUniform, median, sample,
+} from './workloads.js';
+import type { Plan, WorkloadId, WorkloadResult } from './workloads.js';
+
+/** The char model: one-hot [T, B, V] → recurrent layer → 256 → 65 linear head on every step. */
+class CharModel extends Module {
+  readonly rnn: LSTM | GRU;
+  readonly head: Linear;
+  constructor(kind: 'lstm' | 'gru') {
+    super();
+    const { vocab, hidden } = SIZES;
+    const opts = { inputSize: vocab, hiddenSize: hidden };
+    this.rnn = this.registerModule('rnn', kind === 'lstm' ? new LSTM(opts) : new GRU(opts));
+    this.head = this.registerModule('head', new Linear(hidden, vocab));
+    // Same numbers as the other systems: PyTorch names map to 'rnn.<name>' here.
+    const sd: Record<string, K.NdArray> = {};
+    for (const w of charModelWeights(kind === 'lstm' ? 4 : 3)) {
+      sd[w.name.startsWith('head.') ? w.name : `rnn.${w.name}`] = K.fromData(w.values, w.shape);
+    }
+    this.loadStateDict(sd);
+  }
+  /** x [T, B, V] → logits [T, B, V] */
+  forward(x: Tensor): Tensor {
+    return this.head.forward(this.rnn.forward(x).output);
+  }
+}
+
+function charData(): { x: Tensor; targets: Tensor } {
+  const { time, batch, vocab } = SIZES;
+  const { inputs, targets } = charBatch();
+  return { x: new Tensor(K.fromData(inputs, [time, batch, vocab])), targets: new Tensor(K.fromData(targets, [time, batch])) };
+}
+
+/** W1/W2: zeroGrad, forward, mean cross-entropy over all T·B steps, backward, Adam step. */
+function trainStep(workload: WorkloadId, kind: 'lstm' | 'gru', plan: Plan): WorkloadResult {
+  const model = new CharModel(kind);
+  const optimizer = new Adam(model.parameters(), { lr: SIZES.lr });
+  const { x, targets } = charData();
+  const losses: number[] = [];
+  const timesMs = sample(plan, () => {
+    optimizer.zeroGrad();
+    const loss = crossEntropy(model.forward(x), targets);
+    loss.backward();
+    optimizer.step();
+    losses.push(loss.item());
+  });
+  return {
+    system: 'unroll', workload, timesMs, medianMs: median(timesMs),
+    parameters: model.numParameters(), check: losses.slice(0, 2),
+  };
+}
+
+/** W3: the LSTM alone, forward only, recording nothing. */
+function lstmForward(plan: Plan): WorkloadResult {
+  const model = new CharModel('lstm');
+  const { x } = charData();
+  let mean = 0;
+  const timesMs = sample(plan, () => {
+    const out = noGrad(() => model.rnn.forward(x).output);
+    mean = out.mean().item();
+  });
+  return {
+    system: 'unroll', workload: 'W3', timesMs, medianMs: median(timesMs), parameters: model.numParameters(), check: [mean],
+  };
+}
+
+/** W4: C = A·B, float32, square, straight through core's gemm kernel. */
+function gemmSquare(n: number, plan: Plan): WorkloadResult {
+  const a = detUniform(n * n, 7, 1), b = detUniform(n * n, 8, 1), c = new Float32Array(n * n);
+  const timesMs = sample(plan, () => K.gemm(false, false, n, n, n, 1, a, 0, n, b, 0, n, 0, c, 0, n));
+  return { system: 'unroll', workload: 'W4', size: n, timesMs, medianMs: median(timesMs) };
+}
+
+/**
+ * The float32 gemm backend: `gemmBackend()` when core exports it, else 'js'. 'auto' (wasm for all but
+ * the tiniest products when the WebAssembly kernel can run) is printed with what it resolves to here,
+ * asked of core's `wasmGemmAvailable()` when it has one, else of the engine's SIMD support.
+ */
+function gemmBackendName(): string {
+  const core = K as unknown as Record<string, unknown>;
+  const probe = core['gemmBackend'];
+  if (typeof probe !== 'function') return 'js';
+  const name = String((probe as () => unknown)());
+  if (name !== 'auto') return name;
+  const available = core['wasmGemmAvailable'];
+  const wasm = typeof available === 'function' ? Boolean((available as () => unknown)()) : wasmSimd();
+  return `auto: ${wasm ? 'wasm' : 'js'}`;
+}
+
+/** Whether this engine validates a module using a v128 instruction (wasm-feature-detect's SIMD probe). */
+function wasmSimd(): boolean {
+  const bytes = [0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11];
+  // The global exists in Node and browsers but not in lib.es2022's types.
+  const wasm = (globalThis as { WebAssembly?: { validate(bytes: Uint8Array): boolean } }).WebAssembly;
+  return wasm !== undefined && wasm.validate(new Uint8Array(bytes));
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+const heapAfterGc = () => {
+  gc?.();
+  return process.memoryUsage().heapUsed;
+};
+
+function main(): void {
+  const planArg = process.argv.indexOf('--plan');
+  const plans = decodePlan(planArg >= 0 ? process.argv[planArg + 1] ?? '' : 'W1:2:7,W2:2:7,W3:2:9,W4:2:9');
+  const heapStart = heapAfterGc();
+  const rssStart = process.memoryUsage().rss;
+  console.log(INFO_TAG + JSON.stringify({ system: 'unroll', gemmBackend: gemmBackendName(), node: process.version }));
+  const emit = (r: WorkloadResult) => console.log(RESULT_TAG + JSON.stringify(r));
+  for (const [w, plan] of plans) {
+    if (w === 'W1') emit(trainStep('W1', 'lstm', plan));
+    else if (w === 'W2') emit(trainStep('W2', 'gru', plan));
+    else if (w === 'W3') emit(lstmForward(plan));
+    else for (const n of GEMM_SIZES) emit(gemmSquare(n, plan));
+  }
+  const heapEnd = heapAfterGc();
+  console.log(INFO_TAG + JSON.stringify({
+    system: 'unroll',
+    memory: {
+      gcAvailable: gc !== undefined,
+      // maxRSS is in KiB: the process's peak resident set, sampled by the kernel (no polling gaps).
+      peakRss: process.resourceUsage().maxRSS * 1024, rssStart, heapStart, heapEnd,
+    },
+  }));
+}
+
+main();

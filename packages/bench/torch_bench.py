@@ -1,0 +1,159 @@
+# The PyTorch side of the benchmark: W1-W4 with torch.nn.LSTM / GRU / Linear, F.cross_entropy and
+# torch.optim.Adam on 2 threads, printing one JSON line per workload (the protocol of src/workloads.ts).
+# Run by src/bench.ts with Debian's /usr/bin/python3:  python3 torch_bench.py --plan W1:3:15,W3:3:15
+import argparse
+import json
+import statistics
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+# Must match SIZES, GEMM_SIZES and BUDGET in src/workloads.ts.
+VOCAB, HIDDEN, BATCH, TIME, LR = 65, 256, 32, 64, 2e-3
+GEMM_SIZES = (256, 512, 1024)
+BUDGET_SECONDS, MIN_RUNS = 45, 2
+RESULT_TAG, INFO_TAG = '@@result ', '@@info '
+
+
+def hash32(i, seed):
+    """The murmur3 finalizer of (i + seed * 0x9E3779B9) mod 2^32, vectorised; same numbers as workloads.ts."""
+    with np.errstate(over='ignore'):
+        x = (np.asarray(i, dtype=np.uint32) + np.uint32((seed * 0x9E3779B9) & 0xFFFFFFFF)).astype(np.uint32)
+        x ^= x >> np.uint32(16)
+        x *= np.uint32(0x85EBCA6B)
+        x ^= x >> np.uint32(13)
+        x *= np.uint32(0xC2B2AE35)
+        x ^= x >> np.uint32(16)
+    return x
+
+
+def det_uniform(shape, seed, bound):
+    """float32 values over [-bound, bound), as detUniform: computed in float64, rounded once."""
+    count = int(np.prod(shape))
+    u = hash32(np.arange(count, dtype=np.uint32), seed).astype(np.float64) / 4294967296.0
+    return torch.from_numpy(((2 * u - 1) * bound).astype(np.float32).reshape(shape))
+
+
+def char_batch():
+    """One-hot inputs [T, B, V] and next-character targets [T, B], as charBatch."""
+    tokens = torch.from_numpy((hash32(np.arange((TIME + 1) * BATCH, dtype=np.uint32), 99) % VOCAB).astype(np.int64))
+    tokens = tokens.reshape(TIME + 1, BATCH)
+    return F.one_hot(tokens[:-1], VOCAB).float(), tokens[1:].contiguous()
+
+
+class CharModel(torch.nn.Module):
+    """one-hot [T, B, V] -> LSTM or GRU (hidden 256) -> Linear(256, 65) on every step."""
+
+    def __init__(self, kind):
+        super().__init__()
+        cls = torch.nn.LSTM if kind == 'lstm' else torch.nn.GRU
+        self.rnn = cls(VOCAB, HIDDEN)
+        self.head = torch.nn.Linear(HIDDEN, VOCAB)
+        gates = 4 if kind == 'lstm' else 3
+        bound = 1 / HIDDEN ** 0.5
+        spec = [('rnn.weight_ih_l0', (gates * HIDDEN, VOCAB)), ('rnn.weight_hh_l0', (gates * HIDDEN, HIDDEN)),
+                ('rnn.bias_ih_l0', (gates * HIDDEN,)), ('rnn.bias_hh_l0', (gates * HIDDEN,)),
+                ('head.weight', (VOCAB, HIDDEN)), ('head.bias', (VOCAB,))]
+        self.load_state_dict({name: det_uniform(shape, k + 1, bound) for k, (name, shape) in enumerate(spec)})
+
+    def forward(self, x):
+        return self.head(self.rnn(x)[0])
+
+
+def sample(warmup, runs, fn):
+    for _ in range(warmup):
+        fn()
+    times, spent = [], 0.0
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        ms = (time.perf_counter() - t0) * 1000
+        times.append(ms)
+        spent += ms
+        if spent > BUDGET_SECONDS * 1000 and len(times) >= MIN_RUNS:
+            break
+    return times
+
+
+def result(workload, times, **extra):
+    return {'system': 'torch', 'workload': workload, 'timesMs': times, 'medianMs': statistics.median(times), **extra}
+
+
+def train_step(workload, kind, warmup, runs):
+    model = CharModel(kind)
+    optimizer = torch.optim.Adam(model.parameters(), lr=LR)
+    x, targets = char_batch()
+    losses = []
+
+    def step():
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x).reshape(-1, VOCAB), targets.reshape(-1))
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+
+    times = sample(warmup, runs, step)
+    params = sum(p.numel() for p in model.parameters())
+    return result(workload, times, parameters=params, check=losses[:2])
+
+
+def lstm_forward(warmup, runs):
+    model = CharModel('lstm')
+    x, _ = char_batch()
+    mean = [0.0]
+
+    def forward():
+        with torch.no_grad():
+            mean[0] = model.rnn(x)[0].mean().item()
+
+    times = sample(warmup, runs, forward)
+    params = sum(p.numel() for p in model.parameters())
+    return result('W3', times, parameters=params, check=mean)
+
+
+def gemm_square(n, warmup, runs):
+    a, b = det_uniform((n, n), 7, 1), det_uniform((n, n), 8, 1)
+    c = torch.empty(n, n)
+    times = sample(warmup, runs, lambda: torch.mm(a, b, out=c))
+    return result('W4', times, size=n)
+
+
+def blas_library():
+    """The BLAS shared object torch loaded (OpenBLAS or the slow reference BLAS), from the process's maps."""
+    try:
+        with open('/proc/self/maps') as f:
+            libs = {line.split()[-1] for line in f if 'blas' in line.lower()}
+        return ', '.join(sorted(libs)) or 'none found'
+    except OSError:
+        return 'unknown'
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--plan', default='W1:3:15,W2:3:15,W3:3:15,W4:3:15', help='workload:warmup:runs,...')
+    parser.add_argument('--threads', type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    print(INFO_TAG + json.dumps({'system': 'torch', 'version': torch.__version__, 'threads': torch.get_num_threads(),
+                                 'blas': blas_library()}), flush=True)
+    for item in filter(None, args.plan.split(',')):
+        workload, warmup, runs = item.split(':')
+        warmup, runs = int(warmup), int(runs)
+        if workload == 'W1':
+            rows = [train_step('W1', 'lstm', warmup, runs)]
+        elif workload == 'W2':
+            rows = [train_step('W2', 'gru', warmup, runs)]
+        elif workload == 'W3':
+            rows = [lstm_forward(warmup, runs)]
+        elif workload == 'W4':
+            rows = [gemm_square(n, warmup, runs) for n in GEMM_SIZES]
+        else:
+            raise SystemExit(f'--plan: unknown workload {workload!r}')
+        for row in rows:
+            print(RESULT_TAG + json.dumps(row), flush=True)
+
+
+if __name__ == '__main__':
+    main()

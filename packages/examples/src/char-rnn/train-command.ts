@@ -1,0 +1,185 @@
+// `char-rnn train`: builds or resumes a run, trains it with a progress bar, validation, samples
+// and checkpoints along the way, and ends with a sample, the checkpoint and a loss-curve SVG.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { Generator } from '@unroll/autograd';
+import { lineChart } from '../plot/line-chart.js';
+import { ProgressBar, formatDuration } from '../progress.js';
+import { flagName } from './args.js';
+import { loadRun, resumeInto, saveRun } from './checkpoint.js';
+import type { RunInfo, SavedRun } from './checkpoint.js';
+import { projectSources, readTextFile } from './corpus.js';
+import type { Corpus } from './corpus.js';
+import { describeModel } from './model.js';
+import { CHECKPOINT_NAME, defaultOutDir, programName } from './options.js';
+import type { TrainArgs, TrainConfig } from './options.js';
+import { sampleText } from './sample.js';
+import { LN2, Trainer } from './trainer.js';
+import type { History } from './trainer.js';
+
+/** Where output goes: `print` for results (stdout), `progress` for the bar and periodic samples (stderr). */
+export interface TrainIO {
+  print(line: string): void;
+  progress: NodeJS.WriteStream;
+}
+
+/** What a finished `train` reports. */
+export interface TrainSummary {
+  steps: number;
+  trainLoss: number | null;
+  valLoss: number | null;
+  sample: string;
+  checkpoint: string;
+  lossCurve: string;
+  interrupted: boolean;
+}
+
+const defaultIO: TrainIO = { print: (line) => process.stdout.write(`${line}\n`), progress: process.stderr };
+
+/** Runs `train` with parsed arguments. */
+export async function runTrain(args: TrainArgs, io: TrainIO = defaultIO): Promise<TrainSummary> {
+  let saved: SavedRun | null = null;
+  let config = args.config;
+  let textPath = args.text;
+  if (args.resume) {
+    if (!existsSync(args.checkpoint)) throw new Error(`--resume: there is no checkpoint at '${args.checkpoint}' to resume (give its path with --checkpoint)`);
+    saved = await loadRun(args.checkpoint);
+    config = resumedConfig(saved, args);
+    textPath ??= saved.info.textPath;
+  }
+  let corpus: Corpus;
+  try {
+    corpus = textPath === null ? projectSources() : readTextFile(textPath);
+  } catch (err) {
+    if (!saved || args.text !== null) throw err;
+    throw new Error(`--resume: the checkpoint was trained on ${saved.info.textSource}, which cannot be read now (${(err as Error).message}); pass it with --text FILE`);
+  }
+  const trainer = new Trainer(corpus.text, config);
+  if (saved) resumeInto(trainer, saved);
+  const info: RunInfo = { textPath: corpus.path, textSource: corpus.source, defaultSeed: firstLine(corpus.text) };
+  const lossCurve = join(args.out, 'loss-curve.svg');
+  const c = trainer.config;
+
+  io.print(`char-rnn: learning ${corpus.source}: ${corpus.text.length.toLocaleString('en-US')} characters, ${trainer.vocab.size} symbols`);
+  io.print(`model: ${describeModel(trainer.model)}`);
+  io.print(`training: ${c.steps} steps of ${c.batch} streams × ${c.seqLen} characters, ${c.optim} lr ${c.lr} (${c.schedule}` +
+    `${c.warmup ? `, ${c.warmup} warm-up steps` : ''}), clip ${c.clip || 'off'}; one pass through the text = ${trainer.chunksPerEpoch} steps`);
+  io.print(trainer.val
+    ? `validation: the last ${c.valFraction} of the text (${(trainer.val.batch * trainer.val.length).toLocaleString('en-US')} characters) every ${args.evalEvery} steps`
+    : 'validation: none (--val-fraction 0)');
+  if (saved) io.print(`resuming from '${args.checkpoint}' at step ${trainer.step}`);
+  else if (existsSync(args.checkpoint)) io.print(`(this run replaces the checkpoint '${args.checkpoint}'; --resume would have continued it)`);
+  if (trainer.step >= c.steps) io.print(`the run is already at step ${trainer.step} of ${c.steps}; raise --steps to train further`);
+
+  // Ctrl-C stops after the current step and saves, so the run can be resumed.
+  let interrupted = false;
+  const onSigint = () => { interrupted = true; };
+  process.once('SIGINT', onSigint);
+  const bar = new ProgressBar({ total: c.steps, stream: io.progress, unit: 'chars' });
+  const startStep = trainer.step;
+  const started = Date.now();
+  let smooth = smoothed(trainer.history.train);
+  let lastVal = trainer.history.val.at(-1)?.[1] ?? null;
+  const figures = () => ({
+    loss: smooth ?? undefined,
+    val: lastVal === null ? undefined : `${lastVal.toFixed(3)} (${(lastVal / LN2).toFixed(2)} bits)`,
+  });
+  const save = async () => {
+    mkdirSync(dirname(args.checkpoint), { recursive: true });
+    await saveRun(args.checkpoint, trainer, info);
+    mkdirSync(args.out, { recursive: true });
+    writeFileSync(lossCurve, lossChart(trainer.history, corpus.path === null ? 'the project sources' : basename(corpus.path)));
+  };
+  try {
+    while (trainer.step < c.steps && !interrupted) {
+      const { loss } = trainer.trainStep();
+      smooth = smooth === null ? loss : 0.95 * smooth + 0.05 * loss;
+      const step = trainer.step;
+      const last = step === c.steps;
+      if (trainer.val && (step % args.evalEvery === 0 || last)) lastVal = trainer.evaluate();
+      bar.update(step, figures(), (step - startStep) * trainer.charsPerStep);
+      if (args.sampleEvery > 0 && step % args.sampleEvery === 0 && !last) {
+        const text = sampleText(trainer.model, trainer.vocab, {
+          seedText: info.defaultSeed, length: args.sampleLength, temperature: args.temperature, generator: new Generator(step),
+        });
+        bar.log(`--- sample at step ${step} ---\n${info.defaultSeed}${text}\n---`);
+      }
+      if (args.checkpointEvery > 0 && step % args.checkpointEvery === 0 && !last) await save();
+      // Let a pending Ctrl-C be seen (signals are delivered between event-loop turns).
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+  if (interrupted) bar.log(`interrupted at step ${trainer.step}; saving the checkpoint`);
+  if (trainer.val && trainer.history.val.at(-1)?.[0] !== trainer.step) lastVal = trainer.evaluate();
+  await save();
+
+  const sample = sampleText(trainer.model, trainer.vocab, {
+    seedText: info.defaultSeed, length: args.sampleLength, temperature: args.temperature, generator: new Generator(trainer.step),
+  });
+  const seconds = (Date.now() - started) / 1000;
+  io.print('');
+  io.print(`trained ${trainer.step - startStep} steps in ${formatDuration(seconds)} ` +
+    `(${Math.round(((trainer.step - startStep) * trainer.charsPerStep) / Math.max(seconds, 1e-9)).toLocaleString('en-US')} chars/s)`);
+  if (smooth !== null) io.print(`train loss ${smooth.toFixed(3)} nats/char (${(smooth / LN2).toFixed(3)} bits/char, smoothed)`);
+  if (lastVal !== null) io.print(`validation loss ${lastVal.toFixed(3)} nats/char (${(lastVal / LN2).toFixed(3)} bits/char) at step ${trainer.step}`);
+  io.print(`--- sample (temperature ${args.temperature}) ---`);
+  io.print(`${info.defaultSeed}${sample}`);
+  io.print('---');
+  io.print(`checkpoint: ${args.checkpoint}`);
+  io.print(`loss curve: ${lossCurve}`);
+  const ckptArg = resolve(args.checkpoint) === resolve(defaultOutDir(), CHECKPOINT_NAME) ? '' : ` --checkpoint ${relativeOrAbsolute(args.checkpoint)}`;
+  if (interrupted || trainer.step < c.steps) io.print(`resume with: ${programName()} train --resume${ckptArg}`);
+  io.print(`sample more: ${programName()} sample${ckptArg} --temperature 0.8 --length 500`);
+  return {
+    steps: trainer.step, trainLoss: smooth, valLoss: lastVal, sample, checkpoint: args.checkpoint, lossCurve, interrupted,
+  };
+}
+
+/**
+ * The config of a resumed run: the checkpoint's, with --steps from the command line if given. Any
+ * other config flag given must agree with the checkpoint (a resume continues the same computation).
+ */
+function resumedConfig(saved: SavedRun, args: TrainArgs): TrainConfig {
+  for (const key of args.givenConfig) {
+    if (key !== 'steps' && args.config[key] !== saved.config[key]) {
+      throw new Error(`--resume: ${flagName(key)} ${JSON.stringify(args.config[key])} contradicts the checkpoint, which was trained with ` +
+        `${JSON.stringify(saved.config[key])}; drop the flag to continue that run, or start a new one with another --checkpoint`);
+    }
+  }
+  return { ...saved.config, steps: args.givenConfig.has('steps') ? args.config.steps : saved.config.steps };
+}
+
+/** The first line of the text with its newline (at most 100 characters): the default seed for samples. */
+export function firstLine(text: string): string {
+  const end = text.indexOf('\n');
+  const line = end >= 0 ? text.slice(0, end + 1) : text;
+  return [...line].slice(0, 100).join('');
+}
+
+/** Exponential moving average (weight 0.05, started at the first loss) of the losses so far, or null. */
+function smoothed(losses: readonly number[]): number | null {
+  let s: number | null = null;
+  for (const l of losses) s = s === null ? l : 0.95 * s + 0.05 * l;
+  return s;
+}
+
+/** The loss curve: training loss (smoothed) per step and validation loss at each evaluation, nats/char; `label` names the text. */
+export function lossChart(history: History, label: string): string {
+  const train: [number, number][] = [];
+  let s: number | null = null;
+  history.train.forEach((l, i) => {
+    s = s === null ? l : 0.95 * s + 0.05 * l;
+    train.push([i + 1, s]);
+  });
+  return lineChart([
+    { name: 'train (smoothed)', values: train },
+    { name: 'validation', values: history.val, dashed: true },
+  ], { title: `char-rnn on ${label}`, xLabel: 'step', yLabel: 'loss (nats/char)' });
+}
+
+function relativeOrAbsolute(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith('..') ? path : rel;
+}

@@ -42,6 +42,12 @@ export interface OpSpec<A> {
   forward(inputs: NdArray[], attrs: A): NdArray | { outputs: NdArray[]; saved?: unknown };
   /** One gradient thunk per input position (undefined where none flows). */
   backward(ctx: BackwardContext<A>): readonly (GradThunk | undefined)[];
+  /**
+   * Called once with forward's `saved` when the recorded node is freed — after its backward, unless
+   * the graph is retained — so an op can recycle buffers that only backward read (fused RNN layers
+   * do, to keep the garbage collector idle). Never called for a graph that is not walked.
+   */
+  release?(saved: unknown, attrs: A): void;
 }
 
 export interface Op<A> {
@@ -116,6 +122,7 @@ export function defineOp<A = undefined>(spec: OpSpec<A>): Op<A> {
           .map((thunk, i) => (needs[i] ? thunk : undefined));
       },
       release() {
+        if (!released && spec.release && keptSaved !== undefined) spec.release(keptSaved, attrs);
         released = true;
         keptInputs = null;
         keptOutputs = null;

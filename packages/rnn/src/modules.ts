@@ -46,11 +46,25 @@ export interface RNNOptions extends RecurrentModuleOptions {
 }
 /** LSTM options: the module's plus every LSTMCell variant option (peephole, forgetGate, coupledGates, activations, forgetBias). */
 export interface LSTMOptions extends RecurrentModuleOptions,
-  Pick<LSTMCellOptions, 'peephole' | 'forgetGate' | 'coupledGates' | 'gateActivation' | 'cellActivation' | 'hiddenActivation' | 'forgetBias'> {}
+  Pick<LSTMCellOptions, 'peephole' | 'forgetGate' | 'coupledGates' | 'gateActivation' | 'cellActivation' | 'hiddenActivation' | 'forgetBias'> {
+  /**
+   * Run each layer as one fused `lstmSequence` op (default true) when the variant allows it
+   * (sigmoid/tanh, a forget gate of its own; peepholes are fine). false runs the composed cells
+   * step by step — for debugging, or to compare. Also settable later: `lstm.fused = false`.
+   */
+  fused?: boolean;
+}
 export interface GRUOptions extends RecurrentModuleOptions {
   /** true (default, PyTorch): r applied after the recurrent product; false: Cho et al. 2014. */
   resetAfter?: boolean;
+  /**
+   * Run each layer as one fused `gruSequence` op (default true, both forms). false runs the composed
+   * cells step by step — for debugging, or to compare. Also settable later: `gru.fused = false`.
+   */
+  fused?: boolean;
 }
+
+type FusableCell = { fused: boolean };
 
 /** Options of `forward` besides the state. */
 export interface RecurrentForwardOptions {
@@ -221,7 +235,7 @@ export class RNN extends RecurrentModule<HiddenState> {
  */
 export class LSTM extends RecurrentModule<LSTMState> {
   constructor(opts: LSTMOptions) {
-    const variant = ['peephole', 'forgetGate', 'coupledGates', 'gateActivation', 'cellActivation', 'hiddenActivation', 'forgetBias'] as const;
+    const variant = ['peephole', 'forgetGate', 'coupledGates', 'gateActivation', 'cellActivation', 'hiddenActivation', 'forgetBias', 'fused'] as const;
     const cellOpts = (inputSize: number, dtype: FloatDType): LSTMCellOptions => {
       const o: LSTMCellOptions = {
         inputSize, hiddenSize: opts.hiddenSize, bias: opts.bias, dtype, generator: opts.generator, recurrentInit: opts.recurrentInit,
@@ -230,6 +244,13 @@ export class LSTM extends RecurrentModule<LSTMState> {
       return o;
     };
     super('LSTM', opts, variant, ['h', 'c'], (i, d) => new LSTMCell(cellOpts(i, d)));
+  }
+  /** Whether the layers run as fused ops (where the variant allows; see `LSTMOptions.fused`). Settable. */
+  get fused(): boolean {
+    return (this.cells[0]![0] as unknown as FusableCell).fused;
+  }
+  set fused(on: boolean) {
+    setFused('LSTM', this.cells, on);
   }
   protected override layoutHint(entries: Map<string, StateValue>, targets: Map<string, Tensor>): string | null {
     return lstmStateDictHint(entries, targets, this.hiddenSize);
@@ -247,9 +268,21 @@ export class GRU extends RecurrentModule<HiddenState> {
   constructor(opts: GRUOptions) {
     const cellOpts = (inputSize: number, dtype: FloatDType): GRUCellOptions => ({
       inputSize, hiddenSize: opts.hiddenSize, resetAfter: opts.resetAfter, bias: opts.bias, dtype,
-      generator: opts.generator, recurrentInit: opts.recurrentInit,
+      generator: opts.generator, recurrentInit: opts.recurrentInit, fused: opts.fused,
     });
-    super('GRU', opts, ['resetAfter'], ['h'], (i, d) => new GRUCell(cellOpts(i, d)));
+    super('GRU', opts, ['resetAfter', 'fused'], ['h'], (i, d) => new GRUCell(cellOpts(i, d)));
     this.resetAfter = opts.resetAfter ?? true;
   }
+  /** Whether the layers run as fused ops (see `GRUOptions.fused`). Settable. */
+  get fused(): boolean {
+    return (this.cells[0]![0] as unknown as FusableCell).fused;
+  }
+  set fused(on: boolean) {
+    setFused('GRU', this.cells, on);
+  }
+}
+
+function setFused(who: string, cells: readonly (readonly Module[])[], on: boolean): void {
+  if (typeof on !== 'boolean') throw new TypeError(`${who}.fused must be a boolean; got ${String(on)}`);
+  for (const row of cells) for (const cell of row) (cell as unknown as FusableCell).fused = on;
 }

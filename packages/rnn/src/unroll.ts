@@ -33,11 +33,32 @@ export interface UnrollResult<S> {
   state: S;
 }
 
+/** The validated arguments `unroll` hands a cell's `fusedUnroll`. */
+export interface FusedUnrollArgs<S> {
+  readonly batchFirst: boolean;
+  readonly reverse: boolean;
+  /** Each sequence's length in [1, time], or null when every sequence fills the time axis. */
+  readonly lengths: readonly number[] | null;
+  /** The state before the first step (given, or the cell's initialState); its batch is checked. */
+  readonly initialState: S;
+}
+
+/**
+ * An optional extra a cell may have besides the four protocol members: a whole-sequence kernel
+ * (LSTMCell and GRUCell run a fused op here). `unroll` calls it after validating xs, lengths and the
+ * initial state's batch, and uses its result unless it returns null (a variant it does not fuse, or
+ * fusion switched off). It must return exactly what the step loop would: same layout, same final state.
+ */
+export interface FusedUnroll<S> {
+  fusedUnroll(xs: Tensor, args: FusedUnrollArgs<S>): UnrollResult<S> | null;
+}
+
 /**
  * Runs `cell.step` over every time step of `xs`, threading the state.
  * xs: [time, batch, inputSize] (or [batch, time, inputSize] with `batchFirst`) →
  * outputs: [time, batch, outputSize] in the same layout, and the final state.
- * The cell is used only through the `RecurrentCell` protocol.
+ * The cell is used only through the `RecurrentCell` protocol — plus, when the cell has one, its
+ * `fusedUnroll` (see `FusedUnroll`), which runs the whole sequence as one op.
  */
 export function unroll<S>(cell: RecurrentCell<S>, xs: Tensor, opts: UnrollOptions<S> = {}): UnrollResult<S> {
   checkCell('unroll', cell);
@@ -48,6 +69,11 @@ export function unroll<S>(cell: RecurrentCell<S>, xs: Tensor, opts: UnrollOption
 
   let state = opts.initialState ?? cell.initialState(batch, { dtype: xs.dtype });
   checkStateBatch('unroll', state, batch, xs.shape, opts.initialState === undefined ? 'cell.initialState()' : 'initialState');
+  const fused = (cell as Partial<FusedUnroll<S>>).fusedUnroll;
+  if (typeof fused === 'function') {
+    const r = fused.call(cell, xs, { batchFirst, reverse, lengths, initialState: state });
+    if (r !== null) return r;
+  }
   const maxLength = lengths ? Math.max(...lengths) : time;
   const minLength = lengths ? Math.min(...lengths) : time;
   const ys: Tensor[] = new Array(time);

@@ -1,8 +1,12 @@
 // GRUCell: the gated recurrent unit in PyTorch's r|z|n layout, with the reset gate applied after
 // the recurrent product (PyTorch/cuDNN, the default) or before it (Cho et al. 2014).
+import * as K from '@unroll/core';
 import { Module, Parameter, matmul, narrow, split } from '@unroll/autograd';
 import type { DType, Generator, Tensor } from '@unroll/autograd';
 import type { HiddenState, InitialStateOptions, RecurrentCell } from '../cell.js';
+import { gruSequence } from '../fused/gru-sequence.js';
+import { gruStep } from '../fused/gru-step.js';
+import type { FusedUnroll, FusedUnrollArgs, UnrollResult } from '../unroll.js';
 import {
   checkFloatDType, checkInput, checkKnownOptions, checkSize, checkStateTensor, initRecurrent, uniformParameter, zerosState,
 } from './common.js';
@@ -24,9 +28,15 @@ export interface GRUCellOptions {
    * false (Cho et al. 2014, Keras reset_after=False): n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn).
    */
   resetAfter?: boolean;
+  /**
+   * Run as fused ops: `unroll` as one `gruSequence` op for the whole sequence (both forms), `step`
+   * (reset-after form) as one `gruStep` op after the two matmuls. Default true; false keeps the composed
+   * ops (for debugging, or to compare). Also settable later: `cell.fused = false`.
+   */
+  fused?: boolean;
 }
 
-const OPTIONS = ['inputSize', 'hiddenSize', 'bias', 'dtype', 'generator', 'recurrentInit', 'resetAfter'] as const;
+const OPTIONS = ['inputSize', 'hiddenSize', 'bias', 'dtype', 'generator', 'recurrentInit', 'resetAfter', 'fused'] as const;
 
 /**
  * The gated recurrent unit, as torch.nn.GRUCell by default:
@@ -40,8 +50,12 @@ const OPTIONS = ['inputSize', 'hiddenSize', 'bias', 'dtype', 'generator', 'recur
  * Parameters (PyTorch names and layout, gate order r|z|n): weight_ih [3H, I], weight_hh [3H, H],
  * bias_ih [3H], bias_hh [3H]; both biases are kept because b_hn sits inside r ⊙ (…).
  * State `{ h }`, h: [batch, H]; the output is h'.
+ *
+ * Speed: by default `unroll` runs one `gruSequence` op for the whole sequence (both forms) and the
+ * reset-after `step` ends in one `gruStep` op; the composed code in `step` is the definition they
+ * are checked against, and `fused: false` runs it.
  */
-export class GRUCell extends Module implements RecurrentCell<HiddenState> {
+export class GRUCell extends Module implements RecurrentCell<HiddenState>, FusedUnroll<HiddenState> {
   readonly inputSize: number;
   readonly hiddenSize: number;
   readonly outputSize: number;
@@ -54,6 +68,8 @@ export class GRUCell extends Module implements RecurrentCell<HiddenState> {
   readonly biasIh: Parameter | null;
   /** b_hh [3H] (`bias_hh`), or null without bias. */
   readonly biasHh: Parameter | null;
+  /** Use the fused ops (see `GRUCellOptions.fused`). */
+  fused: boolean;
 
   constructor(opts: GRUCellOptions) {
     super();
@@ -62,6 +78,8 @@ export class GRUCell extends Module implements RecurrentCell<HiddenState> {
     const H = (this.hiddenSize = checkSize('GRUCell', 'hiddenSize', opts.hiddenSize));
     this.outputSize = H;
     this.resetAfter = opts.resetAfter ?? true;
+    if (opts.fused !== undefined && typeof opts.fused !== 'boolean') throw new TypeError(`GRUCell: fused must be a boolean; got ${String(opts.fused)}`);
+    this.fused = opts.fused ?? true;
     const dtype = checkFloatDType('GRUCell', opts.dtype);
     const k = 1 / Math.sqrt(H), gen = opts.generator;
     this.weightIh = this.registerParameter('weight_ih', uniformParameter([3 * H, this.inputSize], k, dtype, gen));
@@ -89,6 +107,13 @@ export class GRUCell extends Module implements RecurrentCell<HiddenState> {
     const H = this.hiddenSize;
     let gi = matmul(x, this.weightIh, { transB: true });
     if (this.biasIh) gi = gi.add(this.biasIh);
+    if (this.fused && this.resetAfter) {
+      let gh = matmul(hPrev, this.weightHh, { transB: true });
+      if (this.biasHh) gh = gh.add(this.biasHh);
+      const h = gruStep(gi, gh, hPrev);
+      return { state: { h }, output: h };
+    }
+    // The composed definition (the fused op computes the same).
     const [xr, xz, xn] = split(gi, H, 1) as [Tensor, Tensor, Tensor];
     let r: Tensor, z: Tensor, n: Tensor;
     if (this.resetAfter) {
@@ -112,5 +137,24 @@ export class GRUCell extends Module implements RecurrentCell<HiddenState> {
     // h' = (1 − z) ⊙ n + z ⊙ h, written as n + z ⊙ (h − n): one op fewer, the same value.
     const h = n.add(z.mul(hPrev.sub(n)));
     return { state: { h }, output: h };
+  }
+
+  /**
+   * The whole sequence as one `gruSequence` op when `fused` (either form); null otherwise, or when a
+   * subclass overrides `step` (the runner then steps the cell). Called by `unroll`; see `FusedUnroll`.
+   */
+  fusedUnroll(xs: Tensor, args: FusedUnrollArgs<HiddenState>): UnrollResult<HiddenState> | null {
+    // A subclass that redefines step must be stepped: the fused op would silently skip its change.
+    if (!this.fused || this.step !== GRUCell.prototype.step) return null;
+    const who = 'GRUCell.step';
+    if (xs.dtype !== this.dtype) {
+      throw new K.DTypeError(`${who}: x is ${xs.dtype} but the parameters are ${this.dtype}; convert one (x.to('${this.dtype}') or cell.to('${xs.dtype}'))`);
+    }
+    const batch = xs.shape[args.batchFirst ? 0 : 1]!;
+    const h = checkStateTensor(who, args.initialState, 'h', batch, this.hiddenSize, this.dtype);
+    const r = gruSequence(xs, { h }, this, {
+      batchFirst: args.batchFirst, reverse: args.reverse, lengths: args.lengths, resetAfter: this.resetAfter,
+    });
+    return { outputs: r.outputs, state: r.state };
   }
 }

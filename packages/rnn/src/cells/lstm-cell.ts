@@ -1,9 +1,12 @@
 // LSTMCell: PyTorch's LSTM step and its classic variants (peepholes, no forget gate, coupled
 // input-forget gate, chosen activations), all in PyTorch's i|f|g|o parameter layout.
 import * as K from '@unroll/core';
-import { Module, Parameter, matmul, split, sub } from '@unroll/autograd';
+import { Module, Parameter, matmul, sigmoid, split, sub, tanh } from '@unroll/autograd';
 import type { DType, Generator, StateValue, Tensor } from '@unroll/autograd';
 import type { InitialStateOptions, LSTMState, RecurrentCell } from '../cell.js';
+import { lstmSequence } from '../fused/lstm-sequence.js';
+import { lstmStep } from '../fused/lstm-step.js';
+import type { FusedUnroll, FusedUnrollArgs, UnrollResult } from '../unroll.js';
 import {
   checkFloatDType, checkInput, checkKnownOptions, checkSize, checkStateTensor, initRecurrent, resolveActivation,
   shapeOfValue, uniformParameter, zerosState,
@@ -39,11 +42,18 @@ export interface LSTMCellOptions {
    * Default: PyTorch's uniform draw. Needs bias and an independent forget gate.
    */
   forgetBias?: number;
+  /**
+   * Run the standard cell (sigmoid/tanh activations, a forget gate of its own, peepholes or not) as
+   * fused ops: `step` as one `lstmStep` op after the gate matmuls, `unroll` as one `lstmSequence` op
+   * for the whole sequence. Default true; false keeps the composed ops (for debugging, or to compare).
+   * Other variants always compose. Also settable later: `cell.fused = false`.
+   */
+  fused?: boolean;
 }
 
 const OPTIONS = [
   'inputSize', 'hiddenSize', 'bias', 'dtype', 'generator', 'recurrentInit', 'peephole', 'forgetGate', 'coupledGates',
-  'gateActivation', 'cellActivation', 'hiddenActivation', 'forgetBias',
+  'gateActivation', 'cellActivation', 'hiddenActivation', 'forgetBias', 'fused',
 ] as const;
 
 /**
@@ -66,8 +76,13 @@ const OPTIONS = [
  * unused (their gradient is zero), so a PyTorch state dict loads unchanged whichever variant is
  * built; a 3H state dict is refused with a message saying so. weight_cf exists only when f is its
  * own gate. State `{ h, c }`, both [batch, H]; the output is h'.
+ *
+ * Speed: the standard cell (sigmoid/tanh, its own forget gate, peepholes or not) runs fused by
+ * default — `step` ends in one `lstmStep` op, `unroll` runs one `lstmSequence` op for the whole
+ * sequence. The code below the fused branch in `step` is the definition both are checked against;
+ * `fused: false` runs it.
  */
-export class LSTMCell extends Module implements RecurrentCell<LSTMState> {
+export class LSTMCell extends Module implements RecurrentCell<LSTMState>, FusedUnroll<LSTMState> {
   readonly inputSize: number;
   readonly hiddenSize: number;
   readonly outputSize: number;
@@ -88,6 +103,10 @@ export class LSTMCell extends Module implements RecurrentCell<LSTMState> {
   readonly weightCf: Parameter | null;
   /** w_co [H] (`weight_co`), or null without peepholes. */
   readonly weightCo: Parameter | null;
+  /** Use the fused ops where this variant has them (see `LSTMCellOptions.fused`). */
+  fused: boolean;
+  /** Whether the fused ops compute this variant: sigmoid/tanh/tanh and an independent forget gate. */
+  readonly fusable: boolean;
   private readonly gateAct: (x: Tensor) => Tensor;
   private readonly cellAct: (x: Tensor) => Tensor;
   private readonly hiddenAct: (x: Tensor) => Tensor;
@@ -117,6 +136,9 @@ export class LSTMCell extends Module implements RecurrentCell<LSTMState> {
     this.gateAct = resolveActivation(who, 'gateActivation', opts.gateActivation ?? 'sigmoid');
     this.cellAct = resolveActivation(who, 'cellActivation', opts.cellActivation ?? 'tanh');
     this.hiddenAct = resolveActivation(who, 'hiddenActivation', opts.hiddenActivation ?? 'tanh');
+    if (opts.fused !== undefined && typeof opts.fused !== 'boolean') throw new TypeError(`${who}: fused must be a boolean; got ${String(opts.fused)}`);
+    this.fused = opts.fused ?? true;
+    this.fusable = this.gateAct === sigmoid && this.cellAct === tanh && this.hiddenAct === tanh && this.forgetGate && !this.coupledGates;
 
     const k = 1 / Math.sqrt(H), gen = opts.generator;
     this.weightIh = this.registerParameter('weight_ih', uniformParameter([4 * H, this.inputSize], k, dtype, gen));
@@ -156,6 +178,12 @@ export class LSTMCell extends Module implements RecurrentCell<LSTMState> {
     const cPrev = checkStateTensor(who, state, 'c', batch, this.hiddenSize, this.dtype);
     let gates = matmul(x, this.weightIh, { transB: true }).add(matmul(hPrev, this.weightHh, { transB: true }));
     if (this.biasIh && this.biasHh) gates = gates.add(this.biasIh.add(this.biasHh));
+    if (this.fused && this.fusable) {
+      const peep = this.weightCi ? { weightCi: this.weightCi, weightCf: this.weightCf!, weightCo: this.weightCo! } : null;
+      const next = lstmStep(gates, cPrev, peep);
+      return { state: next, output: next.h };
+    }
+    // The composed definition (every variant; the fused op computes the same for the standard one).
     let [ai, af, ag, ao] = split(gates, this.hiddenSize, 1) as [Tensor, Tensor, Tensor, Tensor];
     if (this.weightCi) ai = ai.add(cPrev.mul(this.weightCi));
     if (this.weightCf) af = af.add(cPrev.mul(this.weightCf));
@@ -172,6 +200,26 @@ export class LSTMCell extends Module implements RecurrentCell<LSTMState> {
     const o = this.gateAct(ao);
     const h = o.mul(this.hiddenAct(c));
     return { state: { h, c }, output: h };
+  }
+
+  /**
+   * The whole sequence as one `lstmSequence` op, when `fused` and the variant is standard; null
+   * otherwise, or when a subclass overrides `step` (the runner then steps the cell). Called by
+   * `unroll`; see `FusedUnroll`.
+   */
+  fusedUnroll(xs: Tensor, args: FusedUnrollArgs<LSTMState>): UnrollResult<LSTMState> | null {
+    // A subclass that redefines step must be stepped: the fused op would silently skip its change.
+    if (!this.fused || !this.fusable || this.step !== LSTMCell.prototype.step) return null;
+    // The checks (and messages) step would make.
+    const who = 'LSTMCell.step';
+    if (xs.dtype !== this.dtype) {
+      throw new K.DTypeError(`${who}: x is ${xs.dtype} but the parameters are ${this.dtype}; convert one (x.to('${this.dtype}') or cell.to('${xs.dtype}'))`);
+    }
+    const batch = xs.shape[args.batchFirst ? 0 : 1]!;
+    const h = checkStateTensor(who, args.initialState, 'h', batch, this.hiddenSize, this.dtype);
+    const c = checkStateTensor(who, args.initialState, 'c', batch, this.hiddenSize, this.dtype);
+    const r = lstmSequence(xs, { h, c }, this, { batchFirst: args.batchFirst, reverse: args.reverse, lengths: args.lengths });
+    return { outputs: r.outputs, state: r.state };
   }
 
   protected override stateDictHint(entries: Map<string, StateValue>, targets: Map<string, Tensor>): string | null {

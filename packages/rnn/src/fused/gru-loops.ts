@@ -1,0 +1,234 @@
+// The loops inside gruSequence: forward and backward through time, in JS (either dtype, either form)
+// and with the WebAssembly SIMD pointwise steps (float32, reset-after), and what forward keeps for backward.
+import * as K from '@unroll/core';
+import type { FloatArray } from '@unroll/core';
+import { isPadded, newArray, readSlot, writeSlot } from './common.js';
+import type { FloatDType } from './common.js';
+import {
+  gruBackwardCandidateRow, gruBackwardGatesRow, gruBackwardRow, gruCandidateRow, gruForwardRow, gruGatesRow,
+} from './gru-kernels.js';
+import { takeBuffer } from './pool.js';
+import { scratch } from './scratch.js';
+import type { PointwiseWasm } from './wasm/runtime.js';
+
+/** What backward reads. */
+export interface Saved {
+  T: number; B: number; I: number; H: number; dtype: FloatDType; maxLen: number;
+  X: FloatArray; Wih: FloatArray; Whh: FloatArray;
+  /** [T + 1, B, H] hidden states (slots: see common.ts). */
+  hs: FloatArray;
+  /** [T, B, 4H]: r|z|n|h_n per step (h_n unused by reset-before). */
+  save: FloatArray;
+  /** [T, B, H]: r ⊙ h_{t−1} (reset-before only). */
+  rh: FloatArray | null;
+}
+
+/** What both forward loops take. */
+export interface ForwardArgs {
+  T: number; B: number; I: number; H: number; dtype: FloatDType;
+  X: FloatArray; Wih: FloatArray; Whh: FloatArray;
+  bi: FloatArray | null; bh: FloatArray | null; h0: FloatArray;
+  reverse: boolean; lengths: Int32Array | null; maxLen: number; record: boolean;
+}
+
+/**
+ * hs [T + 1, B, H] (fresh: the outputs view it), save [T, B, 4H] (r|z|n|h_n) and, reset-before,
+ * rh [T, B, H] — from the pool when recording (back to it on release), else scratch.
+ */
+export interface ForwardValues { hs: FloatArray; save: FloatArray; rh: FloatArray | null }
+
+/** The forward loop in JS, either dtype and either form. */
+export function forwardJs(s: ForwardArgs, resetAfter: boolean): ForwardValues {
+  const { T, B, I, H, dtype, X, Wih, Whh, bi, bh, reverse, lengths, maxLen, record } = s;
+  const G = 3 * H, S = 4 * H, BH = B * H, TB = T * B;
+  const fast = dtype === 'float32';
+  // x·W_ihᵀ for every step at once; the biases are added inside the pointwise step.
+  const xg = scratch('gru.xg', dtype, TB * G);
+  K.gemm(false, true, TB, G, I, 1, X, 0, I, Wih, 0, I, 0, xg, 0, G);
+  const save = record ? takeBuffer(dtype, TB * S) : scratch('gru.save', dtype, TB * S);
+  const rh = resetAfter ? null : record ? takeBuffer(dtype, TB * H) : scratch('gru.rh', dtype, TB * H);
+  const hs = newArray(dtype, (T + 1) * BH);
+  const gh = scratch('gru.gh', dtype, B * G);
+  const hn = resetAfter ? null : scratch('gru.hn', dtype, BH);
+  hs.set(s.h0, (reverse ? T : 0) * BH);
+
+  for (let k = 0; k < T; k++) {
+    const t = reverse ? T - 1 - k : k;
+    const prev = readSlot(t, reverse) * BH, next = writeSlot(t, reverse) * BH;
+    if (t >= maxLen) {
+      hs.copyWithin(next, prev, prev + BH);
+      rh?.fill(0, t * BH, (t + 1) * BH);
+      continue;
+    }
+    if (resetAfter) {
+      K.gemm(false, true, B, G, H, 1, hs, prev, H, Whh, 0, H, 0, gh, 0, G);
+      for (let b = 0; b < B; b++) {
+        const r = b * H, row = t * B + b;
+        if (isPadded(lengths, t, b)) hs.copyWithin(next + r, prev + r, prev + r + H);
+        else gruForwardRow(H, fast, xg, row * G, bi, gh, b * G, bh, hs, prev + r, hs, next + r, save, row * S);
+      }
+    } else {
+      // r and z first (h·W_{hr|hz}ᵀ), then the candidate's product with r ⊙ h.
+      K.gemm(false, true, B, 2 * H, H, 1, hs, prev, H, Whh, 0, H, 0, gh, 0, 2 * H);
+      for (let b = 0; b < B; b++) {
+        const row = t * B + b;
+        // A padded row's r ⊙ h is zero: dW_hn multiplies it by its zero gradient (a recycled rh holds stale values).
+        if (isPadded(lengths, t, b)) rh!.fill(0, row * H, row * H + H);
+        else gruGatesRow(H, fast, xg, row * G, bi, gh, b * 2 * H, bh, hs, prev + b * H, save, row * S, rh!, row * H);
+      }
+      K.gemm(false, true, B, H, H, 1, rh!, t * BH, H, Whh, 2 * H * H, H, 0, hn!, 0, H);
+      for (let b = 0; b < B; b++) {
+        const r = b * H, row = t * B + b;
+        if (isPadded(lengths, t, b)) hs.copyWithin(next + r, prev + r, prev + r + H);
+        else gruCandidateRow(H, fast, xg, row * G, bi, hn!, r, bh, hs, prev + r, hs, next + r, save, row * S);
+      }
+    }
+  }
+  return { hs, save, rh };
+}
+
+/**
+ * The reset-after loop for float32 with the WebAssembly SIMD step: the per-step buffers live in the
+ * kernels' memory (the gemms read and write them there) and are copied out once at the end. Null
+ * when that memory cannot hold them.
+ */
+export function forwardWasm(w: PointwiseWasm, s: ForwardArgs): ForwardValues | null {
+  const { T, B, I, H, X, Wih, Whh, bi, bh, reverse, lengths, maxLen, record } = s;
+  const G = 3 * H, S = 4 * H, BH = B * H, TB = T * B;
+  let top = 0;
+  const region = (n: number) => { const at = top; top += (n + 3) & ~3; return at; };
+  const oXg = region(TB * G), oGh = region(B * G), oBi = region(G), oBh = region(G);
+  const oHs = region((T + 1) * BH), oSave = region(TB * S);
+  const heap = w.reserve(top);
+  if (heap === null) return null;
+  const minLen = lengths === null ? T : Math.min(...lengths);
+
+  K.gemm(false, true, TB, G, I, 1, X, 0, I, Wih, 0, I, 0, heap, oXg, G);
+  for (const [b, at] of [[bi, oBi], [bh, oBh]] as const) {
+    if (b) heap.set(b, at);
+    else heap.fill(0, at, at + G);
+  }
+  heap.set(s.h0, oHs + (reverse ? T : 0) * BH);
+  for (let k = 0; k < T; k++) {
+    const t = reverse ? T - 1 - k : k;
+    const prev = readSlot(t, reverse) * BH, next = writeSlot(t, reverse) * BH;
+    if (t >= maxLen) {
+      heap.copyWithin(oHs + next, oHs + prev, oHs + prev + BH);
+      continue;
+    }
+    K.gemm(false, true, B, G, H, 1, heap, oHs + prev, H, Whh, 0, H, 0, heap, oGh, G);
+    w.gruForward(B, H, oXg + t * B * G, oBi, oGh, oBh, oHs + prev, oHs + next, oSave + t * B * S);
+    if (t < minLen) continue;
+    // Padded rows computed garbage; they keep their state instead.
+    for (let b = 0; b < B; b++) {
+      if (isPadded(lengths, t, b)) heap.copyWithin(oHs + next + b * H, oHs + prev + b * H, oHs + prev + b * H + H);
+    }
+  }
+  let save: FloatArray = heap;
+  if (record) {
+    save = takeBuffer('float32', TB * S);
+    save.set(heap.subarray(oSave, oSave + TB * S));
+  }
+  return { hs: heap.slice(oHs, oHs + (T + 1) * BH), save, rh: null };
+}
+
+/**
+ * Backward through time's result, all scratch: the x-side and h-side pre-activation gradients
+ * [T·B, 3H] at dXg[xAt..] and dHg[hAt..] (one array for reset-before, where they are equal) and
+ * dh0 [B, H] at dh[dhAt..].
+ */
+export interface ThroughTime { dXg: FloatArray; xAt: number; dHg: FloatArray; hAt: number; dh: FloatArray; dhAt: number }
+
+/** Backward through time in JS, either dtype and either form. */
+export function throughTimeJs(s: Saved, reverse: boolean, lengths: Int32Array | null, resetAfter: boolean,
+  DY: FloatArray, dhT: FloatArray): ThroughTime {
+  const { T, B, H, dtype, maxLen, hs, save } = s;
+  const G = 3 * H, S = 4 * H, BH = B * H, TB = T * B;
+  const dh = scratch('gru.dh', dtype, BH);
+  dh.set(dhT);
+  // Gradients of the x-side and h-side pre-activations, [T·B, 3H] each; reset-before has one for both.
+  const dXg = scratch('gru.dXg', dtype, TB * G);
+  const dHg = resetAfter ? scratch('gru.dHg', dtype, TB * G) : dXg;
+  const drh = resetAfter ? null : scratch('gru.drh', dtype, BH);
+  for (let k = 0; k < T; k++) {
+    const t = reverse ? k : T - 1 - k;
+    if (t >= maxLen) {
+      dXg.fill(0, t * B * G, (t + 1) * B * G);
+      dHg.fill(0, t * B * G, (t + 1) * B * G);
+      continue;
+    }
+    const prev = readSlot(t, reverse) * BH;
+    for (let b = 0; b < B; b++) {
+      const r = b * H, row = t * B + b;
+      if (isPadded(lengths, t, b)) {
+        // The state passed through: dh stays, and nothing reaches this step's pre-activations.
+        dXg.fill(0, row * G, row * G + G);
+        dHg.fill(0, row * G, row * G + G);
+      } else if (resetAfter) {
+        gruBackwardRow(H, save, row * S, hs, prev + r, dh, r, DY, row * H, dXg, row * G, dHg, row * G, dh, r);
+      } else {
+        gruBackwardCandidateRow(H, save, row * S, hs, prev + r, dh, r, DY, row * H, dXg, row * G, dh, r);
+      }
+    }
+    if (resetAfter) {
+      K.gemm(false, false, B, H, G, 1, dHg, t * B * G, G, s.Whh, 0, H, 1, dh, 0, H);
+    } else {
+      // d(r ⊙ h) = dan·W_hn, then dar; finally dh += [dar, daz]·W_{hr|hz}.
+      K.gemm(false, false, B, H, H, 1, dXg, t * B * G + 2 * H, G, s.Whh, 2 * H * H, H, 0, drh!, 0, H);
+      for (let b = 0; b < B; b++) {
+        const r = b * H, row = t * B + b;
+        if (!isPadded(lengths, t, b)) gruBackwardGatesRow(H, save, row * S, hs, prev + r, drh!, r, dXg, row * G, dh, r);
+      }
+      K.gemm(false, false, B, H, 2 * H, 1, dXg, t * B * G, G, s.Whh, 0, H, 1, dh, 0, H);
+    }
+  }
+  return { dXg, xAt: 0, dHg, hAt: 0, dh, dhAt: 0 };
+}
+
+/**
+ * Reset-after backward through time for float32 with the WebAssembly SIMD step: what it reads is
+ * copied into the kernels' memory once, the gradients are written there and the gemms read them
+ * there. A step with padded rows runs the JS rows on the same memory. Null when that memory cannot
+ * hold them.
+ */
+export function throughTimeWasm(w: PointwiseWasm, s: Saved, reverse: boolean, lengths: Int32Array | null,
+  DY: FloatArray, dhT: FloatArray): ThroughTime | null {
+  const { T, B, H, maxLen } = s;
+  const G = 3 * H, S = 4 * H, BH = B * H, TB = T * B;
+  let top = 0;
+  const region = (n: number) => { const at = top; top += (n + 3) & ~3; return at; };
+  const oSave = region(TB * S), oHs = region((T + 1) * BH), oDy = region(T * BH), oDh = region(BH);
+  const oDx = region(TB * G), oDh3 = region(TB * G);
+  const heap = w.reserve(top);
+  if (heap === null) return null;
+  heap.set(s.save, oSave);
+  heap.set(s.hs, oHs);
+  heap.set(DY, oDy);
+  heap.set(dhT, oDh);
+  const minLen = lengths === null ? T : Math.min(...lengths);
+  for (let k = 0; k < T; k++) {
+    const t = reverse ? k : T - 1 - k;
+    if (t >= maxLen) {
+      heap.fill(0, oDx + t * B * G, oDx + (t + 1) * B * G);
+      heap.fill(0, oDh3 + t * B * G, oDh3 + (t + 1) * B * G);
+      continue;
+    }
+    const prev = oHs + readSlot(t, reverse) * BH;
+    if (t < minLen) {
+      w.gruBackward(B, H, oSave + t * B * S, prev, oDh, oDy + t * BH, oDx + t * B * G, oDh3 + t * B * G);
+    } else {
+      for (let b = 0; b < B; b++) {
+        const r = b * H, row = t * B + b;
+        if (isPadded(lengths, t, b)) {
+          heap.fill(0, oDx + row * G, oDx + row * G + G);
+          heap.fill(0, oDh3 + row * G, oDh3 + row * G + G);
+        } else {
+          gruBackwardRow(H, heap, oSave + row * S, heap, prev + r, heap, oDh + r, heap, oDy + row * H,
+            heap, oDx + row * G, heap, oDh3 + row * G, heap, oDh + r);
+        }
+      }
+    }
+    K.gemm(false, false, B, H, G, 1, heap, oDh3 + t * B * G, G, s.Whh, 0, H, 1, heap, oDh, H);
+  }
+  return { dXg: heap, xAt: oDx, dHg: heap, hAt: oDh3, dh: heap, dhAt: oDh };
+}

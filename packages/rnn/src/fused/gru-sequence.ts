@@ -1,0 +1,157 @@
+// gruSequence: a whole GRU layer over a sequence as ONE recorded op, reset-after (PyTorch/cuDNN) or
+// reset-before (Cho et al. 2014): the input projection in one gemm, the recurrence one gemm per step
+// (two for reset-before), the pointwise step fused, and backward through time with gemms.
+import * as K from '@unroll/core';
+import { defineOp, permute } from '@unroll/autograd';
+import type { Tensor } from '@unroll/autograd';
+import type { NdArray } from '@unroll/core';
+import type { HiddenState } from '../cell.js';
+import {
+  absent, checkShape, columnSums, commonDType, copyOf, dtypeOfArray, flat, lengthsOf, newArray, outputsOf, readSlot,
+  sequenceSizes, willRecord, wrap,
+} from './common.js';
+import { forwardJs, forwardWasm, throughTimeJs, throughTimeWasm } from './gru-loops.js';
+import type { ForwardArgs, Saved } from './gru-loops.js';
+import type { FusedSequenceOptions } from './lstm-sequence.js';
+import { giveBack } from './pool.js';
+import { pointwiseWasm } from './wasm/runtime.js';
+
+interface Attrs {
+  readonly reverse: boolean;
+  readonly lengths: Int32Array | null;
+  readonly bias: boolean;
+  readonly resetAfter: boolean;
+  readonly record: boolean;
+}
+
+const gruSequenceOp = defineOp<Attrs>({
+  name: 'gruSequence',
+  inputs: ['x', 'h0', 'weightIh', 'weightHh', 'biasIh', 'biasHh'],
+  forward: ([x, h0, wih, whh, bih, bhh], a) => {
+    const [T, B, I] = x!.shape as [number, number, number];
+    const H = h0!.shape[1]!, BH = B * H;
+    const X = flat(x!), Wih = flat(wih!), Whh = flat(whh!);
+    const dtype = dtypeOfArray(X);
+    const fast = dtype === 'float32';
+    const bi = a.bias ? flat(bih!) : null, bh = a.bias ? flat(bhh!) : null;
+    const { reverse, lengths, resetAfter } = a;
+    const maxLen = lengths === null ? T : Math.max(...lengths);
+    const args: ForwardArgs = {
+      T, B, I, H, dtype, X, Wih, Whh, bi, bh, h0: flat(h0!), reverse, lengths, maxLen, record: a.record,
+    };
+    // float32 reset-after runs the WebAssembly SIMD step when the engine has it (H a multiple of 4 lanes).
+    const wasm = fast && resetAfter && H % 4 === 0 ? pointwiseWasm() : null;
+    const { hs, save, rh } = (wasm && forwardWasm(wasm, args)) ?? forwardJs(args, resetAfter);
+
+    const ys = outputsOf(hs, T, B, H, reverse, lengths, dtype);
+    const last = (reverse ? 0 : T) * BH;
+    const saved: Saved | undefined = a.record ? { T, B, I, H, dtype, maxLen, X, Wih, Whh, hs, save, rh } : undefined;
+    return { outputs: [wrap(ys, [T, B, H]), wrap(hs.subarray(last, last + BH), [B, H])], saved };
+  },
+
+  // save and rh were only ever read by backward (hs backs the outputs and X is the input's).
+  release: (saved) => {
+    const s = saved as Saved;
+    giveBack(s.save, s.rh);
+  },
+
+  backward: ({ dys, saved, attrs: a, needs }) => {
+    const s = saved as Saved;
+    const { T, B, I, H, dtype, hs } = s;
+    const G = 3 * H, BH = B * H, TB = T * B;
+    const DY = flat(dys[0]!), dhT = flat(dys[1]!);
+    // float32 reset-after runs the WebAssembly SIMD step backward when the engine has it.
+    const wasm = dtype === 'float32' && a.resetAfter && H % 4 === 0 ? pointwiseWasm() : null;
+    const { dXg, xAt, dHg, hAt, dh, dhAt } = (wasm && throughTimeWasm(wasm, s, a.reverse, a.lengths, DY, dhT))
+      ?? throughTimeJs(s, a.reverse, a.lengths, a.resetAfter, DY, dhT);
+
+    const out: (NdArray | undefined)[] = new Array(6);
+    if (needs[0]) {
+      const dx = newArray(dtype, TB * I);
+      K.gemm(false, false, TB, I, G, 1, dXg, xAt, G, s.Wih, 0, I, 0, dx, 0, I);
+      out[0] = wrap(dx, [T, B, I]);
+    }
+    if (needs[1]) out[1] = wrap(copyOf(dh, dhAt, BH), [B, H]);
+    if (needs[2]) {
+      const dw = newArray(dtype, G * I);
+      K.gemm(true, false, G, I, TB, 1, dXg, xAt, G, s.X, 0, I, 0, dw, 0, I);
+      out[2] = wrap(dw, [G, I]);
+    }
+    if (needs[3]) {
+      const dw = newArray(dtype, G * H);
+      const hPrev = readSlot(0, a.reverse) * BH;
+      if (a.resetAfter) {
+        K.gemm(true, false, G, H, TB, 1, dHg, hAt, G, hs, hPrev, H, 0, dw, 0, H);
+      } else {
+        // Rows r|z of W_hh multiply h_{t−1}; rows n multiply r ⊙ h_{t−1}.
+        K.gemm(true, false, 2 * H, H, TB, 1, dHg, hAt, G, hs, hPrev, H, 0, dw, 0, H);
+        K.gemm(true, false, H, H, TB, 1, dHg, hAt + 2 * H, G, s.rh!, 0, H, 0, dw, 2 * H * H, H);
+      }
+      out[3] = wrap(dw, [G, H]);
+    }
+    if (needs[4]) out[4] = wrap(columnSums(dXg, xAt, TB, G, G, dtype), [G]);
+    if (needs[5]) out[5] = wrap(columnSums(dHg, hAt, TB, G, G, dtype), [G]);
+    return out.map((g) => (g === undefined ? undefined : () => g));
+  },
+});
+
+/** The weights of one GRU layer, in PyTorch's layout (gate order r|z|n). */
+export interface GRUSequenceWeights {
+  /** [3H, I] */
+  readonly weightIh: Tensor;
+  /** [3H, H] */
+  readonly weightHh: Tensor;
+  /** [3H] each, both or neither. */
+  readonly biasIh?: Tensor | null;
+  readonly biasHh?: Tensor | null;
+}
+
+/** Options of `gruSequence`: the runner's, and the GRU form. */
+export interface GRUSequenceOptions extends FusedSequenceOptions {
+  /** true (default, PyTorch/cuDNN): n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)); false: Cho et al. 2014. */
+  resetAfter?: boolean;
+}
+
+/**
+ * A whole GRU layer over a sequence as one fused op — what `unroll` runs for a `GRUCell`. Same
+ * equations as `GRUCell`:
+ *
+ *     r = σ(W_ir x + b_ir + W_hr h + b_hr)    z = σ(W_iz x + b_iz + W_hz h + b_hz)
+ *     n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))          (resetAfter: true)
+ *     n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn)          (resetAfter: false)
+ *     h' = (1 − z) ⊙ n + z ⊙ h
+ *
+ * x·W_ihᵀ for all steps is one gemm; each step is one gemm h·W_hhᵀ (reset-before: two, the second
+ * on r ⊙ h) and the fused pointwise step; backward runs through time with one gemm per step for dh
+ * (two for reset-before) and gives dW_ih, dW_hh and dx as whole-sequence gemms.
+ *
+ * Shapes: x [T, B, I] (or [B, T, I] with batchFirst), state.h [B, H] → outputs [T, B, H]
+ * (or batch-first), state { h } [B, H].
+ */
+export function gruSequence(x: Tensor, state: HiddenState, weights: GRUSequenceWeights,
+  opts: GRUSequenceOptions = {}): { outputs: Tensor; state: HiddenState } {
+  const who = 'gruSequence';
+  const batchFirst = opts.batchFirst ?? false, reverse = opts.reverse ?? false, resetAfter = opts.resetAfter ?? true;
+  const { time, batch, features } = sequenceSizes(who, x, batchFirst);
+  const w = weights;
+  const whh = w?.weightHh;
+  if (!whh || whh.rank !== 2 || whh.shape[0] !== 3 * whh.shape[1]! || whh.shape[1] === 0) {
+    throw new K.ShapeError(`${who}: weightHh must be [3·hidden, hidden]; got ${whh ? K.fmt(whh.shape) : String(whh)}`);
+  }
+  const H = whh.shape[1]!;
+  checkShape(who, 'weightIh', w.weightIh, [3 * H, features], '[3·hidden, inputSize]');
+  checkShape(who, 'state.h', state?.h, [batch, H], '[batch, hidden]');
+  const hasBias = !!w.biasIh;
+  if (hasBias !== !!w.biasHh) throw new TypeError(`${who}: give both biasIh and biasHh, or neither`);
+  if (hasBias) {
+    checkShape(who, 'biasIh', w.biasIh, [3 * H], '[3·hidden]');
+    checkShape(who, 'biasHh', w.biasHh, [3 * H], '[3·hidden]');
+  }
+  const dtype = commonDType(who, [['x', x], ['state.h', state.h], ['weightIh', w.weightIh], ['weightHh', whh],
+    ['biasIh', w.biasIh], ['biasHh', w.biasHh]]);
+  const lengths = lengthsOf(who, opts.lengths, batch, time);
+  const none = absent(dtype);
+  const inputs = [batchFirst ? permute(x, [1, 0, 2]) : x, state.h, w.weightIh, whh, w.biasIh ?? none, w.biasHh ?? none];
+  const [ys, h] = gruSequenceOp.applyMulti(inputs, { reverse, lengths, bias: hasBias, resetAfter, record: willRecord(inputs) });
+  return { outputs: batchFirst ? permute(ys!, [1, 0, 2]) : ys!, state: { h: h! } };
+}

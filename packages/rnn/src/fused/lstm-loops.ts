@@ -1,0 +1,223 @@
+// The loops inside lstmSequence: forward and backward through time, in JS (either dtype) and with the
+// WebAssembly SIMD pointwise steps (float32), and what forward keeps for backward.
+import * as K from '@unroll/core';
+import type { FloatArray } from '@unroll/core';
+import { isPadded, newArray, readSlot, writeSlot } from './common.js';
+import type { FloatDType } from './common.js';
+import { lstmBackwardRow, lstmForwardRow } from './lstm-kernels.js';
+import type { PeepholeGrads, Peepholes } from './lstm-kernels.js';
+import { takeBuffer } from './pool.js';
+import { scratch, scratchZeros64 } from './scratch.js';
+import type { PointwiseWasm } from './wasm/runtime.js';
+
+/** What backward reads. hs and cs hold T + 1 slots of [B, H]: the initial state and each step's. */
+export interface Saved {
+  T: number; B: number; I: number; H: number; dtype: FloatDType; maxLen: number;
+  X: FloatArray; Wih: FloatArray; Whh: FloatArray;
+  /** [T, B, 4H]: i|f|g|o after their nonlinearities. */
+  act: FloatArray;
+  hs: FloatArray; cs: FloatArray;
+  /** [T, B, H]: tanh(c_t). */
+  tc: FloatArray;
+  peep: Peepholes | null;
+}
+
+/** What both forward loops take: sizes, flat inputs and the attrs. */
+export interface ForwardArgs {
+  T: number; B: number; I: number; H: number; dtype: FloatDType;
+  X: FloatArray; Wih: FloatArray; Whh: FloatArray;
+  /** b_ih + b_hh [4H], or null. */
+  bias: FloatArray | null;
+  peep: Peepholes | null;
+  h0: FloatArray; c0: FloatArray;
+  reverse: boolean; lengths: Int32Array | null; maxLen: number; record: boolean;
+}
+
+/**
+ * The forward loop's per-step values: act [T, B, 4H] (i|f|g|o), hs and cs [T + 1, B, H] (slots, see
+ * common.ts), tc [T, B, H] = tanh(c). hs is fresh (the outputs view it); act, cs and tc come from the
+ * pool when recording (back to it on release) and are scratch otherwise (tc is then not written).
+ */
+export interface ForwardValues { act: FloatArray; hs: FloatArray; cs: FloatArray; tc: FloatArray }
+
+/** The forward loop in JS, either dtype: one gemm for x·W_ihᵀ, then per step one gemm and the rows. */
+export function forwardJs(s: ForwardArgs): ForwardValues {
+  const { T, B, I, H, dtype, X, Wih, Whh, bias, peep, reverse, lengths, maxLen, record } = s;
+  const G = 4 * H, BH = B * H;
+  const act = record ? takeBuffer(dtype, T * B * G) : scratch('lstm.act', dtype, T * B * G);
+  const hs = newArray(dtype, (T + 1) * BH);
+  const cs = record ? takeBuffer(dtype, (T + 1) * BH) : scratch('lstm.cs', dtype, (T + 1) * BH);
+  const tc = record ? takeBuffer(dtype, T * BH) : null;
+  const hh = scratch('lstm.hh', dtype, B * G);
+  const fast = dtype === 'float32';
+
+  // x·W_ihᵀ for every step at once: [T·B, I] · [I, 4H].
+  K.gemm(false, true, T * B, G, I, 1, X, 0, I, Wih, 0, I, 0, act, 0, G);
+  const first = (reverse ? T : 0) * BH;
+  hs.set(s.h0, first);
+  cs.set(s.c0, first);
+  for (let k = 0; k < T; k++) {
+    const t = reverse ? T - 1 - k : k;
+    const prev = readSlot(t, reverse) * BH, next = writeSlot(t, reverse) * BH;
+    if (t >= maxLen) {
+      // Every sequence is padded here: the state carries over unchanged.
+      hs.copyWithin(next, prev, prev + BH);
+      cs.copyWithin(next, prev, prev + BH);
+      continue;
+    }
+    K.gemm(false, true, B, G, H, 1, hs, prev, H, Whh, 0, H, 0, hh, 0, G);
+    for (let b = 0; b < B; b++) {
+      const r = b * H, row = t * B + b;
+      if (isPadded(lengths, t, b)) {
+        hs.copyWithin(next + r, prev + r, prev + r + H);
+        cs.copyWithin(next + r, prev + r, prev + r + H);
+        continue;
+      }
+      lstmForwardRow(H, fast, act, row * G, hh, b * G, bias, cs, prev + r, peep, cs, next + r, hs, next + r, tc, row * H);
+    }
+  }
+  return { act, hs, cs, tc: tc ?? act };
+}
+
+/**
+ * The same loop for float32 with the WebAssembly SIMD step: every per-step buffer lives in the
+ * kernels' memory (the gemms read and write it there too), and what the outputs and backward need is
+ * copied out once at the end. Null when that memory cannot hold them.
+ */
+export function forwardWasm(w: PointwiseWasm, s: ForwardArgs): ForwardValues | null {
+  const { T, B, I, H, X, Wih, Whh, bias, reverse, lengths, maxLen, record } = s;
+  const G = 4 * H, BH = B * H;
+  // Regions as float offsets, each 16-byte aligned.
+  let top = 0;
+  const region = (n: number) => { const at = top; top += (n + 3) & ~3; return at; };
+  const oAct = region(T * B * G), oHh = region(B * G), oBias = region(G);
+  const oHs = region((T + 1) * BH), oCs = region((T + 1) * BH), oTc = region(T * BH);
+  const heap = w.reserve(top);
+  if (heap === null) return null;
+  const minLen = lengths === null ? T : Math.min(...lengths);
+
+  K.gemm(false, true, T * B, G, I, 1, X, 0, I, Wih, 0, I, 0, heap, oAct, G);
+  if (bias) heap.set(bias, oBias);
+  else heap.fill(0, oBias, oBias + G);
+  const first = (reverse ? T : 0) * BH;
+  heap.set(s.h0, oHs + first);
+  heap.set(s.c0, oCs + first);
+  for (let k = 0; k < T; k++) {
+    const t = reverse ? T - 1 - k : k;
+    const prev = readSlot(t, reverse) * BH, next = writeSlot(t, reverse) * BH;
+    if (t >= maxLen) {
+      heap.copyWithin(oHs + next, oHs + prev, oHs + prev + BH);
+      heap.copyWithin(oCs + next, oCs + prev, oCs + prev + BH);
+      continue;
+    }
+    K.gemm(false, true, B, G, H, 1, heap, oHs + prev, H, Whh, 0, H, 0, heap, oHh, G);
+    w.lstmForward(B, H, oAct + t * B * G, oHh, oBias, oCs + prev, oCs + next, oHs + next, oTc + t * BH);
+    if (t < minLen) continue;
+    // Padded rows computed garbage; they keep their state instead.
+    for (let b = 0; b < B; b++) {
+      if (!isPadded(lengths, t, b)) continue;
+      const r = b * H;
+      heap.copyWithin(oHs + next + r, oHs + prev + r, oHs + prev + r + H);
+      heap.copyWithin(oCs + next + r, oCs + prev + r, oCs + prev + r + H);
+    }
+  }
+  const hs = heap.slice(oHs, oHs + (T + 1) * BH);
+  if (!record) return { act: heap, hs, cs: heap.subarray(oCs, oCs + (T + 1) * BH), tc: heap };
+  const copy = (at: number, n: number) => { const out = takeBuffer('float32', n); out.set(heap.subarray(at, at + n)); return out; };
+  return { act: copy(oAct, T * B * G), hs, cs: copy(oCs, (T + 1) * BH), tc: copy(oTc, T * BH) };
+}
+
+/**
+ * Backward through time's result: d(pre-activations) of every step, [T·B, 4H] at dG[dGAt..] (what
+ * every weight gradient is one gemm over), dh0 and dc0 [B, H] at dh[dhAt..] and dc[dcAt..], and the
+ * peephole gradients. All of it scratch: read before the op's backward returns.
+ */
+export interface ThroughTime {
+  dG: FloatArray; dGAt: number; dh: FloatArray; dhAt: number; dc: FloatArray; dcAt: number;
+  acc: PeepholeGrads | null;
+}
+
+/** Backward through time in JS, either dtype: per step the rows' pointwise backward and one gemm for dh. */
+export function throughTimeJs(s: Saved, reverse: boolean, lengths: Int32Array | null,
+  DY: FloatArray, dhT: FloatArray, dcT: FloatArray): ThroughTime {
+  const { T, B, H, dtype, maxLen, act, cs, tc, peep } = s;
+  const G = 4 * H, BH = B * H;
+  const dh = scratch('lstm.dh', dtype, BH);
+  const dc = scratch('lstm.dc', dtype, BH);
+  dh.set(dhT);
+  dc.set(dcT);
+  const dG = scratch('lstm.dG', dtype, T * B * G);
+  const acc: PeepholeGrads | null = peep
+    ? { ci: scratchZeros64('lstm.dci', H), cf: scratchZeros64('lstm.dcf', H), co: scratchZeros64('lstm.dco', H) }
+    : null;
+  for (let k = 0; k < T; k++) {
+    const t = reverse ? k : T - 1 - k;
+    if (t >= maxLen) {
+      // A fully padded step: the state passed through, so dh and dc do too; its output was a constant 0.
+      dG.fill(0, t * B * G, (t + 1) * B * G);
+      continue;
+    }
+    backwardRows(s, t, reverse, lengths, act, 0, cs, 0, tc, 0, DY, 0, dh, 0, dc, 0, dG, 0, acc);
+    // dh_prev = d(pre-activations)·W_hh, added to the padded rows' untouched dh (the others were zeroed).
+    K.gemm(false, false, B, H, G, 1, dG, t * B * G, G, s.Whh, 0, H, 1, dh, 0, H);
+  }
+  return { dG, dGAt: 0, dh, dhAt: 0, dc, dcAt: 0, acc };
+}
+
+/** The JS rows of step t's backward on arrays at the given offsets (padded rows get dG = 0 and keep dh, dc). */
+function backwardRows(s: Saved, t: number, reverse: boolean, lengths: Int32Array | null,
+  act: FloatArray, actAt: number, cs: FloatArray, csAt: number, tc: FloatArray, tcAt: number, DY: FloatArray, dyAt: number,
+  dh: FloatArray, dhAt: number, dc: FloatArray, dcAt: number, dG: FloatArray, dGAt: number, acc: PeepholeGrads | null): void {
+  const { B, H } = s;
+  const G = 4 * H, BH = B * H;
+  const prev = csAt + readSlot(t, reverse) * BH, next = csAt + writeSlot(t, reverse) * BH;
+  for (let b = 0; b < B; b++) {
+    const r = b * H, row = t * B + b;
+    if (isPadded(lengths, t, b)) {
+      dG.fill(0, dGAt + row * G, dGAt + row * G + G);
+      continue;
+    }
+    lstmBackwardRow(H, act, actAt + row * G, cs, prev + r, cs, next + r, tc, tcAt + row * H,
+      dh, dhAt + r, true, DY, dyAt + row * H, dc, dcAt + r, dc, dcAt + r, dG, dGAt + row * G, s.peep, acc);
+  }
+}
+
+/**
+ * Backward through time for float32 with the WebAssembly SIMD step: what it reads is copied into the
+ * kernels' memory once, dG is written there and the gemms read it there. A step with padded rows runs
+ * the JS rows on the same memory. Null when that memory cannot hold them.
+ */
+export function throughTimeWasm(w: PointwiseWasm, s: Saved, reverse: boolean, lengths: Int32Array | null,
+  DY: FloatArray, dhT: FloatArray, dcT: FloatArray): ThroughTime | null {
+  const { T, B, H, maxLen } = s;
+  const G = 4 * H, BH = B * H, TB = T * B;
+  let top = 0;
+  const region = (n: number) => { const at = top; top += (n + 3) & ~3; return at; };
+  const oAct = region(TB * G), oCs = region((T + 1) * BH), oTc = region(T * BH), oDy = region(T * BH);
+  const oDh = region(BH), oDc = region(BH), oDG = region(TB * G);
+  const heap = w.reserve(top);
+  if (heap === null) return null;
+  heap.set(s.act, oAct);
+  heap.set(s.cs, oCs);
+  heap.set(s.tc, oTc);
+  heap.set(DY, oDy);
+  heap.set(dhT, oDh);
+  heap.set(dcT, oDc);
+  const minLen = lengths === null ? T : Math.min(...lengths);
+  for (let k = 0; k < T; k++) {
+    const t = reverse ? k : T - 1 - k;
+    if (t >= maxLen) {
+      heap.fill(0, oDG + t * B * G, oDG + (t + 1) * B * G);
+      continue;
+    }
+    if (t < minLen) {
+      // No padded row: the kernel, then dh = dG·W_hh overwriting dh.
+      w.lstmBackward(B, H, oAct + t * B * G, oCs + readSlot(t, reverse) * BH, oTc + t * BH, oDh, oDy + t * BH, oDc, oDG + t * B * G);
+      K.gemm(false, false, B, H, G, 1, heap, oDG + t * B * G, G, s.Whh, 0, H, 0, heap, oDh, H);
+    } else {
+      backwardRows(s, t, reverse, lengths, heap, oAct, heap, oCs, heap, oTc, heap, oDy, heap, oDh, heap, oDc, heap, oDG, null);
+      K.gemm(false, false, B, H, G, 1, heap, oDG + t * B * G, G, s.Whh, 0, H, 1, heap, oDh, H);
+    }
+  }
+  return { dG: heap, dGAt: oDG, dh: heap, dhAt: oDh, dc: heap, dcAt: oDc, acc: null };
+}

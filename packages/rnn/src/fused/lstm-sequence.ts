@@ -1,0 +1,189 @@
+// lstmSequence: a whole LSTM layer over a sequence as ONE recorded op (cuDNN-style): the input
+// projection of every step in one gemm, one gemm per step for the recurrence, the pointwise step
+// fused, and a hand-written backward through time whose weight gradients are single gemms.
+import * as K from '@unroll/core';
+import { defineOp, permute } from '@unroll/autograd';
+import type { Tensor } from '@unroll/autograd';
+import type { FloatArray, NdArray } from '@unroll/core';
+import type { LSTMState } from '../cell.js';
+import type { Lengths } from '../unroll.js';
+import {
+  absent, checkShape, columnSums, commonDType, copyOf, dtypeOfArray, flat, lengthsOf, newArray, outputsOf, readSlot,
+  sequenceSizes, willRecord, wrap,
+} from './common.js';
+import { forwardJs, forwardWasm, throughTimeJs, throughTimeWasm } from './lstm-loops.js';
+import type { ForwardArgs, Saved } from './lstm-loops.js';
+import { giveBack } from './pool.js';
+import { scratch } from './scratch.js';
+import { pointwiseWasm } from './wasm/runtime.js';
+
+interface Attrs {
+  readonly reverse: boolean;
+  /** Real length of each sequence, or null (all `time`). */
+  readonly lengths: Int32Array | null;
+  readonly bias: boolean;
+  readonly peephole: boolean;
+  /** Whether the graph is recorded: only then are the per-step values kept (else scratch is reused). */
+  readonly record: boolean;
+}
+
+const lstmSequenceOp = defineOp<Attrs>({
+  name: 'lstmSequence',
+  inputs: ['x', 'h0', 'c0', 'weightIh', 'weightHh', 'biasIh', 'biasHh', 'weightCi', 'weightCf', 'weightCo'],
+  forward: ([x, h0, c0, wih, whh, bih, bhh, wci, wcf, wco], a) => {
+    const [T, B, I] = x!.shape as [number, number, number];
+    const H = h0!.shape[1]!, G = 4 * H, BH = B * H;
+    const X = flat(x!), Wih = flat(wih!), Whh = flat(whh!);
+    const dtype = dtypeOfArray(X);
+    let bias: FloatArray | null = null;
+    if (a.bias) {
+      // b_ih + b_hh once, in the dtype, as the composed cell adds them.
+      bias = scratch('lstm.bias', dtype, G);
+      const bi = flat(bih!), bh = flat(bhh!);
+      for (let j = 0; j < G; j++) bias[j] = bi[j]! + bh[j]!;
+    }
+    const peep = a.peephole ? { ci: flat(wci!), cf: flat(wcf!), co: flat(wco!) } : null;
+    const { reverse, lengths, record } = a;
+    const maxLen = lengths === null ? T : Math.max(...lengths);
+    const args: ForwardArgs = {
+      T, B, I, H, dtype, X, Wih, Whh, bias, peep, h0: flat(h0!), c0: flat(c0!), reverse, lengths, maxLen, record,
+    };
+    // float32 without peepholes runs the WebAssembly SIMD step when the engine has it (H a multiple of 4 lanes).
+    const wasm = dtype === 'float32' && peep === null && H % 4 === 0 ? pointwiseWasm() : null;
+    const { act, hs, cs, tc } = (wasm && forwardWasm(wasm, args)) ?? forwardJs(args);
+
+    const ys = outputsOf(hs, T, B, H, reverse, lengths, dtype);
+    const last = (reverse ? 0 : T) * BH;
+    const hT = hs.subarray(last, last + BH);
+    // A copy even when recording: cs goes back to the pool after backward.
+    const cT = copyOf(cs, last, BH);
+    const saved: Saved | undefined = record ? { T, B, I, H, dtype, maxLen, X, Wih, Whh, act, hs, cs, tc, peep } : undefined;
+    return { outputs: [wrap(ys, [T, B, H]), wrap(hT, [B, H]), wrap(cT, [B, H])], saved };
+  },
+
+  // act, cs and tc were only ever read by backward (hs backs the outputs and X is the input's).
+  release: (saved) => {
+    const s = saved as Saved;
+    giveBack(s.act, s.cs, s.tc);
+  },
+
+  backward: ({ dys, saved, attrs: a, needs }) => {
+    const s = saved as Saved;
+    const { T, B, I, H, dtype, hs } = s;
+    const G = 4 * H, BH = B * H, TB = T * B;
+    const [DY, dhT, dcT] = dys.map((d) => flat(d)) as [FloatArray, FloatArray, FloatArray];
+    // float32 without peepholes runs the WebAssembly SIMD step backward when the engine has it.
+    const wasm = dtype === 'float32' && s.peep === null && H % 4 === 0 ? pointwiseWasm() : null;
+    const { dG, dGAt, dh, dhAt, dc, dcAt, acc } = (wasm && throughTimeWasm(wasm, s, a.reverse, a.lengths, DY, dhT, dcT))
+      ?? throughTimeJs(s, a.reverse, a.lengths, DY, dhT, dcT);
+
+    const out: (NdArray | undefined)[] = new Array(10);
+    if (needs[0]) {
+      const dx = newArray(dtype, TB * I);
+      K.gemm(false, false, TB, I, G, 1, dG, dGAt, G, s.Wih, 0, I, 0, dx, 0, I);
+      out[0] = wrap(dx, [T, B, I]);
+    }
+    if (needs[1]) out[1] = wrap(copyOf(dh, dhAt, BH), [B, H]);
+    if (needs[2]) out[2] = wrap(copyOf(dc, dcAt, BH), [B, H]);
+    if (needs[3]) {
+      const dw = newArray(dtype, G * I);
+      K.gemm(true, false, G, I, TB, 1, dG, dGAt, G, s.X, 0, I, 0, dw, 0, I);
+      out[3] = wrap(dw, [G, I]);
+    }
+    if (needs[4]) {
+      // Σ_t dG_tᵀ · h_{t−1} over all steps at once: [4H, T·B] · [T·B, H].
+      const dw = newArray(dtype, G * H);
+      K.gemm(true, false, G, H, TB, 1, dG, dGAt, G, hs, readSlot(0, a.reverse) * BH, H, 0, dw, 0, H);
+      out[4] = wrap(dw, [G, H]);
+    }
+    if (needs[5] || needs[6]) {
+      const db = columnSums(dG, dGAt, TB, G, G, dtype);
+      if (needs[5]) out[5] = wrap(db, [G]);
+      if (needs[6]) out[6] = wrap(needs[5] ? db.slice() : db, [G]);
+    }
+    if (acc) {
+      const toDType = (v: Float64Array) => { const o = newArray(dtype, H); o.set(v); return wrap(o, [H]); };
+      if (needs[7]) out[7] = toDType(acc.ci);
+      if (needs[8]) out[8] = toDType(acc.cf);
+      if (needs[9]) out[9] = toDType(acc.co);
+    }
+    return out.map((g) => (g === undefined ? undefined : () => g));
+  },
+});
+
+/** The weights of one LSTM layer, in PyTorch's layout (gate order i|f|g|o). */
+export interface LSTMSequenceWeights {
+  /** [4H, I] */
+  readonly weightIh: Tensor;
+  /** [4H, H] */
+  readonly weightHh: Tensor;
+  /** [4H] each, both or neither. */
+  readonly biasIh?: Tensor | null;
+  readonly biasHh?: Tensor | null;
+  /** Peephole diagonals [H], all three or none. */
+  readonly weightCi?: Tensor | null;
+  readonly weightCf?: Tensor | null;
+  readonly weightCo?: Tensor | null;
+}
+
+/** Options of `lstmSequence` and `gruSequence` (the runner's, with the same meaning). */
+export interface FusedSequenceOptions {
+  /** x and outputs are [batch, time, features] (default false: [time, batch, features]). */
+  batchFirst?: boolean;
+  /** Read each sequence from its last real step back to its first; outputs stay in time order. */
+  reverse?: boolean;
+  /** Real length of each sequence in [1, time]: padded steps keep the state and output zeros. */
+  lengths?: Lengths | null;
+}
+
+/**
+ * A whole LSTM layer over a sequence as one fused op — what `unroll` runs for a standard `LSTMCell`
+ * (sigmoid/tanh, forget gate, optionally peepholes). Same equations as `LSTMCell`:
+ *
+ *     [a_i, a_f, a_g, a_o] = W_ih x_t + b_ih + W_hh h_{t−1} + b_hh
+ *     i = σ(a_i + w_ci ⊙ c)   f = σ(a_f + w_cf ⊙ c)   g = tanh(a_g)
+ *     c_t = f ⊙ c_{t−1} + i ⊙ g   o = σ(a_o + w_co ⊙ c_t)   h_t = o ⊙ tanh(c_t)
+ *
+ * Forward: x·W_ihᵀ for all T steps in ONE gemm [T·B, I]·[I, 4H], then per step one gemm
+ * h·W_hhᵀ [B, H]·[H, 4H] and the fused pointwise step. Backward: per step the fused pointwise
+ * backward and one gemm for dh; then dW_hh = dGᵀ·H_prev [4H, T·B]·[T·B, H], dW_ih and dx each one
+ * gemm, db one column sum. Scratch buffers are reused between calls; only what is returned or kept
+ * for backward is allocated.
+ *
+ * Shapes: x [T, B, I] (or [B, T, I] with batchFirst), state.h, state.c [B, H] →
+ * outputs [T, B, H] (or batch-first), state { h, c } [B, H] (each sequence's after its last real step).
+ */
+export function lstmSequence(x: Tensor, state: LSTMState, weights: LSTMSequenceWeights,
+  opts: FusedSequenceOptions = {}): { outputs: Tensor; state: LSTMState } {
+  const who = 'lstmSequence';
+  const batchFirst = opts.batchFirst ?? false, reverse = opts.reverse ?? false;
+  const { time, batch, features } = sequenceSizes(who, x, batchFirst);
+  const w = weights;
+  const whh = w?.weightHh;
+  if (!whh || whh.rank !== 2 || whh.shape[0] !== 4 * whh.shape[1]! || whh.shape[1] === 0) {
+    throw new K.ShapeError(`${who}: weightHh must be [4·hidden, hidden]; got ${whh ? K.fmt(whh.shape) : String(whh)}`);
+  }
+  const H = whh.shape[1]!;
+  checkShape(who, 'weightIh', w.weightIh, [4 * H, features], '[4·hidden, inputSize]');
+  checkShape(who, 'state.h', state?.h, [batch, H], '[batch, hidden]');
+  checkShape(who, 'state.c', state?.c, [batch, H], '[batch, hidden]');
+  const hasBias = !!w.biasIh;
+  if (hasBias !== !!w.biasHh) throw new TypeError(`${who}: give both biasIh and biasHh, or neither`);
+  if (hasBias) {
+    checkShape(who, 'biasIh', w.biasIh, [4 * H], '[4·hidden]');
+    checkShape(who, 'biasHh', w.biasHh, [4 * H], '[4·hidden]');
+  }
+  const peeps = [w.weightCi, w.weightCf, w.weightCo];
+  const peephole = peeps.some((p) => p);
+  if (peephole && !peeps.every((p) => p)) throw new TypeError(`${who}: give all three peepholes (weightCi, weightCf, weightCo), or none`);
+  if (peephole) (['weightCi', 'weightCf', 'weightCo'] as const).forEach((n) => checkShape(who, n, w[n], [H], '[hidden]'));
+  const dtype = commonDType(who, [['x', x], ['state.h', state.h], ['state.c', state.c], ['weightIh', w.weightIh],
+    ['weightHh', whh], ['biasIh', w.biasIh], ['biasHh', w.biasHh], ['weightCi', w.weightCi], ['weightCf', w.weightCf],
+    ['weightCo', w.weightCo]]);
+  const lengths = lengthsOf(who, opts.lengths, batch, time);
+  const none = absent(dtype);
+  const inputs = [batchFirst ? permute(x, [1, 0, 2]) : x, state.h, state.c, w.weightIh, whh,
+    w.biasIh ?? none, w.biasHh ?? none, w.weightCi ?? none, w.weightCf ?? none, w.weightCo ?? none];
+  const [ys, h, c] = lstmSequenceOp.applyMulti(inputs, { reverse, lengths, bias: hasBias, peephole, record: willRecord(inputs) });
+  return { outputs: batchFirst ? permute(ys!, [1, 0, 2]) : ys!, state: { h: h!, c: c! } };
+}

@@ -5,51 +5,27 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { gemm, gemmBackend, gemmNaive, setGemmBackend, type FloatArray } from '../src/kernels/gemm.js';
 import { WASM_COPY_MAX, gemmWasmF32, wasmGemmAvailable } from '../src/kernels/wasm/gemm-f32.js';
+import {
+  SEED, base, gemmArgs, inWindow, layouts, scalar, storedLayout, uniform, type GemmProblem, type Operands,
+} from './gemm-helpers.js';
 
-const SEED = 42;
 const U = 2 ** -24; // unit roundoff of float32
 
-interface Problem {
-  transA: boolean; transB: boolean;
-  m: number; n: number; k: number;
-  alpha: number; beta: number;
-  /** Extra leading-dimension padding and start offsets, so strides and offsets are exercised. */
-  padA: number; padB: number; padC: number;
-  offA: number; offB: number; offC: number;
-  /** Seed for the matrix entries (drawn here rather than by fast-check, which is slow for 10⁴ numbers). */
-  dataSeed: number;
-}
-
-/** mulberry32: a tiny seeded PRNG giving uniform values in [-1, 1). */
-function uniform(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (((t ^ (t >>> 14)) >>> 0) / 2 ** 31) - 1;
-  };
-}
-
-interface Operands {
-  a: Float32Array; lda: number; b: Float32Array; ldb: number; c: Float32Array; ldc: number;
-}
+type Problem = GemmProblem;
 
 /**
- * Random float32 A, B and C in the stored layout (op(A) is [m, k]: A is [k, m] when transposed). Every
- * element of A and B outside the operand (offset, row padding, tail) is NaN: the kernel reads past the
- * operands into padding lanes, and this shows that nothing from there reaches C.
+ * Random float32 A, B and C in the stored layout. Every element of A and B outside the operand (offset,
+ * row padding, tail) is NaN: the kernel reads past the operands into padding lanes, and this shows that
+ * nothing from there reaches C.
  */
-function operands(p: Problem): Operands {
+function operands(p: Problem): Operands<Float32Array> {
   const next = uniform(p.dataSeed);
   const matrix = (rows: number, cols: number, ld: number, off: number, outside: number) => {
     const x = new Float32Array(off + rows * ld + 3).fill(outside);
     for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) x[off + i * ld + j] = next();
     return x;
   };
-  const [aRows, aCols] = p.transA ? [p.k, p.m] : [p.m, p.k];
-  const [bRows, bCols] = p.transB ? [p.n, p.k] : [p.k, p.n];
-  const lda = aCols + p.padA, ldb = bCols + p.padB, ldc = p.n + p.padC;
+  const { aRows, aCols, bRows, bCols, lda, ldb, ldc } = storedLayout(p);
   return {
     a: matrix(aRows, aCols, lda, p.offA, NaN), lda,
     b: matrix(bRows, bCols, ldb, p.offB, NaN), ldb,
@@ -77,14 +53,11 @@ const js: Gemm = (...args) => {
  * Runs `got` and `want` on copies of the same C and checks them element by element, within `ulps` float32
  * roundings of |alpha|·|op(A)|·|op(B)| + |beta|·|C| (the rigorous bound for a k-term float32 sum is k + 1).
  */
-function check(p: Problem, o: Operands = operands(p), got: Gemm = wasm, want: Gemm = gemmNaive,
+function check(p: Problem, o: Operands<Float32Array> = operands(p), got: Gemm = wasm, want: Gemm = gemmNaive,
   ulps = p.k + 8): void {
-  const { a, lda, b, ldb, ldc } = o;
-  const args = (c: FloatArray, alpha = p.alpha, beta = p.beta, x: FloatArray = a, y: FloatArray = b) =>
-    [p.transA, p.transB, p.m, p.n, p.k, alpha, x, p.offA, lda, y, p.offB, ldb, beta, c, p.offC, ldc] as const;
   const g = o.c.slice(), w = o.c.slice();
-  got(...args(g));
-  want(...args(w));
+  got(...gemmArgs(p, o, g));
+  want(...gemmArgs(p, o, w));
   // The same product on absolute values bounds each entry's rounding error. It runs in float64 (NaN
   // padding zeroed), where gemm always takes the JS kernel, accurate to ~k·2⁻⁵³.
   const abs = (x: Float32Array) => {
@@ -94,13 +67,9 @@ function check(p: Problem, o: Operands = operands(p), got: Gemm = wasm, want: Ge
     return y;
   };
   const scale = abs(o.c);
-  gemm(...args(scale, Math.abs(p.alpha), Math.abs(p.beta), abs(a), abs(b)));
-  const inC = (q: number) => {
-    const r = q - p.offC, i = Math.floor(r / ldc), j = r - i * ldc;
-    return r >= 0 && i < p.m && j < p.n;
-  };
+  gemm(...gemmArgs(p, o, scale, Math.abs(p.alpha), Math.abs(p.beta), abs(o.a), abs(o.b)));
   for (let q = 0; q < g.length; q++) {
-    if (!inC(q)) {
+    if (!inWindow(p, o.ldc, q)) {
       if (g[q] !== o.c[q]) expect.fail(`C[${q}] is outside the window but became ${g[q]} for ${JSON.stringify(p)}`);
     } else if (!(Math.abs(g[q]! - w[q]!) <= ulps * U * scale[q]! + 1e-30)) {
       expect.fail(`C[${q}]: got ${g[q]}, want ${w[q]} (scale ${scale[q]}) for ${JSON.stringify(p)}`);
@@ -108,15 +77,9 @@ function check(p: Problem, o: Operands = operands(p), got: Gemm = wasm, want: Ge
   }
 }
 
-const layouts = [[false, false], [false, true], [true, false], [true, true]] as const;
-const base = { alpha: 1, beta: 0, padA: 0, padB: 0, padC: 0, offA: 0, offB: 0, offC: 0, dataSeed: 7 };
 // Padding 0–5 keeps an operand's span within 25% of its size (copied with one memcpy) for most sizes;
 // 20–90 forces the row-by-row copy.
 const pad = fc.oneof(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 20, max: 90 }));
-const scalar = fc.oneof(
-  fc.constantFrom(0, 1, -1),
-  fc.double({ min: -3, max: 3, noNaN: true, noDefaultInfinity: true }),
-);
 const problem = (maxSize: number): fc.Arbitrary<Problem> => fc.record({
   transA: fc.boolean(), transB: fc.boolean(),
   m: fc.integer({ min: 0, max: maxSize }), n: fc.integer({ min: 0, max: maxSize }), k: fc.integer({ min: 0, max: maxSize }),

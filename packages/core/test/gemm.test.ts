@@ -3,46 +3,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { gemm, gemmNaive, setGemmBackend, type FloatArray } from '../src/kernels/gemm.js';
+import {
+  SEED, base, gemmArgs, inWindow, layouts, scalar, storedLayout, uniform, type GemmProblem, type Operands,
+} from './gemm-helpers.js';
 
-const SEED = 42;
 type DType = 'float32' | 'float64';
 // Error bound relative to |alpha|·|op(A)|·|op(B)| + |beta|·|C|, so cancellation cannot fail a correct sum.
 const TOL: Record<DType, number> = { float64: 1e-12, float32: 1e-5 };
 
-interface Problem {
-  transA: boolean; transB: boolean;
-  m: number; n: number; k: number;
-  alpha: number; beta: number;
-  /** Extra leading-dimension padding and start offsets, so strides and offsets are exercised. */
-  padA: number; padB: number; padC: number;
-  offA: number; offB: number; offC: number;
+interface Problem extends GemmProblem {
   dtype: DType;
-  /** Seed for the matrix entries (drawn here rather than by fast-check, which is slow for 10⁴ numbers). */
-  dataSeed: number;
-}
-
-/** mulberry32: a tiny seeded PRNG giving uniform values in [-1, 1). */
-function uniform(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (((t ^ (t >>> 14)) >>> 0) / 2 ** 31) - 1;
-  };
-}
-
-interface Operands {
-  a: FloatArray; lda: number; b: FloatArray; ldb: number; c: FloatArray; ldc: number;
 }
 
 /** Random A, B and C in the stored layout (op(A) is [m, k]: A is [k, m] when transposed). */
 function operands(p: Problem): Operands {
   const Arr = p.dtype === 'float32' ? Float32Array : Float64Array;
   const next = uniform(p.dataSeed);
-  const [aRows, aCols] = p.transA ? [p.k, p.m] : [p.m, p.k];
-  const [bRows, bCols] = p.transB ? [p.n, p.k] : [p.k, p.n];
-  const lda = aCols + p.padA, ldb = bCols + p.padB, ldc = p.n + p.padC;
+  const { aRows, bRows, lda, ldb, ldc } = storedLayout(p);
   const fill = (len: number): FloatArray => {
     const x = new Arr(len);
     for (let i = 0; i < len; i++) x[i] = next();
@@ -57,21 +34,14 @@ function operands(p: Problem): Operands {
 
 /** Runs gemm and the oracle on copies of the same C and checks them element by element. */
 function check(p: Problem, o: Operands = operands(p)): void {
-  const { a, lda, b, ldb, ldc } = o;
-  const args = (c: FloatArray, alpha = p.alpha, beta = p.beta, x = a, y = b) =>
-    [p.transA, p.transB, p.m, p.n, p.k, alpha, x, p.offA, lda, y, p.offB, ldb, beta, c, p.offC, ldc] as const;
   const got = o.c.slice(), want = o.c.slice();
-  gemm(...args(got));
-  gemmNaive(...args(want));
+  gemm(...gemmArgs(p, o, got));
+  gemmNaive(...gemmArgs(p, o, want));
   // The same product on absolute values bounds the rounding error of each entry.
   const scale = o.c.map(Math.abs);
-  gemmNaive(...args(scale, Math.abs(p.alpha), Math.abs(p.beta), a.map(Math.abs), b.map(Math.abs)));
-  const inC = (q: number) => {
-    const r = q - p.offC, i = Math.floor(r / ldc), j = r - i * ldc;
-    return r >= 0 && i < p.m && j < p.n;
-  };
+  gemmNaive(...gemmArgs(p, o, scale, Math.abs(p.alpha), Math.abs(p.beta), o.a.map(Math.abs), o.b.map(Math.abs)));
   for (let q = 0; q < got.length; q++) {
-    if (!inC(q)) {
+    if (!inWindow(p, o.ldc, q)) {
       // Entries outside the [m, n] window (offset, row padding, tail) must be left alone.
       expect(got[q], `C[${q}] is outside the window`).toBe(o.c[q]);
     } else if (Math.abs(got[q] - want[q]) > TOL[p.dtype] * scale[q] + 1e-300) {
@@ -83,10 +53,6 @@ function check(p: Problem, o: Operands = operands(p)): void {
 const size = fc.integer({ min: 0, max: 70 });
 const pad = fc.integer({ min: 0, max: 5 });
 const offset = fc.integer({ min: 0, max: 7 });
-const scalar = fc.oneof(
-  fc.constantFrom(0, 1, -1),
-  fc.double({ min: -3, max: 3, noNaN: true, noDefaultInfinity: true }),
-);
 const problem: fc.Arbitrary<Problem> = fc.record({
   transA: fc.boolean(), transB: fc.boolean(),
   m: size, n: size, k: size,
@@ -97,9 +63,7 @@ const problem: fc.Arbitrary<Problem> = fc.record({
   dataSeed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
 });
 
-const layouts = [[false, false], [false, true], [true, false], [true, true]] as const;
 const name = (transA: boolean, transB: boolean) => `${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}`;
-const base = { alpha: 1, beta: 0, padA: 0, padB: 0, padC: 0, offA: 0, offB: 0, offC: 0, dataSeed: 7 };
 
 // Every case runs on both float32 backends (float64 always takes the JS kernel).
 describe.each(['js', 'wasm'] as const)('gemm (%s backend)', (backend) => {

@@ -1,4 +1,4 @@
-// Adam: adaptive moment estimation (with L2 weight decay), and the update rule AdamW shares.
+// Adam: adaptive moment estimation (with L2 weight decay), and the base class (options, state, update) AdamW shares.
 import type { FloatArray, TypedArray } from '@unroll/core';
 import type { Tensor } from '../tensor.js';
 import { bufferLike, Optimizer, type OptimizerSpec, type ParamGroupInput } from './optimizer.js';
@@ -48,18 +48,11 @@ const SPEC: OptimizerSpec<Required<AdamOptions>> = {
   validate: validateAdam,
 };
 
-/** Fresh Adam state: t = 0 and zero moments. */
-export function initAdamState(param: FloatArray, group: Required<AdamOptions>): AdamState {
-  const s: AdamState = { step: 0, exp_avg: bufferLike(param), exp_avg_sq: bufferLike(param) };
-  if (group.amsgrad) s.max_exp_avg_sq = bufferLike(param);
-  return s;
-}
-
 /**
  * One Adam (`decoupled` false) or AdamW (`decoupled` true) step on one parameter, in place,
  * in the order of PyTorch 1.13's `_single_tensor_adam(w)`.
  */
-export function adamUpdate(p: FloatArray, g: TypedArray, s: AdamState, group: Required<AdamOptions>, decoupled: boolean): void {
+function adamUpdate(p: FloatArray, g: TypedArray, s: AdamState, group: Required<AdamOptions>, decoupled: boolean): void {
   const { lr, eps, weightDecay, amsgrad, maximize } = group;
   const beta1 = group.betas[0];
   const beta2 = group.betas[1];
@@ -86,6 +79,30 @@ export function adamUpdate(p: FloatArray, g: TypedArray, s: AdamState, group: Re
 }
 
 /**
+ * What Adam and AdamW share: the options, the state (t = 0 and zero moments to start) and the update;
+ * `decoupled` says which weight decay the update applies.
+ */
+export abstract class AdamBase extends Optimizer<Required<AdamOptions>, AdamState> {
+  private readonly decoupled: boolean;
+
+  protected constructor(spec: OptimizerSpec<Required<AdamOptions>>, decoupled: boolean,
+    params: Iterable<Tensor> | Iterable<ParamGroupInput<AdamOptions>>, options: AdamOptions | undefined) {
+    super(spec, params, options);
+    this.decoupled = decoupled;
+  }
+
+  protected initState(param: FloatArray, group: Required<AdamOptions>): AdamState {
+    const s: AdamState = { step: 0, exp_avg: bufferLike(param), exp_avg_sq: bufferLike(param) };
+    if (group.amsgrad) s.max_exp_avg_sq = bufferLike(param);
+    return s;
+  }
+
+  protected update(p: FloatArray, g: TypedArray, s: AdamState, group: Required<AdamOptions>): void {
+    adamUpdate(p, g, s, group, this.decoupled);
+  }
+}
+
+/**
  * Adam (Kingma & Ba, 2014), exactly as PyTorch 1.13's `torch.optim.Adam`. Per element, with g the
  * gradient (negated when `maximize`), θ the parameter and t the parameter's step count:
  *
@@ -96,16 +113,8 @@ export function adamUpdate(p: FloatArray, g: TypedArray, s: AdamState, group: Re
  *
  * Parameters of any shape; the state buffers have the parameter's shape and dtype.
  */
-export class Adam extends Optimizer<Required<AdamOptions>, AdamState> {
+export class Adam extends AdamBase {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<AdamOptions>>, options?: AdamOptions) {
-    super(SPEC, params, options);
-  }
-
-  protected initState(param: FloatArray, group: Required<AdamOptions>): AdamState {
-    return initAdamState(param, group);
-  }
-
-  protected update(p: FloatArray, g: TypedArray, s: AdamState, group: Required<AdamOptions>): void {
-    adamUpdate(p, g, s, group, false);
+    super(SPEC, false, params, options);
   }
 }

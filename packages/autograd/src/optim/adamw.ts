@@ -1,8 +1,7 @@
 // AdamW: Adam with weight decay decoupled from the gradient (Loshchilov & Hutter, 2019).
-import type { FloatArray, TypedArray } from '@unroll/core';
 import type { Tensor } from '../tensor.js';
-import { adamUpdate, initAdamState, validateAdam, type AdamOptions, type AdamState } from './adam.js';
-import { Optimizer, type OptimizerSpec, type ParamGroupInput } from './optimizer.js';
+import { AdamBase, validateAdam, type AdamOptions } from './adam.js';
+import type { OptimizerSpec, ParamGroupInput } from './optimizer.js';
 
 const SPEC: OptimizerSpec<Required<AdamOptions>> = {
   name: 'AdamW',
@@ -15,16 +14,8 @@ const SPEC: OptimizerSpec<Required<AdamOptions>> = {
  * the parameter is first shrunk, θ ← θ(1 − γλ), instead of λθ being added to the gradient.
  * `weightDecay` λ defaults to 1e-2; the other options and the state are Adam's.
  */
-export class AdamW extends Optimizer<Required<AdamOptions>, AdamState> {
+export class AdamW extends AdamBase {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<AdamOptions>>, options?: AdamOptions) {
-    super(SPEC, params, options);
-  }
-
-  protected initState(param: FloatArray, group: Required<AdamOptions>): AdamState {
-    return initAdamState(param, group);
-  }
-
-  protected update(p: FloatArray, g: TypedArray, s: AdamState, group: Required<AdamOptions>): void {
-    adamUpdate(p, g, s, group, true);
+    super(SPEC, true, params, options);
   }
 }

@@ -10,6 +10,20 @@ export type Activation = 'sigmoid' | 'tanh' | 'relu' | 'identity' | ((x: Tensor)
 /** The dtypes parameters can have. */
 export type FloatDType = 'float32' | 'float64';
 
+/** The options every built-in cell takes (`RNNCellOptions`, `LSTMCellOptions` and `GRUCellOptions` add their own). */
+export interface RecurrentCellOptions {
+  inputSize: number;
+  hiddenSize: number;
+  /** Keep the biases b_ih and b_hh (default true). */
+  bias?: boolean;
+  /** Parameter dtype (default float32). */
+  dtype?: FloatDType;
+  /** Random source for the initial weights (the default generator if omitted). */
+  generator?: Generator;
+  /** 'uniform' (default, PyTorch's U(−1/√H, 1/√H)) or 'orthogonal' for weight_hh (each gate block on its own). */
+  recurrentInit?: RecurrentInit;
+}
+
 const ACTIVATIONS = {
   sigmoid,
   tanh,

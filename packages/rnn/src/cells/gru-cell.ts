@@ -2,7 +2,7 @@
 // the recurrent product (PyTorch/cuDNN, the default) or before it (Cho et al. 2014).
 import * as K from '@unroll/core';
 import { Module, Parameter, matmul, narrow, split } from '@unroll/autograd';
-import type { DType, Generator, Tensor } from '@unroll/autograd';
+import type { DType, Tensor } from '@unroll/autograd';
 import type { HiddenState, InitialStateOptions, RecurrentCell } from '../cell.js';
 import { gruSequence } from '../fused/gru-sequence.js';
 import { gruStep } from '../fused/gru-step.js';
@@ -10,19 +10,9 @@ import type { FusedUnroll, FusedUnrollArgs, UnrollResult } from '../unroll.js';
 import {
   checkFloatDType, checkInput, checkKnownOptions, checkSize, checkStateTensor, initRecurrent, uniformParameter, zerosState,
 } from './common.js';
-import type { FloatDType, RecurrentInit } from './common.js';
+import type { RecurrentCellOptions } from './common.js';
 
-export interface GRUCellOptions {
-  inputSize: number;
-  hiddenSize: number;
-  /** Keep the biases b_ih and b_hh (default true). */
-  bias?: boolean;
-  /** Parameter dtype (default float32). */
-  dtype?: FloatDType;
-  /** Random source for the initial weights (the default generator if omitted). */
-  generator?: Generator;
-  /** 'uniform' (default, PyTorch's U(−1/√H, 1/√H)) or 'orthogonal' for each gate block of weight_hh. */
-  recurrentInit?: RecurrentInit;
+export interface GRUCellOptions extends RecurrentCellOptions {
   /**
    * true (default, PyTorch/cuDNN, Keras reset_after=True): n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)).
    * false (Cho et al. 2014, Keras reset_after=False): n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn).

@@ -2,7 +2,7 @@
 // input-forget gate, chosen activations), all in PyTorch's i|f|g|o parameter layout.
 import * as K from '@unroll/core';
 import { Module, Parameter, matmul, sigmoid, split, sub, tanh } from '@unroll/autograd';
-import type { DType, Generator, StateValue, Tensor } from '@unroll/autograd';
+import type { DType, StateValue, Tensor } from '@unroll/autograd';
 import type { InitialStateOptions, LSTMState, RecurrentCell } from '../cell.js';
 import { lstmSequence } from '../fused/lstm-sequence.js';
 import { lstmStep } from '../fused/lstm-step.js';
@@ -11,19 +11,9 @@ import {
   checkFloatDType, checkInput, checkKnownOptions, checkSize, checkStateTensor, initRecurrent, resolveActivation,
   shapeOfValue, uniformParameter, zerosState,
 } from './common.js';
-import type { Activation, FloatDType, RecurrentInit } from './common.js';
+import type { Activation, RecurrentCellOptions } from './common.js';
 
-export interface LSTMCellOptions {
-  inputSize: number;
-  hiddenSize: number;
-  /** Keep the biases b_ih and b_hh (default true). */
-  bias?: boolean;
-  /** Parameter dtype (default float32). */
-  dtype?: FloatDType;
-  /** Random source for the initial weights (the default generator if omitted). */
-  generator?: Generator;
-  /** 'uniform' (default, PyTorch's U(−1/√H, 1/√H)) or 'orthogonal' for each gate block of weight_hh. */
-  recurrentInit?: RecurrentInit;
+export interface LSTMCellOptions extends RecurrentCellOptions {
   /** Diagonal peepholes weight_ci, weight_cf, weight_co [H] (Gers & Schmidhuber 2000). Default false. */
   peephole?: boolean;
   /** false: the 1997 LSTM without a forget gate, c_t = c_{t−1} + i ⊙ g. Default true. */

@@ -1,25 +1,15 @@
 // RNNCell: the vanilla (Elman) recurrent cell with tanh or relu, in PyTorch's parameter layout.
 import { Module, Parameter, matmul } from '@unroll/autograd';
-import type { DType, Generator, Tensor } from '@unroll/autograd';
+import type { DType, Tensor } from '@unroll/autograd';
 import type { HiddenState, InitialStateOptions, RecurrentCell } from '../cell.js';
 import {
   checkFloatDType, checkInput, checkKnownOptions, checkSize, checkStateTensor, initRecurrent, uniformParameter, zerosState,
 } from './common.js';
-import type { FloatDType, RecurrentInit } from './common.js';
+import type { RecurrentCellOptions } from './common.js';
 
-export interface RNNCellOptions {
-  inputSize: number;
-  hiddenSize: number;
+export interface RNNCellOptions extends RecurrentCellOptions {
   /** The activation: 'tanh' (default) or 'relu'. */
   nonlinearity?: 'tanh' | 'relu';
-  /** Keep the biases b_ih and b_hh (default true). */
-  bias?: boolean;
-  /** Parameter dtype (default float32). */
-  dtype?: FloatDType;
-  /** Random source for the initial weights (the default generator if omitted). */
-  generator?: Generator;
-  /** 'uniform' (default, PyTorch's U(−1/√H, 1/√H)) or 'orthogonal' for weight_hh. */
-  recurrentInit?: RecurrentInit;
 }
 
 const OPTIONS = ['inputSize', 'hiddenSize', 'nonlinearity', 'bias', 'dtype', 'generator', 'recurrentInit'] as const;

@@ -1,11 +1,14 @@
 // What the fused ops share: argument checks with house-style messages, the placeholder for an
-// absent optional input, whether a call records a graph, and small array helpers.
+// absent optional input, whether a call records a graph, small array helpers, and what the LSTM and
+// GRU sequence ops share around their cell math (layouts, the WebAssembly heap, input gradients).
 import * as K from '@unroll/core';
-import { Tensor, isGradEnabled } from '@unroll/autograd';
+import { Tensor, isGradEnabled, permute } from '@unroll/autograd';
 import type { FloatArray, NdArray } from '@unroll/core';
 import { normalizeLengths } from '../unroll.js';
 import { scratch } from './scratch.js';
+import { pointwiseWasm } from './wasm/runtime.js';
 import type { Lengths } from '../unroll.js';
+import type { PointwiseWasm } from './wasm/runtime.js';
 
 /** The dtypes the fused ops compute in. */
 export type FloatDType = 'float32' | 'float64';
@@ -107,6 +110,101 @@ export function sequenceSizes(who: string, x: unknown, batchFirst: boolean): { t
   }
   const [a, b, features] = x.shape as [number, number, number];
   return batchFirst ? { time: b, batch: a, features } : { time: a, batch: b, features };
+}
+
+/** The weights a sequence op validates for every cell: W_ih [G·H, I], W_hh [G·H, H], optional b_ih, b_hh [G·H]. */
+export interface LayerWeights {
+  readonly weightIh: Tensor;
+  readonly weightHh: Tensor;
+  readonly biasIh?: Tensor | null;
+  readonly biasHh?: Tensor | null;
+}
+
+/**
+ * The hidden size H of a layer with `gates` gate blocks, checked from weightHh [gates·H, H]; also
+ * checks weightIh [gates·H, features].
+ */
+export function checkLayerWeights(who: string, gates: number, w: LayerWeights, features: number): number {
+  const whh = w?.weightHh;
+  if (!whh || whh.rank !== 2 || whh.shape[0] !== gates * whh.shape[1]! || whh.shape[1] === 0) {
+    throw new K.ShapeError(`${who}: weightHh must be [${gates}·hidden, hidden]; got ${whh ? K.fmt(whh.shape) : String(whh)}`);
+  }
+  const H = whh.shape[1]!;
+  checkShape(who, 'weightIh', w.weightIh, [gates * H, features], `[${gates}·hidden, inputSize]`);
+  return H;
+}
+
+/** Whether the layer has biases: both biasIh and biasHh [gates·H], or neither (else throws). */
+export function checkBiases(who: string, gates: number, w: LayerWeights, H: number): boolean {
+  const hasBias = !!w.biasIh;
+  if (hasBias !== !!w.biasHh) throw new TypeError(`${who}: give both biasIh and biasHh, or neither`);
+  if (hasBias) {
+    checkShape(who, 'biasIh', w.biasIh, [gates * H], `[${gates}·hidden]`);
+    checkShape(who, 'biasHh', w.biasHh, [gates * H], `[${gates}·hidden]`);
+  }
+  return hasBias;
+}
+
+/** Swaps the batch and time axes when `batchFirst` (the sequence ops compute time-major); else `x` itself. */
+export function swapBatchTime(x: Tensor, batchFirst: boolean): Tensor {
+  return batchFirst ? permute(x, [1, 0, 2]) : x;
+}
+
+/** What a sequence op's loops know of every call: sizes [T, B, I] → H, dtype and the flat x, W_ih, W_hh. */
+export interface SequenceData {
+  T: number; B: number; I: number; H: number; dtype: FloatDType;
+  X: FloatArray; Wih: FloatArray; Whh: FloatArray;
+}
+
+/**
+ * The WebAssembly SIMD pointwise kernels when a call can use them — float32, a form they implement
+ * (`supported`) and H a multiple of their 4 lanes — and the engine has them; else null.
+ */
+export function simdKernels(dtype: FloatDType, supported: boolean, H: number): PointwiseWasm | null {
+  return dtype === 'float32' && supported && H % 4 === 0 ? pointwiseWasm() : null;
+}
+
+/**
+ * Lays buffers out in the WebAssembly heap: `region(n)` returns the float offset of the next n floats,
+ * each region 16-byte aligned; `top` is the floats needed so far (what to `reserve`).
+ */
+export class HeapLayout {
+  top = 0;
+
+  region(n: number): number {
+    const at = this.top;
+    this.top += (n + 3) & ~3;
+    return at;
+  }
+}
+
+/**
+ * After a SIMD step over all B rows (padded ones computed garbage): each row padded at step t keeps
+ * its state instead, copied from slot `prev` to slot `next` of every state buffer at `buffers` in `heap`.
+ */
+export function keepPaddedRows(heap: FloatArray, buffers: readonly number[], lengths: Int32Array | null, t: number,
+  B: number, H: number, prev: number, next: number): void {
+  for (let b = 0; b < B; b++) {
+    if (!isPadded(lengths, t, b)) continue;
+    const r = b * H;
+    for (const o of buffers) heap.copyWithin(o + next + r, o + prev + r, o + prev + r + H);
+  }
+}
+
+/** dx [T, B, I] = dG·W_ih for every step at once: [T·B, G]·[G, I], dG at dG[at..] with row stride G. */
+export function inputGrad(s: SequenceData, dG: FloatArray, at: number, G: number): NdArray {
+  const { T, B, I } = s;
+  const dx = newArray(s.dtype, T * B * I);
+  K.gemm(false, false, T * B, I, G, 1, dG, at, G, s.Wih, 0, I, 0, dx, 0, I);
+  return wrap(dx, [T, B, I]);
+}
+
+/** dW_ih [G, I] = dGᵀ·X over every step at once: [G, T·B]·[T·B, I]. */
+export function weightIhGrad(s: SequenceData, dG: FloatArray, at: number, G: number): NdArray {
+  const { T, B, I } = s;
+  const dw = newArray(s.dtype, G * I);
+  K.gemm(true, false, G, I, T * B, 1, dG, at, G, s.X, 0, I, 0, dw, 0, I);
+  return wrap(dw, [G, I]);
 }
 
 // Slot layout of the per-step state buffers hs, cs ([T + 1, B, H]): running forward, step t reads slot t

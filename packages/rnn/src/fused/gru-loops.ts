@@ -2,8 +2,8 @@
 // and with the WebAssembly SIMD pointwise steps (float32, reset-after), and what forward keeps for backward.
 import * as K from '@unroll/core';
 import type { FloatArray } from '@unroll/core';
-import { isPadded, newArray, readSlot, writeSlot } from './common.js';
-import type { FloatDType } from './common.js';
+import { HeapLayout, isPadded, keepPaddedRows, newArray, readSlot, writeSlot } from './common.js';
+import type { SequenceData } from './common.js';
 import {
   gruBackwardCandidateRow, gruBackwardGatesRow, gruBackwardRow, gruCandidateRow, gruForwardRow, gruGatesRow,
 } from './gru-kernels.js';
@@ -12,9 +12,8 @@ import { scratch } from './scratch.js';
 import type { PointwiseWasm } from './wasm/runtime.js';
 
 /** What backward reads. */
-export interface Saved {
-  T: number; B: number; I: number; H: number; dtype: FloatDType; maxLen: number;
-  X: FloatArray; Wih: FloatArray; Whh: FloatArray;
+export interface Saved extends SequenceData {
+  maxLen: number;
   /** [T + 1, B, H] hidden states (slots: see common.ts). */
   hs: FloatArray;
   /** [T, B, 4H]: r|z|n|h_n per step (h_n unused by reset-before). */
@@ -24,9 +23,7 @@ export interface Saved {
 }
 
 /** What both forward loops take. */
-export interface ForwardArgs {
-  T: number; B: number; I: number; H: number; dtype: FloatDType;
-  X: FloatArray; Wih: FloatArray; Whh: FloatArray;
+export interface ForwardArgs extends SequenceData {
   bi: FloatArray | null; bh: FloatArray | null; h0: FloatArray;
   reverse: boolean; lengths: Int32Array | null; maxLen: number; record: boolean;
 }
@@ -95,11 +92,10 @@ export function forwardJs(s: ForwardArgs, resetAfter: boolean): ForwardValues {
 export function forwardWasm(w: PointwiseWasm, s: ForwardArgs): ForwardValues | null {
   const { T, B, I, H, X, Wih, Whh, bi, bh, reverse, lengths, maxLen, record } = s;
   const G = 3 * H, S = 4 * H, BH = B * H, TB = T * B;
-  let top = 0;
-  const region = (n: number) => { const at = top; top += (n + 3) & ~3; return at; };
-  const oXg = region(TB * G), oGh = region(B * G), oBi = region(G), oBh = region(G);
-  const oHs = region((T + 1) * BH), oSave = region(TB * S);
-  const heap = w.reserve(top);
+  const L = new HeapLayout();
+  const oXg = L.region(TB * G), oGh = L.region(B * G), oBi = L.region(G), oBh = L.region(G);
+  const oHs = L.region((T + 1) * BH), oSave = L.region(TB * S);
+  const heap = w.reserve(L.top);
   if (heap === null) return null;
   const minLen = lengths === null ? T : Math.min(...lengths);
 
@@ -118,11 +114,7 @@ export function forwardWasm(w: PointwiseWasm, s: ForwardArgs): ForwardValues | n
     }
     K.gemm(false, true, B, G, H, 1, heap, oHs + prev, H, Whh, 0, H, 0, heap, oGh, G);
     w.gruForward(B, H, oXg + t * B * G, oBi, oGh, oBh, oHs + prev, oHs + next, oSave + t * B * S);
-    if (t < minLen) continue;
-    // Padded rows computed garbage; they keep their state instead.
-    for (let b = 0; b < B; b++) {
-      if (isPadded(lengths, t, b)) heap.copyWithin(oHs + next + b * H, oHs + prev + b * H, oHs + prev + b * H + H);
-    }
+    if (t >= minLen) keepPaddedRows(heap, [oHs], lengths, t, B, H, prev, next);
   }
   let save: FloatArray = heap;
   if (record) {
@@ -195,11 +187,10 @@ export function throughTimeWasm(w: PointwiseWasm, s: Saved, reverse: boolean, le
   DY: FloatArray, dhT: FloatArray): ThroughTime | null {
   const { T, B, H, maxLen } = s;
   const G = 3 * H, S = 4 * H, BH = B * H, TB = T * B;
-  let top = 0;
-  const region = (n: number) => { const at = top; top += (n + 3) & ~3; return at; };
-  const oSave = region(TB * S), oHs = region((T + 1) * BH), oDy = region(T * BH), oDh = region(BH);
-  const oDx = region(TB * G), oDh3 = region(TB * G);
-  const heap = w.reserve(top);
+  const L = new HeapLayout();
+  const oSave = L.region(TB * S), oHs = L.region((T + 1) * BH), oDy = L.region(T * BH), oDh = L.region(BH);
+  const oDx = L.region(TB * G), oDh3 = L.region(TB * G);
+  const heap = w.reserve(L.top);
   if (heap === null) return null;
   heap.set(s.save, oSave);
   heap.set(s.hs, oHs);

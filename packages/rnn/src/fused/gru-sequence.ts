@@ -2,19 +2,19 @@
 // reset-before (Cho et al. 2014): the input projection in one gemm, the recurrence one gemm per step
 // (two for reset-before), the pointwise step fused, and backward through time with gemms.
 import * as K from '@unroll/core';
-import { defineOp, permute } from '@unroll/autograd';
+import { defineOp } from '@unroll/autograd';
 import type { Tensor } from '@unroll/autograd';
 import type { NdArray } from '@unroll/core';
 import type { HiddenState } from '../cell.js';
 import {
-  absent, checkShape, columnSums, commonDType, copyOf, dtypeOfArray, flat, lengthsOf, newArray, outputsOf, readSlot,
-  sequenceSizes, willRecord, wrap,
+  absent, checkBiases, checkLayerWeights, checkShape, columnSums, commonDType, copyOf, dtypeOfArray, flat, inputGrad,
+  lengthsOf, newArray, outputsOf, readSlot, sequenceSizes, simdKernels, swapBatchTime, weightIhGrad, willRecord, wrap,
 } from './common.js';
+import type { LayerWeights } from './common.js';
 import { forwardJs, forwardWasm, throughTimeJs, throughTimeWasm } from './gru-loops.js';
 import type { ForwardArgs, Saved } from './gru-loops.js';
 import type { FusedSequenceOptions } from './lstm-sequence.js';
 import { giveBack } from './pool.js';
-import { pointwiseWasm } from './wasm/runtime.js';
 
 interface Attrs {
   readonly reverse: boolean;
@@ -32,7 +32,6 @@ const gruSequenceOp = defineOp<Attrs>({
     const H = h0!.shape[1]!, BH = B * H;
     const X = flat(x!), Wih = flat(wih!), Whh = flat(whh!);
     const dtype = dtypeOfArray(X);
-    const fast = dtype === 'float32';
     const bi = a.bias ? flat(bih!) : null, bh = a.bias ? flat(bhh!) : null;
     const { reverse, lengths, resetAfter } = a;
     const maxLen = lengths === null ? T : Math.max(...lengths);
@@ -40,7 +39,7 @@ const gruSequenceOp = defineOp<Attrs>({
       T, B, I, H, dtype, X, Wih, Whh, bi, bh, h0: flat(h0!), reverse, lengths, maxLen, record: a.record,
     };
     // float32 reset-after runs the WebAssembly SIMD step when the engine has it (H a multiple of 4 lanes).
-    const wasm = fast && resetAfter && H % 4 === 0 ? pointwiseWasm() : null;
+    const wasm = simdKernels(dtype, resetAfter, H);
     const { hs, save, rh } = (wasm && forwardWasm(wasm, args)) ?? forwardJs(args, resetAfter);
 
     const ys = outputsOf(hs, T, B, H, reverse, lengths, dtype);
@@ -57,26 +56,18 @@ const gruSequenceOp = defineOp<Attrs>({
 
   backward: ({ dys, saved, attrs: a, needs }) => {
     const s = saved as Saved;
-    const { T, B, I, H, dtype, hs } = s;
+    const { T, B, H, dtype, hs } = s;
     const G = 3 * H, BH = B * H, TB = T * B;
     const DY = flat(dys[0]!), dhT = flat(dys[1]!);
     // float32 reset-after runs the WebAssembly SIMD step backward when the engine has it.
-    const wasm = dtype === 'float32' && a.resetAfter && H % 4 === 0 ? pointwiseWasm() : null;
+    const wasm = simdKernels(dtype, a.resetAfter, H);
     const { dXg, xAt, dHg, hAt, dh, dhAt } = (wasm && throughTimeWasm(wasm, s, a.reverse, a.lengths, DY, dhT))
       ?? throughTimeJs(s, a.reverse, a.lengths, a.resetAfter, DY, dhT);
 
     const out: (NdArray | undefined)[] = new Array(6);
-    if (needs[0]) {
-      const dx = newArray(dtype, TB * I);
-      K.gemm(false, false, TB, I, G, 1, dXg, xAt, G, s.Wih, 0, I, 0, dx, 0, I);
-      out[0] = wrap(dx, [T, B, I]);
-    }
+    if (needs[0]) out[0] = inputGrad(s, dXg, xAt, G);
     if (needs[1]) out[1] = wrap(copyOf(dh, dhAt, BH), [B, H]);
-    if (needs[2]) {
-      const dw = newArray(dtype, G * I);
-      K.gemm(true, false, G, I, TB, 1, dXg, xAt, G, s.X, 0, I, 0, dw, 0, I);
-      out[2] = wrap(dw, [G, I]);
-    }
+    if (needs[2]) out[2] = weightIhGrad(s, dXg, xAt, G);
     if (needs[3]) {
       const dw = newArray(dtype, G * H);
       const hPrev = readSlot(0, a.reverse) * BH;
@@ -95,16 +86,11 @@ const gruSequenceOp = defineOp<Attrs>({
   },
 });
 
-/** The weights of one GRU layer, in PyTorch's layout (gate order r|z|n). */
-export interface GRUSequenceWeights {
-  /** [3H, I] */
-  readonly weightIh: Tensor;
-  /** [3H, H] */
-  readonly weightHh: Tensor;
-  /** [3H] each, both or neither. */
-  readonly biasIh?: Tensor | null;
-  readonly biasHh?: Tensor | null;
-}
+/**
+ * The weights of one GRU layer, in PyTorch's layout (gate order r|z|n): weightIh [3H, I], weightHh [3H, H],
+ * biasIh and biasHh [3H] each, both or neither.
+ */
+export interface GRUSequenceWeights extends LayerWeights {}
 
 /** Options of `gruSequence`: the runner's, and the GRU form. */
 export interface GRUSequenceOptions extends FusedSequenceOptions {
@@ -134,24 +120,14 @@ export function gruSequence(x: Tensor, state: HiddenState, weights: GRUSequenceW
   const batchFirst = opts.batchFirst ?? false, reverse = opts.reverse ?? false, resetAfter = opts.resetAfter ?? true;
   const { time, batch, features } = sequenceSizes(who, x, batchFirst);
   const w = weights;
-  const whh = w?.weightHh;
-  if (!whh || whh.rank !== 2 || whh.shape[0] !== 3 * whh.shape[1]! || whh.shape[1] === 0) {
-    throw new K.ShapeError(`${who}: weightHh must be [3·hidden, hidden]; got ${whh ? K.fmt(whh.shape) : String(whh)}`);
-  }
-  const H = whh.shape[1]!;
-  checkShape(who, 'weightIh', w.weightIh, [3 * H, features], '[3·hidden, inputSize]');
+  const H = checkLayerWeights(who, 3, w, features);
   checkShape(who, 'state.h', state?.h, [batch, H], '[batch, hidden]');
-  const hasBias = !!w.biasIh;
-  if (hasBias !== !!w.biasHh) throw new TypeError(`${who}: give both biasIh and biasHh, or neither`);
-  if (hasBias) {
-    checkShape(who, 'biasIh', w.biasIh, [3 * H], '[3·hidden]');
-    checkShape(who, 'biasHh', w.biasHh, [3 * H], '[3·hidden]');
-  }
-  const dtype = commonDType(who, [['x', x], ['state.h', state.h], ['weightIh', w.weightIh], ['weightHh', whh],
+  const hasBias = checkBiases(who, 3, w, H);
+  const dtype = commonDType(who, [['x', x], ['state.h', state.h], ['weightIh', w.weightIh], ['weightHh', w.weightHh],
     ['biasIh', w.biasIh], ['biasHh', w.biasHh]]);
   const lengths = lengthsOf(who, opts.lengths, batch, time);
   const none = absent(dtype);
-  const inputs = [batchFirst ? permute(x, [1, 0, 2]) : x, state.h, w.weightIh, whh, w.biasIh ?? none, w.biasHh ?? none];
+  const inputs = [swapBatchTime(x, batchFirst), state.h, w.weightIh, w.weightHh, w.biasIh ?? none, w.biasHh ?? none];
   const [ys, h] = gruSequenceOp.applyMulti(inputs, { reverse, lengths, bias: hasBias, resetAfter, record: willRecord(inputs) });
-  return { outputs: batchFirst ? permute(ys!, [1, 0, 2]) : ys!, state: { h: h! } };
+  return { outputs: swapBatchTime(ys!, batchFirst), state: { h: h! } };
 }

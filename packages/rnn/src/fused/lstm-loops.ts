@@ -2,8 +2,8 @@
 // WebAssembly SIMD pointwise steps (float32), and what forward keeps for backward.
 import * as K from '@unroll/core';
 import type { FloatArray } from '@unroll/core';
-import { isPadded, newArray, readSlot, writeSlot } from './common.js';
-import type { FloatDType } from './common.js';
+import { HeapLayout, isPadded, keepPaddedRows, newArray, readSlot, writeSlot } from './common.js';
+import type { SequenceData } from './common.js';
 import { lstmBackwardRow, lstmForwardRow } from './lstm-kernels.js';
 import type { PeepholeGrads, Peepholes } from './lstm-kernels.js';
 import { takeBuffer } from './pool.js';
@@ -11,9 +11,8 @@ import { scratch, scratchZeros64 } from './scratch.js';
 import type { PointwiseWasm } from './wasm/runtime.js';
 
 /** What backward reads. hs and cs hold T + 1 slots of [B, H]: the initial state and each step's. */
-export interface Saved {
-  T: number; B: number; I: number; H: number; dtype: FloatDType; maxLen: number;
-  X: FloatArray; Wih: FloatArray; Whh: FloatArray;
+export interface Saved extends SequenceData {
+  maxLen: number;
   /** [T, B, 4H]: i|f|g|o after their nonlinearities. */
   act: FloatArray;
   hs: FloatArray; cs: FloatArray;
@@ -23,9 +22,7 @@ export interface Saved {
 }
 
 /** What both forward loops take: sizes, flat inputs and the attrs. */
-export interface ForwardArgs {
-  T: number; B: number; I: number; H: number; dtype: FloatDType;
-  X: FloatArray; Wih: FloatArray; Whh: FloatArray;
+export interface ForwardArgs extends SequenceData {
   /** b_ih + b_hh [4H], or null. */
   bias: FloatArray | null;
   peep: Peepholes | null;
@@ -87,12 +84,10 @@ export function forwardJs(s: ForwardArgs): ForwardValues {
 export function forwardWasm(w: PointwiseWasm, s: ForwardArgs): ForwardValues | null {
   const { T, B, I, H, X, Wih, Whh, bias, reverse, lengths, maxLen, record } = s;
   const G = 4 * H, BH = B * H;
-  // Regions as float offsets, each 16-byte aligned.
-  let top = 0;
-  const region = (n: number) => { const at = top; top += (n + 3) & ~3; return at; };
-  const oAct = region(T * B * G), oHh = region(B * G), oBias = region(G);
-  const oHs = region((T + 1) * BH), oCs = region((T + 1) * BH), oTc = region(T * BH);
-  const heap = w.reserve(top);
+  const L = new HeapLayout();
+  const oAct = L.region(T * B * G), oHh = L.region(B * G), oBias = L.region(G);
+  const oHs = L.region((T + 1) * BH), oCs = L.region((T + 1) * BH), oTc = L.region(T * BH);
+  const heap = w.reserve(L.top);
   if (heap === null) return null;
   const minLen = lengths === null ? T : Math.min(...lengths);
 
@@ -112,14 +107,7 @@ export function forwardWasm(w: PointwiseWasm, s: ForwardArgs): ForwardValues | n
     }
     K.gemm(false, true, B, G, H, 1, heap, oHs + prev, H, Whh, 0, H, 0, heap, oHh, G);
     w.lstmForward(B, H, oAct + t * B * G, oHh, oBias, oCs + prev, oCs + next, oHs + next, oTc + t * BH);
-    if (t < minLen) continue;
-    // Padded rows computed garbage; they keep their state instead.
-    for (let b = 0; b < B; b++) {
-      if (!isPadded(lengths, t, b)) continue;
-      const r = b * H;
-      heap.copyWithin(oHs + next + r, oHs + prev + r, oHs + prev + r + H);
-      heap.copyWithin(oCs + next + r, oCs + prev + r, oCs + prev + r + H);
-    }
+    if (t >= minLen) keepPaddedRows(heap, [oHs, oCs], lengths, t, B, H, prev, next);
   }
   const hs = heap.slice(oHs, oHs + (T + 1) * BH);
   if (!record) return { act: heap, hs, cs: heap.subarray(oCs, oCs + (T + 1) * BH), tc: heap };
@@ -191,11 +179,10 @@ export function throughTimeWasm(w: PointwiseWasm, s: Saved, reverse: boolean, le
   DY: FloatArray, dhT: FloatArray, dcT: FloatArray): ThroughTime | null {
   const { T, B, H, maxLen } = s;
   const G = 4 * H, BH = B * H, TB = T * B;
-  let top = 0;
-  const region = (n: number) => { const at = top; top += (n + 3) & ~3; return at; };
-  const oAct = region(TB * G), oCs = region((T + 1) * BH), oTc = region(T * BH), oDy = region(T * BH);
-  const oDh = region(BH), oDc = region(BH), oDG = region(TB * G);
-  const heap = w.reserve(top);
+  const L = new HeapLayout();
+  const oAct = L.region(TB * G), oCs = L.region((T + 1) * BH), oTc = L.region(T * BH), oDy = L.region(T * BH);
+  const oDh = L.region(BH), oDc = L.region(BH), oDG = L.region(TB * G);
+  const heap = w.reserve(L.top);
   if (heap === null) return null;
   heap.set(s.act, oAct);
   heap.set(s.cs, oCs);

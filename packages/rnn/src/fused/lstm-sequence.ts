@@ -2,20 +2,20 @@
 // projection of every step in one gemm, one gemm per step for the recurrence, the pointwise step
 // fused, and a hand-written backward through time whose weight gradients are single gemms.
 import * as K from '@unroll/core';
-import { defineOp, permute } from '@unroll/autograd';
+import { defineOp } from '@unroll/autograd';
 import type { Tensor } from '@unroll/autograd';
 import type { FloatArray, NdArray } from '@unroll/core';
 import type { LSTMState } from '../cell.js';
 import type { Lengths } from '../unroll.js';
 import {
-  absent, checkShape, columnSums, commonDType, copyOf, dtypeOfArray, flat, lengthsOf, newArray, outputsOf, readSlot,
-  sequenceSizes, willRecord, wrap,
+  absent, checkBiases, checkLayerWeights, checkShape, columnSums, commonDType, copyOf, dtypeOfArray, flat, inputGrad,
+  lengthsOf, newArray, outputsOf, readSlot, sequenceSizes, simdKernels, swapBatchTime, weightIhGrad, willRecord, wrap,
 } from './common.js';
+import type { LayerWeights } from './common.js';
 import { forwardJs, forwardWasm, throughTimeJs, throughTimeWasm } from './lstm-loops.js';
 import type { ForwardArgs, Saved } from './lstm-loops.js';
 import { giveBack } from './pool.js';
 import { scratch } from './scratch.js';
-import { pointwiseWasm } from './wasm/runtime.js';
 
 interface Attrs {
   readonly reverse: boolean;
@@ -49,7 +49,7 @@ const lstmSequenceOp = defineOp<Attrs>({
       T, B, I, H, dtype, X, Wih, Whh, bias, peep, h0: flat(h0!), c0: flat(c0!), reverse, lengths, maxLen, record,
     };
     // float32 without peepholes runs the WebAssembly SIMD step when the engine has it (H a multiple of 4 lanes).
-    const wasm = dtype === 'float32' && peep === null && H % 4 === 0 ? pointwiseWasm() : null;
+    const wasm = simdKernels(dtype, peep === null, H);
     const { act, hs, cs, tc } = (wasm && forwardWasm(wasm, args)) ?? forwardJs(args);
 
     const ys = outputsOf(hs, T, B, H, reverse, lengths, dtype);
@@ -69,27 +69,19 @@ const lstmSequenceOp = defineOp<Attrs>({
 
   backward: ({ dys, saved, attrs: a, needs }) => {
     const s = saved as Saved;
-    const { T, B, I, H, dtype, hs } = s;
+    const { T, B, H, dtype, hs } = s;
     const G = 4 * H, BH = B * H, TB = T * B;
     const [DY, dhT, dcT] = dys.map((d) => flat(d)) as [FloatArray, FloatArray, FloatArray];
     // float32 without peepholes runs the WebAssembly SIMD step backward when the engine has it.
-    const wasm = dtype === 'float32' && s.peep === null && H % 4 === 0 ? pointwiseWasm() : null;
+    const wasm = simdKernels(dtype, s.peep === null, H);
     const { dG, dGAt, dh, dhAt, dc, dcAt, acc } = (wasm && throughTimeWasm(wasm, s, a.reverse, a.lengths, DY, dhT, dcT))
       ?? throughTimeJs(s, a.reverse, a.lengths, DY, dhT, dcT);
 
     const out: (NdArray | undefined)[] = new Array(10);
-    if (needs[0]) {
-      const dx = newArray(dtype, TB * I);
-      K.gemm(false, false, TB, I, G, 1, dG, dGAt, G, s.Wih, 0, I, 0, dx, 0, I);
-      out[0] = wrap(dx, [T, B, I]);
-    }
+    if (needs[0]) out[0] = inputGrad(s, dG, dGAt, G);
     if (needs[1]) out[1] = wrap(copyOf(dh, dhAt, BH), [B, H]);
     if (needs[2]) out[2] = wrap(copyOf(dc, dcAt, BH), [B, H]);
-    if (needs[3]) {
-      const dw = newArray(dtype, G * I);
-      K.gemm(true, false, G, I, TB, 1, dG, dGAt, G, s.X, 0, I, 0, dw, 0, I);
-      out[3] = wrap(dw, [G, I]);
-    }
+    if (needs[3]) out[3] = weightIhGrad(s, dG, dGAt, G);
     if (needs[4]) {
       // Σ_t dG_tᵀ · h_{t−1} over all steps at once: [4H, T·B] · [T·B, H].
       const dw = newArray(dtype, G * H);
@@ -111,15 +103,11 @@ const lstmSequenceOp = defineOp<Attrs>({
   },
 });
 
-/** The weights of one LSTM layer, in PyTorch's layout (gate order i|f|g|o). */
-export interface LSTMSequenceWeights {
-  /** [4H, I] */
-  readonly weightIh: Tensor;
-  /** [4H, H] */
-  readonly weightHh: Tensor;
-  /** [4H] each, both or neither. */
-  readonly biasIh?: Tensor | null;
-  readonly biasHh?: Tensor | null;
+/**
+ * The weights of one LSTM layer, in PyTorch's layout (gate order i|f|g|o): weightIh [4H, I], weightHh [4H, H],
+ * biasIh and biasHh [4H] each, both or neither.
+ */
+export interface LSTMSequenceWeights extends LayerWeights {
   /** Peephole diagonals [H], all three or none. */
   readonly weightCi?: Tensor | null;
   readonly weightCf?: Tensor | null;
@@ -159,31 +147,21 @@ export function lstmSequence(x: Tensor, state: LSTMState, weights: LSTMSequenceW
   const batchFirst = opts.batchFirst ?? false, reverse = opts.reverse ?? false;
   const { time, batch, features } = sequenceSizes(who, x, batchFirst);
   const w = weights;
-  const whh = w?.weightHh;
-  if (!whh || whh.rank !== 2 || whh.shape[0] !== 4 * whh.shape[1]! || whh.shape[1] === 0) {
-    throw new K.ShapeError(`${who}: weightHh must be [4·hidden, hidden]; got ${whh ? K.fmt(whh.shape) : String(whh)}`);
-  }
-  const H = whh.shape[1]!;
-  checkShape(who, 'weightIh', w.weightIh, [4 * H, features], '[4·hidden, inputSize]');
+  const H = checkLayerWeights(who, 4, w, features);
   checkShape(who, 'state.h', state?.h, [batch, H], '[batch, hidden]');
   checkShape(who, 'state.c', state?.c, [batch, H], '[batch, hidden]');
-  const hasBias = !!w.biasIh;
-  if (hasBias !== !!w.biasHh) throw new TypeError(`${who}: give both biasIh and biasHh, or neither`);
-  if (hasBias) {
-    checkShape(who, 'biasIh', w.biasIh, [4 * H], '[4·hidden]');
-    checkShape(who, 'biasHh', w.biasHh, [4 * H], '[4·hidden]');
-  }
+  const hasBias = checkBiases(who, 4, w, H);
   const peeps = [w.weightCi, w.weightCf, w.weightCo];
   const peephole = peeps.some((p) => p);
   if (peephole && !peeps.every((p) => p)) throw new TypeError(`${who}: give all three peepholes (weightCi, weightCf, weightCo), or none`);
   if (peephole) (['weightCi', 'weightCf', 'weightCo'] as const).forEach((n) => checkShape(who, n, w[n], [H], '[hidden]'));
   const dtype = commonDType(who, [['x', x], ['state.h', state.h], ['state.c', state.c], ['weightIh', w.weightIh],
-    ['weightHh', whh], ['biasIh', w.biasIh], ['biasHh', w.biasHh], ['weightCi', w.weightCi], ['weightCf', w.weightCf],
+    ['weightHh', w.weightHh], ['biasIh', w.biasIh], ['biasHh', w.biasHh], ['weightCi', w.weightCi], ['weightCf', w.weightCf],
     ['weightCo', w.weightCo]]);
   const lengths = lengthsOf(who, opts.lengths, batch, time);
   const none = absent(dtype);
-  const inputs = [batchFirst ? permute(x, [1, 0, 2]) : x, state.h, state.c, w.weightIh, whh,
+  const inputs = [swapBatchTime(x, batchFirst), state.h, state.c, w.weightIh, w.weightHh,
     w.biasIh ?? none, w.biasHh ?? none, w.weightCi ?? none, w.weightCf ?? none, w.weightCo ?? none];
   const [ys, h, c] = lstmSequenceOp.applyMulti(inputs, { reverse, lengths, bias: hasBias, peephole, record: willRecord(inputs) });
-  return { outputs: batchFirst ? permute(ys!, [1, 0, 2]) : ys!, state: { h: h!, c: c! } };
+  return { outputs: swapBatchTime(ys!, batchFirst), state: { h: h!, c: c! } };
 }

@@ -1,5 +1,5 @@
-// A tiny WebAssembly bytecode assembler: just the opcodes the SIMD gemm kernel needs (locals, i32 and f32
-// scalar arithmetic, blocks, loops and branches, v128 loads/stores, f32x4 arithmetic) and an imported memory.
+// A tiny WebAssembly bytecode assembler: the opcodes core's SIMD gemm and rnn's fused pointwise kernels need
+// (locals, i32 and f32 scalar arithmetic, blocks, loops and branches, v128 loads/stores, f32x4 / i32x4 arithmetic).
 
 /** Value types, by their binary encoding. */
 export const ValType = { i32: 0x7f, f32: 0x7d, v128: 0x7b } as const;
@@ -45,6 +45,9 @@ function sized(out: number[], body: readonly number[]): void {
 const SIMD = 0xfd;
 // log2 of each access's natural alignment, written into the memarg as a hint.
 const ALIGN_F32 = 2, ALIGN_V128 = 4;
+// One float32 and its four bytes (little-endian, as WebAssembly stores them), for f32x4Const.
+const F32_BYTES = new Float32Array(1);
+const F32_AS_U8 = new Uint8Array(F32_BYTES.buffer);
 
 /**
  * One function body as a stack-machine instruction stream. Methods append one instruction each and return
@@ -90,6 +93,8 @@ export class FunctionBuilder {
   i32Eqz(): this { return this.op(0x45); }
   i32Ne(): this { return this.op(0x47); }
   i32LtS(): this { return this.op(0x48); }
+  /** Pops b, a; pushes a ≥ b (signed) as 0/1. */
+  i32GeS(): this { return this.op(0x4e); }
   i32And(): this { return this.op(0x71); }
   drop(): this { return this.op(0x1a); }
   /** Pops cond, b, a; pushes cond ≠ 0 ? a : b. */
@@ -119,9 +124,32 @@ export class FunctionBuilder {
     for (const lane of lanes) for (let byte = 0; byte < 4; byte++) this.code.push(4 * lane + byte);
     return this;
   }
+  /** An f32x4 constant with every lane `value` (rounded to float32). */
+  f32x4Const(value: number): this {
+    this.simd(0x0c);
+    F32_BYTES[0] = value;
+    for (let lane = 0; lane < 4; lane++) this.code.push(...F32_AS_U8);
+    return this;
+  }
+  /** An i32x4 constant with every lane `value`. */
+  i32x4Const(value: number): this {
+    this.simd(0x0c);
+    for (let lane = 0; lane < 4; lane++) for (let byte = 0; byte < 4; byte++) this.code.push((value >>> (8 * byte)) & 0xff);
+    return this;
+  }
   f32x4Splat(): this { return this.simd(0x13); }
   f32x4Add(): this { return this.simd(0xe4); }
+  f32x4Sub(): this { return this.simd(0xe5); }
   f32x4Mul(): this { return this.simd(0xe6); }
+  f32x4Div(): this { return this.simd(0xe7); }
+  f32x4Min(): this { return this.simd(0xe8); }
+  f32x4Max(): this { return this.simd(0xe9); }
+  /** Round to nearest, ties to even. */
+  f32x4Nearest(): this { return this.simd(0x6a); }
+  i32x4TruncSatF32x4S(): this { return this.simd(0xf8); }
+  /** Pops the shift count (an i32) and a vector; shifts every lane left. */
+  i32x4Shl(): this { return this.simd(0xab); }
+  i32x4Add(): this { return this.simd(0xae); }
 
   /** The body as the code section stores it: local declarations (run-length grouped), code, `end`. */
   encode(): number[] {

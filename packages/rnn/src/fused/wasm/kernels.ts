@@ -1,6 +1,8 @@
 // The float32 pointwise steps of LSTM and GRU, forward and backward, as WebAssembly SIMD (four lanes
 // at a time): the same equations as lstm-kernels.ts / gru-kernels.ts, σ and tanh built from f32x4 arithmetic.
-import { FunctionBuilder, I32, V128, encodeModule } from './assembler.js';
+import { FunctionBuilder, ModuleBuilder, ValType } from '@unroll/core';
+
+const I32 = ValType.i32, V128 = ValType.v128;
 
 /** Temporaries the math emitters share (v128 locals of one function). */
 interface MathLocals { x: number; k: number; r: number; y: number }
@@ -89,7 +91,7 @@ function lstmForward(): FunctionBuilder {
     f.get(bias).get(j).i32Add().set(bAddr);
     // a_q = (x·W_ihᵀ + h·W_hhᵀ) + (b_ih + b_hh) for the four gate blocks q, H4 bytes apart.
     [a0, a1, a2, a3].forEach((a, q) => {
-      f.get(addr).load().get(hAddr).load().f32x4Add().get(bAddr).load().f32x4Add().set(a);
+      f.get(addr).v128Load().get(hAddr).v128Load().f32x4Add().get(bAddr).v128Load().f32x4Add().set(a);
       if (q < 3) {
         for (const p of [addr, hAddr, bAddr]) f.get(p).get(H4).i32Add().set(p);
       }
@@ -98,16 +100,16 @@ function lstmForward(): FunctionBuilder {
     f.get(a1); sigmoid(f, m); f.set(fg);
     f.get(a2); tanh(f, m); f.set(g);
     f.get(cp).get(j).i32Add().set(sAddr);
-    f.get(fg).get(sAddr).load().f32x4Mul().get(i).get(g).f32x4Mul().f32x4Add().set(c);
+    f.get(fg).get(sAddr).v128Load().f32x4Mul().get(i).get(g).f32x4Mul().f32x4Add().set(c);
     f.get(a3); sigmoid(f, m); f.set(a3); // o
     f.get(c); tanh(f, m); f.set(a0); // tanh(c')
     // Store i|f|g|o back over the pre-activations (addr points at the o block now).
     f.get(act).get(j).i32Add().set(addr);
-    for (const v of [i, fg, g]) f.get(addr).get(v).store().get(addr).get(H4).i32Add().set(addr);
-    f.get(addr).get(a3).store();
-    f.get(cn).get(j).i32Add().get(c).store();
-    f.get(hn).get(j).i32Add().get(a3).get(a0).f32x4Mul().store();
-    f.get(tc).get(j).i32Add().get(a0).store();
+    for (const v of [i, fg, g]) f.get(addr).get(v).v128Store().get(addr).get(H4).i32Add().set(addr);
+    f.get(addr).get(a3).v128Store();
+    f.get(cn).get(j).i32Add().get(c).v128Store();
+    f.get(hn).get(j).i32Add().get(a3).get(a0).f32x4Mul().v128Store();
+    f.get(tc).get(j).i32Add().get(a0).v128Store();
   });
   return f;
 }
@@ -130,20 +132,20 @@ function gruForward(): FunctionBuilder {
     f.get(bh).get(j).i32Add().set(ca);
     // r and z: σ((x + b_i) + (h + b_h)) per block.
     for (const out of [r, z]) {
-      f.get(xa).load().get(ba).load().f32x4Add().get(ha).load().get(ca).load().f32x4Add().f32x4Add();
+      f.get(xa).v128Load().get(ba).v128Load().f32x4Add().get(ha).v128Load().get(ca).v128Load().f32x4Add().f32x4Add();
       sigmoid(f, m);
       f.set(out);
       next();
     }
-    f.get(ha).load().get(ca).load().f32x4Add().set(hv); // h_n = W_hn h + b_hn
-    f.get(xa).load().get(ba).load().f32x4Add().get(r).get(hv).f32x4Mul().f32x4Add();
+    f.get(ha).v128Load().get(ca).v128Load().f32x4Add().set(hv); // h_n = W_hn h + b_hn
+    f.get(xa).v128Load().get(ba).v128Load().f32x4Add().get(r).get(hv).f32x4Mul().f32x4Add();
     tanh(f, m);
     f.set(n);
-    f.get(hp).get(j).i32Add().load().set(h);
-    f.get(hn).get(j).i32Add().get(n).get(z).get(h).get(n).f32x4Sub().f32x4Mul().f32x4Add().store();
+    f.get(hp).get(j).i32Add().v128Load().set(h);
+    f.get(hn).get(j).i32Add().get(n).get(z).get(h).get(n).f32x4Sub().f32x4Mul().f32x4Add().v128Store();
     f.get(save).get(j).i32Add().set(sa);
-    for (const v of [r, z, n]) f.get(sa).get(v).store().get(sa).get(H4).i32Add().set(sa);
-    f.get(sa).get(hv).store();
+    for (const v of [r, z, n]) f.get(sa).get(v).v128Store().get(sa).get(H4).i32Add().set(sa);
+    f.get(sa).get(hv).v128Store();
   });
   return f;
 }
@@ -171,31 +173,31 @@ function lstmBackward(): FunctionBuilder {
   const [i, fg, g, o, th, dhv, dcv] = Array.from({ length: 7 }, () => f.local(V128));
   rowLoop(f, rows, H4, [[act, 4], [cp, 1], [tc, 1], [dh, 1], [dy, 1], [dc, 1], [dG, 4]], j, () => {
     f.get(act).get(j).i32Add().set(addr);
-    for (const v of [i, fg, g]) f.get(addr).load().set(v).get(addr).get(H4).i32Add().set(addr);
-    f.get(addr).load().set(o);
-    f.get(tc).get(j).i32Add().load().set(th);
-    f.get(dh).get(j).i32Add().load().get(dy).get(j).i32Add().load().f32x4Add().set(dhv);
-    f.get(dc).get(j).i32Add().load().get(dhv).get(o).f32x4Mul();
+    for (const v of [i, fg, g]) f.get(addr).v128Load().set(v).get(addr).get(H4).i32Add().set(addr);
+    f.get(addr).v128Load().set(o);
+    f.get(tc).get(j).i32Add().v128Load().set(th);
+    f.get(dh).get(j).i32Add().v128Load().get(dy).get(j).i32Add().v128Load().f32x4Add().set(dhv);
+    f.get(dc).get(j).i32Add().v128Load().get(dhv).get(o).f32x4Mul();
     oneMinusSquare(f, th);
     f.f32x4Mul().f32x4Add().set(dcv);
     f.get(dG).get(j).i32Add().set(out);
     // dai = dc̄·g·i(1 − i)
     f.get(out).get(dcv).get(g).f32x4Mul();
     sigmoidSlope(f, i);
-    f.f32x4Mul().store();
+    f.f32x4Mul().v128Store();
     // daf = dc̄·c·f(1 − f)
-    f.get(out).get(H4).i32Add().tee(out).get(dcv).get(cp).get(j).i32Add().load().f32x4Mul();
+    f.get(out).get(H4).i32Add().tee(out).get(dcv).get(cp).get(j).i32Add().v128Load().f32x4Mul();
     sigmoidSlope(f, fg);
-    f.f32x4Mul().store();
+    f.f32x4Mul().v128Store();
     // dag = dc̄·i·(1 − g²)
     f.get(out).get(H4).i32Add().tee(out).get(dcv).get(i).f32x4Mul();
     oneMinusSquare(f, g);
-    f.f32x4Mul().store();
+    f.f32x4Mul().v128Store();
     // dao = dh̄·tanh(c')·o(1 − o)
     f.get(out).get(H4).i32Add().get(dhv).get(th).f32x4Mul();
     sigmoidSlope(f, o);
-    f.f32x4Mul().store();
-    f.get(dc).get(j).i32Add().get(dcv).get(fg).f32x4Mul().store();
+    f.f32x4Mul().v128Store();
+    f.get(dc).get(j).i32Add().get(dcv).get(fg).f32x4Mul().v128Store();
   });
   return f;
 }
@@ -212,15 +214,15 @@ function gruBackward(): FunctionBuilder {
   const [r, z, n, hn, dhv, dan, daz, dar] = Array.from({ length: 8 }, () => f.local(V128));
   rowLoop(f, rows, H4, [[save, 4], [hp, 1], [dh, 1], [dy, 1], [dgi, 3], [dgh, 3]], j, () => {
     f.get(save).get(j).i32Add().set(addr);
-    for (const v of [r, z, n]) f.get(addr).load().set(v).get(addr).get(H4).i32Add().set(addr);
-    f.get(addr).load().set(hn);
-    f.get(dh).get(j).i32Add().load().get(dy).get(j).i32Add().load().f32x4Add().set(dhv);
+    for (const v of [r, z, n]) f.get(addr).v128Load().set(v).get(addr).get(H4).i32Add().set(addr);
+    f.get(addr).v128Load().set(hn);
+    f.get(dh).get(j).i32Add().v128Load().get(dy).get(j).i32Add().v128Load().f32x4Add().set(dhv);
     // dan = dh̄(1 − z)(1 − n²)
     f.get(dhv).f32x4Const(1).get(z).f32x4Sub().f32x4Mul();
     oneMinusSquare(f, n);
     f.f32x4Mul().set(dan);
     // daz = dh̄(h − n)·z(1 − z)
-    f.get(dhv).get(hp).get(j).i32Add().load().get(n).f32x4Sub().f32x4Mul();
+    f.get(dhv).get(hp).get(j).i32Add().v128Load().get(n).f32x4Sub().f32x4Mul();
     sigmoidSlope(f, z);
     f.f32x4Mul().set(daz);
     // dar = dan·h_n·r(1 − r)
@@ -230,19 +232,20 @@ function gruBackward(): FunctionBuilder {
     f.get(dgi).get(j).i32Add().set(xo);
     f.get(dgh).get(j).i32Add().set(ho);
     for (const v of [dar, daz]) {
-      f.get(xo).get(v).store().get(ho).get(v).store();
+      f.get(xo).get(v).v128Store().get(ho).get(v).v128Store();
       f.get(xo).get(H4).i32Add().set(xo).get(ho).get(H4).i32Add().set(ho);
     }
-    f.get(xo).get(dan).store().get(ho).get(dan).get(r).f32x4Mul().store();
-    f.get(dh).get(j).i32Add().get(dhv).get(z).f32x4Mul().store();
+    f.get(xo).get(dan).v128Store().get(ho).get(dan).get(r).f32x4Mul().v128Store();
+    f.get(dh).get(j).i32Add().get(dhv).get(z).f32x4Mul().v128Store();
   });
   return f;
 }
 
 /** The module's bytes: exports `lstm_fwd`, `lstm_bwd`, `gru_fwd` and `gru_bwd`, importing `env.memory`. */
 export function pointwiseModule(): Uint8Array {
-  return encodeModule([
-    { name: 'lstm_fwd', fn: lstmForward() }, { name: 'lstm_bwd', fn: lstmBackward() },
-    { name: 'gru_fwd', fn: gruForward() }, { name: 'gru_bwd', fn: gruBackward() },
-  ]);
+  return new ModuleBuilder()
+    .importMemory('env', 'memory', 1)
+    .addFunction('lstm_fwd', lstmForward()).addFunction('lstm_bwd', lstmBackward())
+    .addFunction('gru_fwd', gruForward()).addFunction('gru_bwd', gruBackward())
+    .encode();
 }

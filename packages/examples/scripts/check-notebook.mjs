@@ -28,6 +28,15 @@ for (const file of files) {
           console.error(`${where} raised ${out.ename}: ${out.evalue}`);
           failed = true;
         }
+        // tslab reports some failures (its own, and errors it then skips cells after) only as
+        // text on the cell's stderr, so scan that too. Progress bars also write to stderr,
+        // hence the narrow patterns.
+        const text = out.name === 'stderr' ? [].concat(out.text ?? []).join('') : '';
+        const hit = text.match(/unexpected error:.*|^\w*Error: .*/im);
+        if (hit) {
+          console.error(`${where} printed an error on stderr: ${hit[0]}`);
+          failed = true;
+        }
       }
     }
   });

@@ -1,0 +1,92 @@
+// Many-to-one models for the adding problem: one recurrent layer (LSTM and its variants, GRU or a
+// tanh RNN) read to each sequence's last real step, then a linear read-out of the final hidden state.
+import { Generator, Linear, Module, Tensor } from '@unroll/autograd';
+import { GRU, LSTM, RNN } from '@unroll/rnn';
+
+/** The recurrent layers compared on the adding problem. */
+export const MODEL_KINDS = ['lstm', 'lstm-peephole', 'lstm-cifg', 'lstm-no-forget', 'gru', 'rnn'] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
+
+/** One line per kind, for tables and notebooks. */
+export const MODEL_DESCRIPTIONS: Record<ModelKind, string> = {
+  'lstm': 'LSTM with forget gate',
+  'lstm-peephole': 'LSTM with peepholes (Gers & Schmidhuber 2000)',
+  'lstm-cifg': 'LSTM with coupled input-forget gate, f = 1 − i (CIFG)',
+  'lstm-no-forget': 'the 1997 LSTM: no forget gate, c′ = c + i ⊙ g',
+  'gru': 'GRU (PyTorch form, reset after the recurrent product)',
+  'rnn': 'Elman RNN, tanh',
+};
+
+/** Throws unless `name` is a known kind (the message lists them). */
+export function parseModelKind(name: string): ModelKind {
+  if (!(MODEL_KINDS as readonly string[]).includes(name)) {
+    throw new RangeError(`adding problem: unknown model '${name}'; choose from ${MODEL_KINDS.join(', ')}`);
+  }
+  return name as ModelKind;
+}
+
+export interface AddingModelOptions {
+  kind: ModelKind;
+  hiddenSize: number;
+  /**
+   * Initial forget-gate bias of the kinds with their own forget gate ('lstm', 'lstm-peephole'); default 1
+   * (Jozefowicz et al. 2015). Larger values start with a longer memory (σ(3) ≈ 0.95).
+   */
+  forgetBias?: number;
+  /**
+   * Initial input-gate bias of every LSTM kind, or null (default) for PyTorch's uniform draw. The 1997
+   * paper starts the input gates biased negatively so that noise does not drift into the memory
+   * cells before the network has learned what to store.
+   */
+  inputBias?: number | null;
+  /** Random source of the initial weights. */
+  generator?: Generator;
+}
+
+type Recurrent = LSTM | GRU | RNN;
+
+function makeRecurrent(kind: ModelKind, hiddenSize: number, forgetBias: number, generator?: Generator): Recurrent {
+  const base = { inputSize: 2, hiddenSize, generator };
+  switch (kind) {
+    case 'lstm': return new LSTM({ ...base, forgetBias });
+    case 'lstm-peephole': return new LSTM({ ...base, peephole: true, forgetBias });
+    case 'lstm-cifg': return new LSTM({ ...base, coupledGates: true });
+    case 'lstm-no-forget': return new LSTM({ ...base, forgetGate: false });
+    case 'gru': return new GRU(base);
+    case 'rnn': return new RNN({ ...base, nonlinearity: 'tanh' });
+  }
+}
+
+/** Sets the i block (rows 0…H−1, gate order i|f|g|o) of bias_ih to `value` and of bias_hh to 0. */
+function setInputBias(lstm: LSTM, value: number): void {
+  const H = lstm.hiddenSize;
+  for (const [name, p] of lstm.namedParameters()) {
+    if (name === 'bias_ih_l0') p.data.data.fill(value, 0, H);
+    if (name === 'bias_hh_l0') p.data.data.fill(0, 0, H);
+  }
+}
+
+/**
+ * A recurrent layer over [time, batch, 2] inputs and a linear read-out of the hidden state after
+ * each sequence's last real step: forward(inputs [time, batch, 2], lengths) → predictions [batch, 1].
+ */
+export class AddingModel extends Module {
+  readonly kind: ModelKind;
+  readonly recurrent: Recurrent;
+  readonly head: Linear;
+
+  constructor(opts: AddingModelOptions) {
+    super();
+    this.kind = opts.kind;
+    this.recurrent = this.registerModule('recurrent', makeRecurrent(opts.kind, opts.hiddenSize, opts.forgetBias ?? 1, opts.generator));
+    this.head = this.registerModule('head', new Linear(opts.hiddenSize, 1, { generator: opts.generator }));
+    const inputBias = opts.inputBias ?? null;
+    if (inputBias !== null && this.recurrent instanceof LSTM) setInputBias(this.recurrent, inputBias);
+  }
+
+  forward(inputs: Tensor, lengths?: readonly number[]): Tensor {
+    // The final state holds each sequence's h after its own last step, so padding is never read.
+    const { state } = this.recurrent.forward(inputs, undefined, lengths ? { lengths } : {});
+    return this.head.forward(state.h.select(0, 0));
+  }
+}

@@ -1,0 +1,17 @@
+// @unroll/examples: what notebooks and scripts share (SVG plots, progress, the adding problem, char-rnn, the uses).
+export { lineChart } from './plot/line-chart.js';
+export type { Series, LineChartOptions } from './plot/line-chart.js';
+export { heatmap } from './plot/heatmap.js';
+export type { HeatmapOptions } from './plot/heatmap.js';
+export { ProgressBar, formatDuration } from './progress.js';
+export type { ProgressOptions } from './progress.js';
+export * from './adding-problem/index.js';
+// The char-rnn CLI's model, trainer and sampler (for the char-rnn notebook).
+export { Trainer, LN2 } from './char-rnn/trainer.js';
+export type { StepResult, History } from './char-rnn/trainer.js';
+export { defaultConfig } from './char-rnn/options.js';
+export type { TrainConfig } from './char-rnn/options.js';
+export { CharRNN, describeModel } from './char-rnn/model.js';
+export { sampleText } from './char-rnn/sample.js';
+export type { SampleOptions } from './char-rnn/sample.js';
+export { projectSources } from './char-rnn/corpus.js';

@@ -15,3 +15,10 @@ export { CharRNN, describeModel } from './char-rnn/model.js';
 export { sampleText } from './char-rnn/sample.js';
 export type { SampleOptions } from './char-rnn/sample.js';
 export { projectSources } from './char-rnn/corpus.js';
+// The lecture notes' uses (one namespace each) and the UNROLL_FULL switch their notebooks read.
+export * as childrensBook from './uses/childrens-book/index.js';
+export * as weather from './uses/weather/index.js';
+export * as sentiment from './uses/sentiment/index.js';
+export * as timeSeries from './uses/time-series/index.js';
+export * as bidirectionalTagging from './uses/bidirectional-tagging/index.js';
+export { fullRun, markdownTable } from './uses/common/run.js';

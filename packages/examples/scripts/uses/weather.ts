@@ -1,0 +1,39 @@
+// Weather reports both ways: a vector → its sentence (one-to-many, like image captioning) and
+// the sentence → its vector (many-to-one). Run: pnpm exec tsx --conditions=unroll-source packages/examples/scripts/uses/weather.ts
+import { ProgressBar } from '../../src/progress.js';
+import { parseFlags, usage } from '../../src/uses/common/flags.js';
+import { writeOutput } from '../../src/uses/common/output.js';
+import { fullRun } from '../../src/uses/common/run.js';
+import { describeWeather, trainCaptioner, trainReader, weatherData, weatherLossChart, weatherTables } from '../../src/uses/weather/index.js';
+
+const spec = {
+  'caption-steps': { kind: 'number', help: 'Adam steps of the vector → sentence model (default 600; 3000 with UNROLL_FULL=1)' },
+  'read-steps': { kind: 'number', help: 'Adam steps of the sentence → vector model (default 300; 1500 with UNROLL_FULL=1)' },
+  hidden: { kind: 'number', help: 'LSTM hidden units (default 64)' },
+  seed: { kind: 'number', help: 'seed of weights and days (default 0)' },
+  help: { kind: 'boolean', help: 'show this help' },
+} as const;
+const flags = parseFlags(process.argv.slice(2), spec);
+if (flags.help) {
+  console.log(usage('weather.ts', spec));
+  process.exit(0);
+}
+const full = fullRun();
+const seed = flags.seed ?? 0;
+const data = weatherData(seed);
+console.log(`${data.train.length} training days, ${data.test.length} held-out days; e.g. ${JSON.stringify(data.train[0])}`);
+const bar = (total: number) => {
+  const b = new ProgressBar({ total });
+  return (p: { step: number; loss: number }) => b.update(p.step, { loss: p.loss });
+};
+const captionSteps = flags['caption-steps'] ?? (full ? 3000 : 600);
+const caption = trainCaptioner({ steps: captionSteps, hiddenSize: flags.hidden, seed, onProgress: bar(captionSteps) }, data);
+console.log(`vector → sentence: ${caption.seconds.toFixed(1)} s`);
+for (const e of caption.examples) console.log(`  ${JSON.stringify(e.weather)}\n    truth:   ${e.truth}\n    written: ${e.written}`);
+const readSteps = flags['read-steps'] ?? (full ? 1500 : 300);
+const reader = trainReader({ steps: readSteps, hiddenSize: flags.hidden, seed, onProgress: bar(readSteps) }, data);
+console.log(`sentence → vector: ${reader.seconds.toFixed(1)} s`);
+for (const e of reader.examples) console.log(`  ${e.sentence}\n    read back: ${JSON.stringify(e.read)}`);
+const tables = weatherTables(caption, reader);
+console.log(`\n${tables.caption}\n\n${tables.reader}\n\n${describeWeather(caption, reader, data.test.length)}`);
+console.log(`\nloss curves: ${writeOutput('weather-loss.svg', weatherLossChart(caption, reader))}`);

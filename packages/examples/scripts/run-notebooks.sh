@@ -36,3 +36,5 @@ for nb in "${notebooks[@]}"; do
   node scripts/check-notebook.mjs --executed "out/notebooks/$(basename "$nb")"
   echo "ok   $nb ($(( $(date +%s) - start )) s)"
 done
+# A failure exits above, so reaching here means every notebook passed.
+echo "notebooks: ${#notebooks[@]} passed, 0 failed"

@@ -1,0 +1,103 @@
+// Seq2seq test helpers: tiny float64 models of every attention kind, random padded id batches,
+// and gradcheck with respect to every parameter of a module tree.
+import * as K from '@unroll/core';
+import { Generator, Module, Parameter, Tensor, gradcheck } from '@unroll/autograd';
+import type { GradcheckResult } from '@unroll/autograd';
+import {
+  Decoder, Encoder, GRUCell, LSTMCell, LinearBridge, RNNCell, Seq2Seq, bidirectional, createAttention, identityBridge,
+} from '../../src/index.js';
+import type { AttentionKind, RecurrentCell } from '../../src/index.js';
+import { GRAD_TOL } from '../helpers.js';
+
+export const PAD = 0, BOS = 1, EOS = 2;
+export type Kind = AttentionKind | 'none';
+export const KINDS: readonly Kind[] = ['additive', 'dot', 'general', 'none'];
+
+export interface TinyOptions {
+  kind: Kind;
+  seed: number;
+  srcVocab?: number;
+  tgtVocab?: number;
+  embeddingDim?: number;
+  hidden?: number;
+  cell?: 'gru' | 'lstm' | 'rnn';
+  dtype?: 'float32' | 'float64';
+}
+
+/**
+ * A small model (float64 by default): with attention, a bidirectional encoder, a LinearBridge and
+ * input feeding; without, a reversed-source encoder and the identity bridge.
+ */
+export function tinyModel(o: TinyOptions): Seq2Seq<any, any> {
+  const g = new Generator(o.seed);
+  const dtype = o.dtype ?? 'float64', E = o.embeddingDim ?? 3, H = o.hidden ?? 3;
+  const cell = (inputSize: number, hiddenSize: number): RecurrentCell<any> => {
+    const opts = { inputSize, hiddenSize, dtype, generator: g };
+    return o.cell === 'lstm' ? new LSTMCell(opts) : o.cell === 'rnn' ? new RNNCell(opts) : new GRUCell(opts);
+  };
+  const common = { embeddingDim: E, paddingIdx: PAD, dtype, generator: g } as const;
+  const srcVocab = o.srcVocab ?? 7, tgtVocab = o.tgtVocab ?? 6;
+  if (o.kind === 'none') {
+    const encoder = new Encoder({ ...common, vocabSize: srcVocab, rnn: cell(E, 2 * H), reverseSource: true });
+    const decoder = new Decoder({ ...common, vocabSize: tgtVocab, cell: cell(E, 2 * H) });
+    return new Seq2Seq({ encoder, decoder, bridge: identityBridge(), bosId: BOS, eosId: EOS });
+  }
+  const encoder = new Encoder({ ...common, vocabSize: srcVocab, rnn: bidirectional(cell(E, H), cell(E, H)) });
+  const attention = createAttention(o.kind, { querySize: 2 * H, memorySize: 2 * H, attentionSize: H, dtype, generator: g });
+  const decoderCell = cell(E + 2 * H, 2 * H);
+  const decoder = new Decoder({ ...common, vocabSize: tgtVocab, cell: decoderCell, attention });
+  return new Seq2Seq({ encoder, decoder, bridge: new LinearBridge(encoder, decoderCell, { dtype, generator: g }), bosId: BOS, eosId: EOS });
+}
+
+/** Random non-pad ids in [firstId, vocab) for `lengths` rows, padded with PAD to `width`. */
+export function randomIds(g: Generator, lengths: readonly number[], vocab: number, opts: { width?: number; firstId?: number; endWith?: number } = {}): Tensor {
+  const width = opts.width ?? Math.max(...lengths);
+  const first = opts.firstId ?? 3;
+  const data = new Int32Array(lengths.length * width).fill(PAD);
+  lengths.forEach((len, b) => {
+    for (let t = 0; t < len; t++) data[b * width + t] = first + g.int(vocab - first);
+    if (opts.endWith !== undefined) data[b * width + len - 1] = opts.endWith;
+  });
+  return new Tensor(K.fromData(data, [lengths.length, width]));
+}
+
+/** Row b of an id tensor [B, T], cut to `length` columns. */
+export function row(ids: Tensor, b: number, length: number): Tensor {
+  const T = ids.shape[1]!;
+  return new Tensor(K.fromData(Int32Array.from(ids.values().subarray(b * T, b * T + length)), [1, length]));
+}
+
+/**
+ * gradcheck of `fn()` with respect to every parameter of `model`: each module property holding a
+ * Parameter is swapped for gradcheck's float64 copy while fn runs. `extra` adds tensors held
+ * elsewhere (`[owner, key]`, e.g. the weights of a plain-object cell).
+ */
+export function gradcheckModel(model: Module, fn: () => Tensor | Tensor[], extra: [object, string][] = []): GradcheckResult {
+  const params: Tensor[] = [...model.parameters(), ...extra.map(([o, k]) => (o as Record<string, Tensor>)[k]!)];
+  const slots: [Record<string, unknown>, string, number][] = extra.map(([o, k], i) => [o as Record<string, unknown>, k, params.length - extra.length + i]);
+  for (const [, m] of model.namedModules()) {
+    for (const key of Object.keys(m)) {
+      const v = (m as unknown as Record<string, unknown>)[key];
+      if (v instanceof Parameter && params.includes(v)) slots.push([m as unknown as Record<string, unknown>, key, params.indexOf(v)]);
+    }
+  }
+  const covered = new Set(slots.map(([, , i]) => i));
+  if (covered.size !== params.length) throw new Error(`gradcheckModel: ${params.length - covered.size} parameter(s) are not reachable as module properties`);
+  const inputs = params.map((p) => new Tensor(K.clone(p.data), { requiresGrad: true }));
+  return gradcheck((...xs: Tensor[]) => {
+    for (const [owner, key, i] of slots) owner[key] = xs[i];
+    try {
+      return fn();
+    } finally {
+      for (const [owner, key, i] of slots) owner[key] = params[i];
+    }
+  }, inputs, GRAD_TOL);
+}
+
+/** Largest |a − b| over two equal-length number lists. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`maxAbsDiff: ${a.length} vs ${b.length} values`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}

@@ -22,3 +22,4 @@ export * as sentiment from './uses/sentiment/index.js';
 export * as timeSeries from './uses/time-series/index.js';
 export * as bidirectionalTagging from './uses/bidirectional-tagging/index.js';
 export { fullRun, markdownTable } from './uses/common/run.js';
+export * as dateNormalization from './date-normalization/index.js';

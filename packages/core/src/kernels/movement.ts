@@ -48,38 +48,34 @@ export function resolveRange(op: string, r: Range, n: number) {
   return { start, stop, step, length: Math.ceil((stop - start) / step) };
 }
 
-/** A contiguous copy of a[ranges...]; axes without a range are kept whole. */
-export function slice(a: NdArray, ranges: readonly (Range | undefined)[]): NdArray<TypedArray> {
-  if (ranges.length > a.shape.length) throw new ShapeError(`slice: ${ranges.length} ranges for ${fmt(a.shape)}`);
+/** The strided view of a[ranges...] over a's storage (no copy); axes without a range stay whole. */
+function rangeView(op: string, a: NdArray, ranges: readonly (Range | undefined)[]): NdArray<TypedArray> {
+  if (ranges.length > a.shape.length) throw new ShapeError(`${op}: ${ranges.length} ranges for ${fmt(a.shape)}`);
   let offset = a.offset;
   const shape = [...a.shape];
   const stride = [...a.stride];
   ranges.forEach((r, i) => {
     if (!r) return;
-    const { start, step, length } = resolveRange('slice', r, a.shape[i]!);
+    const { start, step, length } = resolveRange(op, r, a.shape[i]!);
     offset += start * a.stride[i]!;
     shape[i] = length;
     stride[i] = a.stride[i]! * step;
   });
-  const view = ndarray(a.data as TypedArray, shape, stride, offset);
-  return ndarray(contiguous(view).slice() as TypedArray, shape);
+  return ndarray(a.data as TypedArray, shape, stride, offset);
+}
+
+/** A contiguous copy of a[ranges...]; axes without a range are kept whole. */
+export function slice(a: NdArray, ranges: readonly (Range | undefined)[]): NdArray<TypedArray> {
+  const view = rangeView('slice', a, ranges);
+  return ndarray(contiguous(view).slice() as TypedArray, view.shape);
 }
 
 /** Writes `src` into the region `ranges` of `dst` (in place, adding when `accumulate`). */
 export function sliceAssign(dst: NdArray, ranges: readonly (Range | undefined)[], src: NdArray, accumulate = false): void {
-  let offset = dst.offset;
-  const shape = [...dst.shape];
-  const stride = [...dst.stride];
-  ranges.forEach((r, i) => {
-    if (!r) return;
-    const { start, step, length } = resolveRange('sliceAssign', r, dst.shape[i]!);
-    offset += start * dst.stride[i]!;
-    shape[i] = length;
-    stride[i] = dst.stride[i]! * step;
-  });
+  const view = rangeView('sliceAssign', dst, ranges);
+  const { shape, stride, offset } = view;
   if (!sameShape(shape, src.shape)) throw new ShapeError(`sliceAssign: region is ${fmt(shape)}; got ${fmt(src.shape)}`);
   const values = contiguous(src);
-  const view = ndarray(dst.data as TypedArray, shape, stride, offset);
   const rank = shape.length;
   const index = new Array<number>(rank).fill(0);
   let p = offset;

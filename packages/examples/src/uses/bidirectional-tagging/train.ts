@@ -2,7 +2,7 @@
 // future can do.
 import { Adam, binaryCrossEntropyWithLogits, clipGradNorm, noGrad, tensor } from '@unroll/autograd';
 import { lineChart } from '../../plot/line-chart.js';
-import { markdownTable, percent, seededStreams, smooth } from '../common/run.js';
+import { markdownTable, percent, seededStreams, smooth, type TrainProgress } from '../common/run.js';
 import { bestAccuracyWithoutFuture, twinBatch, twinProbability } from './data.js';
 import type { TwinBatch } from './data.js';
 import { TwinTagger } from './model.js';
@@ -25,7 +25,7 @@ export interface TaggingOptions {
   seed?: number;
   /** Test sequences (default 1000). */
   testSize?: number;
-  onProgress?: (p: { step: number; steps: number; loss: number }) => void;
+  onProgress?: TrainProgress;
 }
 
 /** Per-token accuracy, overall and by position. */

@@ -2,7 +2,7 @@
 import { Adam, clipGradNorm, crossEntropy, tensor } from '@unroll/autograd';
 import { lineChart } from '../../plot/line-chart.js';
 import type { Series } from '../../plot/line-chart.js';
-import { markdownTable, percent, seededStreams, smooth } from '../common/run.js';
+import { markdownTable, percent, seededStreams, smooth, type TrainProgress } from '../common/run.js';
 import { PERIOD, bookStream, checkSentences, oneWordMemoryRates, toText } from './corpus.js';
 import type { SentenceReport } from './corpus.js';
 import { NextWordModel } from './model.js';
@@ -28,7 +28,7 @@ export interface BookTrainOptions extends BookModelSpec {
   seed?: number;
   /** Words the trained model writes for the mistake count (default 1200, about 300 sentences). */
   sampleWords?: number;
-  onProgress?: (p: { step: number; steps: number; loss: number }) => void;
+  onProgress?: TrainProgress;
 }
 
 /** One trained model: its losses and the mistakes in the text it wrote. */

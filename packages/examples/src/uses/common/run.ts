@@ -2,6 +2,9 @@
 // sampling, and small formatting helpers for the words each use prints.
 import { Generator } from '@unroll/autograd';
 
+/** The progress callback every use's training loop takes: called after each step. */
+export type TrainProgress = (p: { step: number; steps: number; loss: number }) => void;
+
 /** True when `UNROLL_FULL=1`: scripts and notebooks then train longer (the default fits CI). */
 export function fullRun(): boolean {
   return typeof process !== 'undefined' && process.env.UNROLL_FULL === '1';

@@ -2,7 +2,7 @@
 // the reviews whose word order decides the label.
 import { Adam, binaryCrossEntropyWithLogits, clipGradNorm, noGrad, tensor } from '@unroll/autograd';
 import { lineChart } from '../../plot/line-chart.js';
-import { markdownTable, percent, seededStreams, smooth } from '../common/run.js';
+import { markdownTable, percent, seededStreams, smooth, type TrainProgress } from '../common/run.js';
 import { NEGATION_PATTERNS, ORDER_PATTERNS, PATTERNS, encodeWords, sentimentSplits } from './data.js';
 import type { Pattern, Review, SentimentSplits } from './data.js';
 import { SentimentModel, padBatch } from './model.js';
@@ -21,7 +21,7 @@ export interface SentimentOptions {
   lr?: number;
   /** Seeds the weights, the corpus and the batches (default 0); the corpus depends on the seed only. */
   seed?: number;
-  onProgress?: (p: { step: number; steps: number; loss: number }) => void;
+  onProgress?: TrainProgress;
 }
 
 /** Test accuracies overall and on the subsets. */

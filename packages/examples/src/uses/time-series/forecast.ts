@@ -4,7 +4,7 @@
 import { Adam, Generator, Linear, Module, Tensor, clipGradNorm, mseLoss, noGrad, tensor } from '@unroll/autograd';
 import { LSTM } from '@unroll/rnn';
 import { lineChart } from '../../plot/line-chart.js';
-import { markdownTable, seededStreams, smooth } from '../common/run.js';
+import { markdownTable, seededStreams, smooth, type TrainProgress } from '../common/run.js';
 
 /** Window, horizon, baseline season, split and training settings. */
 export interface ForecastOptions {
@@ -22,7 +22,7 @@ export interface ForecastOptions {
   /** LSTM hidden units (default 32). */
   hiddenSize?: number;
   seed?: number;
-  onProgress?: (p: { step: number; steps: number; loss: number }) => void;
+  onProgress?: TrainProgress;
 }
 
 /**

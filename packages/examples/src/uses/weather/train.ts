@@ -2,7 +2,7 @@
 // sentences and tokens, the reader by the mean absolute error of each field.
 import { Adam, clipGradNorm, crossEntropy, mseLoss, noGrad, tensor } from '@unroll/autograd';
 import { lineChart } from '../../plot/line-chart.js';
-import { markdownTable, percent, seededStreams, smooth } from '../common/run.js';
+import { markdownTable, percent, seededStreams, smooth, type TrainProgress } from '../common/run.js';
 import { BOS, FIELDS, decodeWeather, encodeWeather, scaleWeather, unscaleWeather, weatherSplits, weatherText } from './data.js';
 import type { FieldName, Weather, WeatherSplits } from './data.js';
 import { WeatherCaptioner, WeatherReader } from './model.js';
@@ -17,7 +17,7 @@ export interface WeatherTrainOptions {
   hiddenSize?: number;
   /** Seeds weights, data and batches (default 0); the days depend on the seed only. */
   seed?: number;
-  onProgress?: (p: { step: number; steps: number; loss: number }) => void;
+  onProgress?: TrainProgress;
 }
 
 /** The training and held-out days of a seed (defaults: 2000 and 300). */

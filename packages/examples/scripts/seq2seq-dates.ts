@@ -8,7 +8,7 @@ import { Adam, Generator, clipGradNorm, manualSeed } from '@unroll/autograd';
 import type { Tensor } from '@unroll/autograd';
 import type { AttentionKind } from '@unroll/rnn';
 import { ProgressBar, formatDuration } from '../src/progress.js';
-import { heatmap } from '../src/plot/heatmap.js';
+import { heatmap } from '@unroll/plot';
 import { FORMATS } from '../src/date-normalization/formats.js';
 import { TARGET_VOCAB, example, makeSplits, toBatch, trainBatches } from '../src/date-normalization/dataset.js';
 import { buildDateModel } from '../src/date-normalization/model.js';

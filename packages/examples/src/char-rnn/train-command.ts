@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { Generator } from '@unroll/autograd';
-import { lineChart } from '../plot/line-chart.js';
+import { lineChart } from '@unroll/plot';
 import { ProgressBar, formatDuration } from '../progress.js';
 import { flagName } from './args.js';
 import { loadRun, resumeInto, saveRun } from './checkpoint.js';

@@ -1,7 +1,7 @@
 // Training the twin taggers and scoring them per token, next to the best any reader without the
 // future can do.
 import { Adam, binaryCrossEntropyWithLogits, clipGradNorm, noGrad, tensor } from '@unroll/autograd';
-import { lineChart } from '../../plot/line-chart.js';
+import { lineChart } from '@unroll/plot';
 import { markdownTable, percent, seededStreams, smooth, type TrainProgress } from '../common/run.js';
 import { bestAccuracyWithoutFuture, twinBatch, twinProbability } from './data.js';
 import type { TwinBatch } from './data.js';

@@ -1,7 +1,7 @@
 // Training the children's-book next-word models and measuring the mistakes in what they write.
 import { Adam, clipGradNorm, crossEntropy, tensor } from '@unroll/autograd';
-import { lineChart } from '../../plot/line-chart.js';
-import type { Series } from '../../plot/line-chart.js';
+import { lineChart } from '@unroll/plot';
+import type { Series } from '@unroll/plot';
 import { markdownTable, percent, seededStreams, smooth, type TrainProgress } from '../common/run.js';
 import { PERIOD, bookStream, checkSentences, oneWordMemoryRates, toText } from './corpus.js';
 import type { SentenceReport } from './corpus.js';

@@ -1,7 +1,7 @@
 // Training the sentiment classifiers and scoring them on all test reviews, the negation subset and
 // the reviews whose word order decides the label.
 import { Adam, binaryCrossEntropyWithLogits, clipGradNorm, noGrad, tensor } from '@unroll/autograd';
-import { lineChart } from '../../plot/line-chart.js';
+import { lineChart } from '@unroll/plot';
 import { markdownTable, percent, seededStreams, smooth, type TrainProgress } from '../common/run.js';
 import { NEGATION_PATTERNS, ORDER_PATTERNS, PATTERNS, encodeWords, sentimentSplits } from './data.js';
 import type { Pattern, Review, SentimentSplits } from './data.js';

@@ -3,7 +3,7 @@
 // baselines; MAE/RMSE on the last part of the series, which training never sees.
 import { Adam, Generator, Linear, Module, Tensor, clipGradNorm, mseLoss, noGrad, tensor } from '@unroll/autograd';
 import { LSTM } from '@unroll/rnn';
-import { lineChart } from '../../plot/line-chart.js';
+import { lineChart } from '@unroll/plot';
 import { markdownTable, seededStreams, smooth, type TrainProgress } from '../common/run.js';
 
 /** Window, horizon, baseline season, split and training settings. */

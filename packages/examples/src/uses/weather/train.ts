@@ -1,7 +1,7 @@
 // Training both weather directions and scoring them on held-out days: the captioner by exact
 // sentences and tokens, the reader by the mean absolute error of each field.
 import { Adam, clipGradNorm, crossEntropy, mseLoss, noGrad, tensor } from '@unroll/autograd';
-import { lineChart } from '../../plot/line-chart.js';
+import { lineChart } from '@unroll/plot';
 import { markdownTable, percent, seededStreams, smooth, type TrainProgress } from '../common/run.js';
 import { BOS, FIELDS, decodeWeather, encodeWeather, scaleWeather, unscaleWeather, weatherSplits, weatherText } from './data.js';
 import type { FieldName, Weather, WeatherSplits } from './data.js';

@@ -96,7 +96,7 @@ export interface FitOptions<B, S = unknown> {
   evaluate?: (context: { step: number }) => number | Metrics;
   /** Steps between evaluations (default: only after the last step). */
   evalEvery?: number;
-  callbacks?: readonly Callback<S>[];
+  callbacks?: readonly Callback<NoInfer<S>>[];
   /** `fit` only: give the event loop a turn at least this often (ms, default 100), so a page or notebook can redraw. */
   yieldEveryMs?: number;
 }

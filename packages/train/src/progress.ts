@@ -30,6 +30,7 @@ export abstract class Progress implements Callback {
   private started = 0;
   private firstStep = 0;
   private smoothed: number | null = null;
+  private steps: number | undefined;
   /** The latest line (also after the run ends). */
   line = '';
 
@@ -47,6 +48,7 @@ export abstract class Progress implements Callback {
     if (this.started === 0) { this.started = Date.now(); this.firstStep = e.step - 1; }
     const w = this.opts.smoothing ?? 0.05;
     this.smoothed = this.smoothed === null ? e.loss : (1 - w) * this.smoothed + w * e.loss;
+    this.steps = e.steps;
     this.line = this.format(e, Date.now());
     this.render(this.line, e.step, e.steps, false);
   }
@@ -54,7 +56,7 @@ export abstract class Progress implements Callback {
   onEnd(result: FitResult): void {
     const tail = result.error ? `stopped: ${result.error.message}` : result.stopReason === 'steps' ? '' : `stopped: ${result.stopReason}`;
     if (tail) this.line = this.line ? `${this.line} | ${tail}` : tail;
-    this.render(this.line, result.step, undefined, true);
+    this.render(this.line, result.step, this.steps, true);
   }
 
   /** The line for a step report at time `now` (ms). */

@@ -1,8 +1,9 @@
 // Training the twin taggers and scoring them per token, next to the best any reader without the
 // future can do.
-import { Adam, binaryCrossEntropyWithLogits, clipGradNorm, noGrad, tensor } from '@unroll/autograd';
+import { Adam, binaryCrossEntropyWithLogits, noGrad, tensor } from '@unroll/autograd';
+import { fitSync } from '@unroll/train';
 import { lineChart } from '@unroll/plot';
-import { markdownTable, percent, seededStreams, smooth, type TrainProgress } from '../common/run.js';
+import { forever, markdownTable, progressCallbacks, percent, seededStreams, smooth, type TrainProgress } from '../common/run.js';
 import { bestAccuracyWithoutFuture, twinBatch, twinProbability } from './data.js';
 import type { TwinBatch } from './data.js';
 import { TwinTagger } from './model.js';
@@ -77,17 +78,11 @@ export function trainTagger(opts: TaggingOptions): TaggingResult {
   const [init, data] = seededStreams(opts.seed ?? 0, 3);
   const model = new TwinTagger({ bidirectional: opts.bidirectional, alphabet, hiddenSize: opts.hiddenSize, generator: init });
   const optimizer = new Adam(model.parameters(), { lr: opts.lr ?? 0.01 });
-  const losses: number[] = [];
-  for (let step = 1; step <= steps; step++) {
-    const b = twinBatch({ batch, length, alphabet, generator: data! });
-    optimizer.zeroGrad();
-    const loss = binaryCrossEntropyWithLogits(model.forward(b.tokens), tensor(b.tags));
-    loss.backward();
-    clipGradNorm(model.parameters(), 1);
-    optimizer.step();
-    losses.push(loss.item());
-    opts.onProgress?.({ step, steps, loss: losses[step - 1]! });
-  }
+  const { losses } = fitSync({
+    model, optimizer, steps, clipGradNorm: 1, callbacks: progressCallbacks(opts.onProgress, steps),
+    data: forever(() => twinBatch({ batch, length, alphabet, generator: data! })),
+    loss: (b) => binaryCrossEntropyWithLogits(model.forward(b.tokens), tensor(b.tags)),
+  });
   const test = taggingTestSet(opts.seed ?? 0, opts.testSize ?? 1000, length, alphabet);
   const logits = noGrad(() => model.forward(test.tokens)).toArray() as number[][];
   return {

@@ -1,8 +1,6 @@
 // @unroll/examples: what notebooks and scripts share (SVG plots, progress, the adding problem, char-rnn, the uses).
 export { lineChart, heatmap } from '@unroll/plot';
 export type { Series, LineChartOptions, HeatmapOptions } from '@unroll/plot';
-export { ProgressBar, formatDuration } from './progress.js';
-export type { ProgressOptions } from './progress.js';
 export * from './adding-problem/index.js';
 // The char-rnn CLI's model, trainer and sampler (for the char-rnn notebook).
 export { Trainer, LN2 } from './char-rnn/trainer.js';

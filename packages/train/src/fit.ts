@@ -5,12 +5,15 @@ import { detachState } from '@unroll/rnn';
 import { checkFitOptions } from './options.js';
 import { firstNonFinite } from './finite.js';
 
-/** What `fit` needs of a model: its parameters and a train/eval switch (every `Module` has them). */
+/**
+ * What `fit` needs of a model: its parameters, and a train/eval switch when it has one (every
+ * `Module` has both; a plain `{ parameters: () => [...] }` works for models with no dropout).
+ */
 export interface Trainable {
   parameters(): Tensor[];
   namedParameters?(): [string, Tensor][];
-  train(mode?: boolean): unknown;
-  readonly training: boolean;
+  train?(mode?: boolean): unknown;
+  readonly training?: boolean;
 }
 
 /** What `fit` needs of an optimizer (every `Optimizer` has it). */
@@ -195,7 +198,7 @@ function* trainingLoop<B, S>(options: FitOptions<B, S>, where: string): Generato
       const next = (yield iterator.next()) as IteratorResult<B>;
       if (next.done) { stopReason = 'data'; break; }
       const step = result.step + 1;
-      model.train();
+      model.train?.();
       optimizer.zeroGrad();
       const out = o.loss(next.value, { state: result.state, step });
       const loss = out instanceof Tensor ? out : out?.loss;
@@ -255,13 +258,13 @@ function* trainingLoop<B, S>(options: FitOptions<B, S>, where: string): Generato
 }
 
 function evaluate<B, S>(o: FitOptions<B, S>, model: Trainable, step: number, result: FitResult<S>): Metrics {
-  const wasTraining = model.training;
-  model.train(false);
+  const wasTraining = model.training ?? true;
+  model.train?.(false);
   let out: number | Metrics;
   try {
     out = noGrad(() => o.evaluate!({ step }));
   } finally {
-    model.train(wasTraining);
+    model.train?.(wasTraining);
   }
   const metrics = typeof out === 'number' ? { val_loss: out } : out;
   if (metrics === null || typeof metrics !== 'object' || Object.values(metrics).some((v) => typeof v !== 'number')) {

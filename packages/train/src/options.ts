@@ -12,8 +12,8 @@ export function checkFitOptions<B, S>(options: FitOptions<B, S>, where: string):
   if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object; got ${String(options)}`);
   checkKeys(where, options, KNOWN);
   const o = options as FitOptions<B, S> & Record<string, unknown>;
-  if (typeof o.model?.parameters !== 'function' || typeof o.model?.train !== 'function') {
-    throw new TypeError(`${where}: model must have parameters() and train() (a Module); got ${kind(o.model)}`);
+  if (typeof o.model?.parameters !== 'function') {
+    throw new TypeError(`${where}: model must have parameters() (a Module, or { parameters: () => tensors }); got ${kind(o.model)}`);
   }
   if (typeof o.optimizer?.step !== 'function' || typeof o.optimizer?.zeroGrad !== 'function' || !Array.isArray(o.optimizer?.paramGroups)) {
     throw new TypeError(`${where}: optimizer must have step(), zeroGrad() and paramGroups (an Optimizer); got ${kind(o.optimizer)}`);

@@ -47,6 +47,8 @@ export interface AddingTrainOptions {
   variableLength?: boolean;
   /** Called after every step (and with `validation` after every evaluation). */
   onProgress?: (p: AddingProgress) => void;
+  /** More `fit` callbacks (a progress display: `terminalProgress()`, `notebookProgress(display)`). */
+  callbacks?: readonly Callback[];
 }
 
 /** What a training run reports after each step. */
@@ -86,7 +88,7 @@ export interface AddingResult {
 }
 
 /** The resolved training options (defaults filled in). */
-export type ResolvedAddingOptions = Required<Omit<AddingTrainOptions, 'onProgress' | 'stopAt' | 'inputBias'>> & {
+export type ResolvedAddingOptions = Required<Omit<AddingTrainOptions, 'onProgress' | 'callbacks' | 'stopAt' | 'inputBias'>> & {
   stopAt: number | null;
   inputBias: number | null;
 };
@@ -188,7 +190,7 @@ function addingRun(kind: ModelKind, options: AddingTrainOptions): { fitOptions: 
       return { val_accuracy: latest.accuracy, val_mse: latest.mse };
     },
     evalEvery: o.evalEvery,
-    callbacks: [report, ...(o.stopAt === null ? [] : [earlyStopping({ monitor: 'val_accuracy', target: o.stopAt })])],
+    callbacks: [report, ...(options.callbacks ?? []), ...(o.stopAt === null ? [] : [earlyStopping({ monitor: 'val_accuracy', target: o.stopAt })])],
   };
   return {
     fitOptions,

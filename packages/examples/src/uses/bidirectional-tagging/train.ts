@@ -2,8 +2,9 @@
 // future can do.
 import { Adam, binaryCrossEntropyWithLogits, noGrad, tensor } from '@unroll/autograd';
 import { fitSync } from '@unroll/train';
+import type { Callback } from '@unroll/train';
 import { lineChart } from '@unroll/plot';
-import { forever, markdownTable, progressCallbacks, percent, seededStreams, smooth, type TrainProgress } from '../common/run.js';
+import { forever, markdownTable, percent, seededStreams, smooth } from '../common/run.js';
 import { bestAccuracyWithoutFuture, twinBatch, twinProbability } from './data.js';
 import type { TwinBatch } from './data.js';
 import { TwinTagger } from './model.js';
@@ -26,7 +27,8 @@ export interface TaggingOptions {
   seed?: number;
   /** Test sequences (default 1000). */
   testSize?: number;
-  onProgress?: TrainProgress;
+  /** `fit` callbacks (progress, early stopping, …), e.g. `terminalProgress()` from '@unroll/train/node'. */
+  callbacks?: readonly Callback[];
 }
 
 /** Per-token accuracy, overall and by position. */
@@ -79,7 +81,7 @@ export function trainTagger(opts: TaggingOptions): TaggingResult {
   const model = new TwinTagger({ bidirectional: opts.bidirectional, alphabet, hiddenSize: opts.hiddenSize, generator: init });
   const optimizer = new Adam(model.parameters(), { lr: opts.lr ?? 0.01 });
   const { losses } = fitSync({
-    model, optimizer, steps, clipGradNorm: 1, callbacks: progressCallbacks(opts.onProgress, steps),
+    model, optimizer, steps, clipGradNorm: 1, callbacks: opts.callbacks ?? [],
     data: forever(() => twinBatch({ batch, length, alphabet, generator: data! })),
     loss: (b) => binaryCrossEntropyWithLogits(model.forward(b.tokens), tensor(b.tags)),
   });

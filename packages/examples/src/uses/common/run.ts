@@ -1,15 +1,6 @@
 // Shared plumbing of the lecture-notes uses: run length (quick or UNROLL_FULL), seeded streams,
 // sampling, and small formatting helpers for the words each use prints.
 import { Generator } from '@unroll/autograd';
-import type { Callback } from '@unroll/train';
-
-/** The progress callback every use's training loop takes: called after each step. */
-export type TrainProgress = (p: { step: number; steps: number; loss: number }) => void;
-
-/** A use's `onProgress` as `fit` callbacks (none when it is not given). */
-export function progressCallbacks(onProgress: TrainProgress | undefined, steps: number): Callback[] {
-  return onProgress ? [{ onStepEnd: (e) => onProgress({ step: e.step, steps, loss: e.loss }) }] : [];
-}
 
 /** An endless batch source for `fit` (it pulls one per step): each batch drawn from the use's seeded stream. */
 export function* forever<B>(draw: () => B): IterableIterator<B> {

@@ -2,8 +2,9 @@
 // the reviews whose word order decides the label.
 import { Adam, binaryCrossEntropyWithLogits, noGrad, tensor } from '@unroll/autograd';
 import { fitSync } from '@unroll/train';
+import type { Callback } from '@unroll/train';
 import { lineChart } from '@unroll/plot';
-import { forever, markdownTable, percent, progressCallbacks, seededStreams, smooth, type TrainProgress } from '../common/run.js';
+import { forever, markdownTable, percent, seededStreams, smooth } from '../common/run.js';
 import { NEGATION_PATTERNS, ORDER_PATTERNS, PATTERNS, encodeWords, sentimentSplits } from './data.js';
 import type { Pattern, Review, SentimentSplits } from './data.js';
 import { SentimentModel, padBatch } from './model.js';
@@ -22,7 +23,8 @@ export interface SentimentOptions {
   lr?: number;
   /** Seeds the weights, the corpus and the batches (default 0); the corpus depends on the seed only. */
   seed?: number;
-  onProgress?: TrainProgress;
+  /** `fit` callbacks (progress, early stopping, …), e.g. `terminalProgress()` from '@unroll/train/node'. */
+  callbacks?: readonly Callback[];
 }
 
 /** Test accuracies overall and on the subsets. */
@@ -99,7 +101,7 @@ export function trainSentiment(opts: SentimentOptions, corpus?: SentimentSplits)
   const optimizer = new Adam(model.parameters(), { lr: opts.lr ?? 0.01 });
   const encoded = data.train.map((r) => encodeWords(r.words));
   const { losses } = fitSync({
-    model, optimizer, steps, clipGradNorm: 1, callbacks: progressCallbacks(opts.onProgress, steps),
+    model, optimizer, steps, clipGradNorm: 1, callbacks: opts.callbacks ?? [],
     data: forever(() => {
       const pick = Array.from({ length: batch }, () => batches!.int(data.train.length));
       return { ...padBatch(pick.map((i) => encoded[i]!)), labels: tensor(pick.map((i) => data.train[i]!.label)) };

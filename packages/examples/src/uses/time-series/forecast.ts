@@ -3,9 +3,10 @@
 // baselines; MAE/RMSE on the last part of the series, which training never sees.
 import { Adam, Generator, Linear, Module, Tensor, mseLoss, noGrad, tensor } from '@unroll/autograd';
 import { fitSync } from '@unroll/train';
+import type { Callback } from '@unroll/train';
 import { LSTM } from '@unroll/rnn';
 import { lineChart } from '@unroll/plot';
-import { forever, markdownTable, progressCallbacks, seededStreams, smooth, type TrainProgress } from '../common/run.js';
+import { forever, markdownTable, seededStreams, smooth } from '../common/run.js';
 
 /** Window, horizon, baseline season, split and training settings. */
 export interface ForecastOptions {
@@ -23,7 +24,8 @@ export interface ForecastOptions {
   /** LSTM hidden units (default 32). */
   hiddenSize?: number;
   seed?: number;
-  onProgress?: TrainProgress;
+  /** `fit` callbacks (progress, early stopping, …), e.g. `terminalProgress()` from '@unroll/train/node'. */
+  callbacks?: readonly Callback[];
 }
 
 /**
@@ -134,7 +136,7 @@ export function trainForecaster(series: readonly number[], opts: ForecastOptions
   const model = new Forecaster(W, H, opts.hiddenSize ?? 32, init);
   const optimizer = new Adam(model.parameters(), { lr: opts.lr ?? 0.005 });
   const { losses } = fitSync({
-    model, optimizer, steps, clipGradNorm: 1, callbacks: progressCallbacks(opts.onProgress, steps),
+    model, optimizer, steps, clipGradNorm: 1, callbacks: opts.callbacks ?? [],
     data: forever(() => Array.from({ length: opts.batchSize ?? 32 }, () => trainOrigins[batches!.int(trainOrigins.length)]!)),
     loss: (origins) => {
       const target = tensor(origins.map((t) => Array.from({ length: H }, (_, i) => (series[t + i + 1]! - series[t]!) / scale)));

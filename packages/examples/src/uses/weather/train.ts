@@ -2,8 +2,9 @@
 // sentences and tokens, the reader by the mean absolute error of each field.
 import { Adam, crossEntropy, mseLoss, noGrad, tensor } from '@unroll/autograd';
 import { fitSync } from '@unroll/train';
+import type { Callback } from '@unroll/train';
 import { lineChart } from '@unroll/plot';
-import { forever, markdownTable, progressCallbacks, percent, seededStreams, smooth, type TrainProgress } from '../common/run.js';
+import { forever, markdownTable, percent, seededStreams, smooth } from '../common/run.js';
 import { BOS, FIELDS, decodeWeather, encodeWeather, scaleWeather, unscaleWeather, weatherSplits, weatherText } from './data.js';
 import type { FieldName, Weather, WeatherSplits } from './data.js';
 import { WeatherCaptioner, WeatherReader } from './model.js';
@@ -18,7 +19,8 @@ export interface WeatherTrainOptions {
   hiddenSize?: number;
   /** Seeds weights, data and batches (default 0); the days depend on the seed only. */
   seed?: number;
-  onProgress?: TrainProgress;
+  /** `fit` callbacks (progress, early stopping, …), e.g. `terminalProgress()` from '@unroll/train/node'. */
+  callbacks?: readonly Callback[];
 }
 
 /** The training and held-out days of a seed (defaults: 2000 and 300). */
@@ -81,7 +83,7 @@ export function trainCaptioner(opts: WeatherTrainOptions = {}, data = weatherDat
   const optimizer = new Adam(model.parameters(), { lr: opts.lr ?? 0.01 });
   const sentences = data.train.map(encodeWeather);
   const { losses } = fitSync({
-    model, optimizer, steps, clipGradNorm: 1, callbacks: progressCallbacks(opts.onProgress, steps),
+    model, optimizer, steps, clipGradNorm: 1, callbacks: opts.callbacks ?? [],
     data: forever(() => Array.from({ length: batch }, () => batches!.int(data.train.length))),
     loss: (pick) => {
       const targets = pick.map((i) => sentences[i]!);
@@ -116,7 +118,7 @@ export function trainReader(opts: WeatherTrainOptions = {}, data = weatherData(o
   const optimizer = new Adam(model.parameters(), { lr: opts.lr ?? 0.01 });
   const sentences = data.train.map((w) => encodeWeather(w).slice(0, -1));
   const { losses } = fitSync({
-    model, optimizer, steps, clipGradNorm: 1, callbacks: progressCallbacks(opts.onProgress, steps),
+    model, optimizer, steps, clipGradNorm: 1, callbacks: opts.callbacks ?? [],
     data: forever(() => Array.from({ length: batch }, () => batches!.int(data.train.length))),
     loss: (pick) => mseLoss(model.forward(pick.map((i) => sentences[i]!)), tensor(pick.map((i) => scaleWeather(data.train[i]!)))),
   });

@@ -4,8 +4,8 @@ import type { ProgressOptions } from '../progress.js';
 import { checkKeys } from '../options.js';
 
 export interface TerminalProgressOptions extends ProgressOptions {
-  /** Where to write (default process.stderr). */
-  stream?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Where to write (default process.stderr): any object with write(), a TTY when `isTTY` is true. */
+  stream?: { write(text: string): unknown; isTTY?: boolean };
   /** Without a TTY, print a line at most this often (ms, default 5000) and at the end. */
   lineIntervalMs?: number;
 }

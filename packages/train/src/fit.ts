@@ -99,10 +99,17 @@ export interface FitOptions<B, S = unknown> {
   evaluate?: (context: { step: number }) => number | Metrics;
   /** Steps between evaluations (default: only after the last step). */
   evalEvery?: number;
-  callbacks?: readonly Callback<NoInfer<S>>[];
+  callbacks?: readonly Callback<NotInferred<S>>[];
   /** `fit` only: give the event loop a turn at least this often (ms, default 100), so a page or notebook can redraw. */
   yieldEveryMs?: number;
 }
+
+/**
+ * S, but not a place TypeScript infers S from (the loss function is), so generic callbacks such as
+ * a progress display mix with state-typed ones. Written out, as TypeScript 5.4's NoInfer is newer
+ * than the TypeScript that tslab type-checks notebooks with.
+ */
+type NotInferred<S> = [S][S extends unknown ? 0 : never];
 
 export interface FitResult<S = unknown> {
   /** The last step done (counting from `initialStep`). */

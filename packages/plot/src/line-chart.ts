@@ -68,7 +68,7 @@ export function lineChart(series: readonly Series[], opts: LineChartOptions = {}
     `<rect width="${width}" height="${height}" fill="white"/>`,
   ];
   if (opts.title) parts.push(`<text x="${width / 2}" y="22" text-anchor="middle" font-size="15">${escapeXml(opts.title)}</text>`);
-  for (const t of niceTicks(y0, y1)) {
+  for (const t of opts.logY ? logTicks(y0, y1) : niceTicks(y0, y1)) {
     const y = sy(t).toFixed(1);
     const label = opts.logY ? formatTick(10 ** t) : formatTick(t);
     parts.push(`<line x1="${margin.left}" x2="${plotRight}" y1="${y}" y2="${y}" stroke="#eee"/>`,
@@ -111,4 +111,18 @@ export function lineChart(series: readonly Series[], opts: LineChartOptions = {}
 function evenlyDense(pts: readonly (readonly [number, number])[]): boolean {
   const span = pts[pts.length - 1]![0] - pts[0]![0];
   return pts.length > 1 && span > 0 && span <= pts.length * 1.01;
+}
+
+/** Ticks of a log10 axis at 1, 2 and 5 times powers of ten (only the powers when it spans 3+ decades). */
+function logTicks(lo: number, hi: number): number[] {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [];
+  const steps = hi - lo >= 3 ? [1] : [1, 2, 5];
+  const ticks: number[] = [];
+  for (let k = Math.floor(lo); k <= Math.ceil(hi); k++) {
+    for (const m of steps) {
+      const t = k + Math.log10(m);
+      if (t >= lo && t <= hi) ticks.push(t);
+    }
+  }
+  return ticks.length >= 2 ? ticks : niceTicks(lo, hi);
 }

@@ -46,3 +46,11 @@ describe('heatmap', () => {
     expect(() => heatmap([[1]], { rows: 1 } as never)).toThrow("heatmap: unknown option 'rows'");
   });
 });
+
+describe('lineChart, log scale', () => {
+  it('labels a log axis at 1, 2 and 5 times powers of ten', () => {
+    const svg = lineChart([{ name: 'loss', values: [0.5, 0.1, 0.02, 0.004] }], { logY: true });
+    const labels = [...svg.matchAll(/text-anchor="end" dominant-baseline="middle">([^<]+)</g)].map((m) => m[1]);
+    expect(labels).toEqual(['0.005', '0.01', '0.02', '0.05', '0.1', '0.2', '0.5']);
+  });
+});

@@ -150,17 +150,24 @@ export async function fit<B, S = unknown>(options: FitOptions<B, S>): Promise<Fi
   const run = trainingLoop(options, 'fit');
   const every = options.yieldEveryMs ?? 100;
   let last = Date.now();
-  let input: unknown;
-  for (;;) {
-    const r = run.next(input);
-    if (r.done) return r.value;
-    input = await r.value;
+  let r = run.next();
+  while (!r.done) {
+    let value: unknown;
+    try {
+      value = await r.value;
+    } catch (err) {
+      // A rejected batch or callback fails inside the loop, so onEnd runs and the data source is closed.
+      r = run.throw(err);
+      continue;
+    }
     if (Date.now() - last >= every) {
       // A macrotask turn: lets a notebook or page redraw its progress display and see Ctrl-C.
       await new Promise((resolve) => setTimeout(resolve, 0));
       last = Date.now();
     }
+    r = run.next(value);
   }
+  return r.value;
 }
 
 /**
@@ -169,15 +176,14 @@ export async function fit<B, S = unknown>(options: FitOptions<B, S>): Promise<Fi
  */
 export function fitSync<B, S = unknown>(options: FitOptions<B, S>): FitResult<S> {
   const run = trainingLoop(options, 'fitSync');
-  let input: unknown;
-  for (;;) {
-    const r = run.next(input);
-    if (r.done) return r.value;
-    if (isPromise(r.value)) {
-      throw new TypeError('fitSync: the data or a callback returned a promise; use `await fit(...)` for async data and callbacks');
-    }
-    input = r.value;
+  let r = run.next();
+  while (!r.done) {
+    if (isPromise(r.value)) r.value.catch(() => undefined);   // refused, so never awaited: no unhandled rejection
+    r = isPromise(r.value)
+      ? run.throw(new TypeError('fitSync: the data or a callback returned a promise; use `await fit(...)` for async data and callbacks'))
+      : run.next(r.value);
   }
+  return r.value;
 }
 
 /**

@@ -74,6 +74,30 @@ describe('fit', () => {
       .toThrow(/fitSync: the data or a callback returned a promise; use `await fit/);
   });
 
+  it('fails inside the loop when async data rejects: onEnd sees the error and the data source is closed', async () => {
+    const model = linear();
+    let closed = false, ended: string | undefined;
+    async function* flaky() {
+      try {
+        let n = 0;
+        for (const b of regression(0)) { if (++n === 4) throw new Error('disk gone'); yield b; }
+      } finally { closed = true; }
+    }
+    await expect(fit({
+      model, optimizer: new Adam(model.parameters()), data: flaky(), loss: mse(model), steps: 10,
+      callbacks: [{ onEnd: (r) => { ended = `${r.stopReason} after step ${r.step}: ${r.error?.message}`; } }],
+    })).rejects.toThrow('disk gone');
+    expect(ended).toBe('error after step 3: disk gone');
+    expect(closed).toBe(true);
+    let syncClosed = false;
+    function* gen() { try { yield* regression(0); } finally { syncClosed = true; } }
+    expect(() => fitSync({
+      model, optimizer: new Adam(model.parameters()), data: gen(), loss: mse(model), steps: 3,
+      callbacks: [{ onStepEnd: async () => {} }],
+    })).toThrow('fitSync: the data or a callback returned a promise');
+    expect(syncClosed).toBe(true);
+  });
+
   it('carries the recurrent state between batches with its graph cut (truncated BPTT)', () => {
     const lstm = new LSTM({ inputSize: 1, hiddenSize: 3, generator: new Generator(0), dtype: 'float64' });
     const g = new Generator(5);

@@ -71,6 +71,8 @@ export interface EvalEnd {
  * `onEnd` runs once, also when training fails (then `result.error` is set and `fit` rethrows it).
  */
 export interface Callback<S = unknown> {
+  /** Before the first step (`step` is `initialStep`). */
+  onStart?(e: { step: number; steps: number | undefined }): void | Promise<void>;
   onStepEnd?(e: StepEnd<S>): void | Promise<void>;
   onEvalEnd?(e: EvalEnd): void | Promise<void>;
   onEnd?(result: FitResult<S>): void | Promise<void>;
@@ -202,11 +204,12 @@ function* trainingLoop<B, S>(options: FitOptions<B, S>, where: string): Generato
   let metrics: Metrics | undefined;
   let stopReason: string | null = null;
   const stop = (reason = 'stopped by a callback') => { stopReason ??= reason; };
-  const tell = function* (hook: 'onStepEnd' | 'onEvalEnd' | 'onEnd', event: unknown) {
+  const tell = function* (hook: 'onStart' | 'onStepEnd' | 'onEvalEnd' | 'onEnd', event: unknown) {
     for (const c of callbacks) if (c[hook]) yield (c[hook] as (e: unknown) => unknown).call(c, event);
   };
 
   try {
+    yield* tell('onStart', { step: result.step, steps: o.steps });
     while (o.steps === undefined || result.step < o.steps) {
       const next = (yield iterator.next()) as IteratorResult<B>;
       if (next.done) { stopReason = 'data'; break; }

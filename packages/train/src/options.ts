@@ -41,10 +41,10 @@ export function checkFitOptions<B, S>(options: FitOptions<B, S>, where: string):
   if (o.callbacks !== undefined) {
     if (!Array.isArray(o.callbacks)) throw new TypeError(`${where}: callbacks must be an array; got ${kind(o.callbacks)}`);
     o.callbacks.forEach((c, i) => {
-      if (c === null || typeof c !== 'object') throw new TypeError(`${where}: callbacks[${i}] must be an object with onStepEnd / onEvalEnd / onEnd; got ${kind(c)}`);
-      const hooks = ['onStepEnd', 'onEvalEnd', 'onEnd'] as const;
+      if (c === null || typeof c !== 'object') throw new TypeError(`${where}: callbacks[${i}] must be an object with onStart / onStepEnd / onEvalEnd / onEnd; got ${kind(c)}`);
+      const hooks = ['onStart', 'onStepEnd', 'onEvalEnd', 'onEnd'] as const;
       if (!hooks.some((h) => typeof (c as Record<string, unknown>)[h] === 'function')) {
-        throw new TypeError(`${where}: callbacks[${i}] has none of onStepEnd, onEvalEnd, onEnd; got ${kind(c)}`);
+        throw new TypeError(`${where}: callbacks[${i}] has none of onStart, onStepEnd, onEvalEnd, onEnd; got ${kind(c)}`);
       }
     });
   }

@@ -44,8 +44,13 @@ export abstract class Progress implements Callback {
   /** Shows `line`; `done` is true for the last one (the run ended or failed). */
   protected abstract render(line: string, step: number, steps: number | undefined, done: boolean): void;
 
+  onStart(e: { step: number }): void {
+    this.started = Date.now();
+    this.firstStep = e.step;
+  }
+
   onStepEnd(e: StepEnd): void {
-    if (this.started === 0) { this.started = Date.now(); this.firstStep = e.step - 1; }
+    if (this.started === 0) this.onStart({ step: e.step - 1 });   // used outside fit
     const w = this.opts.smoothing ?? 0.05;
     this.smoothed = this.smoothed === null ? e.loss : (1 - w) * this.smoothed + w * e.loss;
     this.steps = e.steps;
@@ -77,7 +82,7 @@ export abstract class Progress implements Callback {
     const elapsed = (now - this.started) / 1000;
     const done = e.step - this.firstStep;
     if (elapsed > 0) parts.push(`${formatCount((done * (this.opts.unitsPerStep ?? 1)) / elapsed)} ${this.opts.unit ?? 'steps'}/s`);
-    const eta = e.steps !== undefined && done > 0 ? (elapsed / done) * (e.steps - e.step) : NaN;
+    const eta = e.steps !== undefined && done > 0 && elapsed > 0 ? (elapsed / done) * (e.steps - e.step) : NaN;
     parts.push(`elapsed ${formatDuration(elapsed)}`);
     if (e.steps !== undefined) parts.push(`ETA ${formatDuration(eta)}`);
     return parts.join(' | ');

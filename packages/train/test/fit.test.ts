@@ -160,7 +160,7 @@ describe('fit', () => {
     expect(() => fitSync({ ...base, steps: 1.5 })).toThrow('fitSync: steps must be an integer ≥ 0; got 1.5');
     expect(() => fitSync({ ...base, data: 3 as never })).toThrow('fitSync: data must be an iterable or async iterable of batches; got number 3');
     expect(() => fitSync({ ...base, evalEvery: 2 })).toThrow('fitSync: evalEvery is given but evaluate is not');
-    expect(() => fitSync({ ...base, callbacks: [{ onStep: () => {} } as never] })).toThrow('callbacks[0] has none of onStepEnd, onEvalEnd, onEnd');
+    expect(() => fitSync({ ...base, callbacks: [{ onStep: () => {} } as never] })).toThrow('callbacks[0] has none of onStart, onStepEnd, onEvalEnd, onEnd');
     expect(() => fitSync({ ...base, steps: 1, loss: () => tensor([1, 2]) })).toThrow('fitSync: loss must return a scalar Tensor or { loss, state }; got a Tensor of shape [2] at step 1');
     expect(() => earlyStopping({ patient: 3 } as never)).toThrow("earlyStopping: unknown option 'patient'");
   });

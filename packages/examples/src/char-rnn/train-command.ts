@@ -128,7 +128,8 @@ export async function runTrain(args: TrainArgs, io: TrainIO = defaultIO): Promis
     process.removeListener('SIGINT', onSigint);
   }
   if (interrupted) bar.log(`interrupted at step ${trainer.step}; the checkpoint is saved`);
-  if (trainer.val && trainer.history.val.at(-1)?.[0] !== trainer.step) lastVal = trainer.evaluate();
+  if (trainer.val && trainer.history.val.at(-1)?.[0] !== trainer.step) trainer.evaluate();
+  lastVal = trainer.history.val.at(-1)?.[1] ?? null;   // fit's final evaluation (after a stop) comes after the last step report
   if (trainer.step === startStep) await saveRun(args.checkpoint, trainer, info);   // nothing trained (already at --steps)
 
   const sample = sampleText(trainer.model, trainer.vocab, {

@@ -1,9 +1,11 @@
 // A diverging run (issue 16 item 2): `train --lr 1e30 --clip 0` must fail with a clear error and a
 // non-zero exit, keeping the checkpoint already on disk; `sample` and `--resume` refuse a checkpoint
 // with non-finite weights.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { loadCheckpoint, saveCheckpoint } from '@unroll/autograd/node';
 import { tensor } from '@unroll/autograd';
@@ -53,6 +55,16 @@ describe('a diverging char-rnn run', () => {
     expect(readFileSync(ckpt).equals(good)).toBe(true);
     // The good checkpoint still samples.
     expect((await runSample({ ...parseSample(['--checkpoint', ckpt, '--seed-text', 'to', '--length', '5']) }, () => {})).length).toBe(7);
+  });
+
+  it('as a process (the unroll-char-rnn bin): exit code 1, one clear error line, the checkpoint unchanged', async () => {
+    await runTrain(trainArgs(['--steps', '2']), quiet);
+    const good = readFileSync(ckpt);
+    const bin = fileURLToPath(new URL('../../bin/char-rnn.mjs', import.meta.url));
+    const r = spawnSync(process.execPath, [bin, 'train', ...flags, '--steps', '20', '--lr', '1e30', '--clip', '0'], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/\nerror: training diverged: fit: the .* at step \d+ is .*; the checkpoint '.*' was left as it was\n/);
+    expect(readFileSync(ckpt).equals(good)).toBe(true);
   });
 
   it('sample and --resume refuse a checkpoint with non-finite weights, naming the tensor', async () => {

@@ -3,7 +3,7 @@
 // carried state, loss history). Reading one checks all of it and says what is wrong.
 import { Generator, Tensor } from '@unroll/autograd';
 import type { CheckpointContents, LRSchedulerState } from '@unroll/autograd';
-import { firstNonFinite } from '@unroll/train';
+import { assertFinite, firstNonFinite } from '@unroll/train';
 import { loadCheckpoint, saveCheckpoint } from '@unroll/autograd/node';
 import { CharRNN } from './model.js';
 import { checkConfig } from './options.js';
@@ -39,6 +39,8 @@ export interface SavedRun {
 
 /** Saves the trainer's model, optimizer and run state to `path` atomically (a crash leaves the old file). */
 export async function saveRun(path: string, trainer: Trainer, info: RunInfo): Promise<void> {
+  // Never write a diverged model over a checkpoint (the training loop's saves check the same).
+  assertFinite(trainer.model.namedParameters(), 'saveRun', `the model at step ${trainer.step}`);
   await saveCheckpoint(path, runContents(trainer, info));
 }
 

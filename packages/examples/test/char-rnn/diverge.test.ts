@@ -14,6 +14,9 @@ import { parseCommandLine } from '../../src/char-rnn/options.js';
 import type { TrainArgs } from '../../src/char-rnn/options.js';
 import { runSample } from '../../src/char-rnn/sample-command.js';
 import { runTrain } from '../../src/char-rnn/train-command.js';
+import { saveRun } from '../../src/char-rnn/checkpoint.js';
+import { Trainer } from '../../src/char-rnn/trainer.js';
+import { defaultConfig } from '../../src/char-rnn/options.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'char-rnn-diverge-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -83,6 +86,16 @@ describe('a diverging char-rnn run', () => {
     expect(sample.code).toBe(1);
     expect(sample.stderr).toContain(message);
   });
+
+  it('saveRun refuses to write a model with a non-finite weight, naming it, and leaves the file alone', async () => {
+    const trainer = new Trainer('abcabcabc '.repeat(50), defaultConfig({ hidden: 4, embed: 2, batch: 2, seqLen: 4, steps: 2 }));
+    const path = join(dir, 'never.safetensors');
+    trainer.model.head.weight.data.set(1, 0, NaN);
+    await expect(saveRun(path, trainer, { textPath: null, textSource: 'x', defaultSeed: 'a' }))
+      .rejects.toThrow('saveRun: the model at step 0 has a non-finite weight: head.weight[');
+    expect(() => readFileSync(path)).toThrow(/ENOENT/);
+  });
+
 });
 
 function parseSample(argv: string[]) {

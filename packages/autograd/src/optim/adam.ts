@@ -28,8 +28,16 @@ export interface AdamState {
   max_exp_avg_sq?: FloatArray;
 }
 
-/** Adam's and AdamW's checks (PyTorch's): lr, eps, weightDecay ≥ 0 and each β in [0, 1). */
-export function validateAdam(h: Required<AdamOptions>, where: string): void {
+/** The options every Adam-family optimizer (Adam, AdamW, NAdam, RAdam, Adamax) has. */
+export interface MomentOptions {
+  lr: number;
+  betas: readonly [number, number];
+  eps: number;
+  weightDecay: number;
+}
+
+/** The Adam family's shared checks (PyTorch's): lr, eps, weightDecay ≥ 0 and each β in [0, 1). */
+export function validateMoments(h: MomentOptions, where: string): void {
   checkNumber(where, 'lr', h.lr, { min: 0 });
   checkNumber(where, 'eps', h.eps, { min: 0 });
   if (!Array.isArray(h.betas) || h.betas.length !== 2) {
@@ -38,6 +46,11 @@ export function validateAdam(h: Required<AdamOptions>, where: string): void {
   checkNumber(where, 'betas[0]', h.betas[0], { min: 0, max: 1, maxExclusive: true });
   checkNumber(where, 'betas[1]', h.betas[1], { min: 0, max: 1, maxExclusive: true });
   checkNumber(where, 'weightDecay', h.weightDecay, { min: 0 });
+}
+
+/** Adam's and AdamW's checks: the family's (validateMoments), amsgrad and maximize. */
+export function validateAdam(h: Required<AdamOptions>, where: string): void {
+  validateMoments(h, where);
   checkBoolean(where, 'amsgrad', h.amsgrad);
   checkBoolean(where, 'maximize', h.maximize);
 }

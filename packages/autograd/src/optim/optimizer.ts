@@ -41,6 +41,8 @@ export interface OptimizerSpec<H> {
   name: string;
   defaults: { [Key in keyof H]: H[Key] | undefined };
   validate(hyper: H, where: string): void;
+  /** Numeric state entries that are real numbers, not step counts (NAdam's `mu_product`); the rest are counts. */
+  scalarState?: readonly string[];
 }
 
 /**
@@ -219,7 +221,11 @@ export abstract class Optimizer<H extends { lr: number } = { lr: number }, S ext
         const slot = s[key]!;
         if (typeof slot === 'number') {
           const n = value instanceof Tensor && value.size === 1 ? value.item() : value;
-          if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) fail(`state of parameter ${id}: '${key}' must be a count; got ${describe(n)}`);
+          if (this.spec.scalarState?.includes(key)) {
+            if (typeof n !== 'number' || !Number.isFinite(n)) fail(`state of parameter ${id}: '${key}' must be a finite number; got ${describe(n)}`);
+          } else if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
+            fail(`state of parameter ${id}: '${key}' must be a count; got ${describe(n)}`);
+          }
           s[key] = n as number;
         } else {
           const nd = toNdArray(value, p.dtype === 'float64' ? 'float64' : 'float32');

@@ -40,6 +40,8 @@ export { Seq2Seq } from './seq2seq/seq2seq.js';
 export type { Seq2SeqOptions, Encoded, ForwardOptions, LossOptions, Seq2SeqOutput } from './seq2seq/seq2seq.js';
 export { greedyDecode } from './seq2seq/greedy.js';
 export type { DecodeOptions, GreedyResult } from './seq2seq/greedy.js';
+export { sampleDecode, samplingDistribution } from './seq2seq/sample.js';
+export type { SampleOptions, SamplingOptions, SamplingDistribution } from './seq2seq/sample.js';
 export { beamSearch } from './seq2seq/beam.js';
 export type { BeamSearchOptions, Hypothesis, LengthPenalty } from './seq2seq/beam.js';
 export { padSequences } from './seq2seq/tokens.js';

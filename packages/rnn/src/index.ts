@@ -31,7 +31,7 @@ export type { RecurrentModuleOptions, RNNOptions, LSTMOptions, GRUOptions, Recur
 export { Encoder } from './seq2seq/encoder.js';
 export type { EncoderOptions, EncodeOptions, EncoderOutput } from './seq2seq/encoder.js';
 export { Decoder } from './seq2seq/decoder.js';
-export type { DecoderOptions, DecoderState, DecoderMemory, DecoderAdvance } from './seq2seq/decoder.js';
+export type { DecoderOptions, DecoderState, DecoderMemory, DecoderAdvance, AttentionOrder } from './seq2seq/decoder.js';
 export { AdditiveAttention, DotAttention, GeneralAttention, createAttention, attend, lengthMask } from './seq2seq/attention.js';
 export type { Attention, AttentionKind, AttentionOptions, Attended } from './seq2seq/attention.js';
 export { identityBridge, zeroBridge, LinearBridge } from './seq2seq/bridge.js';

@@ -1,6 +1,9 @@
 // Optimizer state dicts: resuming from a saved state continues bit for bit; bad state dicts are refused.
 import { describe, expect, it } from 'vitest';
-import { Adam, Adamax, NAdam, Parameter, RAdam, SGD, StateDictError, Tensor, tensor, type OptimizerStateDictInput } from '@unroll/autograd';
+import {
+  Adam, Adamax, NAdam, OneCycleLR, Parameter, RAdam, ReduceLROnPlateau, SGD, StateDictError, Tensor, checkpointBytes, readCheckpoint, tensor,
+  type LRSchedulerState, type OptimizerStateDictInput, type ReduceLROnPlateauState,
+} from '@unroll/autograd';
 import { initialParams, makeOptimizer, optimizerFixture, setGrads } from './helpers.js';
 
 const N = 3; // steps before saving
@@ -197,5 +200,38 @@ describe('NAdam.loadStateDict checks its running product', () => {
     const fresh = new NAdam(initialParams());
     fresh.loadStateDict(sd);
     expect(fresh.stateDict().state['0']!.mu_product).toBe(before);
+  });
+});
+
+describe('through a safetensors checkpoint', () => {
+  it('NAdam with OneCycleLR, and RAdam with ReduceLROnPlateau, resume exactly', () => {
+    for (const kind of ['nadam', 'radam'] as const) {
+      const build = () => {
+        const params = initialParams();
+        const opt = kind === 'nadam' ? new NAdam(params, { lr: 0.01 }) : new RAdam(params, { lr: 0.01 });
+        const sched = kind === 'nadam' ? new OneCycleLR(opt, { maxLr: 0.05, totalSteps: 20 }) : new ReduceLROnPlateau(opt, { patience: 0 });
+        const tick = (t: number) => {
+          setGrads(params, t);
+          opt.step();
+          if (sched instanceof ReduceLROnPlateau) sched.step(1 + (t % 2)); else sched.step();
+        };
+        return { params, opt, sched, tick };
+      };
+      const a = build();
+      for (let t = 0; t < 4; t++) a.tick(t);
+      const bytes = checkpointBytes({ optimizer: a.opt, extra: { schedule: a.sched.stateDict() as unknown as Record<string, number> } });
+      const values = a.params.map((p) => p.values().slice());
+      for (let t = 4; t < 9; t++) a.tick(t);
+
+      const ckpt = readCheckpoint(bytes);
+      const b = build();
+      b.params.forEach((p, i) => (p.data.data as Float64Array).set(values[i]!));
+      b.opt.loadStateDict(ckpt.optimizer as unknown as OptimizerStateDictInput);
+      const schedule = (ckpt.extra as { schedule: unknown }).schedule;
+      if (b.sched instanceof ReduceLROnPlateau) b.sched.loadStateDict(schedule as ReduceLROnPlateauState);
+      else b.sched.loadStateDict(schedule as LRSchedulerState);
+      for (let t = 4; t < 9; t++) b.tick(t);
+      b.params.forEach((p, i) => expect([...p.values()], `${kind} parameter ${i}`).toEqual([...a.params[i]!.values()]));
+    }
   });
 });

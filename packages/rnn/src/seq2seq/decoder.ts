@@ -199,11 +199,8 @@ export class Decoder<S> extends Module {
       }
       x = concat([x, feed], 1);
     }
-    const r = this.cell.step(state.cell, x);
+    const r = this.stepCell(who, state.cell, x, batch);
     const out = r.output;
-    if (!(out instanceof Tensor) || out.rank !== 2 || out.shape[0] !== batch || out.shape[1] !== this.cell.outputSize) {
-      throw new K.ShapeError(`${who}: cell.step returned output ${out instanceof Tensor ? K.fmt(out.shape) : typeof out}; expected [${batch}, ${this.cell.outputSize}]`);
-    }
     if (!this.attention) return { state: { cell: r.state, feed: null }, hidden: out, attention: null };
     const { weights, context } = attend(this.attention, out, memory!.memory, memory!.keys, memory!.mask);
     const hidden = tanh(this.combine!.forward(concat([out, context], 1)));
@@ -218,13 +215,19 @@ export class Decoder<S> extends Module {
       throw new K.ShapeError(`${who}: queryFromState(state) must be [${batch}, ${this.attention!.querySize}]; got ${query instanceof Tensor ? K.fmt(query.shape) : typeof query}`);
     }
     const { weights, context } = attend(this.attention!, query, memory.memory, memory.keys, memory.mask);
-    const r = this.cell.step(state.cell, concat([embedded, context], 1));
+    const r = this.stepCell(who, state.cell, concat([embedded, context], 1), batch);
+    const hidden = tanh(this.combine!.forward(concat([r.output, context], 1)));
+    return { state: { cell: r.state, feed: null }, hidden, attention: weights };
+  }
+
+  /** cell.step, checking that the output is [batch, outputSize] (a user cell may get it wrong). */
+  private stepCell(who: string, state: S, x: Tensor, batch: number): { state: S; output: Tensor } {
+    const r = this.cell.step(state, x);
     const out = r.output;
     if (!(out instanceof Tensor) || out.rank !== 2 || out.shape[0] !== batch || out.shape[1] !== this.cell.outputSize) {
       throw new K.ShapeError(`${who}: cell.step returned output ${out instanceof Tensor ? K.fmt(out.shape) : typeof out}; expected [${batch}, ${this.cell.outputSize}]`);
     }
-    const hidden = tanh(this.combine!.forward(concat([out, context], 1)));
-    return { state: { cell: r.state, feed: null }, hidden, attention: weights };
+    return r;
   }
 
   /** h̃ [..., hiddenSize] → logits [..., vocabSize]. */

@@ -9,7 +9,7 @@ export interface SchedulableOptimizer {
 
 /** A schedule's state dict: plain numbers (the options come from the code that builds the schedule). */
 export interface LRSchedulerState {
-  /** Number of `step()` calls so far (PyTorch's `last_epoch`). */
+  /** Number of `step()` calls so far (PyTorch's `last_epoch`; fractional after CosineAnnealingWarmRestarts.step(epoch)). */
   lastEpoch: number;
   /** Each group's lr when the schedule was made. */
   baseLrs: number[];
@@ -31,7 +31,7 @@ export abstract class LRScheduler {
   readonly optimizer: SchedulableOptimizer;
   /** Each group's lr when the schedule was made. */
   baseLrs: number[];
-  /** Number of `step()` calls so far. */
+  /** Number of `step()` calls so far: the epoch the schedule is at (fractional only after CosineAnnealingWarmRestarts.step(epoch)). */
   lastEpoch = 0;
   private lastLr: number[] = [];
   private readonly name: string;
@@ -48,10 +48,7 @@ export abstract class LRScheduler {
 
   /** Advances one epoch and sets every group's lr. */
   step(): void {
-    const why = this.epochError(this.lastEpoch + 1);
-    if (why !== null) throw new RangeError(`${this.name}.step: ${why}`);
-    this.lastEpoch++;
-    this.apply();
+    this.setEpoch(this.lastEpoch + 1);
   }
 
   /** Each group's lr as last set by this schedule. */
@@ -74,7 +71,7 @@ export abstract class LRScheduler {
     try {
       if (typeof state !== 'object' || state === null) throw new TypeError(`expected { lastEpoch, baseLrs, lastLr }; got ${describe(state)}`);
       checkKeys('', state, ['lastEpoch', 'baseLrs', 'lastLr'], 'key');
-      checkNumber('', 'lastEpoch', state.lastEpoch, { min: 0, integer: true });
+      checkNumber('', 'lastEpoch', state.lastEpoch, { min: 0, integer: !this.fractionalEpochs() });
       for (const key of ['baseLrs', 'lastLr'] as const) {
         const v = state[key];
         if (!Array.isArray(v) || v.length !== n) throw new RangeError(`${key} must list ${n} learning rates (one per param group); got ${describe(v)}`);
@@ -88,6 +85,19 @@ export abstract class LRScheduler {
     this.lastEpoch = state.lastEpoch;
     this.baseLrs = [...state.baseLrs];
     this.lastLr = [...state.lastLr];
+  }
+
+  /** Moves the schedule to `epoch` and sets every group's lr (what `step()` does with the next epoch). */
+  protected setEpoch(epoch: number): void {
+    const why = this.epochError(epoch);
+    if (why !== null) throw new RangeError(`${this.name}.step: ${why}`);
+    this.lastEpoch = epoch;
+    this.apply();
+  }
+
+  /** True for a schedule whose epoch may be fractional (CosineAnnealingWarmRestarts stepped per batch). */
+  protected fractionalEpochs(): boolean {
+    return false;
   }
 
   /** Why a subclass's schedule cannot be at `epoch` (OneCycleLR past totalSteps), or null when it can. */

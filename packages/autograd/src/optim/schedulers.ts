@@ -169,7 +169,8 @@ export interface CosineAnnealingWarmRestartsOptions {
  * SGDR (Loshchilov & Hutter, 2017), as PyTorch's `CosineAnnealingWarmRestarts`: lr(e) = ηmin +
  * (base − ηmin)(1 + cos(π·T_cur / T_i)) / 2, where the i-th cycle lasts T_i = t0·tMult^i epochs,
  * T_cur counts epochs since the last restart, and each restart jumps back to the base lr.
- * Call `step()` once per epoch (or once per batch, with t0 counted in batches).
+ * `step()` advances one epoch; `step(epoch)` jumps to a (possibly fractional) epoch, as PyTorch's
+ * per-batch `scheduler.step(epoch + i / iters)`; a later `step()` goes on from there by one.
  */
 export class CosineAnnealingWarmRestarts extends LRScheduler {
   readonly t0: number;
@@ -195,5 +196,15 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
     this.t0 = t0;
     this.tMult = tMult;
     this.etaMin = etaMin;
+  }
+
+  /** Advances one epoch, or goes to `epoch` (a number ≥ 0, fractional within an epoch allowed). */
+  override step(epoch?: number): void {
+    if (epoch === undefined) return super.step();
+    this.setEpoch(checkNumber('CosineAnnealingWarmRestarts.step', 'epoch', epoch, { min: 0 }));
+  }
+
+  protected override fractionalEpochs(): boolean {
+    return true;
   }
 }

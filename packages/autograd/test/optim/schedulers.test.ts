@@ -18,6 +18,8 @@ interface SchedulerCase {
   momentums?: number[][];
   /** ReduceLROnPlateau: the metric given to step k + 1. */
   metrics?: number[];
+  /** CosineAnnealingWarmRestarts per batch: the epoch given to step k + 1 (null: step()). */
+  epochs?: (number | null)[];
 }
 interface SchedulerFixture {
   baseLrs: number[];
@@ -49,6 +51,7 @@ const momenta = (opt: Optim) => opt.paramGroups.map((g) => ('betas' in g ? g.bet
 /** Step k (from 1) of a case: ReduceLROnPlateau reads the case's metric. */
 function advance(s: Schedule, c: SchedulerCase, k: number): void {
   if (s instanceof ReduceLROnPlateau) s.step(c.metrics![k - 1]!);
+  else if (s instanceof CosineAnnealingWarmRestarts && c.epochs) s.step(c.epochs[k - 1] ?? undefined);
   else s.step();
 }
 
@@ -102,7 +105,8 @@ describe.each(f.cases)('$scheduler $options', (c) => {
     const s = schedule(c.scheduler, opt, c.options);
     for (let k = 1; k <= 7; k++) advance(s, c, k);
     const saved = JSON.parse(JSON.stringify({ optim: opt.stateDict(), sched: s.stateDict() }));
-    expect(saved.sched.lastEpoch).toBe(7);
+    expect(saved.sched.lastEpoch).toBe(c.epochs ? (s as LRScheduler).lastEpoch : 7);
+    expect(saved.sched.lastEpoch).toBeGreaterThan(1);
     const opt2 = optimizer(c.optimizer);
     const s2 = schedule(c.scheduler, opt2, c.options);
     opt2.loadStateDict(saved.optim);
@@ -181,6 +185,23 @@ describe('MultiStepLR, CosineAnnealingWarmRestarts, OneCycleLR, ReduceLROnPlatea
       lrs.push(s.getLastLr()[0]);
     }
     expect(lrs).toEqual([0.1, 0.1, 0.025, 0.025, 0.0125, 0.0125]);
+  });
+
+  it('CosineAnnealingWarmRestarts.step(epoch) takes fractional epochs (saved and restored as such) and refuses negative ones', () => {
+    const s = new CosineAnnealingWarmRestarts(optimizer(), { t0: 2 });
+    s.step(0.5);
+    s.step();
+    expect(s.lastEpoch).toBe(1.5);
+    const s2 = new CosineAnnealingWarmRestarts(optimizer(), { t0: 2 });
+    s2.loadStateDict(JSON.parse(JSON.stringify(s.stateDict())));
+    s.step();
+    s2.step();
+    expect(s2.getLastLr()).toEqual(s.getLastLr());
+    expect(() => s.step(-1)).toThrow(/^CosineAnnealingWarmRestarts\.step: epoch must be a number >= 0; got -1$/);
+    expect(() => s.step(NaN)).toThrow(/epoch must be a number >= 0; got NaN$/);
+    // The other schedules count whole epochs only.
+    const step = new StepLR(optimizer(), { stepSize: 2 });
+    expect(() => step.loadStateDict({ ...step.stateDict(), lastEpoch: 1.5 })).toThrow(/lastEpoch must be an integer >= 0; got 1.5/);
   });
 
   it('CosineAnnealingWarmRestarts restarts exactly at t0·(1 + m + … + m^(i−1)) for long runs', () => {

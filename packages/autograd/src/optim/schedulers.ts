@@ -1,4 +1,5 @@
-// The closed-form learning-rate schedules: PyTorch's StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, LinearLR and LambdaLR.
+// The closed-form learning-rate schedules: PyTorch's StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR,
+// CosineAnnealingWarmRestarts, LinearLR and LambdaLR.
 import { LRScheduler, type SchedulableOptimizer } from './lr-scheduler.js';
 import { checkKeys, checkNumber, checkOptionsObject, describe } from './options.js';
 

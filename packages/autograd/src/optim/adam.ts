@@ -55,6 +55,15 @@ export function validateAdam(h: Required<AdamOptions>, where: string): void {
   checkBoolean(where, 'maximize', h.maximize);
 }
 
+/**
+ * The Adam family's moving averages of element i, in place: m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g²
+ * (stored, so float32 buffers round as PyTorch's; callers read m[i] and v[i] back).
+ */
+export function updateMoments(m: FloatArray, v: FloatArray, i: number, g: number, beta1: number, beta2: number): void {
+  m[i] = m[i]! * beta1 + (1 - beta1) * g;
+  v[i] = v[i]! * beta2 + (1 - beta2) * g * g;
+}
+
 const SPEC: OptimizerSpec<Required<AdamOptions>> = {
   name: 'Adam',
   defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false },
@@ -82,8 +91,7 @@ function adamUpdate(p: FloatArray, g: TypedArray, s: AdamState, group: Required<
     let gi = maximize ? -g[i]! : g[i]!;
     if (decoupled) p[i] = p[i]! * decay;
     else if (weightDecay !== 0) gi += weightDecay * p[i]!;
-    m[i] = m[i]! * beta1 + (1 - beta1) * gi;
-    v[i] = v[i]! * beta2 + (1 - beta2) * gi * gi;
+    updateMoments(m, v, i, gi, beta1, beta2);
     let vHat = v[i]!;
     if (vMax !== null) vHat = vMax[i] = Math.max(vMax[i]!, vHat);
     const denom = Math.sqrt(vHat) / bc2Sqrt + eps;

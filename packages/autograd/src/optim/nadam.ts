@@ -1,7 +1,7 @@
 // NAdam: Adam with Nesterov momentum (Dozat, 2016), as PyTorch 1.13 documents it.
 import type { FloatArray, TypedArray } from '@unroll/core';
 import type { Tensor } from '../tensor.js';
-import { validateMoments } from './adam.js';
+import { updateMoments, validateMoments } from './adam.js';
 import { bufferLike, Optimizer, type OptimizerSpec, type ParamGroupInput } from './optimizer.js';
 import { checkNumber } from './options.js';
 
@@ -78,8 +78,7 @@ export class NAdam extends Optimizer<Required<NAdamOptions>, NAdamState> {
     for (let i = 0; i < n; i++) {
       let gi = g[i]!;
       if (weightDecay !== 0) gi += weightDecay * p[i]!;
-      m[i] = m[i]! * beta1 + (1 - beta1) * gi;
-      v[i] = v[i]! * beta2 + (1 - beta2) * gi * gi;
+      updateMoments(m, v, i, gi, beta1, beta2);
       const denom = Math.sqrt(v[i]! / bc2) + eps;
       p[i] = p[i]! + gradStep * (gi / denom) + momentStep * (m[i]! / denom);
     }

@@ -1,7 +1,7 @@
 // RAdam: Adam with the variance of its adaptive learning rate rectified (Liu et al., 2019).
 import type { FloatArray, TypedArray } from '@unroll/core';
 import type { Tensor } from '../tensor.js';
-import { validateMoments, type MomentOptions } from './adam.js';
+import { updateMoments, validateMoments } from './adam.js';
 import { bufferLike, Optimizer, type OptimizerSpec, type ParamGroupInput } from './optimizer.js';
 
 /** Options of `RAdam` (PyTorch's names in camelCase; defaults as PyTorch's). */
@@ -26,7 +26,7 @@ export interface RAdamState {
 const SPEC: OptimizerSpec<Required<RAdamOptions>> = {
   name: 'RAdam',
   defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 },
-  validate: (h: MomentOptions, where: string) => validateMoments(h, where),
+  validate: validateMoments,
 };
 
 /**
@@ -69,8 +69,7 @@ export class RAdam extends Optimizer<Required<RAdamOptions>, RAdamState> {
     for (let i = 0; i < n; i++) {
       let gi = g[i]!;
       if (weightDecay !== 0) gi += weightDecay * p[i]!;
-      m[i] = m[i]! * beta1 + (1 - beta1) * gi;
-      v[i] = v[i]! * beta2 + (1 - beta2) * gi * gi;
+      updateMoments(m, v, i, gi, beta1, beta2);
       const mHat = m[i]! / bc1;
       p[i] = rectified
         ? p[i]! - mHat * lr * (bc2Sqrt / (Math.sqrt(v[i]!) + eps)) * rect

@@ -136,7 +136,7 @@ describe('sampling: bad options', () => {
     [{ topK: 2.5 }, /topK must be a positive integer; got 2.5$/],
     [{ topP: 0 }, /^sampleDecode: topP must be a number in \(0, 1\]; got 0$/],
     [{ topP: 1.5 }, /topP must be a number in \(0, 1\]; got 1.5$/],
-    [{ top_k: 5 }, /^sampleDecode: unknown option 'top_k' \(known: srcLengths, maxLength, temperature, topK, topP, generator\)$/],
+    [{ top_k: 5 }, /^sampleDecode: unknown option 'top_k'.*topK/],
     [{ beamWidth: 2 }, /unknown option 'beamWidth'/],
     [{ generator: 42 }, /^sampleDecode: generator must be a Generator; got 42$/],
     [{ maxLength: 0 }, /^sampleDecode: maxLength must be a positive integer; got 0$/],

@@ -139,9 +139,9 @@ describe('Bahdanau order: options that do not fit are refused', () => {
 
   it('a user cell whose state has no h needs queryFromState; a wrong query shape is refused', () => {
     const inner = gru(9);
-    // A user cell keeping its hidden state under another name.
-    const custom: RecurrentCell<{ memory: Tensor }> = {
-      inputSize: 9, outputSize: 4,
+    // A user cell keeping its hidden state under another name (its weights in the `inner` property).
+    const custom: RecurrentCell<{ memory: Tensor }> & { inner: GRUCell } = {
+      inner, inputSize: 9, outputSize: 4,
       initialState: (batch) => ({ memory: inner.initialState(batch).h }),
       step: (s, x) => {
         const r = inner.step({ h: s.memory }, x);

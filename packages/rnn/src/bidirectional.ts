@@ -34,7 +34,8 @@ type MergedOutputs<M extends MergeMode> = M extends 'none' ? BidirectionalOutput
  * over it from its last real step to its first (`unroll(…, { reverse: true })`), then merges the
  * two outputs at each time step t — both describe position t, so the backward output at t has
  * read x_t … x_{len−1}. State `{ forward, backward }`, each the direction's final state (for the
- * backward direction, after reading x_0). With lengths, padded outputs are zero in both directions.
+ * backward direction, after reading x_0). With lengths or a mask, padded outputs are zero in both
+ * directions; with a mask the backward cell reads each sequence's real steps from last to first.
  *
  * outputs: [time, batch, F] (or batch-first) with F = fwd + bwd outputSize for 'concat', the common
  * outputSize for 'sum' | 'mul' | 'ave', or `{ forward, backward }` for 'none'.
@@ -81,7 +82,7 @@ export class Bidirectional<SF, SB, M extends MergeMode = 'concat'>
     if (init !== undefined && (typeof init !== 'object' || init === null || !('forward' in init) || !('backward' in init))) {
       throw new TypeError('Bidirectional.run: initialState must be { forward, backward }');
     }
-    const common = { batchFirst: opts.batchFirst, lengths: opts.lengths };
+    const common = { batchFirst: opts.batchFirst, lengths: opts.lengths, mask: opts.mask };
     const fwd = unroll(this.forwardCell, xs, { ...common, initialState: init?.forward });
     const bwd = unroll(this.backwardCell, xs, { ...common, initialState: init?.backward, reverse: true });
     const state = { forward: fwd.state, backward: bwd.state };

@@ -10,7 +10,7 @@ export type { LSTMCellOptions } from './cells/lstm-cell.js';
 export { GRUCell } from './cells/gru-cell.js';
 export type { GRUCellOptions } from './cells/gru-cell.js';
 export { unroll } from './unroll.js';
-export type { UnrollOptions, UnrollResult, Lengths, FusedUnroll, FusedUnrollArgs } from './unroll.js';
+export type { UnrollOptions, UnrollResult, Lengths, Mask, FusedUnroll, FusedUnrollArgs } from './unroll.js';
 export { lstmSequence } from './fused/lstm-sequence.js';
 export type { LSTMSequenceWeights, FusedSequenceOptions } from './fused/lstm-sequence.js';
 export { gruSequence } from './fused/gru-sequence.js';

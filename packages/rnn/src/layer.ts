@@ -4,7 +4,7 @@ import { Module } from '@unroll/autograd';
 import type { Tensor } from '@unroll/autograd';
 import type { InitialStateOptions, RecurrentCell } from './cell.js';
 import { checkCell, unroll } from './unroll.js';
-import type { Lengths, UnrollResult } from './unroll.js';
+import type { Lengths, Mask, UnrollResult } from './unroll.js';
 
 /** Options of `SequenceLayer.run`. */
 export interface RunOptions<S> {
@@ -14,6 +14,8 @@ export interface RunOptions<S> {
   initialState?: S;
   /** Per-sequence lengths in [1, time]; see `UnrollOptions.lengths`. */
   lengths?: Lengths;
+  /** Which steps are real, [time, batch] (or [batch, time] with batchFirst); see `UnrollOptions.mask`. */
+  mask?: Mask;
 }
 
 /**

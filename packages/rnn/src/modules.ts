@@ -1,7 +1,7 @@
 // RNN, LSTM, GRU: multi-layer, optionally bidirectional modules with PyTorch's options, parameter
 // names, shapes and state layout, built from the cells, the runner and the layer combinators.
 import * as K from '@unroll/core';
-import { Module, Tensor, select, stack } from '@unroll/autograd';
+import { Module, Tensor, select, squeeze, stack, unsqueeze } from '@unroll/autograd';
 import type { Generator, StateValue } from '@unroll/autograd';
 import type { HiddenState, LSTMState } from './cell.js';
 import { GRUCell } from './cells/gru-cell.js';
@@ -16,8 +16,8 @@ import { Bidirectional } from './bidirectional.js';
 import { CellLayer } from './layer.js';
 import type { SequenceLayer } from './layer.js';
 import { StackedLayers } from './stacked.js';
-import { checkSequence, normalizeLengths } from './unroll.js';
-import type { Lengths } from './unroll.js';
+import { checkSequence, normalizeLengths, normalizeMask } from './unroll.js';
+import type { Lengths, Mask } from './unroll.js';
 
 /** Options every PyTorch-style recurrent module takes (PyTorch's names, camelCased, and defaults). */
 export interface RecurrentModuleOptions {
@@ -70,6 +70,12 @@ type FusableCell = { fused: boolean };
 export interface RecurrentForwardOptions {
   /** Real length of each sequence, in [1, time] (as a packed sequence in PyTorch); padded outputs are zero. */
   lengths?: Lengths;
+  /**
+   * Which steps are real, for any padding pattern (Keras's masking; see `UnrollOptions.mask`):
+   * [time, batch], or [batch, time] with batchFirst, or [time] for unbatched input; booleans or 0/1.
+   * Masked steps keep every layer's state and output zeros. Not together with `lengths`.
+   */
+  mask?: Mask | readonly (boolean | number)[];
 }
 
 const MODULE_OPTIONS = [
@@ -148,14 +154,32 @@ abstract class RecurrentModule<S extends HiddenState> extends Module {
    * ordered layer 0 forward, layer 0 backward, layer 1 forward, … (PyTorch's h_0 / c_0).
    * Returns output [time, batch, directions · hiddenSize] (or batch-first) and the final state in the
    * same layout as the given one (PyTorch's h_n / c_n).
+   *
+   * Unbatched input, as PyTorch: x [time, inputSize] (batchFirst does not apply) gives output
+   * [time, directions · hiddenSize] and state tensors [numLayers · directions, hiddenSize]; a given
+   * state must then be unbatched too, and a mask is [time].
    */
   forward(x: Tensor, state?: S, opts: RecurrentForwardOptions = {}): { output: Tensor; state: S } {
     const who = `${this.constructor.name}.forward`;
-    const { time, batch } = checkSequence(who, x, this.inputSize, this.batchFirst, 'x');
+    if (x instanceof Tensor && x.rank === 2) return this.forwardUnbatched(who, x, state, opts);
+    if (x instanceof Tensor && x.rank !== 3) {
+      const layout = this.batchFirst ? '[batch, time, features]' : '[time, batch, features]';
+      throw new K.ShapeError(`${who}: x must be rank 3 ${layout} or rank 2 [time, features] (unbatched); got ${K.fmt(x.shape)}`);
+    }
+    return this.forwardBatched(who, x, state, opts, this.batchFirst);
+  }
+
+  private forwardBatched(who: string, x: Tensor, state: S | undefined, opts: RecurrentForwardOptions, batchFirst: boolean): { output: Tensor; state: S } {
+    const { time, batch } = checkSequence(who, x, this.inputSize, batchFirst, 'x');
     if (x.dtype !== this.dtype) {
       throw new K.DTypeError(`${who}: x is ${x.dtype} but the parameters are ${this.dtype}; convert one (x.to('${this.dtype}') or module.to('${x.dtype}'))`);
     }
+    if (opts.lengths !== undefined && opts.mask !== undefined) {
+      throw new TypeError(`${who}: give lengths or mask, not both (a mask says everything lengths do)`);
+    }
     const lengths = opts.lengths === undefined ? undefined : normalizeLengths(who, opts.lengths, batch, time);
+    if (opts.mask !== undefined) normalizeMask(who, opts.mask as Mask, batch, time, batchFirst);
+    const mask = opts.mask as Mask | undefined;
     const D = this.bidirectional ? 2 : 1;
     const rows = this.numLayers * D;
     let initialState: { layers: unknown[] } | undefined;
@@ -177,12 +201,50 @@ abstract class RecurrentModule<S extends HiddenState> extends Module {
       };
     }
     this.stack.training = this.training;
-    const r = this.stack.run(x, { batchFirst: this.batchFirst, lengths, initialState });
+    const r = this.stack.run(x, { batchFirst, lengths, mask, initialState });
     // Back to PyTorch's layout: one [rows, batch, H] tensor per state key.
     const finals = (r.state.layers as unknown[]).flatMap((s) =>
       D === 2 ? [(s as { forward: S }).forward, (s as { backward: S }).backward] : [s as S]);
     const out = Object.fromEntries(this.stateKeys.map((key) => [key, stack(finals.map((s) => s[key] as Tensor), 0)])) as unknown as S;
     return { output: r.outputs, state: out };
+  }
+
+  /** x [time, inputSize]: one sequence, run as a batch of one, without the batch axis in and out. */
+  private forwardUnbatched(who: string, x: Tensor, state: S | undefined, opts: RecurrentForwardOptions): { output: Tensor; state: S } {
+    if (x.shape[1] !== this.inputSize || x.shape[0] === 0) {
+      throw new K.ShapeError(`${who}: unbatched x must be [time, ${this.inputSize}] (time ≥ 1); got ${K.fmt(x.shape)}`);
+    }
+    if (opts.lengths !== undefined) {
+      throw new TypeError(`${who}: lengths need batched input [time, batch, features]; an unbatched x [time, features] is one sequence (narrow it, or give a mask [time])`);
+    }
+    let mask: Mask | undefined;
+    if (opts.mask !== undefined) {
+      const m = opts.mask as unknown;
+      const flat = m instanceof Tensor ? (m.rank === 1 ? [...m.values()] : null) : Array.isArray(m) && m.every((v) => !Array.isArray(v)) ? m as unknown[] : null;
+      const shape = m instanceof Tensor ? K.fmt(m.shape) : Array.isArray(m) ? (flat ? `[${m.length}]` : 'nested arrays') : typeof m;
+      if (flat === null || flat.length !== x.shape[0]) {
+        throw new K.ShapeError(`${who}: for unbatched x ${K.fmt(x.shape)} the mask must be [time] = [${x.shape[0]}]; got ${shape}`);
+      }
+      mask = flat.map((v) => [v as boolean | number]);
+    }
+    let batched: S | undefined;
+    if (state !== undefined) {
+      const rows = this.numLayers * (this.bidirectional ? 2 : 1);
+      const entries = this.stateKeys.map((key) => {
+        const t = (state as Record<string, unknown>)[key];
+        const want = `[${rows}, ${this.hiddenSize}]`;
+        if (!(t instanceof Tensor)) throw new TypeError(`${who}: state.${key} must be a Tensor ${want} (unbatched, as x); got ${typeof t}`);
+        if (t.rank !== 2 || t.shape[0] !== rows || t.shape[1] !== this.hiddenSize) {
+          throw new K.ShapeError(`${who}: for unbatched x, state.${key} must be ${want} ([numLayers · directions, hiddenSize]); got ${K.fmt(t.shape)}`);
+        }
+        return [key, unsqueeze(t, 1)];
+      });
+      batched = Object.fromEntries(entries) as unknown as S;
+    }
+    // Time-major with a batch of one, whatever batchFirst says (as in PyTorch, it does not apply).
+    const r = this.forwardBatched(who, unsqueeze(x, 1), batched, { mask }, false);
+    const out = Object.fromEntries(this.stateKeys.map((key) => [key, squeeze(r.state[key] as Tensor, 1)])) as unknown as S;
+    return { output: squeeze(r.output, 1), state: out };
   }
 
   protected override stateDictHint(entries: Map<string, StateValue>, targets: Map<string, Tensor>): string | null {

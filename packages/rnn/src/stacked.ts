@@ -148,7 +148,7 @@ export class StackedLayers<L extends readonly unknown[]> extends Module implemen
     let h = xs;
     this.layers.forEach((layer, k) => {
       if (k > 0 && this.dropout > 0 && this.training) h = dropout(h, this.dropout, { training: true, generator: this.generator });
-      const r = layer.run(h, { batchFirst: opts.batchFirst, lengths: opts.lengths, initialState: given?.[k] });
+      const r = layer.run(h, { batchFirst: opts.batchFirst, lengths: opts.lengths, mask: opts.mask, initialState: given?.[k] });
       states.push(r.state);
       h = r.outputs;
     });

@@ -1,5 +1,5 @@
 // The runner: unrolls any RecurrentCell over time (time-major or batch-first), with an initial
-// state, per-sequence lengths (padded steps leave the state alone) and reverse order.
+// state, per-sequence lengths or a per-step mask (padded steps leave the state alone) and reverse order.
 import * as K from '@unroll/core';
 import { Tensor, select, stack, where, zeros } from '@unroll/autograd';
 import { stateTensors, whereState } from './cell.js';
@@ -7,6 +7,13 @@ import type { RecurrentCell } from './cell.js';
 
 /** Per-sequence lengths: a number[] or an int32 tensor [batch]. */
 export type Lengths = readonly number[] | Tensor;
+
+/**
+ * A per-step padding mask, Keras's masking: true / 1 where x_t of a sequence is real, false / 0
+ * where it is padding. [time, batch] (or [batch, time] with batchFirst), as nested arrays of
+ * booleans or 0/1, or a tensor of 0/1 (int32 or float).
+ */
+export type Mask = readonly (readonly (boolean | number)[])[] | Tensor;
 
 export interface UnrollOptions<S> {
   /** xs (and outputs) are [batch, time, features] instead of [time, batch, features]. Default false. */
@@ -20,8 +27,18 @@ export interface UnrollOptions<S> {
    */
   lengths?: Lengths;
   /**
+   * Which steps are real, for any padding pattern (left padding, gaps): [time, batch] (or
+   * [batch, time] with batchFirst), boolean or 0/1 (see `Mask`). As Keras's masking, a masked step
+   * leaves the state unchanged and its output is zero; the final state is each sequence's state after
+   * its last real step (the initial state where a row is all masked). A mask that is a prefix of
+   * every row gives exactly what the same `lengths` give. Not together with `lengths`.
+   */
+  mask?: Mask;
+  /**
    * Process each sequence from its last REAL step back to its first (padding stays at the end, as
-   * with packed sequences in PyTorch). Outputs stay in input time order. Default false.
+   * with packed sequences in PyTorch). With a mask, the real steps are read from last to first and
+   * masked ones skipped wherever they are — what Keras's go_backwards does with a mask, except that
+   * outputs stay in input time order here. Default false.
    */
   reverse?: boolean;
 }
@@ -64,34 +81,45 @@ export function unroll<S>(cell: RecurrentCell<S>, xs: Tensor, opts: UnrollOption
   checkCell('unroll', cell);
   const { batchFirst = false, reverse = false } = opts;
   const { time, batch } = checkSequence('unroll', xs, cell.inputSize, batchFirst);
-  const lengths = opts.lengths === undefined ? null : normalizeLengths('unroll', opts.lengths, batch, time);
+  if (opts.lengths !== undefined && opts.mask !== undefined) {
+    throw new TypeError('unroll: give lengths or mask, not both (a mask says everything lengths do)');
+  }
+  let lengths = opts.lengths === undefined ? null : normalizeLengths('unroll', opts.lengths, batch, time);
+  // A mask that only pads at the end of each row IS lengths: the fused paths then run it.
+  let steps = opts.mask === undefined ? null : normalizeMask('unroll', opts.mask, batch, time, batchFirst);
+  if (steps !== null) {
+    const asLengths = maskAsLengths(steps, batch);
+    if (asLengths !== undefined) [lengths, steps] = [asLengths, null];
+  }
   const timeAxis = batchFirst ? 1 : 0;
 
   let state = opts.initialState ?? cell.initialState(batch, { dtype: xs.dtype });
   checkStateBatch('unroll', state, batch, xs.shape, opts.initialState === undefined ? 'cell.initialState()' : 'initialState');
   const fused = (cell as Partial<FusedUnroll<S>>).fusedUnroll;
-  if (typeof fused === 'function') {
+  if (typeof fused === 'function' && steps === null) {
     const r = fused.call(cell, xs, { batchFirst, reverse, lengths, initialState: state });
     if (r !== null) return r;
   }
-  const maxLength = lengths ? Math.max(...lengths) : time;
-  const minLength = lengths ? Math.min(...lengths) : time;
+  // Which rows are real at each step (null: all of them, at every step).
+  steps ??= lengths && Array.from({ length: time }, (_, t) => Uint8Array.from(lengths!, (len) => (t < len ? 1 : 0)));
   const ys: Tensor[] = new Array(time);
   for (let k = 0; k < time; k++) {
     const t = reverse ? time - 1 - k : k;
-    if (t >= maxLength) {
+    const real = steps?.[t];
+    const count = real ? real.reduce((n, v) => n + v, 0) : batch;
+    if (count === 0) {
       // Every sequence is padded here: nothing to compute, the state is unchanged, outputs are zero.
       ys[t] = zeros([batch, cell.outputSize], { dtype: xs.dtype });
       continue;
     }
     const r = cell.step(state, select(xs, timeAxis, t));
     checkOutput(r.output, batch, cell.outputSize);
-    if (t < minLength) {
+    if (count === batch) {
       state = r.state;
       ys[t] = r.output;
     } else {
       // Some sequences are padded at t: keep their old state, zero their output.
-      const mask = lengths!.map((len) => (t < len ? 1 : 0));
+      const mask = Array.from(real!);
       state = whereState(mask, r.state, state);
       ys[t] = where(new Tensor(K.fromNested(mask.map((m) => [m]), { dtype: 'int32' })), r.output, 0);
     }
@@ -152,6 +180,57 @@ export function normalizeLengths(who: string, lengths: Lengths, batch: number, t
     }
   });
   return list;
+}
+
+/**
+ * A mask as one 0/1 row per time step ([time][batch], whatever the layout given); throws naming `who`
+ * for a wrong shape or a value other than a boolean, 0 or 1.
+ */
+export function normalizeMask(who: string, mask: Mask, batch: number, time: number, batchFirst: boolean): Uint8Array[] {
+  const layout = batchFirst ? `[batch, time] = [${batch}, ${time}]` : `[time, batch] = [${time}, ${batch}]`;
+  let shape: readonly number[];
+  let read: (i: number, j: number) => unknown;
+  if (mask instanceof Tensor) {
+    shape = mask.shape;
+    const v = mask.values(), cols = shape[1] ?? 0;
+    read = (i, j) => v[i * cols + j];
+  } else if (Array.isArray(mask) && mask.every((row) => Array.isArray(row))) {
+    const rows = mask as readonly (readonly unknown[])[];
+    const cols = rows[0]?.length ?? 0;
+    if (rows.some((row) => row.length !== cols)) throw new K.ShapeError(`${who}: mask rows must all have the same length (mask must be ${layout})`);
+    shape = [rows.length, cols];
+    read = (i, j) => rows[i]![j];
+  } else {
+    throw new TypeError(`${who}: mask must be nested arrays or a tensor ${layout} of booleans or 0/1; got ${mask === null ? 'null' : typeof mask}`);
+  }
+  const want = batchFirst ? [batch, time] : [time, batch];
+  if (shape.length !== 2 || shape[0] !== want[0] || shape[1] !== want[1]) {
+    throw new K.ShapeError(`${who}: mask must be ${layout} (as xs); got ${K.fmt(shape)}`);
+  }
+  const steps = Array.from({ length: time }, () => new Uint8Array(batch));
+  for (let t = 0; t < time; t++) {
+    for (let b = 0; b < batch; b++) {
+      const v = batchFirst ? read(b, t) : read(t, b);
+      if (v !== true && v !== false && v !== 0 && v !== 1) {
+        throw new TypeError(`${who}: mask values must be booleans or 0/1; got ${String(v)} at ${batchFirst ? `[${b}, ${t}]` : `[${t}, ${b}]`}`);
+      }
+      steps[t]![b] = v === true || v === 1 ? 1 : 0;
+    }
+  }
+  return steps;
+}
+
+/** The lengths a mask amounts to when every row is real up to its length and padding after it (and at least one step is real); else undefined. */
+export function maskAsLengths(steps: readonly Uint8Array[], batch: number): number[] | undefined {
+  const lengths = new Array<number>(batch).fill(0);
+  for (let b = 0; b < batch; b++) {
+    let len = 0;
+    while (len < steps.length && steps[len]![b] === 1) len++;
+    for (let t = len; t < steps.length; t++) if (steps[t]![b] === 1) return undefined;
+    if (len === 0) return undefined;
+    lengths[b] = len;
+  }
+  return lengths;
 }
 
 /** Every tensor of a state must have the batch on axis 0. */

@@ -138,7 +138,7 @@ describe('errors and state-dict interop', () => {
   it('forward names the module and the shapes', () => {
     const z = (shape: number[]) => new Tensor(K.zeros(shape));
     expect(() => m.forward(z([6, 4, 5]))).toThrow('LSTM.forward: x must be [time, batch, 8] (the input size); got [6, 4, 5]');
-    expect(() => m.forward(z([4, 8]))).toThrow('LSTM.forward: x must be rank 3 [time, batch, features]; got [4, 8]');
+    expect(() => m.forward(z([4, 1, 4, 8]))).toThrow('LSTM.forward: x must be rank 3 [time, batch, features] or rank 2 [time, features] (unbatched); got [4, 1, 4, 8]');
     expect(() => m.forward(z([6, 4, 8]), { h: z([2, 4, 20]), c: z([2, 4, 21]) }))
       .toThrow('LSTM.forward: state.c must be [2, 4, 20] ([numLayers · directions, batch, hiddenSize]); got [2, 4, 21]');
     expect(() => m.forward(z([6, 4, 8]), { h: z([1, 4, 20]) } as never)).toThrow('LSTM.forward: state.h must be [2, 4, 20]');

@@ -1,5 +1,6 @@
 // RNN / LSTM / GRU modules (and the variants PyTorch lacks) against PyTorch in float64: outputs,
-// final states and gradients w.r.t. input, h0, c0 and every weight. Data: fixtures/make_rnn_fixtures.py.
+// final states and gradients w.r.t. input, h0, c0 and every weight. Data: fixtures/make_rnn_fixtures.py,
+// and fixtures/make_feature_fixtures.py (unbatched input, projection LSTM).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Tensor, tensor } from '@unroll/autograd';
@@ -23,7 +24,9 @@ interface Case {
   grads: { input: Nested; h0: Nested; c0?: Nested; params: Record<string, Nested> };
 }
 
-const data = JSON.parse(readFileSync(new URL('./fixtures/rnn_reference.json', import.meta.url), 'utf8')) as { cases: Case[] };
+const load = (file: string) => (JSON.parse(readFileSync(new URL(`./fixtures/${file}`, import.meta.url), 'utf8')) as { cases: Case[] }).cases;
+// The projection-LSTM cases join when LSTM({ projSize }) lands (see the commit adding them).
+const data = { cases: [...load('rnn_reference.json'), ...load('feature_reference.json').filter((c) => c.options.projSize === undefined)] };
 const TOL = 1e-9;
 const t64 = (v: Nested, requiresGrad = false) => tensor(v, { dtype: 'float64', requiresGrad });
 

@@ -28,6 +28,13 @@ export interface RecurrentCell<S> {
   initialState(batch: number, opts?: InitialStateOptions): S;
   /** One step. x: [batch, inputSize] → output: [batch, outputSize] and the next state. */
   step(state: S, x: Tensor): { state: S; output: Tensor };
+  /**
+   * Optional: a new sequence of `batch` rows starts. The runner calls it before the first step of
+   * every run (so do stackCells, the layers, the modules and the seq2seq Decoder's initialState);
+   * a cell that draws something once per sequence — recurrent dropout's masks — draws it anew.
+   * A loop that calls `step` itself calls it at the start of each sequence.
+   */
+  beginSequence?(batch: number, opts?: InitialStateOptions): void;
 }
 
 /** The state type of a cell. */

@@ -18,6 +18,9 @@ export type { GRUSequenceWeights, GRUSequenceOptions } from './fused/gru-sequenc
 export { lstmStep } from './fused/lstm-step.js';
 export type { LSTMStepPeepholes } from './fused/lstm-step.js';
 export { gruStep } from './fused/gru-step.js';
+export { RecurrentDropoutCell, withRecurrentDropout, ZoneoutCell, withZoneout } from './noise-wrappers.js';
+export type { RecurrentDropoutOptions, ZoneoutOptions } from './noise-wrappers.js';
+export type { StateNoiseOptions, ZoneoutRates } from './state-noise.js';
 export { CellLayer, cellLayer } from './layer.js';
 export type { SequenceLayer, RunOptions, CellLayerOptions } from './layer.js';
 export { StackedCells, stackCells, StackedLayers, stackLayers } from './stacked.js';

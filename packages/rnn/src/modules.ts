@@ -12,6 +12,7 @@ import { RNNCell } from './cells/rnn-cell.js';
 import type { RNNCellOptions } from './cells/rnn-cell.js';
 import { checkFloatDType, checkKnownOptions, checkSize } from './cells/common.js';
 import type { FloatDType, RecurrentInit } from './cells/common.js';
+import type { ZoneoutRates } from './state-noise.js';
 import { Bidirectional } from './bidirectional.js';
 import { CellLayer } from './layer.js';
 import type { SequenceLayer } from './layer.js';
@@ -39,6 +40,10 @@ export interface RecurrentModuleOptions {
   generator?: Generator;
   /** 'uniform' (default, PyTorch's U(−1/√H, 1/√H)) or 'orthogonal' for the recurrent weights. */
   recurrentInit?: RecurrentInit;
+  /** Variational recurrent dropout in every cell (Keras's name; see `StateNoiseOptions.recurrentDropout`). Default 0. */
+  recurrentDropout?: number;
+  /** Zoneout in every cell: a probability, or `{ h, c }` for LSTM (see `StateNoiseOptions.zoneout`). Default 0. */
+  zoneout?: ZoneoutRates;
 }
 export interface RNNOptions extends RecurrentModuleOptions {
   /** 'tanh' (default) or 'relu'. */
@@ -80,6 +85,7 @@ export interface RecurrentForwardOptions {
 
 const MODULE_OPTIONS = [
   'inputSize', 'hiddenSize', 'numLayers', 'bidirectional', 'batchFirst', 'dropout', 'bias', 'dtype', 'generator', 'recurrentInit',
+  'recurrentDropout', 'zoneout',
 ] as const;
 
 type Cell<S> = Module & { step(state: S, x: Tensor): { state: S; output: Tensor }; initialState(batch: number): S; inputSize: number; outputSize: number };
@@ -200,7 +206,8 @@ abstract class RecurrentModule<S extends HiddenState> extends Module {
           D === 2 ? { forward: cellState(2 * k), backward: cellState(2 * k + 1) } : cellState(k)),
       };
     }
-    this.stack.training = this.training;
+    // The cells are not children (their parameters are registered under PyTorch's names): pass the mode on.
+    this.stack.train(this.training);
     const r = this.stack.run(x, { batchFirst, lengths, mask, initialState });
     // Back to PyTorch's layout: one [rows, batch, H] tensor per state key.
     const finals = (r.state.layers as unknown[]).flatMap((s) =>
@@ -281,7 +288,7 @@ export class RNN extends RecurrentModule<HiddenState> {
   constructor(opts: RNNOptions) {
     const cellOpts = (inputSize: number, dtype: FloatDType): RNNCellOptions => ({
       inputSize, hiddenSize: opts.hiddenSize, nonlinearity: opts.nonlinearity, bias: opts.bias, dtype,
-      generator: opts.generator, recurrentInit: opts.recurrentInit,
+      generator: opts.generator, recurrentInit: opts.recurrentInit, recurrentDropout: opts.recurrentDropout, zoneout: opts.zoneout,
     });
     super('RNN', opts, ['nonlinearity'], ['h'], (i, d) => new RNNCell(cellOpts(i, d)));
     this.nonlinearity = opts.nonlinearity ?? 'tanh';
@@ -301,6 +308,7 @@ export class LSTM extends RecurrentModule<LSTMState> {
     const cellOpts = (inputSize: number, dtype: FloatDType): LSTMCellOptions => {
       const o: LSTMCellOptions = {
         inputSize, hiddenSize: opts.hiddenSize, bias: opts.bias, dtype, generator: opts.generator, recurrentInit: opts.recurrentInit,
+        recurrentDropout: opts.recurrentDropout, zoneout: opts.zoneout,
       };
       for (const k of variant) if (opts[k] !== undefined) (o as unknown as Record<string, unknown>)[k] = opts[k];
       return o;
@@ -330,7 +338,7 @@ export class GRU extends RecurrentModule<HiddenState> {
   constructor(opts: GRUOptions) {
     const cellOpts = (inputSize: number, dtype: FloatDType): GRUCellOptions => ({
       inputSize, hiddenSize: opts.hiddenSize, resetAfter: opts.resetAfter, bias: opts.bias, dtype,
-      generator: opts.generator, recurrentInit: opts.recurrentInit, fused: opts.fused,
+      generator: opts.generator, recurrentInit: opts.recurrentInit, fused: opts.fused, recurrentDropout: opts.recurrentDropout, zoneout: opts.zoneout,
     });
     super('GRU', opts, ['resetAfter', 'fused'], ['h'], (i, d) => new GRUCell(cellOpts(i, d)));
     this.resetAfter = opts.resetAfter ?? true;

@@ -65,6 +65,11 @@ export class StackedCells<L extends readonly unknown[]> extends Module implement
     return { layers: this.cells.map((c) => c.initialState(batch, opts)) as unknown as L };
   }
 
+  /** A new sequence starts: tells every cell that has `beginSequence`. */
+  beginSequence(batch: number, opts?: InitialStateOptions): void {
+    for (const c of this.cells) c.beginSequence?.(batch, opts);
+  }
+
   /** One step through every cell, bottom to top. x: [batch, inputSize] → output: [batch, top outputSize]. */
   step(state: StackedState<L>, x: Tensor): { state: StackedState<L>; output: Tensor } {
     const layers = (state as StackedState | undefined)?.layers;

@@ -95,6 +95,7 @@ export function unroll<S>(cell: RecurrentCell<S>, xs: Tensor, opts: UnrollOption
 
   let state = opts.initialState ?? cell.initialState(batch, { dtype: xs.dtype });
   checkStateBatch('unroll', state, batch, xs.shape, opts.initialState === undefined ? 'cell.initialState()' : 'initialState');
+  cell.beginSequence?.(batch, { dtype: xs.dtype });
   const fused = (cell as Partial<FusedUnroll<S>>).fusedUnroll;
   if (typeof fused === 'function' && steps === null) {
     const r = fused.call(cell, xs, { batchFirst, reverse, lengths, initialState: state });

@@ -6,13 +6,15 @@ import type { DType, Tensor } from '@unroll/autograd';
 import type { HiddenState, InitialStateOptions, RecurrentCell } from '../cell.js';
 import { gruSequence } from '../fused/gru-sequence.js';
 import { gruStep } from '../fused/gru-step.js';
+import { CellNoise } from '../state-noise.js';
+import type { StateNoiseOptions } from '../state-noise.js';
 import type { FusedUnroll, FusedUnrollArgs, UnrollResult } from '../unroll.js';
 import {
   checkFloatDType, checkInput, checkKnownOptions, checkSize, checkStateTensor, initRecurrent, uniformParameter, zerosState,
 } from './common.js';
 import type { RecurrentCellOptions } from './common.js';
 
-export interface GRUCellOptions extends RecurrentCellOptions {
+export interface GRUCellOptions extends RecurrentCellOptions, StateNoiseOptions {
   /**
    * true (default, PyTorch/cuDNN, Keras reset_after=True): n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)).
    * false (Cho et al. 2014, Keras reset_after=False): n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn).
@@ -26,7 +28,7 @@ export interface GRUCellOptions extends RecurrentCellOptions {
   fused?: boolean;
 }
 
-const OPTIONS = ['inputSize', 'hiddenSize', 'bias', 'dtype', 'generator', 'recurrentInit', 'resetAfter', 'fused'] as const;
+const OPTIONS = ['inputSize', 'hiddenSize', 'bias', 'dtype', 'generator', 'recurrentInit', 'resetAfter', 'fused', 'recurrentDropout', 'zoneout'] as const;
 
 /**
  * The gated recurrent unit, as torch.nn.GRUCell by default:
@@ -60,6 +62,8 @@ export class GRUCell extends Module implements RecurrentCell<HiddenState>, Fused
   readonly biasHh: Parameter | null;
   /** Use the fused ops (see `GRUCellOptions.fused`). */
   fused: boolean;
+  /** Its recurrentDropout and zoneout (see `StateNoiseOptions`). */
+  readonly noise: CellNoise;
 
   constructor(opts: GRUCellOptions) {
     super();
@@ -78,6 +82,12 @@ export class GRUCell extends Module implements RecurrentCell<HiddenState>, Fused
     this.biasIh = this.registerParameter('bias_ih', bias ? uniformParameter([3 * H], k, dtype, gen) : null);
     this.biasHh = this.registerParameter('bias_hh', bias ? uniformParameter([3 * H], k, dtype, gen) : null);
     initRecurrent('GRUCell', opts.recurrentInit, this.weightHh, 3, H, gen);
+    this.noise = new CellNoise('GRUCell', opts, ['h'], gen);
+  }
+
+  /** A new sequence starts (the runner calls this): recurrentDropout draws new masks. */
+  beginSequence(_batch: number): void {
+    this.noise.begin();
   }
 
   /** The parameters' dtype (follows `to(dtype)`). */
@@ -95,19 +105,21 @@ export class GRUCell extends Module implements RecurrentCell<HiddenState>, Fused
     const batch = checkInput('GRUCell.step', x, this.inputSize, this.dtype);
     const hPrev = checkStateTensor('GRUCell.step', state, 'h', batch, this.hiddenSize, this.dtype);
     const H = this.hiddenSize;
+    // With recurrentDropout, the recurrent weights read a dropped h (Keras); the interpolation keeps h.
+    const hIn = this.noise.fed(hPrev, this.training);
     let gi = matmul(x, this.weightIh, { transB: true });
     if (this.biasIh) gi = gi.add(this.biasIh);
     if (this.fused && this.resetAfter) {
-      let gh = matmul(hPrev, this.weightHh, { transB: true });
+      let gh = matmul(hIn, this.weightHh, { transB: true });
       if (this.biasHh) gh = gh.add(this.biasHh);
-      const h = gruStep(gi, gh, hPrev);
-      return { state: { h }, output: h };
+      const next = this.noise.zone(state, { h: gruStep(gi, gh, hPrev) }, this.training);
+      return { state: next, output: next.h };
     }
     // The composed definition (the fused op computes the same).
     const [xr, xz, xn] = split(gi, H, 1) as [Tensor, Tensor, Tensor];
     let r: Tensor, z: Tensor, n: Tensor;
     if (this.resetAfter) {
-      let gh = matmul(hPrev, this.weightHh, { transB: true });
+      let gh = matmul(hIn, this.weightHh, { transB: true });
       if (this.biasHh) gh = gh.add(this.biasHh);
       const [hr, hz, hn] = split(gh, H, 1) as [Tensor, Tensor, Tensor];
       r = xr.add(hr).sigmoid();
@@ -115,18 +127,18 @@ export class GRUCell extends Module implements RecurrentCell<HiddenState>, Fused
       n = xn.add(r.mul(hn)).tanh();
     } else {
       // r must exist before the n block's product, so the recurrent matmul is done in two parts.
-      let ghRz = matmul(hPrev, narrow(this.weightHh, 0, 0, 2 * H), { transB: true });
+      let ghRz = matmul(hIn, narrow(this.weightHh, 0, 0, 2 * H), { transB: true });
       if (this.biasHh) ghRz = ghRz.add(narrow(this.biasHh, 0, 0, 2 * H));
       const [hr, hz] = split(ghRz, H, 1) as [Tensor, Tensor];
       r = xr.add(hr).sigmoid();
       z = xz.add(hz).sigmoid();
-      let hn = matmul(r.mul(hPrev), narrow(this.weightHh, 0, 2 * H, H), { transB: true });
+      let hn = matmul(r.mul(hIn), narrow(this.weightHh, 0, 2 * H, H), { transB: true });
       if (this.biasHh) hn = hn.add(narrow(this.biasHh, 0, 2 * H, H));
       n = xn.add(hn).tanh();
     }
     // h' = (1 − z) ⊙ n + z ⊙ h, written as n + z ⊙ (h − n): one op fewer, the same value.
-    const h = n.add(z.mul(hPrev.sub(n)));
-    return { state: { h }, output: h };
+    const next = this.noise.zone(state, { h: n.add(z.mul(hPrev.sub(n))) }, this.training);
+    return { state: next, output: next.h };
   }
 
   /**
@@ -135,7 +147,7 @@ export class GRUCell extends Module implements RecurrentCell<HiddenState>, Fused
    */
   fusedUnroll(xs: Tensor, args: FusedUnrollArgs<HiddenState>): UnrollResult<HiddenState> | null {
     // A subclass that redefines step must be stepped: the fused op would silently skip its change.
-    if (!this.fused || this.step !== GRUCell.prototype.step) return null;
+    if (!this.fused || this.step !== GRUCell.prototype.step || this.noise.changesStep(this.training)) return null;
     const who = 'GRUCell.step';
     if (xs.dtype !== this.dtype) {
       throw new K.DTypeError(`${who}: x is ${xs.dtype} but the parameters are ${this.dtype}; convert one (x.to('${this.dtype}') or cell.to('${xs.dtype}'))`);

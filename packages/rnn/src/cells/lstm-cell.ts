@@ -12,8 +12,10 @@ import {
   shapeOfValue, uniformParameter, zerosState,
 } from './common.js';
 import type { Activation, RecurrentCellOptions } from './common.js';
+import { CellNoise } from '../state-noise.js';
+import type { StateNoiseOptions } from '../state-noise.js';
 
-export interface LSTMCellOptions extends RecurrentCellOptions {
+export interface LSTMCellOptions extends RecurrentCellOptions, StateNoiseOptions {
   /** Diagonal peepholes weight_ci, weight_cf, weight_co [H] (Gers & Schmidhuber 2000). Default false. */
   peephole?: boolean;
   /** false: the 1997 LSTM without a forget gate, c_t = c_{t−1} + i ⊙ g. Default true. */
@@ -43,7 +45,7 @@ export interface LSTMCellOptions extends RecurrentCellOptions {
 
 const OPTIONS = [
   'inputSize', 'hiddenSize', 'bias', 'dtype', 'generator', 'recurrentInit', 'peephole', 'forgetGate', 'coupledGates',
-  'gateActivation', 'cellActivation', 'hiddenActivation', 'forgetBias', 'fused',
+  'gateActivation', 'cellActivation', 'hiddenActivation', 'forgetBias', 'fused', 'recurrentDropout', 'zoneout',
 ] as const;
 
 /**
@@ -97,6 +99,8 @@ export class LSTMCell extends Module implements RecurrentCell<LSTMState>, FusedU
   fused: boolean;
   /** Whether the fused ops compute this variant: sigmoid/tanh/tanh and an independent forget gate. */
   readonly fusable: boolean;
+  /** Its recurrentDropout and zoneout (see `StateNoiseOptions`). */
+  readonly noise: CellNoise;
   private readonly gateAct: (x: Tensor) => Tensor;
   private readonly cellAct: (x: Tensor) => Tensor;
   private readonly hiddenAct: (x: Tensor) => Tensor;
@@ -144,6 +148,12 @@ export class LSTMCell extends Module implements RecurrentCell<LSTMState>, FusedU
       (this.biasIh!.data.data as K.FloatArray).fill(opts.forgetBias, H, 2 * H);
       (this.biasHh!.data.data as K.FloatArray).fill(0, H, 2 * H);
     }
+    this.noise = new CellNoise(who, opts, ['h', 'c'], gen);
+  }
+
+  /** A new sequence starts (the runner calls this): recurrentDropout draws new masks. */
+  beginSequence(_batch: number): void {
+    this.noise.begin();
   }
 
   /** The parameters' dtype (follows `to(dtype)`). */
@@ -166,11 +176,11 @@ export class LSTMCell extends Module implements RecurrentCell<LSTMState>, FusedU
     const batch = checkInput(who, x, this.inputSize, this.dtype);
     const hPrev = checkStateTensor(who, state, 'h', batch, this.hiddenSize, this.dtype);
     const cPrev = checkStateTensor(who, state, 'c', batch, this.hiddenSize, this.dtype);
-    let gates = matmul(x, this.weightIh, { transB: true }).add(matmul(hPrev, this.weightHh, { transB: true }));
+    let gates = matmul(x, this.weightIh, { transB: true }).add(matmul(this.noise.fed(hPrev, this.training), this.weightHh, { transB: true }));
     if (this.biasIh && this.biasHh) gates = gates.add(this.biasIh.add(this.biasHh));
     if (this.fused && this.fusable) {
       const peep = this.weightCi ? { weightCi: this.weightCi, weightCf: this.weightCf!, weightCo: this.weightCo! } : null;
-      const next = lstmStep(gates, cPrev, peep);
+      const next = this.noise.zone(state, lstmStep(gates, cPrev, peep), this.training);
       return { state: next, output: next.h };
     }
     // The composed definition (every variant; the fused op computes the same for the standard one).
@@ -188,8 +198,8 @@ export class LSTMCell extends Module implements RecurrentCell<LSTMState>, FusedU
     }
     if (this.weightCo) ao = ao.add(c.mul(this.weightCo));
     const o = this.gateAct(ao);
-    const h = o.mul(this.hiddenAct(c));
-    return { state: { h, c }, output: h };
+    const next = this.noise.zone(state, { h: o.mul(this.hiddenAct(c)), c }, this.training);
+    return { state: next, output: next.h };
   }
 
   /**
@@ -199,7 +209,7 @@ export class LSTMCell extends Module implements RecurrentCell<LSTMState>, FusedU
    */
   fusedUnroll(xs: Tensor, args: FusedUnrollArgs<LSTMState>): UnrollResult<LSTMState> | null {
     // A subclass that redefines step must be stepped: the fused op would silently skip its change.
-    if (!this.fused || !this.fusable || this.step !== LSTMCell.prototype.step) return null;
+    if (!this.fused || !this.fusable || this.step !== LSTMCell.prototype.step || this.noise.changesStep(this.training)) return null;
     // The checks (and messages) step would make.
     const who = 'LSTMCell.step';
     if (xs.dtype !== this.dtype) {

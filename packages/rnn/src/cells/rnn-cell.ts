@@ -6,13 +6,15 @@ import {
   checkFloatDType, checkInput, checkKnownOptions, checkSize, checkStateTensor, initRecurrent, uniformParameter, zerosState,
 } from './common.js';
 import type { RecurrentCellOptions } from './common.js';
+import { CellNoise } from '../state-noise.js';
+import type { StateNoiseOptions } from '../state-noise.js';
 
-export interface RNNCellOptions extends RecurrentCellOptions {
+export interface RNNCellOptions extends RecurrentCellOptions, StateNoiseOptions {
   /** The activation: 'tanh' (default) or 'relu'. */
   nonlinearity?: 'tanh' | 'relu';
 }
 
-const OPTIONS = ['inputSize', 'hiddenSize', 'nonlinearity', 'bias', 'dtype', 'generator', 'recurrentInit'] as const;
+const OPTIONS = ['inputSize', 'hiddenSize', 'nonlinearity', 'bias', 'dtype', 'generator', 'recurrentInit', 'recurrentDropout', 'zoneout'] as const;
 
 /**
  * The vanilla recurrent cell, as torch.nn.RNNCell:
@@ -35,6 +37,8 @@ export class RNNCell extends Module implements RecurrentCell<HiddenState> {
   readonly biasIh: Parameter | null;
   /** b_hh [H] (`bias_hh`), or null without bias. */
   readonly biasHh: Parameter | null;
+  /** Its recurrentDropout and zoneout (see `StateNoiseOptions`). */
+  readonly noise: CellNoise;
 
   constructor(opts: RNNCellOptions) {
     super();
@@ -54,6 +58,12 @@ export class RNNCell extends Module implements RecurrentCell<HiddenState> {
     this.biasIh = this.registerParameter('bias_ih', bias ? uniformParameter([H], k, dtype, gen) : null);
     this.biasHh = this.registerParameter('bias_hh', bias ? uniformParameter([H], k, dtype, gen) : null);
     initRecurrent('RNNCell', opts.recurrentInit, this.weightHh, 1, H, gen);
+    this.noise = new CellNoise('RNNCell', opts, ['h'], gen);
+  }
+
+  /** A new sequence starts (the runner calls this): recurrentDropout draws new masks. */
+  beginSequence(_batch: number): void {
+    this.noise.begin();
   }
 
   /** The parameters' dtype (follows `to(dtype)`). */
@@ -70,10 +80,10 @@ export class RNNCell extends Module implements RecurrentCell<HiddenState> {
   step(state: HiddenState, x: Tensor): { state: HiddenState; output: Tensor } {
     const batch = checkInput('RNNCell.step', x, this.inputSize, this.dtype);
     const hPrev = checkStateTensor('RNNCell.step', state, 'h', batch, this.hiddenSize, this.dtype);
-    let pre = matmul(x, this.weightIh, { transB: true }).add(matmul(hPrev, this.weightHh, { transB: true }));
+    let pre = matmul(x, this.weightIh, { transB: true }).add(matmul(this.noise.fed(hPrev, this.training), this.weightHh, { transB: true }));
     // One [H] add of both biases, then one broadcast add over the batch.
     if (this.biasIh && this.biasHh) pre = pre.add(this.biasIh.add(this.biasHh));
-    const h = this.nonlinearity === 'tanh' ? pre.tanh() : pre.relu();
-    return { state: { h }, output: h };
+    const next = this.noise.zone(state, { h: this.nonlinearity === 'tanh' ? pre.tanh() : pre.relu() }, this.training);
+    return { state: next, output: next.h };
   }
 }

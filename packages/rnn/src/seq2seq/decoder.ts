@@ -168,6 +168,8 @@ export class Decoder<S> extends Module {
 
   /** Wraps a cell state (from a bridge) as the decoder's first state (h̃_{−1} = 0). */
   initialState(cell: S, batch: number, dtype: FloatDType = this.output.weight.dtype as FloatDType): DecoderState<S> {
+    // A decoded sequence starts here: a cell with per-sequence draws (recurrent dropout) draws them.
+    this.cell.beginSequence?.(batch, { dtype });
     return { cell, feed: this.inputFeeding ? zeros([batch, this.hiddenSize], { dtype }) : null };
   }
 

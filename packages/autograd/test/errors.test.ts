@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import * as K from '@unroll/core';
 import {
-  DTypeError, ShapeError, Tensor, add, backward, chunk, clamp, concat, defineOp, div, expand, gather, indexSelect, logsumexp,
+  DTypeError, Embedding, ShapeError, Tensor, add, backward, chunk, clamp, concat, defineOp, div, expand, gather, indexSelect, logsumexp,
   matmul, max, mean, mul, narrow, permute, reshape, select, slice, softmax, split, squeeze, stack, sum, tanh, tensor,
   transpose, unsqueeze, where, zeros,
 } from '@unroll/autograd';
@@ -99,13 +99,19 @@ describe('dtypes', () => {
 
 describe('ids and indices out of range', () => {
   it('gather', () => {
-    expect(() => gather(f([2, 3]), 1, ids([[0, 3]]))).toThrow(new RangeError('gather: index 3 is out of range for a dimension of size 3'));
+    expect(() => gather(f([2, 3]), 1, ids([[0, 3]]))).toThrow(new RangeError('gather: index 3 is out of range for a dimension of size 3; ids must be in [0, 3)'));
     expect(() => gather(f([2, 3]), 0, ids([[2, 0, 0]]))).toThrow('gather: index 2 is out of range for a dimension of size 2');
   });
 
   it('indexSelect', () => {
-    expect(() => indexSelect(f([4, 2]), 0, ids([1, 4]))).toThrow(new RangeError('indexSelect: index 4 is out of range for a dimension of size 4'));
+    expect(() => indexSelect(f([4, 2]), 0, ids([1, 4]))).toThrow(new RangeError('indexSelect: index 4 is out of range for a dimension of size 4; ids must be in [0, 4)'));
     expect(() => indexSelect(f([4, 2]), 1, ids([[0], [-3]]))).toThrow('indexSelect: index -3 is out of range for a dimension of size 2');
+  });
+
+  it('negative ids are refused, not wrapped to the last rows (gather, indexSelect, Embedding)', () => {
+    expect(() => gather(f([2, 3]), 1, ids([[-1], [0]]))).toThrow('gather: index -1 is out of range for a dimension of size 3; ids must be in [0, 3) (negative ids do not count from the end)');
+    expect(() => indexSelect(f([4, 2]), 0, ids([-1]))).toThrow('indexSelect: index -1 is out of range for a dimension of size 4');
+    expect(() => new Embedding(4, 2).forward(ids([[0, -1]]))).toThrow(new RangeError('Embedding.forward: id -1 is out of range for 4 embeddings (at [0, 1])'));
   });
 });
 

@@ -17,20 +17,21 @@ export interface RandomTensorOptions extends TensorOptions {
 const wrap = (data: NdArray, opts: TensorOptions) => new Tensor(data, { requiresGrad: opts.requiresGrad ?? false });
 
 /**
- * A leaf tensor from nested arrays, a number, a typed array (1-D) or an ndarray.
+ * A leaf tensor from nested arrays, a number, a typed array (1-D) or an ndarray. With `dtype: 'int32'`
+ * a value int32 cannot hold exactly (1.5, NaN, 2³²) is refused, not truncated.
  * @example tensor([[1, 2], [3, 4]], { dtype: 'float64', requiresGrad: true })
  */
 export function tensor(value: Nested | NdArray | K.TypedArray, opts: TensorOptions = {}): Tensor {
   if (ArrayBuffer.isView(value)) {
     const data = K.fromData(value as K.TypedArray, [(value as K.TypedArray).length]);
-    return wrap(opts.dtype && opts.dtype !== data.dtype ? K.cast(data, opts.dtype) : data, opts);
+    return wrap(opts.dtype && opts.dtype !== data.dtype ? K.cast(data, opts.dtype, 'tensor') : data, opts);
   }
   if (typeof value === 'object' && value !== null && 'shape' in value && 'stride' in value) {
     const nd = value as NdArray;
     const dtype = opts.dtype ?? K.dtypeOf(nd.data);
-    return wrap(dtype === K.dtypeOf(nd.data) ? K.compact(nd) : K.cast(nd, dtype), opts);
+    return wrap(dtype === K.dtypeOf(nd.data) ? K.compact(nd) : K.cast(nd, dtype, 'tensor'), opts);
   }
-  return wrap(K.fromNested(value as Nested, { dtype: opts.dtype }), opts);
+  return wrap(K.fromNested(value as Nested, { dtype: opts.dtype }, 'tensor'), opts);
 }
 
 export const zeros = (shape: Shape, opts: TensorOptions = {}) => wrap(K.zeros(shape, opts), opts);

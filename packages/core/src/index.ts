@@ -9,7 +9,7 @@ export type { Shape } from './shape.js';
 export { Generator, defaultGenerator, manualSeed } from './random.js';
 export {
   fromData, empty, zeros, ones, full, arange, fromNested, toNested, shapeOfNested, randUniform, randNormal,
-  isContiguous, contiguous, compact, clone, cast,
+  isContiguous, contiguous, compact, clone, cast, checkInt32,
 } from './array.js';
 export type { NdArray, Nested, CreateOptions, RandomOptions } from './array.js';
 export { forEachRun } from './kernels/iterate.js';

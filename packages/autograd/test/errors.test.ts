@@ -16,7 +16,7 @@ describe('shape mismatches name the op and both shapes', () => {
     expect(() => add(f([2, 3]), f([4, 3]))).toThrow(new ShapeError('add: cannot broadcast [2, 3] with [4, 3] (axis 0: 2 vs 4)'));
     expect(() => mul(f([3]), f([2, 4]))).toThrow('mul: cannot broadcast [3] with [2, 4] (axis 1: 3 vs 4)');
     expect(() => div(f([2, 1, 3]), f([5, 2]))).toThrow('div: cannot broadcast [2, 1, 3] with [5, 2] (axis 2: 3 vs 2)');
-    expect(() => where(ids([1, 0]), f([3]), f([3]))).toThrow('where: cannot broadcast [2] with [3]');
+    expect(() => where(ids([1, 0]), f([3]), f([3]))).toThrow('where: cannot broadcast [2], [3] and [3] together');
     expect(() => expand(f([2, 3]), [4, 3])).toThrow('expand: cannot broadcast [2, 3] with [4, 3] (axis 0: 2 vs 4)');
     expect(() => expand(f([2, 3]), [3])).toThrow('expand: cannot broadcast [2, 3] to [3]');
   });
@@ -26,7 +26,8 @@ describe('shape mismatches name the op and both shapes', () => {
     expect(() => matmul(f([2, 3]), f([2, 3]), { transB: false })).toThrow('matmul: cannot multiply [2, 3] by [2, 3]');
     expect(() => matmul(f([2, 3]), f([5, 4]), { transB: true })).toThrow('matmul: cannot multiply [2, 3] by [5, 4]ᵀ');
     expect(() => matmul(f([2, 3]), f([2, 4]), { transA: false })).toThrow('matmul: cannot multiply [2, 3] by [2, 4]');
-    expect(() => matmul(f([2, 2, 3]), f([3, 3, 4]))).toThrow('matmul: cannot broadcast [2] with [3] (axis 0: 2 vs 3)');
+    expect(() => matmul(f([2, 2, 3]), f([3, 3, 4]))).toThrow(new ShapeError('matmul: batch dims of a [2, 2, 3] and b [3, 3, 4] do not broadcast ([2] vs [3])'));
+    expect(() => matmul(f([5, 2, 2, 3]), f([4, 3, 4]), { transB: false })).toThrow('matmul: batch dims of a [5, 2, 2, 3] and b [4, 3, 4] do not broadcast ([5, 2] vs [4])');
     expect(() => matmul(f([3]), f([3, 4]))).toThrow('matmul: both operands need rank ≥ 2; got [3] and [3, 4]');
   });
 

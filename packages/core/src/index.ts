@@ -7,6 +7,7 @@ export {
 } from './shape.js';
 export type { Shape } from './shape.js';
 export { Generator, defaultGenerator, manualSeed } from './random.js';
+export { checkKeys, checkOptions, checkOptionsObject, optionKeys } from './options.js';
 export {
   fromData, empty, zeros, ones, full, arange, fromNested, toNested, shapeOfNested, randUniform, randNormal,
   isContiguous, contiguous, compact, clone, cast, checkInt32,

@@ -44,6 +44,12 @@ export interface Checkpoint {
 /** `readCheckpoint`'s result plus what `Module.loadStateDict` reported. */
 export interface LoadCheckpointResult extends Checkpoint, LoadStateDictResult {}
 
+/**
+ * How deeply optimizer state and extra data may nest (an optimizer's state is 4 levels). Deeper data
+ * is refused on write and on read: a crafted file must not overflow the stack of the recursive walk.
+ */
+export const MAX_CHECKPOINT_NESTING = 100;
+
 // Placeholders inside the JSON for what JSON cannot hold; objects using these keys are refused on write.
 const TENSOR_REF = '__tensor__';
 const NUMBER_REF = '__number__';
@@ -168,6 +174,7 @@ function stateOf(value: unknown): unknown {
 
 /** Value → JSON, moving each Tensor into `ctx.tensors` under its path and leaving a reference. */
 function lower(value: unknown, path: string, ctx: LowerContext): unknown {
+  if (ctx.ancestors.size > MAX_CHECKPOINT_NESTING) throw tooDeep(ctx.where, path);
   if (value instanceof Tensor) {
     if (ctx.tensors.has(path)) {
       throw new CheckpointError(`${ctx.where}: two tensors would both be stored as '${path}' (a key containing '.' reads like nesting); rename one`);
@@ -216,15 +223,16 @@ function unsupported(value: unknown, path: string, where: string): CheckpointErr
 }
 
 /** JSON → value, replacing references with the file's tensors (each must exist) and non-finite numbers. */
-function raise(value: unknown, path: string, ctx: { where: string; tensors: Map<string, Tensor>; used: Set<string> }): CheckpointValue {
+function raise(value: unknown, path: string, ctx: { where: string; tensors: Map<string, Tensor>; used: Set<string> }, depth = 0): CheckpointValue {
   if (typeof value !== 'object' || value === null) return value as CheckpointValue;
-  if (Array.isArray(value)) return value.map((item, i) => raise(item, `${path}.${i}`, ctx));
+  if (depth >= MAX_CHECKPOINT_NESTING) throw tooDeep(ctx.where, path);
+  if (Array.isArray(value)) return value.map((item, i) => raise(item, `${path}.${i}`, ctx, depth + 1));
   const keys = Object.keys(value);
   const record = value as Record<string, unknown>;
   if (keys.length === 1 && keys[0] === TENSOR_REF) {
     const name = record[TENSOR_REF];
     const t = typeof name === 'string' ? ctx.tensors.get(name) : undefined;
-    if (!t) throw new CheckpointError(`${ctx.where}: ${path} refers to tensor ${JSON.stringify(name)}, which the file does not contain`);
+    if (!t) throw new CheckpointError(`${ctx.where}: ${path} refers to tensor ${typeof name === 'string' ? JSON.stringify(name) : describe(name)}, which the file does not contain`);
     ctx.used.add(name as string);
     return t;
   }
@@ -233,9 +241,14 @@ function raise(value: unknown, path: string, ctx: { where: string; tensors: Map<
     if (text === 'NaN') return NaN;
     if (text === 'Infinity') return Infinity;
     if (text === '-Infinity') return -Infinity;
-    throw new CheckpointError(`${ctx.where}: ${path} holds the number ${JSON.stringify(text)}; expected "NaN", "Infinity" or "-Infinity"`);
+    throw new CheckpointError(`${ctx.where}: ${path} holds the number ${typeof text === 'string' ? JSON.stringify(text) : describe(text)}; expected "NaN", "Infinity" or "-Infinity"`);
   }
   const out: { [key: string]: CheckpointValue } = {};
-  for (const key of keys) defineEntry(out, key, raise(record[key], `${path}.${key}`, ctx));
+  for (const key of keys) defineEntry(out, key, raise(record[key], `${path}.${key}`, ctx, depth + 1));
   return out;
+}
+
+function tooDeep(where: string, path: string): CheckpointError {
+  const shown = path.length > 80 ? `${path.slice(0, 80)}…` : path;
+  return new CheckpointError(`${where}: ${shown} nests more than ${MAX_CHECKPOINT_NESTING} levels deep (the limit for optimizer and extra data)`);
 }

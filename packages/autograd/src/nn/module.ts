@@ -2,6 +2,7 @@
 import * as K from '@unroll/core';
 import type { DType, NdArray, Nested } from '@unroll/core';
 import { Tensor } from '../tensor.js';
+import { checkKeys, checkOptionsObject, optionKeys } from '../optim/options.js';
 import { Parameter } from './parameter.js';
 
 /** A state-dict value: a Tensor, an ndarray or nested number arrays. */
@@ -11,6 +12,8 @@ export interface LoadStateDictOptions {
   /** Refuse missing and unexpected keys (default true). Shape mismatches are always refused. */
   strict?: boolean;
 }
+// Every key of LoadStateDictOptions (the compiler checks the list is complete); others are refused.
+const LOAD_STATE_DICT_OPTIONS = optionKeys<LoadStateDictOptions>({ strict: true });
 export interface LoadStateDictResult {
   missingKeys: string[];
   unexpectedKeys: string[];
@@ -125,6 +128,11 @@ export class Module {
    * the error lists all of them.
    */
   loadStateDict(stateDict: Record<string, StateValue> | Map<string, StateValue>, opts: LoadStateDictOptions = {}): LoadStateDictResult {
+    const where = `${this.constructor.name}.loadStateDict`;
+    if (!(stateDict instanceof Map) && (typeof stateDict !== 'object' || stateDict === null || Array.isArray(stateDict) || stateDict instanceof Tensor)) {
+      throw new StateDictError(`${where}: stateDict must be a record or a Map of name → value; got ${describeValue(stateDict)}`);
+    }
+    checkKeys(where, checkOptionsObject(where, opts), LOAD_STATE_DICT_OPTIONS);
     const strict = opts.strict ?? true;
     const entries = stateDict instanceof Map ? new Map(stateDict) : new Map(Object.entries(stateDict));
     const targets = new Map<string, Tensor>([...this.namedParameters(), ...this.namedBuffers()]);
@@ -134,7 +142,7 @@ export class Module {
     const values = new Map<string, NdArray>();
     for (const [name, target] of targets) {
       if (!entries.has(name)) continue;
-      const value = toNdArray(entries.get(name)!, target.dtype);
+      const value = toNdArray(entries.get(name)!, target.dtype, where, name);
       if (!K.sameShape(value.shape, target.shape)) {
         mismatched.push(`${name}: expected ${K.fmt(target.shape)}, got ${K.fmt(value.shape)}`);
       }
@@ -179,9 +187,24 @@ export class Module {
   }
 }
 
-function toNdArray(value: StateValue, dtype: DType): NdArray {
-  const nd = value instanceof Tensor ? value.data
-    : typeof value === 'object' && value !== null && 'stride' in value ? (value as NdArray)
-    : K.fromNested(value as Nested, { dtype });
-  return K.dtypeOf(nd.data) === dtype ? nd : K.cast(nd, dtype);
+/**
+ * One state-dict value as an ndarray of `dtype`. Any problem (not numbers, ragged, a value int32
+ * cannot hold) is reported with the key, before anything is copied.
+ */
+function toNdArray(value: StateValue, dtype: DType, where: string, name: string): NdArray {
+  const isNdArray = typeof value === 'object' && value !== null && 'stride' in value && 'data' in value;
+  if (!(value instanceof Tensor) && !isNdArray && typeof value !== 'number' && !Array.isArray(value)) {
+    throw new StateDictError(`${where}: '${name}' must be a Tensor, an ndarray or nested arrays of numbers; got ${describeValue(value)}`);
+  }
+  try {
+    const nd = value instanceof Tensor ? value.data : isNdArray ? (value as NdArray) : K.fromNested(value as Nested, { dtype });
+    return K.dtypeOf(nd.data) === dtype ? nd : K.cast(nd, dtype);
+  } catch (err) {
+    throw new StateDictError(`${where}: '${name}' cannot be loaded: ${(err as Error).message}`, { cause: err });
+  }
 }
+
+const describeValue = (v: unknown): string =>
+  typeof v === 'string' ? `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`
+    : v === null || v === undefined ? String(v)
+    : typeof v === 'object' ? (v.constructor === Object || !v.constructor ? 'an object' : `a ${v.constructor.name}`) : `${typeof v} ${String(v)}`;

@@ -1,6 +1,7 @@
 // Checkpoints: a model's state dict, an optimizer's state and the caller's own data in one safetensors file.
 // Tensors become entries (`model.<name>`, `optimizer.<path>`, `extra.<path>`); the rest is JSON in `__metadata__`.
 import type { LoadStateDictOptions, LoadStateDictResult, Module } from '../nn/module.js';
+import { optionKeys } from '@unroll/core';
 import { Tensor } from '../tensor.js';
 import { CheckpointError, describe } from './errors.js';
 import { decodeSafetensors, defineEntry, encodeSafetensors } from './safetensors.js';
@@ -50,6 +51,8 @@ export interface LoadCheckpointResult extends Checkpoint, LoadStateDictResult {}
  */
 export const MAX_CHECKPOINT_NESTING = 100;
 
+const CONTENTS_KEYS = optionKeys<CheckpointContents>({ model: true, optimizer: true, extra: true, metadata: true });
+
 // Placeholders inside the JSON for what JSON cannot hold; objects using these keys are refused on write.
 const TENSOR_REF = '__tensor__';
 const NUMBER_REF = '__number__';
@@ -69,8 +72,16 @@ export function checkpointBytes(contents: CheckpointContents): Uint8Array {
  * encodes; file writers stream them instead). `where` starts error messages.
  */
 export function checkpointEntries(contents: CheckpointContents, where: string): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
-  if (typeof contents !== 'object' || contents === null) {
+  if (typeof contents !== 'object' || contents === null || Array.isArray(contents)) {
     throw new CheckpointError(`${where}: expected { model?, optimizer?, extra?, metadata? }; got ${describe(contents)}`);
+  }
+  // saveCheckpoint(path, model) instead of (path, { model }) would otherwise write an empty checkpoint.
+  if (contents instanceof Tensor || typeof (contents as { stateDict?: unknown }).stateDict === 'function') {
+    throw new CheckpointError(`${where}: expected { model?, optimizer?, extra?, metadata? }; got ${describe(contents)} (wrap it: { model } or { optimizer })`);
+  }
+  const unknown = Object.keys(contents).filter((k) => !CONTENTS_KEYS.includes(k));
+  if (unknown.length) {
+    throw new CheckpointError(`${where}: unknown part(s) ${unknown.map((k) => `'${k}'`).join(', ')}; a checkpoint holds ${CONTENTS_KEYS.join(', ')} (put anything else under extra)`);
   }
   const tensors = new Map<string, Tensor>();
   if (contents.model !== undefined) {
@@ -153,6 +164,9 @@ export function readCheckpoint(bytes: Uint8Array): Checkpoint {
  * unexpected keys). Returns the checkpoint too, so the caller can restore the optimizer from it.
  */
 export function loadCheckpointInto(model: Module, bytes: Uint8Array, opts: LoadStateDictOptions = {}): LoadCheckpointResult {
+  if (typeof (model as { loadStateDict?: unknown } | null)?.loadStateDict !== 'function') {
+    throw new CheckpointError(`loadCheckpointInto: model must be a Module; got ${describe(model)} (the arguments are (model, bytes, opts?))`);
+  }
   const checkpoint = readCheckpoint(bytes);
   const result = model.loadStateDict(checkpoint.model, { strict: opts.strict ?? true });
   return { ...checkpoint, ...result };

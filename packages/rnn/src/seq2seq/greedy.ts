@@ -1,7 +1,7 @@
 // Greedy decoding: at every step each row takes its most likely next token, until the end token
 // or the length limit; rows that have ended are carried along but no longer change.
 import * as K from '@unroll/core';
-import { Tensor, noGrad } from '@unroll/autograd';
+import { Tensor, checkOptions, noGrad, optionKeys } from '@unroll/autograd';
 import type { Lengths } from '../unroll.js';
 import type { Seq2Seq } from './seq2seq.js';
 
@@ -11,6 +11,9 @@ export interface DecodeOptions {
   /** Most tokens generated per row, the end token included (default 2·S + 10 for a source of width S). */
   maxLength?: number;
 }
+
+/** Every option of `greedyDecode`; any other key is refused. */
+const DECODE_OPTIONS = optionKeys<DecodeOptions>({ srcLengths: true, maxLength: true });
 
 /** One row's greedy output. */
 export interface GreedyResult {
@@ -40,6 +43,7 @@ export function resolveMaxLength(who: string, maxLength: number | undefined, sou
  * recording gradients; call model.eval() first if it has dropout.
  */
 export function greedyDecode<SE, SD>(model: Seq2Seq<SE, SD>, src: Tensor, opts: DecodeOptions = {}): GreedyResult[] {
+  checkOptions('greedyDecode', opts, DECODE_OPTIONS);
   return noGrad(() => {
     const enc = model.encode(src, { srcLengths: opts.srcLengths });
     const maxLength = resolveMaxLength('greedyDecode', opts.maxLength, enc.sourceLength);

@@ -19,9 +19,23 @@ export interface LoadStateDictResult {
   unexpectedKeys: string[];
 }
 
-/** Thrown when a state dict does not fit a module; nothing was changed. */
+/** One tensor whose shape disagrees with the module's. */
+export interface ShapeMismatch {
+  key: string;
+  expected: number[];
+  got: number[];
+}
+
+/**
+ * Thrown when a state dict does not fit a module; nothing was changed. Besides the message, the
+ * problems are kept as data (empty when the error is about something else), so a program can
+ * report them its own way.
+ */
 export class StateDictError extends Error {
   override name = 'StateDictError';
+  missingKeys: string[] = [];
+  unexpectedKeys: string[] = [];
+  mismatched: ShapeMismatch[] = [];
 }
 
 /**
@@ -138,23 +152,26 @@ export class Module {
     const targets = new Map<string, Tensor>([...this.namedParameters(), ...this.namedBuffers()]);
     const missingKeys = [...targets.keys()].filter((k) => !entries.has(k));
     const unexpectedKeys = [...entries.keys()].filter((k) => !targets.has(k));
-    const mismatched: string[] = [];
+    const mismatched: ShapeMismatch[] = [];
     const values = new Map<string, NdArray>();
     for (const [name, target] of targets) {
       if (!entries.has(name)) continue;
       const value = toNdArray(entries.get(name)!, target.dtype, where, name);
       if (!K.sameShape(value.shape, target.shape)) {
-        mismatched.push(`${name}: expected ${K.fmt(target.shape)}, got ${K.fmt(value.shape)}`);
+        mismatched.push({ key: name, expected: [...target.shape], got: [...value.shape] });
       }
       values.set(name, value);
     }
     const problems: string[] = [];
     if (strict && missingKeys.length) problems.push(`missing keys: ${missingKeys.join(', ')}`);
     if (strict && unexpectedKeys.length) problems.push(`unexpected keys: ${unexpectedKeys.join(', ')}`);
-    if (mismatched.length) problems.push(`shape mismatch: ${mismatched.join('; ')}`);
+    if (mismatched.length) problems.push(`shape mismatch: ${mismatched.map((m) => `${m.key}: expected ${K.fmt(m.expected)}, got ${K.fmt(m.got)}`).join('; ')}`);
     const hint = this.stateDictHint(entries, targets);
     if (problems.length) {
-      throw new StateDictError(`${this.constructor.name}.loadStateDict refused (nothing was changed):\n  ${problems.join('\n  ')}${hint ? `\n  ${hint}` : ''}`);
+      const err = new StateDictError(`${this.constructor.name}.loadStateDict refused (nothing was changed):\n  ${problems.join('\n  ')}${hint ? `\n  ${hint}` : ''}`);
+      if (strict) Object.assign(err, { missingKeys, unexpectedKeys });
+      err.mismatched = mismatched;
+      throw err;
     }
     for (const [name, value] of values) {
       const target = targets.get(name)!;

@@ -4,7 +4,7 @@ import type { NdArray as ScijsNdArray } from 'ndarray';
 import { allocate, checkDType, DEFAULT_DTYPE, dtypeOf, type DType, type TypedArray } from './dtype.js';
 import { DTypeError, ShapeError, fmt } from './errors.js';
 import { defaultGenerator, type Generator } from './random.js';
-import { sizeOf, stridesOf, type Shape } from './shape.js';
+import { MAX_RANK, sizeOf, stridesOf, type Shape } from './shape.js';
 
 /** A scijs ndarray over one of unroll's typed arrays. */
 export type NdArray<T extends TypedArray = TypedArray> = ScijsNdArray<T>;
@@ -20,6 +20,7 @@ export interface RandomOptions extends CreateOptions {
 
 /** Wraps a typed array as a row-major ndarray of `shape`. */
 export function fromData<T extends TypedArray>(data: T, shape: Shape): NdArray<T> {
+  if (shape.length > MAX_RANK) throw new ShapeError(`fromData: rank ${shape.length} exceeds the limit of ${MAX_RANK}`);
   if (data.length !== sizeOf(shape)) {
     throw new ShapeError(`fromData: ${data.length} values cannot fill shape ${fmt(shape)}`);
   }
@@ -219,4 +220,5 @@ function checkShape(op: string, shape: Shape): void {
   if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
     throw new ShapeError(`${op}: a shape is a list of non-negative integers; got ${JSON.stringify(shape)}`);
   }
+  if (shape.length > MAX_RANK) throw new ShapeError(`${op}: rank ${shape.length} exceeds the limit of ${MAX_RANK}`);
 }

@@ -3,7 +3,7 @@ export { ShapeError, DTypeError, fmt } from './errors.js';
 export { DEFAULT_DTYPE, allocate, dtypeOf, isFloat, checkDType } from './dtype.js';
 export type { DType, FloatDType, TypedArray, FloatArray } from './dtype.js';
 export {
-  sizeOf, stridesOf, sameShape, broadcastShapes, broadcastStrides, normalizeAxis, normalizeAxes, resolveReshape,
+  MAX_RANK, sizeOf, stridesOf, sameShape, broadcastShapes, broadcastStrides, normalizeAxis, normalizeAxes, resolveReshape,
 } from './shape.js';
 export type { Shape } from './shape.js';
 export { Generator, defaultGenerator, manualSeed } from './random.js';

@@ -212,6 +212,7 @@ function describeTensor(name: string, info: unknown, where: string): TensorInfo 
   if (!Array.isArray(shape) || !shape.every(isCount)) {
     throw new CheckpointError(`${what}: shape must be a list of non-negative integers; got ${brief(shape)}`);
   }
+  if (shape.length > K.MAX_RANK) throw new CheckpointError(`${what}: rank ${shape.length} exceeds the limit of ${K.MAX_RANK}`);
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
     throw new CheckpointError(`${what}: data_offsets must be [begin, end] with non-negative integers; got ${brief(offsets)}`);
   }

@@ -1,6 +1,7 @@
 // Checkpoints: a model's state dict, an optimizer's state and the caller's own data in one safetensors file.
 // Tensors become entries (`model.<name>`, `optimizer.<path>`, `extra.<path>`); the rest is JSON in `__metadata__`.
 import type { LoadStateDictOptions, LoadStateDictResult, Module } from '../nn/module.js';
+import type { OptimizerStateDictInput } from '../optim/optimizer.js';
 import { optionKeys } from '@unroll/core';
 import { Tensor } from '../tensor.js';
 import { CheckpointError, describe } from './errors.js';
@@ -20,7 +21,9 @@ export interface CheckpointContents {
   /** A module (its `stateDict()` is stored) or a state dict. Stored as `model.<name>`. */
   model?: Module | Record<string, Tensor>;
   /**
-   * An optimizer's `stateDict()` (or the optimizer: an object with a `stateDict()` method is asked for it).
+   * An optimizer's `stateDict()` (or the optimizer: an object with a `stateDict()` method is asked for it):
+   * `{ state, paramGroups }`, checked on write and on read so the read value goes straight into
+   * `optimizer.loadStateDict`. Anything else belongs in `extra`.
    * Plain objects, arrays, strings, numbers (NaN and ±Infinity too), booleans, null and Tensors; the
    * Tensors are stored as `optimizer.<path>` (`optimizer.state.0.exp_avg`), the rest as JSON.
    * Object properties that are `undefined` are left out, as JSON does.
@@ -36,7 +39,8 @@ export interface CheckpointContents {
 export interface Checkpoint {
   /** The model state dict, by the names `Module.stateDict()` gave (without the `model.` prefix). */
   model: Record<string, Tensor>;
-  optimizer: CheckpointValue | undefined;
+  /** The optimizer's state dict, ready for `optimizer.loadStateDict(checkpoint.optimizer)`. */
+  optimizer: OptimizerStateDictInput | undefined;
   extra: CheckpointValue | undefined;
   /** The file's other `__metadata__` strings (without unroll's own key). */
   metadata: Record<string, string>;
@@ -98,6 +102,7 @@ export function checkpointEntries(contents: CheckpointContents, where: string): 
   for (const part of ['optimizer', 'extra'] as const) {
     const value = part === 'optimizer' ? stateOf(contents.optimizer) : contents[part];
     if (value !== undefined) info[part] = lower(value, part, { where, tensors, ancestors: new Set() });
+    if (part === 'optimizer' && value !== undefined) checkOptimizerState(value, where);
   }
   const metadata: Record<string, string> = {};
   for (const [key, value] of Object.entries(contents.metadata ?? {})) {
@@ -146,7 +151,7 @@ export function readCheckpoint(bytes: Uint8Array): Checkpoint {
   const used = new Set<string>();
   const ctx = { where, tensors: others, used };
   const parts = info as { optimizer?: unknown; extra?: unknown };
-  const optimizer = parts.optimizer === undefined ? undefined : raise(parts.optimizer, 'optimizer', ctx);
+  const optimizer = parts.optimizer === undefined ? undefined : checkOptimizerState(raise(parts.optimizer, 'optimizer', ctx), where);
   const extra = parts.extra === undefined ? undefined : raise(parts.extra, 'extra', ctx);
   for (const name of others.keys()) {
     if (!used.has(name)) {
@@ -229,6 +234,28 @@ function lower(value: unknown, path: string, ctx: LowerContext): unknown {
   }
   ctx.ancestors.delete(value);
   return out;
+}
+
+/**
+ * The optimizer part's outline: `{ state: { [index]: { ...buffers } }, paramGroups: [{ params: [ints], ... }] }`.
+ * The values themselves are checked by the optimizer's loadStateDict (dtype, shape, which parameter).
+ */
+function checkOptimizerState(value: unknown, where: string): OptimizerStateDictInput {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Tensor);
+  const fail = (what: string): never => {
+    throw new CheckpointError(`${where}: optimizer must be an optimizer's state dict { state, paramGroups }; ${what} (store other data under extra)`);
+  };
+  if (!isObject(value)) return fail(`got ${describe(value)}`);
+  const { state, paramGroups } = value;
+  if (!isObject(state)) fail(`its state is ${describe(state)}`);
+  for (const [key, entry] of Object.entries(state as object)) if (!isObject(entry)) fail(`state.${key} is ${describe(entry)}`);
+  if (!Array.isArray(paramGroups)) return fail(`its paramGroups is ${describe(paramGroups)}`);
+  paramGroups.forEach((group, i) => {
+    if (!isObject(group) || !Array.isArray(group.params) || !group.params.every((p) => Number.isInteger(p))) {
+      fail(`paramGroups.${i} must be an object whose params is a list of parameter indices`);
+    }
+  });
+  return value as unknown as OptimizerStateDictInput;
 }
 
 function unsupported(value: unknown, path: string, where: string): CheckpointError {

@@ -1,7 +1,7 @@
 // Checkpoint and safetensors files on disk (Node only). Writes are atomic: a crash leaves the old file or the new one.
 import { randomBytes } from 'node:crypto';
-import { open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { lstat, open, readdir, readFile, readlink, rename, rm, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { checkpointEntries, readCheckpoint, type Checkpoint, type CheckpointContents } from '../checkpoint/checkpoint.js';
 import { CheckpointError, describe } from '../checkpoint/errors.js';
 import { decodeSafetensors, encodeSafetensorsChunks, type DecodedSafetensors } from '../checkpoint/safetensors.js';
@@ -65,13 +65,17 @@ async function readBytes(path: string, where: string): Promise<Uint8Array> {
  * rename itself survives a power cut. Chunks are made while writing, so an encoding error can strike midway.
  * A writer killed mid-save (SIGKILL, power cut) leaves its temp file behind; each save first removes
  * those of the same `path` whose writer process is gone (`removeStaleTemps`).
+ * When `path` is a symbolic link, the file it points to is replaced and the link stays (as editors
+ * do): renaming over the link itself would silently turn it into a regular file and leave the real
+ * checkpoint, which other links or tools may point at, stale.
  */
 async function writeAtomically(path: string, where: string, plan: () => Iterable<Uint8Array>): Promise<void> {
   checkPath(path, where);
   // Contents are checked here, before any file exists; those errors describe the contents, not the path.
   const chunks = plan();
-  await removeStaleTemps(path);
-  const temp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+  const target = await followLinks(path, where);
+  await removeStaleTemps(target);
+  const temp = `${target}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   let handle: FileHandle | undefined;
   try {
     handle = await open(temp, 'wx');
@@ -82,13 +86,33 @@ async function writeAtomically(path: string, where: string, plan: () => Iterable
     await handle.sync();
     await handle.close();
     handle = undefined;
-    await rename(temp, path);
+    await rename(temp, target);
   } catch (err) {
     await handle?.close().catch(() => undefined);
     await rm(temp, { force: true }).catch(() => undefined);
     throw new CheckpointError(`${where}: could not write '${path}' (any previous file there is unchanged): ${reason(err)}`, { cause: err });
   }
-  await syncDirectory(dirname(path));
+  await syncDirectory(dirname(target));
+}
+
+/**
+ * The file a write to `path` should replace: `path` itself, or, through any chain of symbolic links
+ * (relative ones resolved against their own folder), the file at its end, even when that does not
+ * exist yet (a dangling link gets its target created). A cycle or a 40-link chain is an error.
+ */
+async function followLinks(path: string, where: string): Promise<string> {
+  let current = path;
+  for (let hops = 0; hops < 40; hops++) {
+    let isLink = false;
+    try {
+      isLink = (await lstat(current)).isSymbolicLink();
+    } catch {
+      return current; // nothing there yet: a new file
+    }
+    if (!isLink) return current;
+    current = resolve(dirname(current), await readlink(current));
+  }
+  throw new CheckpointError(`${where}: cannot write '${path}': it starts a chain of more than 40 symbolic links (a cycle?)`);
 }
 
 /**

@@ -1,7 +1,6 @@
 // How containers (stackCells, bidirectional, cellLayer, stackLayers, Encoder, Decoder, Seq2Seq) take
 // ownership of a part's parameters, so `parameters()` and state dicts include them whatever the part is.
-import { Module, Tensor } from '@unroll/autograd';
-import type { Parameter } from '@unroll/autograd';
+import { Module, Parameter, Tensor } from '@unroll/autograd';
 
 /** How deep `adoptPart` looks into a plain part's properties (objects and arrays). */
 const MAX_DEPTH = 6;
@@ -16,6 +15,7 @@ const MAX_DEPTH = 6;
  */
 export function adoptPart(owner: Module, name: string, part: unknown, who: string, what: string, required = true): void {
   if (part instanceof Module) {
+    checkRegistered(part, who, what);
     owner.registerModule(name, part);
     return;
   }
@@ -30,6 +30,23 @@ export function adoptPart(owner: Module, name: string, part: unknown, who: strin
       `${who}: ${what} is not a Module and none of its properties holds a trainable tensor, so parameters() ` +
       `could not include its weights and an optimizer would never update them; write it as a class that extends ` +
       `Module and registers its weights (this.w = this.registerParameter('w', new Parameter(...))), as the rnn README's MGU does`);
+  }
+}
+
+/**
+ * A Module whose property holds a Parameter it never registered (`this.w = new Parameter(...)` without
+ * `registerParameter`) would train nothing through that weight: refused, naming the property.
+ */
+function checkRegistered(part: Module, who: string, what: string): void {
+  const registered = new Set<Tensor>(part.parameters());
+  for (const [path, m] of part.namedModules()) {
+    for (const [key, value] of Object.entries(m)) {
+      if (value instanceof Parameter && !registered.has(value)) {
+        const where = path ? `${path}.${key}` : key;
+        throw new TypeError(`${who}: ${what} (${m.constructor.name}) holds the Parameter '${where}' but never registered it, so parameters() ` +
+          `would leave it out and an optimizer would never update it; register it: this.${key} = this.registerParameter('${key}', ...)`);
+      }
+    }
   }
 }
 

@@ -73,6 +73,19 @@ describe('plain cells inside containers', () => {
     for (const t of [enc.w, enc.recurrent.u, dec.w, dec.recurrent.u]) expect(model.parameters()).toContain(t);
   });
 
+  it('a Module cell holding a Parameter it never registered is refused, naming the property', () => {
+    class Forgetful extends Module {
+      readonly inputSize = 3;
+      readonly outputSize = 2;
+      readonly w = new Parameter(randUniform([2, 3], -0.5, 0.5, { generator: g })); // not registered
+      initialState(batch: number) { return { h: zeros([batch, 2]) }; }
+      step(state: { h: Tensor }, x: Tensor) { const h = matmul(x, this.w, { transB: true }).tanh(); return { state: { h }, output: h }; }
+    }
+    expect(() => stackCells([new Forgetful()])).toThrow(
+      "stackCells: cells[0] (Forgetful) holds the Parameter 'w' but never registered it, so parameters() would leave it out and an optimizer would never update it; register it: this.w = this.registerParameter('w', ...)");
+    expect(() => bidirectional(new Forgetful())).toThrow("bidirectional: the forward cell (Forgetful) holds the Parameter 'w'");
+  });
+
   it('a plain cell whose weights no container can see is refused, saying to extend Module', () => {
     const hidden = closureCell(3, 2, g);
     const message = /stackCells: cells\[0\] is not a Module and none of its properties holds a trainable tensor.*extends Module/;

@@ -2,6 +2,7 @@
 // so the wrapped cell unrolls, stacks, goes bidirectional and serves in seq2seq like the original.
 import { Module } from '@unroll/autograd';
 import type { Generator, Tensor } from '@unroll/autograd';
+import { adoptPart } from './adopt.js';
 import { mapState, stateTensors, zipState } from './cell.js';
 import type { InitialStateOptions, RecurrentCell } from './cell.js';
 import { SequenceMasks, checkRate, checkZoneout, zoneoutMix } from './state-noise.js';
@@ -12,7 +13,7 @@ import type { FusedUnroll, FusedUnrollArgs, UnrollResult } from './unroll.js';
 /** The last key of a state path (`state.layers[1].h` → `h`), or '' for an array element. */
 const keyOf = (path: string) => /\.([^.[\]]+)$/.exec(path)?.[1] ?? '';
 
-/** What both wrappers share: the wrapped cell (a child when it is a Module) and the protocol passed through. */
+/** What both wrappers share: the wrapped cell (its parameters adopted) and the protocol passed through. */
 abstract class WrappedCell<S> extends Module implements RecurrentCell<S> {
   readonly cell: RecurrentCell<S>;
 
@@ -20,7 +21,8 @@ abstract class WrappedCell<S> extends Module implements RecurrentCell<S> {
     super();
     checkCell(who, cell);
     this.cell = cell;
-    if (cell instanceof Module) this.registerModule('cell', cell);
+    // A Module is the child 'cell'; a plain cell's trainable tensors are adopted as containers do.
+    adoptPart(this, 'cell', cell, who, 'the cell');
   }
   get inputSize(): number {
     return this.cell.inputSize;

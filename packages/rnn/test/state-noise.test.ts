@@ -153,13 +153,15 @@ describe('the wrappers equal the options, on any cell', () => {
 
   it('a user cell (a plain object) runs wrapped in unroll, stackCells and bidirectional', () => {
     const g = new Generator(12);
-    const W = rand([H, I], g), U = rand([H, H], g);
-    const user: RecurrentCell<HiddenState> = {
-      inputSize: I, outputSize: H,
+    const W = rand([H, I], g, { requiresGrad: true }), U = rand([H, H], g, { requiresGrad: true });
+    // Its weights are properties, so the wrappers (as every container) adopt them as parameters.
+    const user: RecurrentCell<HiddenState> & { W: Tensor; U: Tensor } = {
+      inputSize: I, outputSize: H, W, U,
       initialState: (b) => ({ h: new Tensor(K.zeros([b, H], f64)) }),
       step: (s, x) => { const h = matmul(x, W, { transB: true }).add(matmul(s.h, U, { transB: true })).tanh(); return { state: { h }, output: h }; },
     };
     const rd = withRecurrentDropout(user, 0.5, { generator: new Generator(1) });
+    expect(rd.parameters()).toEqual([W, U]);
     const r1 = unroll(rd, xs);
     // By hand: one mask [B, H] for the sequence.
     const mask = draw(new Generator(1), [B, H], 0.5, 2);

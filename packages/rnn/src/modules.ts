@@ -51,7 +51,7 @@ export interface RNNOptions extends RecurrentModuleOptions {
 }
 /** LSTM options: the module's plus every LSTMCell variant option (peephole, forgetGate, coupledGates, activations, forgetBias). */
 export interface LSTMOptions extends RecurrentModuleOptions,
-  Pick<LSTMCellOptions, 'peephole' | 'forgetGate' | 'coupledGates' | 'gateActivation' | 'cellActivation' | 'hiddenActivation' | 'forgetBias'> {
+  Pick<LSTMCellOptions, 'peephole' | 'forgetGate' | 'coupledGates' | 'gateActivation' | 'cellActivation' | 'hiddenActivation' | 'forgetBias' | 'projSize' | 'layerNorm'> {
   /**
    * Run each layer as one fused `lstmSequence` op (default true) when the variant allows it
    * (sigmoid/tanh, a forget gate of its own; peepholes are fine). false runs the composed cells
@@ -131,7 +131,8 @@ abstract class RecurrentModule<S extends HiddenState> extends Module {
     const cells: Cell<S>[][] = [];
     const layers: SequenceLayer<unknown>[] = [];
     for (let k = 0; k < this.numLayers; k++) {
-      const inSize = k === 0 ? this.inputSize : D * this.hiddenSize;
+      // Layer k + 1 reads layer k's outputs: D · hiddenSize features (D · projSize with a projection).
+      const inSize = k === 0 ? this.inputSize : D * cells[k - 1]![0]!.outputSize;
       const pair: Cell<S>[] = [];
       for (let d = 0; d < D; d++) {
         const cell = makeCell(inSize, dtype);
@@ -151,9 +152,18 @@ abstract class RecurrentModule<S extends HiddenState> extends Module {
   get dtype(): K.DType {
     return this.cells[0]![0]!.parameters()[0]!.dtype;
   }
-  /** Features of each output step: directions · hiddenSize. */
+  /** Features of each output step: directions · the cells' output size (hiddenSize, or projSize). */
   get outputSize(): number {
-    return (this.bidirectional ? 2 : 1) * this.hiddenSize;
+    return (this.bidirectional ? 2 : 1) * this.cells[0]![0]!.outputSize;
+  }
+
+  /** The features of state tensor `key` per row: hiddenSize (an LSTM's h with a projection: projSize). */
+  protected stateSize(_key: string): number {
+    return this.hiddenSize;
+  }
+  /** The name of that size in messages. */
+  protected stateSizeName(_key: string): string {
+    return 'hiddenSize';
   }
 
   /**
@@ -201,10 +211,10 @@ abstract class RecurrentModule<S extends HiddenState> extends Module {
       }
       const parts = this.stateKeys.map((key) => {
         const t = (state as Record<string, unknown>)[key];
-        const want = `[${rows}, ${batch}, ${this.hiddenSize}]`;
+        const size = this.stateSize(key), want = `[${rows}, ${batch}, ${size}]`;
         if (!(t instanceof Tensor)) throw new TypeError(`${who}: state.${key} must be a Tensor ${want}; got ${typeof t}`);
-        if (t.rank !== 3 || t.shape[0] !== rows || t.shape[1] !== batch || t.shape[2] !== this.hiddenSize) {
-          throw new K.ShapeError(`${who}: state.${key} must be ${want} ([numLayers · directions, batch, hiddenSize]); got ${K.fmt(t.shape)}`);
+        if (t.rank !== 3 || t.shape[0] !== rows || t.shape[1] !== batch || t.shape[2] !== size) {
+          throw new K.ShapeError(`${who}: state.${key} must be ${want} ([numLayers · directions, batch, ${this.stateSizeName(key)}]); got ${K.fmt(t.shape)}`);
         }
         if (t.dtype !== this.dtype) throw new K.DTypeError(`${who}: state.${key} is ${t.dtype} but the parameters are ${this.dtype}`);
         return t;
@@ -248,10 +258,10 @@ abstract class RecurrentModule<S extends HiddenState> extends Module {
       const rows = this.numLayers * (this.bidirectional ? 2 : 1);
       const entries = this.stateKeys.map((key) => {
         const t = (state as Record<string, unknown>)[key];
-        const want = `[${rows}, ${this.hiddenSize}]`;
+        const size = this.stateSize(key), want = `[${rows}, ${size}]`;
         if (!(t instanceof Tensor)) throw new TypeError(`${who}: state.${key} must be a Tensor ${want} (unbatched, as x); got ${typeof t}`);
-        if (t.rank !== 2 || t.shape[0] !== rows || t.shape[1] !== this.hiddenSize) {
-          throw new K.ShapeError(`${who}: for unbatched x, state.${key} must be ${want} ([numLayers · directions, hiddenSize]); got ${K.fmt(t.shape)}`);
+        if (t.rank !== 2 || t.shape[0] !== rows || t.shape[1] !== size) {
+          throw new K.ShapeError(`${who}: for unbatched x, state.${key} must be ${want} ([numLayers · directions, ${this.stateSizeName(key)}]); got ${K.fmt(t.shape)}`);
         }
         return [key, unsqueeze(t, 1)];
       });
@@ -313,7 +323,9 @@ export class RNN extends RecurrentModule<HiddenState> {
  */
 export class LSTM extends RecurrentModule<LSTMState> {
   constructor(opts: LSTMOptions) {
-    const variant = ['peephole', 'forgetGate', 'coupledGates', 'gateActivation', 'cellActivation', 'hiddenActivation', 'forgetBias', 'fused'] as const;
+    const variant = [
+      'peephole', 'forgetGate', 'coupledGates', 'gateActivation', 'cellActivation', 'hiddenActivation', 'forgetBias', 'fused', 'projSize', 'layerNorm',
+    ] as const;
     const cellOpts = (inputSize: number, dtype: FloatDType): LSTMCellOptions => {
       const o: LSTMCellOptions = {
         inputSize, hiddenSize: opts.hiddenSize, bias: opts.bias, dtype, generator: opts.generator, recurrentInit: opts.recurrentInit,
@@ -323,6 +335,16 @@ export class LSTM extends RecurrentModule<LSTMState> {
       return o;
     };
     super('LSTM', opts, variant, ['h', 'c'], (i, d) => new LSTMCell(cellOpts(i, d)));
+  }
+  /** The projection's size P (PyTorch's proj_size), or 0. */
+  get projSize(): number {
+    return (this.cells[0]![0] as unknown as LSTMCell).projSize;
+  }
+  protected override stateSize(key: string): number {
+    return key === 'h' && this.projSize ? this.projSize : this.hiddenSize;
+  }
+  protected override stateSizeName(key: string): string {
+    return key === 'h' && this.projSize ? 'projSize' : 'hiddenSize';
   }
   /** Whether the layers run as fused ops (where the variant allows; see `LSTMOptions.fused`). Settable. */
   get fused(): boolean {

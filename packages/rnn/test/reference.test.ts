@@ -25,8 +25,7 @@ interface Case {
 }
 
 const load = (file: string) => (JSON.parse(readFileSync(new URL(`./fixtures/${file}`, import.meta.url), 'utf8')) as { cases: Case[] }).cases;
-// The projection-LSTM cases join when LSTM({ projSize }) lands (see the commit adding them).
-const data = { cases: [...load('rnn_reference.json'), ...load('feature_reference.json').filter((c) => c.options.projSize === undefined)] };
+const data = { cases: [...load('rnn_reference.json'), ...load('feature_reference.json')] };
 const TOL = 1e-9;
 const t64 = (v: Nested, requiresGrad = false) => tensor(v, { dtype: 'float64', requiresGrad });
 

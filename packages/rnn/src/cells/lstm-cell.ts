@@ -1,7 +1,7 @@
 // LSTMCell: PyTorch's LSTM step and its classic variants (peepholes, no forget gate, coupled
 // input-forget gate, chosen activations), all in PyTorch's i|f|g|o parameter layout.
 import * as K from '@unroll/core';
-import { Module, Parameter, matmul, sigmoid, split, sub, tanh } from '@unroll/autograd';
+import { Module, Parameter, add, div, matmul, mean, mul, sigmoid, split, sqrt, sub, tanh } from '@unroll/autograd';
 import type { DType, StateValue, Tensor } from '@unroll/autograd';
 import type { InitialStateOptions, LSTMState, RecurrentCell } from '../cell.js';
 import { lstmSequence } from '../fused/lstm-sequence.js';
@@ -41,11 +41,33 @@ export interface LSTMCellOptions extends RecurrentCellOptions, StateNoiseOptions
    * Other variants always compose. Also settable later: `cell.fused = false`.
    */
   fused?: boolean;
+  /**
+   * A projection (PyTorch's `proj_size`; Sak et al. 2014): h = W_hr·(o ⊙ σ_h(c)) with weight_hr
+   * [projSize, H], so h (the state fed back and the output) has projSize features and c keeps H;
+   * weight_hh is then [4H, projSize]. An integer in [1, hiddenSize); default none (0 as PyTorch).
+   */
+  projSize?: number;
+  /**
+   * Layer normalisation (Ba, Kiros & Hinton 2016) of the input and the recurrent pre-activations
+   * (all 4H gates together, each product with its own gain and bias) and of the cell state before
+   * σ_h (see the class comment for the equations and parameter names). Default false.
+   */
+  layerNorm?: boolean;
+}
+
+/** ε of the layer normalisations (as torch.nn.LayerNorm's default). */
+const LN_EPS = 1e-5;
+
+/** (v − mean) / √(var + ε) over the features, times gain, plus bias: v [batch, n], gain and bias [n]. */
+function layerNorm(v: Tensor, gain: Tensor, bias: Tensor): Tensor {
+  const centered = sub(v, mean(v, { axes: [1], keepdims: true }));
+  const variance = mean(mul(centered, centered), { axes: [1], keepdims: true });
+  return add(mul(div(centered, sqrt(add(variance, LN_EPS))), gain), bias);
 }
 
 const OPTIONS = [
   'inputSize', 'hiddenSize', 'bias', 'dtype', 'generator', 'recurrentInit', 'peephole', 'forgetGate', 'coupledGates',
-  'gateActivation', 'cellActivation', 'hiddenActivation', 'forgetBias', 'fused', 'recurrentDropout', 'zoneout',
+  'gateActivation', 'cellActivation', 'hiddenActivation', 'forgetBias', 'fused', 'recurrentDropout', 'zoneout', 'projSize', 'layerNorm',
 ] as const;
 
 /**
@@ -59,6 +81,13 @@ const OPTIONS = [
  *     h' = o ⊙ σ_h(c')
  *
  * with σ_g = sigmoid, σ_c = σ_h = tanh unless chosen otherwise. Variants:
+ * - `projSize: P` — PyTorch's projection LSTM: h' = W_hr·(o ⊙ σ_h(c')), weight_hr [P, H]; h is [batch, P]
+ *   (weight_hh [4H, P]), c stays [batch, H];
+ * - `layerNorm: true` — Ba et al. 2016's layer-norm LSTM: the gate pre-activations are
+ *   LN(W_ih x; γ_ih, β_ih) + LN(W_hh h; γ_hh, β_hh) + b_ih + b_hh and h' = o ⊙ σ_h(LN(c'; γ_c, β_c))
+ *   (c' itself is not normalised), LN(v; γ, β) = (v − mean v)/√(var v + 1e−5) ⊙ γ + β over the
+ *   features; γ_ih, β_ih, γ_hh, β_hh [4H] (`weight_ln_ih`, `bias_ln_ih`, `weight_ln_hh`, `bias_ln_hh`),
+ *   γ_c, β_c [H] (`weight_ln_c`, `bias_ln_c`), starting at ones and zeros;
  * - `forgetGate: false` — Hochreiter & Schmidhuber 1997: c' = c + i ⊙ g;
  * - `coupledGates: true` — CIFG (Greff et al. 2017): f = 1 − i;
  * - `peephole: true` — diagonal peepholes w_ci, w_cf, w_co [H] (Gers & Schmidhuber 2000).
@@ -95,6 +124,14 @@ export class LSTMCell extends Module implements RecurrentCell<LSTMState>, FusedU
   readonly weightCf: Parameter | null;
   /** w_co [H] (`weight_co`), or null without peepholes. */
   readonly weightCo: Parameter | null;
+  /** The projection's features P, or 0 without one. */
+  readonly projSize: number;
+  /** W_hr [P, H] (`weight_hr`), or null without a projection. */
+  readonly weightHr: Parameter | null;
+  /** Whether the pre-activations and the cell state are layer-normalised. */
+  readonly layerNorm: boolean;
+  /** γ, β of the layer normalisations (see the class comment), or null without layerNorm. */
+  readonly norms: { readonly weightIh: Parameter; readonly biasIh: Parameter; readonly weightHh: Parameter; readonly biasHh: Parameter; readonly weightC: Parameter; readonly biasC: Parameter } | null;
   /** Use the fused ops where this variant has them (see `LSTMCellOptions.fused`). */
   fused: boolean;
   /** Whether the fused ops compute this variant: sigmoid/tanh/tanh and an independent forget gate. */
@@ -111,7 +148,14 @@ export class LSTMCell extends Module implements RecurrentCell<LSTMState>, FusedU
     checkKnownOptions(who, opts, OPTIONS);
     this.inputSize = checkSize(who, 'inputSize', opts.inputSize);
     const H = (this.hiddenSize = checkSize(who, 'hiddenSize', opts.hiddenSize));
-    this.outputSize = H;
+    const P = opts.projSize ?? 0;
+    if (!Number.isInteger(P) || P < 0 || P >= H) {
+      throw new RangeError(`${who}: projSize must be an integer in [1, hiddenSize) = [1, ${H}) (0 or absent: no projection); got ${String(opts.projSize)}`);
+    }
+    this.projSize = P;
+    this.outputSize = P || H;
+    if (opts.layerNorm !== undefined && typeof opts.layerNorm !== 'boolean') throw new TypeError(`${who}: layerNorm must be a boolean; got ${String(opts.layerNorm)}`);
+    this.layerNorm = opts.layerNorm ?? false;
     const dtype = checkFloatDType(who, opts.dtype);
     this.peephole = opts.peephole ?? false;
     this.forgetGate = opts.forgetGate ?? true;
@@ -136,13 +180,25 @@ export class LSTMCell extends Module implements RecurrentCell<LSTMState>, FusedU
 
     const k = 1 / Math.sqrt(H), gen = opts.generator;
     this.weightIh = this.registerParameter('weight_ih', uniformParameter([4 * H, this.inputSize], k, dtype, gen));
-    this.weightHh = this.registerParameter('weight_hh', uniformParameter([4 * H, H], k, dtype, gen));
+    this.weightHh = this.registerParameter('weight_hh', uniformParameter([4 * H, this.outputSize], k, dtype, gen));
     this.biasIh = this.registerParameter('bias_ih', bias ? uniformParameter([4 * H], k, dtype, gen) : null);
     this.biasHh = this.registerParameter('bias_hh', bias ? uniformParameter([4 * H], k, dtype, gen) : null);
+    // PyTorch's order: weight_hr after the biases, drawn from the same U(−1/√H, 1/√H).
+    this.weightHr = this.registerParameter('weight_hr', P ? uniformParameter([P, H], k, dtype, gen) : null);
     const ownF = this.forgetGate && !this.coupledGates;
     this.weightCi = this.registerParameter('weight_ci', this.peephole ? uniformParameter([H], k, dtype, gen) : null);
     this.weightCf = this.registerParameter('weight_cf', this.peephole && ownF ? uniformParameter([H], k, dtype, gen) : null);
     this.weightCo = this.registerParameter('weight_co', this.peephole ? uniformParameter([H], k, dtype, gen) : null);
+    const ln = (name: string, n: number, value: number) =>
+      this.registerParameter(name, new Parameter(value === 1 ? K.ones([n], { dtype }) : K.zeros([n], { dtype })))!;
+    this.norms = this.layerNorm
+      ? {
+        weightIh: ln('weight_ln_ih', 4 * H, 1), biasIh: ln('bias_ln_ih', 4 * H, 0),
+        weightHh: ln('weight_ln_hh', 4 * H, 1), biasHh: ln('bias_ln_hh', 4 * H, 0),
+        weightC: ln('weight_ln_c', H, 1), biasC: ln('bias_ln_c', H, 0),
+      }
+      : null;
+    if (P && opts.recurrentInit === 'orthogonal') throw new TypeError(`${who}: recurrentInit 'orthogonal' needs square H × H gate blocks; with projSize weight_hh is [4H, ${P}]`);
     initRecurrent(who, opts.recurrentInit, this.weightHh, 4, H, gen);
     if (opts.forgetBias !== undefined) {
       (this.biasIh!.data.data as K.FloatArray).fill(opts.forgetBias, H, 2 * H);
@@ -161,11 +217,11 @@ export class LSTMCell extends Module implements RecurrentCell<LSTMState>, FusedU
     return this.weightIh.dtype;
   }
 
-  /** `{ h, c }`, zeros [batch, H]. */
+  /** `{ h, c }`, zeros: h [batch, H] (or [batch, projSize]), c [batch, H]. */
   initialState(batch: number, opts: InitialStateOptions = {}): LSTMState {
     const dtype = opts.dtype ?? this.dtype;
     return {
-      h: zerosState('LSTMCell.initialState', batch, this.hiddenSize, dtype),
+      h: zerosState('LSTMCell.initialState', batch, this.outputSize, dtype),
       c: zerosState('LSTMCell.initialState', batch, this.hiddenSize, dtype),
     };
   }
@@ -174,13 +230,19 @@ export class LSTMCell extends Module implements RecurrentCell<LSTMState>, FusedU
   step(state: LSTMState, x: Tensor): { state: LSTMState; output: Tensor } {
     const who = 'LSTMCell.step';
     const batch = checkInput(who, x, this.inputSize, this.dtype);
-    const hPrev = checkStateTensor(who, state, 'h', batch, this.hiddenSize, this.dtype);
+    const hPrev = checkStateTensor(who, state, 'h', batch, this.outputSize, this.dtype);
     const cPrev = checkStateTensor(who, state, 'c', batch, this.hiddenSize, this.dtype);
-    let gates = matmul(x, this.weightIh, { transB: true }).add(matmul(this.noise.fed(hPrev, this.training), this.weightHh, { transB: true }));
+    const n = this.norms;
+    const fromX = matmul(x, this.weightIh, { transB: true });
+    const fromH = matmul(this.noise.fed(hPrev, this.training), this.weightHh, { transB: true });
+    let gates = n ? layerNorm(fromX, n.weightIh, n.biasIh).add(layerNorm(fromH, n.weightHh, n.biasHh)) : fromX.add(fromH);
     if (this.biasIh && this.biasHh) gates = gates.add(this.biasIh.add(this.biasHh));
-    if (this.fused && this.fusable) {
+    if (this.fused && this.fusable && !n) {
       const peep = this.weightCi ? { weightCi: this.weightCi, weightCf: this.weightCf!, weightCo: this.weightCo! } : null;
-      const next = this.noise.zone(state, lstmStep(gates, cPrev, peep), this.training);
+      const fusedNext = lstmStep(gates, cPrev, peep);
+      // With a projection the fused op's h is o ⊙ tanh(c'), projected here by one matmul.
+      const h = this.weightHr ? matmul(fusedNext.h, this.weightHr, { transB: true }) : fusedNext.h;
+      const next = this.noise.zone(state, { h, c: fusedNext.c }, this.training);
       return { state: next, output: next.h };
     }
     // The composed definition (every variant; the fused op computes the same for the standard one).
@@ -198,7 +260,9 @@ export class LSTMCell extends Module implements RecurrentCell<LSTMState>, FusedU
     }
     if (this.weightCo) ao = ao.add(c.mul(this.weightCo));
     const o = this.gateAct(ao);
-    const next = this.noise.zone(state, { h: o.mul(this.hiddenAct(c)), c }, this.training);
+    let h = o.mul(this.hiddenAct(n ? layerNorm(c, n.weightC, n.biasC) : c));
+    if (this.weightHr) h = matmul(h, this.weightHr, { transB: true });
+    const next = this.noise.zone(state, { h, c }, this.training);
     return { state: next, output: next.h };
   }
 
@@ -210,6 +274,8 @@ export class LSTMCell extends Module implements RecurrentCell<LSTMState>, FusedU
   fusedUnroll(xs: Tensor, args: FusedUnrollArgs<LSTMState>): UnrollResult<LSTMState> | null {
     // A subclass that redefines step must be stepped: the fused op would silently skip its change.
     if (!this.fused || !this.fusable || this.step !== LSTMCell.prototype.step || this.noise.changesStep(this.training)) return null;
+    // NOTE: the whole-sequence kernel has no projection or layer norm: those cells step (fused step op for projSize).
+    if (this.projSize || this.layerNorm) return null;
     // The checks (and messages) step would make.
     const who = 'LSTMCell.step';
     if (xs.dtype !== this.dtype) {

@@ -50,6 +50,18 @@ describe('README: recurrent dropout and zoneout', () => {
   });
 });
 
+describe('README: projection and layer-norm LSTM', () => {
+  it('builds and runs', () => {
+    // --- README snippet ---
+    const proj = new LSTM({ inputSize: 10, hiddenSize: 20, projSize: 8, numLayers: 2, bidirectional: true });
+    const { output, state } = proj.forward(randUniform([7, 3, 10], -1, 1));   // output [7, 3, 16]; h [4, 3, 8], c [4, 3, 20]
+    const ln = new LSTMCell({ inputSize: 10, hiddenSize: 20, layerNorm: true });
+    // --- end ---
+    expect([output.shape, state.h.shape, state.c.shape]).toEqual([[7, 3, 16], [4, 3, 8], [4, 3, 20]]);
+    expect(unroll(ln, randUniform([2, 1, 10], -1, 1)).outputs.shape).toEqual([2, 1, 20]);
+  });
+});
+
 describe('README: unbatched input', () => {
   it('GRU on [T, I]', () => {
     // --- README snippet ---

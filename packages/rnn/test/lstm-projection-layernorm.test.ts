@@ -59,6 +59,22 @@ describe('LSTMCell projSize and layerNorm', () => {
     const fused = unroll(cell, xs, { initialState: s0, lengths: [5, 2, 3], reverse: true });
     expectClose(fused.outputs, composed.outputs, 1e-13);
     expectClose(fused.state.h, composed.state.h, 1e-13);
+    // unroll takes the cell's whole-sequence path (input gemm hoisted), not the step loop.
+    const args = { batchFirst: false, reverse: false, lengths: null, initialState: s0 };
+    expect(cell.fusedUnroll(xs, args)).not.toBeNull();
+    cell.fused = false;
+    expect(cell.fusedUnroll(xs, args)).toBeNull();
+    cell.fused = true;
+  });
+
+  it('layerNorm with other activations hoists too, equal to stepping; batch-first', () => {
+    const cell = new LSTMCell({ inputSize: I, hiddenSize: H, layerNorm: true, hiddenActivation: 'identity', coupledGates: true, ...f64, generator: g });
+    const xb = xs.permute([1, 0, 2]);
+    const a = unroll(cell, xb, { batchFirst: true, lengths: [2, 5, 4] });
+    cell.fused = false;
+    const b = unroll(cell, xb, { batchFirst: true, lengths: [2, 5, 4] });
+    expectClose(a.outputs, b.outputs, 1e-13);
+    expectClose(a.state.c, b.state.c, 1e-13);
   });
 
   it('parameter names, shapes and the state: h [B, P], c [B, H]', () => {

@@ -6,6 +6,7 @@ import type { DType, StateValue, Tensor } from '@unroll/autograd';
 import type { InitialStateOptions, LSTMState, RecurrentCell } from '../cell.js';
 import { lstmSequence } from '../fused/lstm-sequence.js';
 import { lstmStep } from '../fused/lstm-step.js';
+import { hoistedUnroll } from './lstm-hoisted.js';
 import type { FusedUnroll, FusedUnrollArgs, UnrollResult } from '../unroll.js';
 import {
   checkFloatDType, checkInput, checkKnownOptions, checkSize, checkStateTensor, initRecurrent, resolveActivation,
@@ -232,10 +233,20 @@ export class LSTMCell extends Module implements RecurrentCell<LSTMState>, FusedU
     const batch = checkInput(who, x, this.inputSize, this.dtype);
     const hPrev = checkStateTensor(who, state, 'h', batch, this.outputSize, this.dtype);
     const cPrev = checkStateTensor(who, state, 'c', batch, this.hiddenSize, this.dtype);
-    const n = this.norms;
+    return this.advance(state, hPrev, cPrev, this.inputGates(x));
+  }
+
+  /** The input's part of the gate pre-activations: W_ih x (layer-normalised with layerNorm). x [rows, I] → [rows, 4H]. */
+  inputGates(x: Tensor): Tensor {
     const fromX = matmul(x, this.weightIh, { transB: true });
+    return this.norms ? layerNorm(fromX, this.norms.weightIh, this.norms.biasIh) : fromX;
+  }
+
+  /** The rest of a step, from the input's part of the pre-activations (see `inputGates`). */
+  advance(state: LSTMState, hPrev: Tensor, cPrev: Tensor, fromX: Tensor): { state: LSTMState; output: Tensor } {
+    const n = this.norms;
     const fromH = matmul(this.noise.fed(hPrev, this.training), this.weightHh, { transB: true });
-    let gates = n ? layerNorm(fromX, n.weightIh, n.biasIh).add(layerNorm(fromH, n.weightHh, n.biasHh)) : fromX.add(fromH);
+    let gates = fromX.add(n ? layerNorm(fromH, n.weightHh, n.biasHh) : fromH);
     if (this.biasIh && this.biasHh) gates = gates.add(this.biasIh.add(this.biasHh));
     if (this.fused && this.fusable && !n) {
       const peep = this.weightCi ? { weightCi: this.weightCi, weightCf: this.weightCf!, weightCo: this.weightCo! } : null;
@@ -267,23 +278,28 @@ export class LSTMCell extends Module implements RecurrentCell<LSTMState>, FusedU
   }
 
   /**
-   * The whole sequence as one `lstmSequence` op, when `fused` and the variant is standard; null
-   * otherwise, or when a subclass overrides `step` (the runner then steps the cell). Called by
-   * `unroll`; see `FusedUnroll`.
+   * The whole sequence as one `lstmSequence` op, when `fused` and the variant is standard; with
+   * projSize or layerNorm, the input gemm of every step at once and the recurrence stepped (see
+   * `hoistedUnroll`); null otherwise, or when a subclass overrides `step` or recurrentDropout/zoneout
+   * change the step (the runner then steps the cell). Called by `unroll`; see `FusedUnroll`.
    */
   fusedUnroll(xs: Tensor, args: FusedUnrollArgs<LSTMState>): UnrollResult<LSTMState> | null {
     // A subclass that redefines step must be stepped: the fused op would silently skip its change.
-    if (!this.fused || !this.fusable || this.step !== LSTMCell.prototype.step || this.noise.changesStep(this.training)) return null;
-    // NOTE: the whole-sequence kernel has no projection or layer norm: those cells step (fused step op for projSize).
-    if (this.projSize || this.layerNorm) return null;
+    if (!this.fused || this.step !== LSTMCell.prototype.step || this.noise.changesStep(this.training)) return null;
+    // Projection and layer norm cells (any activations) hoist the input gemm; other variants without
+    // the standard activations and an own forget gate step.
+    if (!this.fusable && !this.projSize && !this.layerNorm) return null;
     // The checks (and messages) step would make.
     const who = 'LSTMCell.step';
     if (xs.dtype !== this.dtype) {
       throw new K.DTypeError(`${who}: x is ${xs.dtype} but the parameters are ${this.dtype}; convert one (x.to('${this.dtype}') or cell.to('${xs.dtype}'))`);
     }
     const batch = xs.shape[args.batchFirst ? 0 : 1]!;
-    const h = checkStateTensor(who, args.initialState, 'h', batch, this.hiddenSize, this.dtype);
+    const h = checkStateTensor(who, args.initialState, 'h', batch, this.outputSize, this.dtype);
     const c = checkStateTensor(who, args.initialState, 'c', batch, this.hiddenSize, this.dtype);
+    // The whole-sequence kernel has no projection or layer norm: those compute the input's part of
+    // every step in one gemm, then step the recurrence (the fused step op with a projection).
+    if (this.projSize || this.layerNorm) return hoistedUnroll(this, xs, args);
     const r = lstmSequence(xs, { h, c }, this, { batchFirst: args.batchFirst, reverse: args.reverse, lengths: args.lengths });
     return { outputs: r.outputs, state: r.state };
   }

@@ -2,12 +2,13 @@
 // serves as encoder (alone, reversed, or bidirectional) and as decoder (with and without attention).
 import { describe, expect, it } from 'vitest';
 import * as K from '@unroll/core';
-import { Adam, Generator, Tensor, crossEntropy, matmul, tanh, zeros } from '@unroll/autograd';
+import { Adam, Generator, Tensor, crossEntropy, gradcheckModule, matmul, tanh, zeros } from '@unroll/autograd';
 import {
   Decoder, Encoder, LinearBridge, Seq2Seq, bidirectional, createAttention, identityBridge,
 } from '../../src/index.js';
 import type { RecurrentCell } from '../../src/index.js';
-import { BOS, EOS, PAD, gradcheckModel, randomIds } from './helpers.js';
+import { GRAD_TOL } from '../helpers.js';
+import { BOS, EOS, PAD, randomIds } from './helpers.js';
 
 interface PlainCell extends RecurrentCell<{ h: Tensor }> {
   readonly weights: { w: Tensor; u: Tensor; b: Tensor };
@@ -29,7 +30,8 @@ function plainCell(inputSize: number, hidden: number, g: Generator): PlainCell {
   };
 }
 
-const slots = (...cells: PlainCell[]): [object, string][] => cells.flatMap((c) => (['w', 'u', 'b'] as const).map((k): [object, string] => [c.weights, k]));
+/** The weights the plain cells keep (they are not Modules, so the model's parameters() does not list them). */
+const weightsOf = (...cells: PlainCell[]): Tensor[] => cells.flatMap((c) => [c.weights.w, c.weights.u, c.weights.b]);
 const common = { embeddingDim: 2, paddingIdx: PAD, dtype: 'float64' } as const;
 
 describe('a plain-object cell as encoder and decoder', () => {
@@ -40,7 +42,7 @@ describe('a plain-object cell as encoder and decoder', () => {
     const decoder = new Decoder({ ...common, vocabSize: 5, cell: dec, generator: g });
     const model = new Seq2Seq({ encoder, decoder, bridge: identityBridge(), bosId: BOS, eosId: EOS });
     const src = randomIds(g, [3, 2], 5), targets = randomIds(g, [2, 3], 5, { endWith: EOS });
-    const r = gradcheckModel(model, () => model.loss(src, targets).loss, slots(enc, dec));
+    const r = gradcheckModule([...model.parameters(), ...weightsOf(enc, dec)], () => model.loss(src, targets).loss, GRAD_TOL);
     expect(r.ok, r.report).toBe(true);
     expect(model.greedy(src, { maxLength: 4 })).toHaveLength(2);
     expect(model.beamSearch(src, { beamWidth: 2, maxLength: 4 })[1]!.length).toBeGreaterThan(0);
@@ -55,10 +57,10 @@ describe('a plain-object cell as encoder and decoder', () => {
     const bridge = new LinearBridge(encoder, dec, { dtype: 'float64', generator: g });
     const model = new Seq2Seq({ encoder, decoder, bridge, bosId: BOS, eosId: EOS });
     const src = randomIds(g, [3, 1], 5), targets = randomIds(g, [3, 2], 5, { endWith: EOS });
-    const r = gradcheckModel(model, () => {
+    const r = gradcheckModule([...model.parameters(), ...weightsOf(f, b, dec)], () => {
       const out = model.forward(src, targets);
       return [crossEntropy(out.logits, targets, { ignoreIndex: PAD }), out.attention!];
-    }, slots(f, b, dec));
+    }, GRAD_TOL);
     expect(r.ok, r.report).toBe(true);
   });
 
@@ -68,7 +70,7 @@ describe('a plain-object cell as encoder and decoder', () => {
     const encoder = new Encoder({ ...common, vocabSize: 6, rnn: enc, generator: g });
     const decoder = new Decoder({ ...common, vocabSize: 6, cell: dec, generator: g, attention: createAttention('dot', { querySize: 6, memorySize: 6 }) });
     const model = new Seq2Seq({ encoder, decoder, bridge: identityBridge(), bosId: BOS, eosId: EOS });
-    const params = [...model.parameters(), ...slots(enc, dec).map(([o, k]) => (o as Record<string, Tensor>)[k]!)];
+    const params = [...model.parameters(), ...weightsOf(enc, dec)];
     const optimizer = new Adam(params, { lr: 0.05 });
     const src = randomIds(g, [3, 2, 3, 1], 6), targets = randomIds(g, [3, 2, 2, 2], 6, { endWith: EOS });
     const losses: number[] = [];

@@ -11,6 +11,8 @@ export interface GradcheckModuleOptions extends GradcheckOptions {
   inputs?: readonly Tensor[];
 }
 
+const OPTIONS = K.optionKeys<GradcheckModuleOptions>({ inputs: true, eps: true, atol: true, rtol: true, seed: true, maxReported: true });
+
 /**
  * Checks the gradients of `fn`'s outputs with respect to every trainable parameter of `module`
  * (and every input in `opts.inputs` that requires a gradient) against central differences, as
@@ -34,9 +36,10 @@ export function gradcheckModule(
   fn: (...inputs: Tensor[]) => Tensor | readonly Tensor[],
   opts: GradcheckModuleOptions = {},
 ): GradcheckResult {
-  const { inputs = [], ...checkOpts } = opts;
+  const { inputs = [], ...checkOpts } = K.checkOptions('gradcheckModule', opts, OPTIONS);
+  if (!Array.isArray(inputs)) throw new TypeError(`gradcheckModule: inputs must be an array of Tensors; got ${typeof inputs}`);
   const named: [string, Tensor][] = module instanceof Module ? module.namedParameters()
-    : Array.isArray(module) ? module.map((t, i) => [`parameter ${i}`, t] as [string, Tensor])
+    : Array.isArray(module) ? module.map((t, i) => [`parameter ${i}`, t] as [string, Tensor]).filter(([, t], i) => module.indexOf(t) === i)
     : invalid(module);
   named.forEach(([name, t]) => {
     if (!(t instanceof Tensor)) throw new TypeError(`gradcheckModule: ${name} must be a Tensor; got ${typeof t}`);

@@ -27,6 +27,8 @@ export interface GradcheckResult {
 
 type Outputs = Tensor | readonly Tensor[];
 
+const GRADCHECK_OPTIONS = K.optionKeys<GradcheckOptions>({ eps: true, atol: true, rtol: true, seed: true, maxReported: true });
+
 /**
  * Checks `fn`'s gradients with respect to every input that requires a gradient.
  * Inputs are copied to float64; the outputs are contracted with a fixed random weight
@@ -35,6 +37,7 @@ type Outputs = Tensor | readonly Tensor[];
  * Passes when |analytic − numeric| ≤ atol + rtol·|numeric| everywhere.
  */
 export function gradcheck(fn: (...inputs: Tensor[]) => Outputs, inputs: readonly Tensor[], opts: GradcheckOptions = {}): GradcheckResult {
+  K.checkOptions('gradcheck', opts, GRADCHECK_OPTIONS);
   const xs = inputs.map((t) =>
     t.dtype === 'int32' ? t : new Tensor(K.cast(t.data, 'float64'), { requiresGrad: t.requiresGrad }));
   if (!xs.some((t) => t.requiresGrad)) throw new Error('gradcheck: no input has requiresGrad: true');

@@ -30,7 +30,7 @@ function plainCell(inputSize: number, hidden: number, g: Generator): PlainCell {
   };
 }
 
-/** The weights the plain cells keep (they are not Modules, so the model's parameters() does not list them). */
+/** The weights the plain cells keep (containers adopt them: the model's parameters() lists them). */
 const weightsOf = (...cells: PlainCell[]): Tensor[] => cells.flatMap((c) => [c.weights.w, c.weights.u, c.weights.b]);
 const common = { embeddingDim: 2, paddingIdx: PAD, dtype: 'float64' } as const;
 
@@ -42,7 +42,7 @@ describe('a plain-object cell as encoder and decoder', () => {
     const decoder = new Decoder({ ...common, vocabSize: 5, cell: dec, generator: g });
     const model = new Seq2Seq({ encoder, decoder, bridge: identityBridge(), bosId: BOS, eosId: EOS });
     const src = randomIds(g, [3, 2], 5), targets = randomIds(g, [2, 3], 5, { endWith: EOS });
-    const r = gradcheckModule([...model.parameters(), ...weightsOf(enc, dec)], () => model.loss(src, targets).loss, GRAD_TOL);
+    const r = gradcheckModule(model, () => model.loss(src, targets).loss, GRAD_TOL);
     expect(r.ok, r.report).toBe(true);
     expect(model.greedy(src, { maxLength: 4 })).toHaveLength(2);
     expect(model.beamSearch(src, { beamWidth: 2, maxLength: 4 })[1]!.length).toBeGreaterThan(0);
@@ -57,7 +57,7 @@ describe('a plain-object cell as encoder and decoder', () => {
     const bridge = new LinearBridge(encoder, dec, { dtype: 'float64', generator: g });
     const model = new Seq2Seq({ encoder, decoder, bridge, bosId: BOS, eosId: EOS });
     const src = randomIds(g, [3, 1], 5), targets = randomIds(g, [3, 2], 5, { endWith: EOS });
-    const r = gradcheckModule([...model.parameters(), ...weightsOf(f, b, dec)], () => {
+    const r = gradcheckModule(model, () => {
       const out = model.forward(src, targets);
       return [crossEntropy(out.logits, targets, { ignoreIndex: PAD }), out.attention!];
     }, GRAD_TOL);
@@ -70,7 +70,10 @@ describe('a plain-object cell as encoder and decoder', () => {
     const encoder = new Encoder({ ...common, vocabSize: 6, rnn: enc, generator: g });
     const decoder = new Decoder({ ...common, vocabSize: 6, cell: dec, generator: g, attention: createAttention('dot', { querySize: 6, memorySize: 6 }) });
     const model = new Seq2Seq({ encoder, decoder, bridge: identityBridge(), bosId: BOS, eosId: EOS });
-    const params = [...model.parameters(), ...weightsOf(enc, dec)];
+    // The plain cells' weights are found by the containers: model.parameters() alone trains them.
+    const params = model.parameters();
+    for (const w of weightsOf(enc, dec)) expect(params).toContain(w);
+    expect(Object.keys(model.stateDict())).toContain('encoder.rnn.weights.w');
     const optimizer = new Adam(params, { lr: 0.05 });
     const src = randomIds(g, [3, 2, 3, 1], 6), targets = randomIds(g, [3, 2, 2, 2], 6, { endWith: EOS });
     const losses: number[] = [];

@@ -65,3 +65,16 @@ describe('gradcheckModule', () => {
     expect(() => gradcheckModule([], () => x)).toThrow('gradcheckModule: nothing to check');
   });
 });
+
+describe('README: gradcheckModule', () => {
+  it('runs as written', () => {
+    // --- README snippet ---
+    const lin = new Linear(3, 2);                                   // float32 is fine: checked in float64
+    const x = randn([4, 3], { dtype: 'float64', requiresGrad: true });
+    const r = gradcheckModule(lin, (x) => lin.forward(x).tanh(), { inputs: [x] });
+    if (!r.ok) throw new Error(r.report);  // e.g. "weight [2, 3] element [1, 0]: analytic …, numeric …"
+    // --- end ---
+    expect(lin.weight.dtype).toBe('float32');
+    expect(() => gradcheckModule(lin, () => lin.forward(x), { inputs: [x], tol: 1 } as never)).toThrow(/gradcheckModule: unknown option 'tol'/);
+  });
+});

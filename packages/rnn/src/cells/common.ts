@@ -2,13 +2,14 @@
 // and reading shapes out of state-dict values (the rest of a cell's set-up is CellBase).
 import * as K from '@unroll/core';
 import { Parameter, Tensor, init, sigmoid, tanh, relu } from '@unroll/autograd';
+import type { FloatDType } from '@unroll/core';
 import type { DType, Generator, StateValue } from '@unroll/autograd';
 
 /** An activation by name, or any function Tensor → Tensor (elementwise, shape-preserving). */
 export type Activation = 'sigmoid' | 'tanh' | 'relu' | 'identity' | ((x: Tensor) => Tensor);
 
-/** The dtypes parameters can have. */
-export type FloatDType = 'float32' | 'float64';
+/** The dtypes parameters can have (declared once, in core). */
+export type { FloatDType } from '@unroll/core';
 
 /** The options every built-in cell takes (`RNNCellOptions`, `LSTMCellOptions` and `GRUCellOptions` add their own). */
 export interface RecurrentCellOptions {

@@ -12,6 +12,8 @@ export type { BackwardOptions } from './engine.js';
 export { noGrad, enableGrad, isGradEnabled, setAnomalyDetection, detectAnomaly, isAnomalyEnabled, AnomalyError } from './mode.js';
 export { gradcheck } from './gradcheck.js';
 export type { GradcheckOptions, GradcheckResult } from './gradcheck.js';
+export { gradcheckModule } from './gradcheck-module.js';
+export type { GradcheckModuleOptions } from './gradcheck-module.js';
 export {
   tensor, zeros, ones, full, zerosLike, onesLike, arange, randUniform, randNormal, randn, rand,
 } from './creation.js';

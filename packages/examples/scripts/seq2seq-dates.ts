@@ -3,7 +3,6 @@
 // attention matrix. Run:
 //   pnpm exec tsx --conditions=unroll-source packages/examples/scripts/seq2seq-dates.ts --attention additive --minutes 15
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { Adam, Generator, manualSeed } from '@unroll/autograd';
 import type { Tensor } from '@unroll/autograd';
 import type { AttentionKind } from '@unroll/rnn';
@@ -16,63 +15,41 @@ import { TARGET_VOCAB, example, makeSplits, toBatch, trainBatches } from '../src
 import { buildDateModel } from '../src/date-normalization/model.js';
 import type { CellKind } from '../src/date-normalization/model.js';
 import { attentionText, exactMatch } from '../src/date-normalization/evaluate.js';
+import { parseValue, scriptFlags } from '../src/flags.js';
 
-const { values: args } = parseArgs({
-  options: {
-    attention: { type: 'string', default: 'additive' },
-    cell: { type: 'string', default: 'gru' },
-    minutes: { type: 'string', default: '15' },
-    steps: { type: 'string' },
-    beam: { type: 'string', default: '1,2,5' },
-    seed: { type: 'string', default: '1' },
-    batch: { type: 'string', default: '64' },
-    hidden: { type: 'string', default: '32' },
-    embedding: { type: 'string', default: '32' },
-    lr: { type: 'string', default: '0.003' },
-    'teacher-forcing': { type: 'string', default: '1' },
-    'eval-every': { type: 'string', default: '250' },
-    'stop-at': { type: 'string' },
-    test: { type: 'string', default: '2000' },
-    svg: { type: 'string' },
-    help: { type: 'boolean', default: false },
-  },
+const args = scriptFlags('seq2seq-dates.ts', {
+  attention: { kind: 'choice', choices: ['additive', 'dot', 'general', 'none'], default: 'additive', help: 'the decoder\'s attention' },
+  cell: { kind: 'choice', choices: ['lstm', 'gru'], default: 'gru', help: 'encoder and decoder cell' },
+  minutes: { kind: 'float', min: 0, exclusiveMin: true, default: 15, help: 'training budget in minutes (whichever of --minutes and --steps ends first)' },
+  steps: { kind: 'int', min: 1, help: 'training budget in steps (default: none)' },
+  beam: { kind: 'string', default: '1,2,5', metavar: 'LIST', help: 'beam widths to report test exact match for' },
+  seed: { kind: 'int', default: 1, help: 'seeds the splits and the weights' },
+  batch: { kind: 'int', min: 1, default: 64, help: 'examples per step' },
+  hidden: { kind: 'int', min: 1, default: 32, help: 'hidden units' },
+  embedding: { kind: 'int', min: 1, default: 32, help: 'embedding size' },
+  lr: { kind: 'float', min: 0, exclusiveMin: true, default: 0.003, help: 'Adam learning rate (linear decay to 10%)' },
+  teacherForcing: { kind: 'float', min: 0, max: 1, default: 1, help: 'probability of feeding the target token' },
+  evalEvery: { kind: 'int', min: 1, default: 250, help: 'validate every N steps' },
+  stopAt: { kind: 'float', min: 0, exclusiveMin: true, help: 'stop when validation exact match reaches this (default: never)' },
+  test: { kind: 'int', min: 1, default: 2000, help: 'test examples' },
+  svg: { kind: 'string', metavar: 'FILE', help: 'write the attention heatmap here' },
 });
-if (args.help) {
-  console.log(`usage: seq2seq-dates.ts [--attention additive|dot|general|none] [--cell lstm|gru] [--minutes 15]
-  [--steps N] [--beam 1,2,5] [--seed 1] [--batch 64] [--hidden 32] [--embedding 32] [--lr 0.003]
-  [--teacher-forcing 1] [--eval-every 250] [--stop-at 0.995] [--test 2000] [--svg attention.svg]
-Trains for --minutes or --steps, whichever ends first (or until the validation exact match reaches
---stop-at), then reports test exact match with greedy decoding and beam search of each --beam width.`);
-  process.exit(0);
-}
-
-function choice<T extends string>(name: string, value: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value)) throw new RangeError(`--${name} must be one of ${allowed.join(', ')}; got '${value}'`);
-  return value as T;
-}
-function positive(name: string, value: string, integer = true): number {
-  const v = Number(value);
-  if (!(v > 0) || (integer && !Number.isInteger(v))) throw new RangeError(`--${name} must be a positive ${integer ? 'integer' : 'number'}; got '${value}'`);
-  return v;
-}
-const attention = choice<AttentionKind | 'none'>('attention', args.attention, ['additive', 'dot', 'general', 'none']);
-const cell = choice<CellKind>('cell', args.cell, ['lstm', 'gru']);
-const minutes = positive('minutes', args.minutes, false);
-const maxSteps = args.steps === undefined ? Infinity : positive('steps', args.steps);
-const seed = Number(args.seed);
-if (!Number.isInteger(seed)) throw new RangeError(`--seed must be an integer; got '${args.seed}'`);
-const batchSize = positive('batch', args.batch);
-const beams = args.beam.split(',').map((b) => positive('beam', b.trim()));
-const lr = positive('lr', args.lr, false);
-const teacherForcing = Number(args['teacher-forcing']);
-if (!(teacherForcing >= 0 && teacherForcing <= 1)) throw new RangeError(`--teacher-forcing must be in [0, 1]; got '${args['teacher-forcing']}'`);
-const evalEvery = positive('eval-every', args['eval-every']);
-const stopAt = args['stop-at'] === undefined ? Infinity : positive('stop-at', args['stop-at'], false);
+const attention = args.attention as AttentionKind | 'none';
+const cell = args.cell as CellKind;
+const minutes = args.minutes;
+const maxSteps = args.steps ?? Infinity;
+const seed = args.seed;
+const batchSize = args.batch;
+const beams = args.beam.split(',').map((b) => parseValue('--beam', { kind: 'int', min: 1, help: '' }, b.trim()) as number);
+const lr = args.lr;
+const teacherForcing = args.teacherForcing;
+const evalEvery = args.evalEvery;
+const stopAt = args.stopAt ?? Infinity;
 
 manualSeed(seed);
-const splits = makeSplits({ seed, test: positive('test', args.test) });
+const splits = makeSplits({ seed, test: args.test });
 const model = buildDateModel({
-  attention, cell, seed, hidden: positive('hidden', args.hidden), embeddingDim: positive('embedding', args.embedding),
+  attention, cell, seed, hidden: args.hidden, embeddingDim: args.embedding,
 });
 console.log(`date normalisation: ${FORMATS.length} input formats, ${splits.trainDays.length} training dates, `
   + `${splits.validation.length} validation, ${splits.test.length} test (disjoint dates, seed ${seed})`);

@@ -4,12 +4,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as K from '@unroll/core';
-import { Generator, Tensor, indexSelect, stack, tensor, zeros } from '@unroll/autograd';
+import { Generator, Tensor, gradcheckModule, indexSelect, stack, tensor, zeros } from '@unroll/autograd';
 import {
   GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, bidirectional, selectStateRows, stackCells, stackLayers, stateTensors, unroll,
 } from '@unroll/rnn';
 import type { Mask, RecurrentCell } from '@unroll/rnn';
-import { SEED, expectClose, gradcheckWithParams, rand, tinySizes } from './helpers.js';
+import { SEED, expectClose, rand, tinySizes } from './helpers.js';
 
 const f64 = { dtype: 'float64' as const };
 type Run = (xs: Tensor, mask?: Mask) => { outputs: Tensor; state: unknown };
@@ -108,10 +108,10 @@ describe('unroll with a mask', () => {
         new LSTMCell({ inputSize: s.input, hiddenSize: s.hidden, fused: false, ...f64, generator: gg }),
         new GRUCell({ inputSize: s.input, hiddenSize: s.hidden, ...f64, generator: gg })]) {
         const x = rand([s.time, s.batch, s.input], gg, { requiresGrad: true });
-        const r = gradcheckWithParams(cell, [x], (xx) => {
+        const r = gradcheckModule(cell, (xx) => {
           const out = unroll(cell as RecurrentCell<{ h: Tensor }>, xx!, { mask, reverse });
           return [out.outputs, out.state.h];
-        });
+        }, { inputs: [x] });
         expect(r.ok, r.report).toBe(true);
       }
     }), { seed: SEED, numRuns: 8 });

@@ -1,18 +1,16 @@
 // LSTMCell: PyTorch's LSTM step and its classic variants (peepholes, no forget gate, coupled
 // input-forget gate, chosen activations), all in PyTorch's i|f|g|o parameter layout.
 import * as K from '@unroll/core';
-import { Module, Parameter, add, div, matmul, mean, mul, sigmoid, split, sqrt, sub, tanh } from '@unroll/autograd';
-import type { DType, StateValue, Tensor } from '@unroll/autograd';
-import type { InitialStateOptions, LSTMState, RecurrentCell } from '../cell.js';
+import { add, div, matmul, mean, mul, sigmoid, split, sqrt, sub, tanh } from '@unroll/autograd';
+import type { Parameter, StateValue, Tensor } from '@unroll/autograd';
+import type { LSTMState } from '../cell.js';
+import { CellBase } from '../cell-base.js';
 import { lstmSequence } from '../fused/lstm-sequence.js';
 import { lstmStep } from '../fused/lstm-step.js';
-import { hoistedUnroll } from './lstm-hoisted.js';
 import type { FusedUnroll, FusedUnrollArgs, UnrollResult } from '../unroll.js';
-import {
-  checkFloatDType, checkInput, checkKnownOptions, checkSize, checkStateTensor, initRecurrent, resolveActivation,
-  shapeOfValue, uniformParameter, zerosState,
-} from './common.js';
+import { checkFloatDType, checkKnownOptions, checkSize, initRecurrent, resolveActivation, shapeOfValue } from './common.js';
 import type { Activation, RecurrentCellOptions } from './common.js';
+import { hoistedUnroll } from './lstm-hoisted.js';
 import { CellNoise } from '../state-noise.js';
 import type { StateNoiseOptions } from '../state-noise.js';
 
@@ -104,10 +102,8 @@ const OPTIONS = [
  * sequence. The code below the fused branch in `step` is the definition both are checked against;
  * `fused: false` runs it.
  */
-export class LSTMCell extends Module implements RecurrentCell<LSTMState>, FusedUnroll<LSTMState> {
-  readonly inputSize: number;
+export class LSTMCell extends CellBase<LSTMState> implements FusedUnroll<LSTMState> {
   readonly hiddenSize: number;
-  readonly outputSize: number;
   readonly peephole: boolean;
   readonly forgetGate: boolean;
   readonly coupledGates: boolean;
@@ -133,31 +129,32 @@ export class LSTMCell extends Module implements RecurrentCell<LSTMState>, FusedU
   readonly layerNorm: boolean;
   /** γ, β of the layer normalisations (see the class comment), or null without layerNorm. */
   readonly norms: { readonly weightIh: Parameter; readonly biasIh: Parameter; readonly weightHh: Parameter; readonly biasHh: Parameter; readonly weightC: Parameter; readonly biasC: Parameter } | null;
+  /** Its recurrentDropout and zoneout (see `StateNoiseOptions`). */
+  readonly noise: CellNoise;
   /** Use the fused ops where this variant has them (see `LSTMCellOptions.fused`). */
   fused: boolean;
   /** Whether the fused ops compute this variant: sigmoid/tanh/tanh and an independent forget gate. */
   readonly fusable: boolean;
-  /** Its recurrentDropout and zoneout (see `StateNoiseOptions`). */
-  readonly noise: CellNoise;
   private readonly gateAct: (x: Tensor) => Tensor;
   private readonly cellAct: (x: Tensor) => Tensor;
   private readonly hiddenAct: (x: Tensor) => Tensor;
 
   constructor(opts: LSTMCellOptions) {
-    super();
     const who = 'LSTMCell';
     checkKnownOptions(who, opts, OPTIONS);
-    this.inputSize = checkSize(who, 'inputSize', opts.inputSize);
-    const H = (this.hiddenSize = checkSize(who, 'hiddenSize', opts.hiddenSize));
+    const inputSize = checkSize(who, 'inputSize', opts.inputSize);
+    const H = checkSize(who, 'hiddenSize', opts.hiddenSize);
+    const dtype = checkFloatDType(who, opts.dtype);
     const P = opts.projSize ?? 0;
     if (!Number.isInteger(P) || P < 0 || P >= H) {
       throw new RangeError(`${who}: projSize must be an integer in [1, hiddenSize) = [1, ${H}) (0 or absent: no projection); got ${String(opts.projSize)}`);
     }
+    // With a projection h (the output and the state fed back) has P features; c keeps H.
+    super({ name: who, inputSize, outputSize: P || H, state: { h: P || H, c: H }, dtype, generator: opts.generator });
+    this.hiddenSize = H;
     this.projSize = P;
-    this.outputSize = P || H;
     if (opts.layerNorm !== undefined && typeof opts.layerNorm !== 'boolean') throw new TypeError(`${who}: layerNorm must be a boolean; got ${String(opts.layerNorm)}`);
     this.layerNorm = opts.layerNorm ?? false;
-    const dtype = checkFloatDType(who, opts.dtype);
     this.peephole = opts.peephole ?? false;
     this.forgetGate = opts.forgetGate ?? true;
     this.coupledGates = opts.coupledGates ?? false;
@@ -179,33 +176,33 @@ export class LSTMCell extends Module implements RecurrentCell<LSTMState>, FusedU
     this.fused = opts.fused ?? true;
     this.fusable = this.gateAct === sigmoid && this.cellAct === tanh && this.hiddenAct === tanh && this.forgetGate && !this.coupledGates;
 
-    const k = 1 / Math.sqrt(H), gen = opts.generator;
-    this.weightIh = this.registerParameter('weight_ih', uniformParameter([4 * H, this.inputSize], k, dtype, gen));
-    this.weightHh = this.registerParameter('weight_hh', uniformParameter([4 * H, this.outputSize], k, dtype, gen));
-    this.biasIh = this.registerParameter('bias_ih', bias ? uniformParameter([4 * H], k, dtype, gen) : null);
-    this.biasHh = this.registerParameter('bias_hh', bias ? uniformParameter([4 * H], k, dtype, gen) : null);
-    // PyTorch's order: weight_hr after the biases, drawn from the same U(−1/√H, 1/√H).
-    this.weightHr = this.registerParameter('weight_hr', P ? uniformParameter([P, H], k, dtype, gen) : null);
+    // PyTorch's init: every weight and bias U(−1/√H, 1/√H), drawn in this order.
+    // (1/√H even with a projection, whose outputSize is P: PyTorch draws from H.)
+    const u = { uniform: 1 / Math.sqrt(H) };
+    this.weightIh = this.parameter('weight_ih', [4 * H, inputSize], u);
+    this.weightHh = this.parameter('weight_hh', [4 * H, P || H], u);
+    this.biasIh = this.parameterIf(bias, 'bias_ih', [4 * H], u);
+    this.biasHh = this.parameterIf(bias, 'bias_hh', [4 * H], u);
+    // PyTorch's order: weight_hr after the biases.
+    this.weightHr = this.parameterIf(P > 0, 'weight_hr', [P, H], u);
     const ownF = this.forgetGate && !this.coupledGates;
-    this.weightCi = this.registerParameter('weight_ci', this.peephole ? uniformParameter([H], k, dtype, gen) : null);
-    this.weightCf = this.registerParameter('weight_cf', this.peephole && ownF ? uniformParameter([H], k, dtype, gen) : null);
-    this.weightCo = this.registerParameter('weight_co', this.peephole ? uniformParameter([H], k, dtype, gen) : null);
-    const ln = (name: string, n: number, value: number) =>
-      this.registerParameter(name, new Parameter(value === 1 ? K.ones([n], { dtype }) : K.zeros([n], { dtype })))!;
+    this.weightCi = this.parameterIf(this.peephole, 'weight_ci', [H], u);
+    this.weightCf = this.parameterIf(this.peephole && ownF, 'weight_cf', [H], u);
+    this.weightCo = this.parameterIf(this.peephole, 'weight_co', [H], u);
     this.norms = this.layerNorm
       ? {
-        weightIh: ln('weight_ln_ih', 4 * H, 1), biasIh: ln('bias_ln_ih', 4 * H, 0),
-        weightHh: ln('weight_ln_hh', 4 * H, 1), biasHh: ln('bias_ln_hh', 4 * H, 0),
-        weightC: ln('weight_ln_c', H, 1), biasC: ln('bias_ln_c', H, 0),
+        weightIh: this.parameter('weight_ln_ih', [4 * H], 'ones'), biasIh: this.parameter('bias_ln_ih', [4 * H], 'zeros'),
+        weightHh: this.parameter('weight_ln_hh', [4 * H], 'ones'), biasHh: this.parameter('bias_ln_hh', [4 * H], 'zeros'),
+        weightC: this.parameter('weight_ln_c', [H], 'ones'), biasC: this.parameter('bias_ln_c', [H], 'zeros'),
       }
       : null;
     if (P && opts.recurrentInit === 'orthogonal') throw new TypeError(`${who}: recurrentInit 'orthogonal' needs square H × H gate blocks; with projSize weight_hh is [4H, ${P}]`);
-    initRecurrent(who, opts.recurrentInit, this.weightHh, 4, H, gen);
+    initRecurrent(who, opts.recurrentInit, this.weightHh, 4, H, opts.generator);
     if (opts.forgetBias !== undefined) {
       (this.biasIh!.data.data as K.FloatArray).fill(opts.forgetBias, H, 2 * H);
       (this.biasHh!.data.data as K.FloatArray).fill(0, H, 2 * H);
     }
-    this.noise = new CellNoise(who, opts, ['h', 'c'], gen);
+    this.noise = new CellNoise(who, opts, ['h', 'c'], opts.generator);
   }
 
   /** A new sequence starts (the runner calls this): recurrentDropout draws new masks. */
@@ -213,27 +210,9 @@ export class LSTMCell extends Module implements RecurrentCell<LSTMState>, FusedU
     this.noise.begin();
   }
 
-  /** The parameters' dtype (follows `to(dtype)`). */
-  get dtype(): DType {
-    return this.weightIh.dtype;
-  }
-
-  /** `{ h, c }`, zeros: h [batch, H] (or [batch, projSize]), c [batch, H]. */
-  initialState(batch: number, opts: InitialStateOptions = {}): LSTMState {
-    const dtype = opts.dtype ?? this.dtype;
-    return {
-      h: zerosState('LSTMCell.initialState', batch, this.outputSize, dtype),
-      c: zerosState('LSTMCell.initialState', batch, this.hiddenSize, dtype),
-    };
-  }
-
-  /** One step: x [batch, I], state `{ h, c }` [batch, H] → `{ state: { h', c' }, output: h' }`. */
-  step(state: LSTMState, x: Tensor): { state: LSTMState; output: Tensor } {
-    const who = 'LSTMCell.step';
-    const batch = checkInput(who, x, this.inputSize, this.dtype);
-    const hPrev = checkStateTensor(who, state, 'h', batch, this.outputSize, this.dtype);
-    const cPrev = checkStateTensor(who, state, 'c', batch, this.hiddenSize, this.dtype);
-    return this.advance(state, hPrev, cPrev, this.inputGates(x));
+  /** One step (after `step`'s checks): x [batch, I], state `{ h, c }` [batch, H] → `{ state: { h', c' }, output: h' }`. */
+  protected forward(state: LSTMState, x: Tensor): { state: LSTMState; output: Tensor } {
+    return this.advance(state, this.inputGates(x));
   }
 
   /** The input's part of the gate pre-activations: W_ih x (layer-normalised with layerNorm). x [rows, I] → [rows, 4H]. */
@@ -242,8 +221,9 @@ export class LSTMCell extends Module implements RecurrentCell<LSTMState>, FusedU
     return this.norms ? layerNorm(fromX, this.norms.weightIh, this.norms.biasIh) : fromX;
   }
 
-  /** The rest of a step, from the input's part of the pre-activations (see `inputGates`). */
-  advance(state: LSTMState, hPrev: Tensor, cPrev: Tensor, fromX: Tensor): { state: LSTMState; output: Tensor } {
+  /** The rest of a step (no checks), from the input's part of the pre-activations (see `inputGates`). */
+  advance(state: LSTMState, fromX: Tensor): { state: LSTMState; output: Tensor } {
+    const { h: hPrev, c: cPrev } = state;
     const n = this.norms;
     const fromH = matmul(this.noise.fed(hPrev, this.training), this.weightHh, { transB: true });
     let gates = fromX.add(n ? layerNorm(fromH, n.weightHh, n.biasHh) : fromH);
@@ -284,19 +264,16 @@ export class LSTMCell extends Module implements RecurrentCell<LSTMState>, FusedU
    * change the step (the runner then steps the cell). Called by `unroll`; see `FusedUnroll`.
    */
   fusedUnroll(xs: Tensor, args: FusedUnrollArgs<LSTMState>): UnrollResult<LSTMState> | null {
-    // A subclass that redefines step must be stepped: the fused op would silently skip its change.
-    if (!this.fused || this.step !== LSTMCell.prototype.step || this.noise.changesStep(this.training)) return null;
+    // A subclass that redefines step or forward must be stepped: the fused op would silently skip its change.
+    if (!this.fused || this.step !== LSTMCell.prototype.step || this.forward !== LSTMCell.prototype.forward) return null;
+    // recurrentDropout in training and zoneout change the step: the runner steps the cell.
+    if (this.noise.changesStep(this.training)) return null;
     // Projection and layer norm cells (any activations) hoist the input gemm; other variants without
     // the standard activations and an own forget gate step.
     if (!this.fusable && !this.projSize && !this.layerNorm) return null;
     // The checks (and messages) step would make.
-    const who = 'LSTMCell.step';
-    if (xs.dtype !== this.dtype) {
-      throw new K.DTypeError(`${who}: x is ${xs.dtype} but the parameters are ${this.dtype}; convert one (x.to('${this.dtype}') or cell.to('${xs.dtype}'))`);
-    }
-    const batch = xs.shape[args.batchFirst ? 0 : 1]!;
-    const h = checkStateTensor(who, args.initialState, 'h', batch, this.outputSize, this.dtype);
-    const c = checkStateTensor(who, args.initialState, 'c', batch, this.hiddenSize, this.dtype);
+    this.checkDType(xs);
+    const { h, c } = this.checkState(args.initialState, xs.shape[args.batchFirst ? 0 : 1]!);
     // The whole-sequence kernel has no projection or layer norm: those compute the input's part of
     // every step in one gemm, then step the recurrence (the fused step op with a projection).
     if (this.projSize || this.layerNorm) return hoistedUnroll(this, xs, args);

@@ -20,7 +20,7 @@ export function hoistedUnroll(cell: LSTMCell, xs: Tensor, args: FusedUnrollArgs<
     inputSize: 4 * cell.hiddenSize,
     outputSize: cell.outputSize,
     initialState: (batch, opts) => cell.initialState(batch, opts),
-    step: (state, fromX) => cell.advance(state, state.h, state.c, fromX),
+    step: (state, fromX) => cell.advance(state, fromX),
   };
   return unroll(recurrence, gates, {
     batchFirst: args.batchFirst, reverse: args.reverse, lengths: args.lengths ?? undefined, initialState: args.initialState,

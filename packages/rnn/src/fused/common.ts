@@ -11,7 +11,8 @@ import type { Lengths } from '../unroll.js';
 import type { PointwiseWasm } from './wasm/runtime.js';
 
 /** The dtypes the fused ops compute in. */
-export type FloatDType = 'float32' | 'float64';
+export type { FloatDType } from '@unroll/core';
+import type { FloatDType } from '@unroll/core';
 
 const placeholders: Partial<Record<FloatDType, Tensor>> = {};
 

@@ -1,0 +1,177 @@
+// Generated JavaScript for a plan's per-step items: each group of elementwise ops becomes one loop
+// over rows and features (forward) and one reverse-mode loop (backward), built from the ops' own
+// scalar rules (`pointwise`), so no derivative is written twice.
+import type { PointwiseRule } from '@unroll/autograd';
+import { CompileError } from './errors.js';
+import { argsRead, width } from './plan.js';
+import { fastForward } from './runtime.js';
+import type { Access, Item, Plan } from './plan.js';
+import type { Value } from './program.js';
+
+/** A generated kernel: V/O the value slots and their bases this step, G/GO the gradient slots, pad the padded rows. */
+export type Kernel = (V: ArrayLike<number>[], O: Int32Array, G: ArrayLike<number>[] | null, GO: Int32Array | null, pad: Uint8Array | null) => void;
+
+export interface ItemKernels { forward: Kernel; backward: Kernel }
+
+/** Thrown where the engine forbids generating code (a Content-Security-Policy without 'unsafe-eval'). */
+export class CodegenUnavailableError extends CompileError {}
+
+/** The forward and backward kernels of every non-gemm item (null at gemm items). */
+export function generateKernels(plan: Plan): (ItemKernels | null)[] {
+  return plan.items.map((item, k) => (item.kind === 'gemm' ? null : itemKernels(plan, item, k)));
+}
+
+
+function itemKernels(plan: Plan, item: Exclude<Item, { kind: 'gemm' }>, index: number): ItemKernels {
+  const fns: unknown[] = [];
+  const fn = (f: unknown) => `F${fns.push(f) - 1}`;
+  const B = plan.B;
+  const fwd = new Emitter('V', 'O', 'R');
+  const bwd = new Emitter('V', 'O', 'R');
+  const grad = new Emitter('G', 'GO', 'S');
+  bwd.partner = grad;
+
+  if (item.kind === 'group') {
+    const n = item.width;
+    const produced = new Set(item.ops.map((o) => o.outputs[0]!.id));
+    // Forward: each op's value is a local; stored values are also written out.
+    const read = (e: Emitter, u: Value, direct: boolean): string => {
+      if (direct && produced.has(u.id) && (plan.locals.has(u.id) || e === fwd)) return `v${u.id}`;
+      return e.at(accessOf(plan, u), width(u) === 1 && n > 1);
+    };
+    const body: string[] = [];
+    for (const op of item.ops) {
+      const rule = op.spec.pointwise!(op.attrs) as PointwiseRule;
+      const f = fn(plan.program.dtype === 'float32' ? fastForward(op.name) ?? rule.forward : rule.forward);
+      const y = op.outputs[0]!;
+      body.push(`const v${y.id} = ${f}(${op.inputs.map((u) => read(fwd, u, true)).join(', ')});`);
+      if (!plan.locals.has(y.id)) body.push(`${fwd.at(accessOf(plan, y), false)} = v${y.id};`);
+    }
+    fwd.loopRows(B, false, [`for (let j = 0; j < ${n}; j++) {`, ...body.map((l) => '  ' + l), '}']);
+
+    // Backward: adjoints of the group's values are locals (seeded from their gradient slot when other
+    // items or the step's results read them); ops in reverse order add into their inputs' adjoints.
+    const lines: string[] = [];
+    for (const op of item.ops) {
+      const y = op.outputs[0]!;
+      if (!plan.needs[y.id]) continue;
+      lines.push(plan.localGrad.has(y.id) ? `let g${y.id} = 0;` : `let g${y.id} = ${grad.at(gradOf(plan, y), false)};`);
+    }
+    for (const op of [...item.ops].reverse()) {
+      const y = op.outputs[0]!;
+      if (!plan.needs[y.id]) continue;
+      const rule = op.spec.pointwise!(op.attrs) as PointwiseRule;
+      const nd = new Set(op.spec.nondifferentiable ?? []);
+      // Partials read stored values (inputs and y); arguments a partial does not read are passed as 0.
+      const arg = (k: number) => (k < op.inputs.length ? read(bwd, op.inputs[k]!, false) : bwd.at(accessOf(plan, y), false));
+      op.inputs.forEach((u, i) => {
+        if (nd.has(i) || !plan.needs[u.id]) return;
+        const partial = rule.partials[i]!;
+        const used = argsRead(partial, op.inputs.length);
+        const term = `g${y.id} * ${fn(partial)}(${used.map((r, k) => (r ? arg(k) : '0')).join(', ')})`;
+        if (produced.has(u.id)) lines.push(`g${u.id} += ${term};`);
+        else lines.push(`${grad.at(gradOf(plan, u), width(u) === 1 && n > 1)} += ${term};`);
+      });
+    }
+    bwd.loopRows(B, true, [`for (let j = 0; j < ${n}; j++) {`, ...lines.map((l) => '  ' + l), '}']);
+  } else if (item.kind === 'sum') {
+    const [x] = item.op.inputs as [Value];
+    const y = item.op.outputs[0]!;
+    fwd.loopRows(B, false, [
+      'let s = 0;',
+      `for (let j = 0; j < ${item.width}; j++) s += ${fwd.at(accessOf(plan, x), false)};`,
+      `${fwd.at(accessOf(plan, y), false, '0')} = s;`,
+    ]);
+    if (plan.needs[x.id]) {
+      bwd.loopRows(B, true, [
+        `const g = ${grad.at(gradOf(plan, y), false, '0')};`,
+        `for (let j = 0; j < ${item.width}; j++) ${grad.at(gradOf(plan, x), false)} += g;`,
+      ]);
+    }
+  } else {
+    const y = item.op.outputs[0]!;
+    const f: string[] = [], g: string[] = [];
+    let at = 0;
+    for (const u of item.op.inputs) {
+      const n = width(u);
+      f.push(`for (let j = 0; j < ${n}; j++) ${fwd.at(accessOf(plan, y), false, `j + ${at}`)} = ${fwd.at(accessOf(plan, u), false)};`);
+      if (plan.needs[u.id]) {
+        g.push(`for (let j = 0; j < ${n}; j++) ${grad.at(gradOf(plan, u), false)} += ${grad.at(gradOf(plan, y), false, `j + ${at}`)};`);
+      }
+      at += n;
+    }
+    fwd.loopRows(B, false, f);
+    bwd.loopRows(B, true, g);
+  }
+  return { forward: compile(fwd.source(), fns), backward: compile(bwd.source(grad), fns) };
+}
+
+function accessOf(plan: Plan, v: Value): Access {
+  const a = plan.access.get(v.id);
+  if (!a) throw new CompileError(`compileCell: internal: value ${v.id} of ${plan.program.cellName}.step has no storage`);
+  return a;
+}
+
+function gradOf(plan: Plan, v: Value): Access {
+  const a = plan.gradAccess.get(v.id);
+  if (!a) throw new CompileError(`compileCell: internal: value ${v.id} of ${plan.program.cellName}.step has no gradient slot`);
+  return a;
+}
+
+
+/** Builds one kernel's source: slot bindings, then per row the item's loops. */
+class Emitter {
+  private readonly used = new Map<number, number>();
+  private readonly rows: string[] = [];
+  partner: Emitter | null = null;
+
+  constructor(private readonly arr: string, private readonly base: string, private readonly row: string) {}
+
+  /** The element expression of access `a` at feature j (or at `col`); `broadcast` reads column 0. */
+  at(a: Access, broadcast: boolean, col = 'j'): string {
+    this.used.set(a.slot, a.rs);
+    const cs = broadcast ? 0 : a.cs;
+    const parts = [`${this.row}${a.slot}`];
+    if (cs !== 0) parts.push(col);
+    if (a.off !== 0) parts.push(String(a.off));
+    return `${this.arr}${a.slot}[${parts.join(' + ')}]`;
+  }
+
+  loopRows(B: number, skipPadded: boolean, body: string[]): void {
+    this.rows.push(`for (let b = 0; b < ${B}; b++) {`);
+    if (skipPadded) this.rows.push('  if (pad !== null && pad[b] !== 0) continue;');
+    this.rows.push('  @ROWS@');
+    this.rows.push(...body.map((l) => '  ' + l), '}');
+  }
+
+  bindings(): string[] {
+    return [...this.used.keys()].map((s) => `const ${this.arr}${s} = ${this.arr}[${s}], ${this.base}${s} = ${this.base}[${s}] | 0;`);
+  }
+
+  rowBases(): string {
+    return [...this.used].map(([s, rs]) => `const ${this.row}${s} = ${this.base}${s}${rs ? ` + b * ${rs}` : ''};`).join(' ');
+  }
+
+  source(other: Emitter | null = null): string {
+    const bases = [this.rowBases(), other?.rowBases() ?? ''].join(' ');
+    const head = [...this.bindings(), ...(other?.bindings() ?? [])];
+    return [...head, ...this.rows.map((l) => l.replace('@ROWS@', bases))].join('\n');
+  }
+}
+
+function compile(body: string, fns: unknown[]): Kernel {
+  const decl = fns.map((_, k) => `const F${k} = fns[${k}];`).join('\n');
+  if (process.env.DEBUG_COMPILE) console.log(body);
+  let factory: (fns: unknown[]) => Kernel;
+  try {
+    factory = new Function('fns', `"use strict";\n${decl}\nreturn function compiledStep(V, O, G, GO, pad) {\n${body}\n};`) as typeof factory;
+  } catch (e) {
+    if (e instanceof EvalError) {
+      throw new CodegenUnavailableError(
+        `compileCell: this environment forbids generating code (${e.message}) — a Content-Security-Policy without 'unsafe-eval'; ` +
+        "allow it for compiled cells, or run the cell uncompiled (built-in cells fall back to their composed step by themselves)");
+    }
+    throw e;
+  }
+  return factory(fns);
+}

@@ -1,0 +1,345 @@
+// From a traced step to a plan for the time loop: which ops are hoisted (P, X), which run per step (S),
+// how the per-step ops group into fused loops, which values are stored, saved for backward, and where.
+import * as K from '@unroll/core';
+import type { Range } from '@unroll/core';
+import { CompileError } from './errors.js';
+import type { ProgramOp, Program, Value } from './program.js';
+
+/** How code reads element (b, j) of a value: V[slot][base(slot, t) + b·rs + j·cs + off]. */
+export interface Access { readonly slot: number; readonly rs: number; readonly cs: number; readonly off: number }
+
+/** Where a slot's per-step base is: every step's block (t·B·n), a state slot (readSlot(t)·B·n), or fixed (0). */
+export type SlotBase = 'step' | 'stateRead' | 'fixed';
+
+export interface SlotSpec {
+  readonly base: SlotBase;
+  /** Elements per step (B·n) for 'step' and 'stateRead'; the whole size for 'fixed'. */
+  readonly size: number;
+  /** What fills it: a hoisted input, a state field, a captured constant, a stored value, or a gradient. */
+  readonly role: 'input' | 'state' | 'constant' | 'saved' | 'scratch' | 'gradInput' | 'gradAcc' | 'gradScratch' | 'gradAll';
+  /** Input position (roles input, gradInput, gradAcc), state field (state), value id otherwise. */
+  readonly index: number;
+}
+
+/** One piece of a step's schedule. */
+export type Item =
+  | { kind: 'group'; width: number; ops: ProgramOp[] }
+  | { kind: 'gemm'; op: ProgramOp; a: Value; w: Value; c: Value; transB: boolean; M: number; N: number; K: number }
+  | { kind: 'sum'; op: ProgramOp; width: number }
+  | { kind: 'concat'; op: ProgramOp };
+
+export interface Plan {
+  readonly program: Program;
+  readonly B: number;
+  /** Hoisted values the step reads, in op-input order: X ones (per step) and P ones (fixed). */
+  readonly xInputs: readonly Value[];
+  readonly pInputs: readonly Value[];
+  readonly items: readonly Item[];
+  readonly slots: readonly SlotSpec[];
+  readonly gradSlots: readonly SlotSpec[];
+  /** Per value id: how to read it (undefined: a local inside its group only). */
+  readonly access: ReadonlyMap<number, Access>;
+  /** Per value id: where its gradient accumulates (undefined: none needed, or a local). */
+  readonly gradAccess: ReadonlyMap<number, Access>;
+  /** Values whose gradient is a local of their group (no buffer). */
+  readonly localGrad: ReadonlySet<number>;
+  /** Values computed inside a group and kept only as locals there. */
+  readonly locals: ReadonlySet<number>;
+  /** Whether a gradient must reach each value (by id). */
+  readonly needs: readonly boolean[];
+  /** Per state field: its slots slot and its gradient slot. */
+  readonly stateSlots: readonly number[];
+  readonly stateGradSlots: readonly number[];
+  /** The group each pointwise op's output belongs to (item index). */
+  readonly groupOf: ReadonlyMap<number, number>;
+}
+
+const VIEW_OPS = new Set(['slice', 'reshape', 'expand', 'cast']);
+
+/** Which arguments (inputs, then y) a scalar partial reads: declared parameters not named `_…`. */
+export function argsRead(fn: (...a: number[]) => number, arity: number): boolean[] {
+  const read = new Array<boolean>(arity + 1).fill(false);
+  const src = Function.prototype.toString.call(fn);
+  const m = /^\s*(?:function\b[^(]*)?\(([^)]*)\)/.exec(src) ?? /^\s*([A-Za-z_$][\w$]*)\s*=>/.exec(src);
+  const names = m ? m[1]!.split(',').map((s) => s.trim()) : null;
+  for (let i = 0; i < Math.min(fn.length, arity + 1); i++) read[i] = !(names && names[i] !== undefined && names[i]!.startsWith('_'));
+  return read;
+}
+
+/** Features per row of a value: a per-step value's shape[1]; a parameter-only value's element count. */
+export const width = (v: Value): number => (v.dep === 'P' ? v.shape.reduce((a, d) => a * d, 1) : v.shape[1] ?? 1);
+
+/** Builds the plan, refusing (naming the op and the cell) what a compiled step cannot run. */
+export function makePlan(p: Program): Plan {
+  const B = p.batch;
+  const refuse = (op: ProgramOp, why: string): never => {
+    throw new CompileError(`compileCell: ${p.cellName}.step uses '${op.name}', which a compiled step does not support (${why})`);
+  };
+  const consumers = new Map<number, ProgramOp[]>();
+  for (const op of p.ops) for (const u of op.inputs) (consumers.get(u.id) ?? consumers.set(u.id, []).get(u.id)!).push(op);
+
+  // Gradient reachability: x and state always; parameters that require it; op outputs of those.
+  const needs = p.values.map((v) => v.source === 'x' || v.source === 'state' || (v.source === 'external' && v.differentiable));
+  for (const op of p.ops) {
+    const nd = new Set(op.spec.nondifferentiable ?? []);
+    const any = op.inputs.some((u, i) => !nd.has(i) && needs[u.id]);
+    for (const o of op.outputs) needs[o.id] = any;
+  }
+
+  for (const op of p.ops) if (op.dep === 'X') checkHoistable(p, op, refuse);
+
+  // Per-step values must be [batch, features]; P values meeting them broadcast over the batch.
+  const perStep = p.ops.filter((op) => op.dep === 'S');
+  const root = new Map<number, { v: Value; off: number; cs: number | null }>();
+  const rootOf = (v: Value) => root.get(v.id) ?? { v, off: 0, cs: null };
+  for (const op of perStep) {
+    for (const o of op.outputs) {
+      if (o.shape.length !== 2 || o.shape[0] !== B) refuse(op, `its result is ${K.fmt(o.shape)}; a per-step value must be [batch, features]`);
+    }
+    for (const u of op.inputs) {
+      if (u.dep !== 'P' && (u.shape.length !== 2 || u.shape[0] !== B)) refuse(op, `it reads ${K.fmt(u.shape)}; a per-step value must be [batch, features]`);
+      if (u.dep === 'P' && u.shape.length === 2 && u.shape[0] !== 1 && op.name !== 'matmul') {
+        refuse(op, `a parameter ${K.fmt(u.shape)} would meet the batch axis; per-step parameters are [features] or [1, features]`);
+      }
+    }
+    const y = op.outputs[0]!;
+    if (op.spec.pointwise) {
+      if (op.outputs.length !== 1) refuse(op, 'an elementwise op with several outputs');
+      for (const u of op.inputs) {
+        const n = width(u);
+        if (n !== 1 && n !== y.shape[1]) refuse(op, `it broadcasts ${K.fmt(u.shape)} against ${K.fmt(y.shape)}`);
+      }
+      continue;
+    }
+    const [x] = op.inputs;
+    switch (op.name) {
+      case 'matmul': {
+        const [a, w] = op.inputs as [Value, Value];
+        const at = op.attrs as K.MatmulOptions;
+        if (w.dep !== 'P') refuse(op, 'both operands depend on the state; one must be a parameter');
+        if (at.transA || a.dep === 'P' || w.shape.length !== 2) refuse(op, 'only state [batch, k] times a [k, n] (or transB [n, k]) parameter');
+        continue;
+      }
+      case 'slice': {
+        const ranges = (op.attrs as { ranges: readonly (Range | undefined)[] }).ranges;
+        if (!wholeRange(ranges[0], B)) refuse(op, 'slicing the batch axis');
+        const r1 = ranges[1] ? K.resolveRange('compileCell', ranges[1], x!.shape[1]!) : { start: 0, step: 1 };
+        if (r1.step !== 1) refuse(op, 'a strided slice of the features');
+        const r = rootOf(x!);
+        root.set(y.id, { v: r.v, off: r.off + r1.start, cs: r.cs });
+        continue;
+      }
+      case 'reshape': case 'cast':
+        if (!K.sameShape(x!.shape, y.shape) || (op.name === 'cast' && (op.attrs as { dtype: string }).dtype !== p.dtype)) {
+          refuse(op, `changing ${K.fmt(x!.shape)} to ${K.fmt(y.shape)} ${op.name === 'cast' ? 'or the dtype' : ''}inside the step`);
+        }
+        root.set(y.id, rootOf(x!));
+        continue;
+      case 'expand':
+        if (x!.shape[1] !== 1 && x!.shape[1] !== y.shape[1]) refuse(op, 'expanding anything but a [batch, 1] column');
+        root.set(y.id, x!.shape[1] === 1 ? { ...rootOf(x!), cs: 0 } : rootOf(x!));
+        continue;
+      case 'sum': {
+        const at = op.attrs as { axes?: number | readonly number[]; keepdims?: boolean };
+        const axes = at.axes === undefined ? [0, 1] : (Array.isArray(at.axes) ? at.axes : [at.axes]) as number[];
+        if (axes.length !== 1 || K.normalizeAxis('sum', axes[0]!, 2) !== 1 || !at.keepdims) {
+          refuse(op, 'only a sum over the features with keepdims: true (as mean(x, { axes: -1, keepdims: true }))');
+        }
+        continue;
+      }
+      case 'concat':
+        if (K.normalizeAxis('concat', (op.attrs as { axis: number }).axis, 2) !== 1) refuse(op, 'joining along the batch axis');
+        continue;
+      default:
+        refuse(op, 'not elementwise, and not one of matmul, slice, reshape, expand, cast, sum over features, concat of features');
+    }
+  }
+
+  // The schedule: pointwise ops of one width fuse into a group unless an input of theirs is a
+  // value of the open group read another way (a slice, a broadcast); every other op stands alone.
+  const items: Item[] = [];
+  const groupOf = new Map<number, number>();
+  let open: Extract<Item, { kind: 'group' }> | null = null;
+  for (const op of perStep) {
+    if (VIEW_OPS.has(op.name)) continue;
+    const y = op.outputs[0]!;
+    if (op.spec.pointwise) {
+      const n = y.shape[1]!;
+      const here = items.length - 1;
+      const joins = open !== null && open.width === n && op.inputs.every((u) => {
+        const r = rootOf(u);
+        const inOpen = groupOf.get(r.v.id) === here;
+        return !inOpen || (r.v === u && width(u) === n);
+      });
+      if (!joins) items.push((open = { kind: 'group', width: n, ops: [] }));
+      open!.ops.push(op);
+      groupOf.set(y.id, items.length - 1);
+      continue;
+    }
+    open = null;
+    if (op.name === 'matmul') {
+      const [a, w] = op.inputs as [Value, Value];
+      const transB = !!(op.attrs as K.MatmulOptions).transB;
+      const [N, Kd] = transB ? [w.shape[0]!, w.shape[1]!] : [w.shape[1]!, w.shape[0]!];
+      items.push({ kind: 'gemm', op, a, w, c: y, transB, M: B, N, K: Kd });
+    } else if (op.name === 'sum') {
+      items.push({ kind: 'sum', op, width: op.inputs[0]!.shape[1]! });
+    } else {
+      items.push({ kind: 'concat', op });
+    }
+  }
+
+  // Values backward reads: what the partials of each pointwise op read, and each gemm's A (for dW).
+  const saved = new Set<number>();
+  for (const op of perStep) {
+    if (op.spec.pointwise) {
+      const rule = op.spec.pointwise(op.attrs);
+      const nd = new Set(op.spec.nondifferentiable ?? []);
+      op.inputs.forEach((u, i) => {
+        if (nd.has(i) || !needs[u.id]) return;
+        const read = argsRead(rule.partials[i]!, op.inputs.length);
+        op.inputs.forEach((w, k) => { if (read[k]) saved.add(rootOf(w).v.id); });
+        if (read[op.inputs.length]) saved.add(op.outputs[0]!.id);
+      });
+    }
+  }
+  for (const it of items) if (it.kind === 'gemm' && needs[it.w.id]) saved.add(rootOf(it.a).v.id);
+
+  // Which per-step results are stored (read outside their group, by special items, at the end of the
+  // step, or in backward); the rest live in registers of their group's loop.
+  const results = new Set<number>([p.output.id, ...p.stateOut.map((v) => v.id)].map((id) => rootOf(p.values[id]!).v.id));
+  const stored = new Set<number>();
+  const locals = new Set<number>();
+  const externalGrad = new Set<number>();
+  for (const op of perStep) {
+    if (VIEW_OPS.has(op.name)) continue;
+    const y = op.outputs[0]!;
+    const g = groupOf.get(y.id);
+    const readers = consumers.get(y.id) ?? [];
+    const outside = readers.some((c) => VIEW_OPS.has(c.name) || !c.spec.pointwise || groupOf.get(c.outputs[0]!.id) !== g);
+    if (g === undefined || outside || results.has(y.id) || saved.has(y.id)) stored.add(y.id);
+    else locals.add(y.id);
+    if (g === undefined || outside || results.has(y.id)) externalGrad.add(y.id);
+  }
+
+  // Slots: hoisted inputs, constants, state fields, stored values; then gradient slots.
+  const slots: SlotSpec[] = [];
+  const gradSlots: SlotSpec[] = [];
+  const access = new Map<number, Access>();
+  const gradAccess = new Map<number, Access>();
+  const readBy = new Set<number>();
+  for (const op of perStep) for (const u of op.inputs) readBy.add(rootOf(u).v.id);
+  for (const id of results) readBy.add(id);
+  const xInputs: Value[] = [], pInputs: Value[] = [];
+  for (const v of p.values) {
+    if (!readBy.has(v.id) || v.dep === 'S') continue;
+    const n = width(v);
+    if (v.source === 'constant') {
+      access.set(v.id, { slot: slots.push({ base: 'fixed', size: n, role: 'constant', index: v.id }) - 1, rs: 0, cs: n === 1 ? 0 : 1, off: 0 });
+    } else if (v.dep === 'P') {
+      const index = pInputs.push(v) - 1;
+      access.set(v.id, { slot: slots.push({ base: 'fixed', size: n, role: 'input', index }) - 1, rs: 0, cs: n === 1 ? 0 : 1, off: 0 });
+      if (needs[v.id]) gradAccess.set(v.id, { slot: gradSlots.push({ base: 'fixed', size: n, role: 'gradAcc', index }) - 1, rs: 0, cs: n === 1 ? 0 : 1, off: 0 });
+    } else {
+      if (v.shape.length !== 2 || v.shape[0] !== B) {
+        throw new CompileError(`compileCell: ${p.cellName}.step: a value computed from x alone is ${K.fmt(v.shape)}; values the step reads per time step must be [batch, features]`);
+      }
+      const index = xInputs.push(v) - 1;
+      access.set(v.id, { slot: slots.push({ base: 'step', size: B * n, role: 'input', index }) - 1, rs: n, cs: 1, off: 0 });
+      gradAccess.set(v.id, { slot: gradSlots.push({ base: 'step', size: B * n, role: 'gradInput', index }) - 1, rs: n, cs: 1, off: 0 });
+    }
+  }
+  const stateSlots: number[] = [], stateGradSlots: number[] = [];
+  p.stateIn.forEach((v, f) => {
+    const n = width(v);
+    stateSlots.push(slots.push({ base: 'stateRead', size: B * n, role: 'state', index: f }) - 1);
+    access.set(v.id, { slot: stateSlots[f]!, rs: n, cs: 1, off: 0 });
+    stateGradSlots.push(gradSlots.push({ base: 'fixed', size: B * n, role: 'gradScratch', index: v.id }) - 1);
+    gradAccess.set(v.id, { slot: stateGradSlots[f]!, rs: n, cs: 1, off: 0 });
+  });
+  for (const id of stored) {
+    const v = p.values[id]!, n = width(v);
+    const keep = saved.has(id);
+    access.set(id, { slot: slots.push({ base: keep ? 'step' : 'fixed', size: B * n, role: keep ? 'saved' : 'scratch', index: id }) - 1, rs: n, cs: 1, off: 0 });
+  }
+  const localGrad = new Set<number>();
+  for (const op of perStep) {
+    if (VIEW_OPS.has(op.name)) continue;
+    const y = op.outputs[0]!, n = width(y);
+    if (!externalGrad.has(y.id)) { localGrad.add(y.id); continue; }
+    // A gemm's output gradient is kept for every step: dW is one gemm over all of them.
+    const all = op.name === 'matmul';
+    gradAccess.set(y.id, {
+      slot: gradSlots.push({ base: all ? 'step' : 'fixed', size: B * n, role: all ? 'gradAll' : 'gradScratch', index: y.id }) - 1,
+      rs: n, cs: 1, off: 0,
+    });
+  }
+  // Views read (and take gradients) through their root.
+  for (const [id, r] of root) {
+    const a = access.get(r.v.id), g = gradAccess.get(r.v.id);
+    if (a) access.set(id, { ...a, off: a.off + r.off, cs: r.cs ?? a.cs });
+    if (g) gradAccess.set(id, { ...g, off: g.off + r.off, cs: r.cs ?? g.cs });
+  }
+  return { program: p, B, xInputs, pInputs, items, slots, gradSlots, access, gradAccess, localGrad, locals, needs, stateSlots, stateGradSlots, groupOf };
+}
+
+type Refuse = (op: ProgramOp, why: string) => never;
+
+/** An op on x (and parameters) is hoisted over all T·B rows: it must treat axis 0 as independent rows. */
+function checkHoistable(p: Program, op: ProgramOp, refuse: Refuse): void {
+  const B = p.batch;
+  const rows = (v: Value) => v.dep === 'X';
+  for (const u of op.inputs) {
+    if (rows(u) && u.shape[0] !== B) refuse(op, `the input-only value ${K.fmt(u.shape)} has lost the batch axis`);
+  }
+  for (const o of op.outputs) if (o.shape[0] !== B) refuse(op, `its result ${K.fmt(o.shape)} does not keep the batch axis first`);
+  if (op.spec.pointwise) {
+    const rank = op.outputs[0]!.shape.length;
+    for (const u of op.inputs) {
+      if (!rows(u) && u.shape.length === rank && u.shape[0] !== 1) refuse(op, `a parameter ${K.fmt(u.shape)} would meet the batch axis`);
+    }
+    return;
+  }
+  const axesOf = (a: unknown, rank: number): number[] => {
+    const ax = (a as { axes?: number | readonly number[]; axis?: number });
+    const list = ax.axis !== undefined ? [ax.axis] : ax.axes === undefined ? [0] : Array.isArray(ax.axes) ? ax.axes : [ax.axes as number];
+    return list.map((d) => K.normalizeAxis(op.name, d, rank));
+  };
+  const x = op.inputs[0]!;
+  switch (op.name) {
+    case 'matmul': {
+      const at = op.attrs as K.MatmulOptions;
+      if (!rows(x) || op.inputs[1]!.dep !== 'P' || at.transA || x.shape.length !== 2) refuse(op, 'x-dependent matmul must be [batch, k] times a parameter');
+      return;
+    }
+    case 'slice': {
+      if (!wholeRange((op.attrs as { ranges: readonly (Range | undefined)[] }).ranges[0], B)) refuse(op, 'slicing the batch axis');
+      return;
+    }
+    case 'reshape': case 'expand': case 'cast': case 'permute':
+      if (op.name === 'permute' && (op.attrs as { axes: number[] }).axes[0] !== 0) refuse(op, 'moving the batch axis');
+      return;
+    case 'concat': case 'sum': case 'max': case 'logsumexp': case 'softmax': case 'logSoftmax':
+      if (axesOf(op.attrs, x.shape.length).includes(0)) refuse(op, 'working across the batch axis');
+      return;
+    default:
+      refuse(op, 'it reads the input x and is not one that can be hoisted over all time steps');
+  }
+}
+
+/** Attrs of a hoisted op for T·B rows instead of B (shapes in reshape/expand name the batch). */
+export function hoistedAttrs(op: ProgramOp, B: number, rows: number): unknown {
+  if ((op.name === 'reshape' || op.name === 'expand') && op.dep === 'X') {
+    const shape = [...(op.attrs as { shape: readonly number[] }).shape];
+    if (shape[0] === B) shape[0] = rows;
+    return { ...(op.attrs as object), shape };
+  }
+  return op.attrs;
+}
+
+/** Whether a range keeps all n elements in order (or is absent). */
+function wholeRange(r: Range | undefined, n: number): boolean {
+  if (!r) return true;
+  const { start, stop, step } = K.resolveRange('compileCell', r, n);
+  return start === 0 && stop === n && step === 1;
+}

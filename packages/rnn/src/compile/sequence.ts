@@ -34,7 +34,19 @@ function setBases(plan: Plan, specs: Plan['slots'], O: Int32Array, t: number, re
   });
 }
 
-const at = (V: ArrayLike<number>[], O: Int32Array, a: Access, b: number, j: number) => a.slot >= 0 ? V[a.slot]![O[a.slot]! + b * a.rs + j * a.cs + a.off]! : 0;
+/**
+ * dst[to + b·ld + j] (+)= src[from + b·rs + j·cs] for rows b < B not padded at t (all rows when
+ * lengths is null), j < n: the step's results in and out of their slots, in plain loops.
+ */
+function rows(add: boolean, src: FloatArray, from: number, rs: number, cs: number, dst: FloatArray, to: number, ld: number,
+  B: number, n: number, lengths: Int32Array | null, t: number): void {
+  for (let b = 0; b < B; b++) {
+    if (lengths !== null && t >= lengths[b]!) continue;
+    const s = from + b * rs, d = to + b * ld;
+    if (add) for (let j = 0; j < n; j++) dst[d + j] += src[s + j * cs]!;
+    else for (let j = 0; j < n; j++) dst[d + j] = src[s + j * cs]!;
+  }
+}
 
 const compiledSequenceOp = defineOp<Attrs>({
   name: 'compiledSequence',
@@ -73,18 +85,12 @@ const compiledSequenceOp = defineOp<Attrs>({
       });
       // The step's results: the new state into its slot (padded rows keep the old), the output into ys.
       p.stateIn.forEach((v, f) => {
-        const s = plan.stateSlots[f]!, n = v.shape[1]!, dst = V[s]!;
+        const s = plan.stateSlots[f]!, n = v.shape[1]!, dst = V[s]!, a = outStates[f]!;
         const prev = readSlot(t, reverse) * B * n, next = writeSlot(t, reverse) * B * n;
-        for (let b = 0; b < B; b++) {
-          if (lengths !== null && t >= lengths[b]!) { dst.copyWithin(next + b * n, prev + b * n, prev + b * n + n); continue; }
-          for (let j = 0; j < n; j++) dst[next + b * n + j] = at(V, O, outStates[f]!, b, j);
-        }
+        if (lengths !== null) dst.copyWithin(next, prev, prev + B * n); // padded rows keep their state
+        rows(false, V[a.slot]!, O[a.slot]! + a.off, a.rs, a.cs, dst, next, n, B, n, lengths, t);
       });
-      for (let b = 0; b < B; b++) {
-        if (lengths !== null && t >= lengths[b]!) continue;
-        const o = (t * B + b) * outW;
-        for (let j = 0; j < outW; j++) ys[o + j] = at(V, O, outA, b, j);
-      }
+      rows(false, V[outA.slot]!, O[outA.slot]! + outA.off, outA.rs, outA.cs, ys, t * B * outW, outW, B, outW, lengths, t);
     }
     const last = reverse ? 0 : T;
     const finals = p.stateIn.map((v, f) => {
@@ -126,8 +132,15 @@ const compiledSequenceOp = defineOp<Attrs>({
     const maxLen = lengths === null ? T : Math.max(...lengths);
     const pad = lengths === null ? null : new Uint8Array(B);
     const scratchGrads = plan.gradSlots.map((s, k) => (s.role === 'gradScratch' ? k : -1)).filter((k) => k >= 0);
-    const addInto = (g: Access | undefined, b: number, j: number, v: number) => {
-      if (g) G[g.slot]![GO[g.slot]! + b * g.rs + j * g.cs + g.off] += v;
+    // Adds rows of src (row stride n) into the gradient at access g (a broadcast one sums over j).
+    const addInto = (g: Access | undefined, src: FloatArray, from: number, n: number, t: number) => {
+      if (!g) return;
+      const dst = G[g.slot]!, to = GO[g.slot]! + g.off;
+      for (let b = 0; b < B; b++) {
+        if (lengths !== null && t >= lengths[b]!) continue;
+        const s = from + b * n, d = to + b * g.rs;
+        for (let j = 0; j < n; j++) dst[d + j * g.cs] += src[s + j]!;
+      }
     };
     for (let k = 0; k < T; k++) {
       const t = reverse ? k : T - 1 - k;
@@ -136,15 +149,8 @@ const compiledSequenceOp = defineOp<Attrs>({
       setBases(plan, plan.gradSlots, GO, t, reverse);
       for (const s of scratchGrads) G[s]!.fill(0);
       if (pad) for (let b = 0; b < B; b++) pad[b] = t >= lengths![b]! ? 1 : 0;
-      for (let b = 0; b < B; b++) {
-        if (pad && pad[b]) continue;
-        p.stateIn.forEach((v, f) => {
-          const n = v.shape[1]!;
-          for (let j = 0; j < n; j++) addInto(stateOutG[f], b, j, carry[f]![b * n + j]!);
-        });
-        const o = (t * B + b) * outW;
-        for (let j = 0; j < outW; j++) addInto(outG, b, j, DY[o + j]!);
-      }
+      p.stateIn.forEach((v, f) => addInto(stateOutG[f], carry[f]!, 0, v.shape[1]!, t));
+      addInto(outG, DY, t * B * outW, outW, t);
       for (let i = plan.items.length - 1; i >= 0; i--) {
         const item = plan.items[i]!;
         if (item.kind !== 'gemm') { kernels[i]!.backward(V, O, G, GO, pad); continue; }
@@ -155,8 +161,8 @@ const compiledSequenceOp = defineOp<Attrs>({
           item.transB ? item.K : item.N, 1, G[Ga.slot]!, GO[Ga.slot]! + Ga.off, Ga.rs);
       }
       p.stateIn.forEach((v, f) => {
-        const n = v.shape[1]!, g = G[plan.stateGradSlots[f]!]!;
-        for (let b = 0; b < B; b++) if (!(pad && pad[b])) carry[f]!.set(g.subarray(b * n, b * n + n), b * n);
+        const n = v.shape[1]!;
+        rows(false, G[plan.stateGradSlots[f]!]!, 0, n, 1, carry[f]!, 0, n, B, n, lengths, t);
       });
     }
     // Each recurrent weight's gradient: one gemm over all steps, Σ_t dC_tᵀ·A_t.

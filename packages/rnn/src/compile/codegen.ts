@@ -6,7 +6,7 @@ import { CompileError } from './errors.js';
 import { argsRead, width } from './plan.js';
 import { fastForward } from './runtime.js';
 import type { Access, Item, Plan } from './plan.js';
-import type { Value } from './program.js';
+import type { ProgramOp, Value } from './program.js';
 
 /** A generated kernel: V/O the value slots and their bases this step, G/GO the gradient slots, pad the padded rows. */
 export type Kernel = (V: ArrayLike<number>[], O: Int32Array, G: ArrayLike<number>[] | null, GO: Int32Array | null, pad: Uint8Array | null) => void;
@@ -18,11 +18,11 @@ export class CodegenUnavailableError extends CompileError {}
 
 /** The forward and backward kernels of every non-gemm item (null at gemm items). */
 export function generateKernels(plan: Plan): (ItemKernels | null)[] {
-  return plan.items.map((item, k) => (item.kind === 'gemm' ? null : itemKernels(plan, item, k)));
+  return plan.items.map((item, k) => (item.kind === 'gemm' || (item.kind === 'group' && item.inlined) ? null : itemKernels(plan, item, k)));
 }
 
 
-function itemKernels(plan: Plan, item: Exclude<Item, { kind: 'gemm' }>, index: number): ItemKernels {
+function itemKernels(plan: Plan, item: Exclude<Item, { kind: 'gemm' }>, _index: number): ItemKernels {
   const fns: unknown[] = [];
   const fn = (f: unknown) => `F${fns.push(f) - 1}`;
   const B = plan.B;
@@ -34,44 +34,97 @@ function itemKernels(plan: Plan, item: Exclude<Item, { kind: 'gemm' }>, index: n
   if (item.kind === 'group') {
     const n = item.width;
     const produced = new Set(item.ops.map((o) => o.outputs[0]!.id));
-    // Forward: each op's value is a local; stored values are also written out.
+    const fast = plan.program.dtype === 'float32';
+    const forwardOf = (op: ProgramOp) => {
+      const rule = op.spec.pointwise!(op.attrs) as PointwiseRule;
+      return fn(fast ? fastForward(op.name) ?? rule.forward : rule.forward);
+    };
+    // Inlined groups this one reads through slices: each (group, column offset) is recomputed here.
+    const chains = new Map<string, { ops: readonly ProgramOp[]; k: number; off: number; width: number }>();
+    const inlined = (u: Value) => {
+      const r = plan.roots.get(u.id) ?? { v: u, off: 0 };
+      const k = plan.inlineOf.get(r.v.id);
+      return k === undefined ? null : { id: r.v.id, k, off: r.off };
+    };
+    for (const op of item.ops) {
+      for (const u of op.inputs) {
+        const c = inlined(u);
+        const g = c && plan.items[c.k]!;
+        if (c && g && g.kind === 'group') chains.set(`${c.k}_${c.off}`, { ops: g.ops, k: c.k, off: c.off, width: g.width });
+      }
+    }
+    const col = (off: number) => (off ? `j + ${off}` : 'j');
+    // A chain value at its offset (c…), a chain's input read at the chain's columns.
+    const chainArg = (e: Emitter, w: Value, ch: { k: number; off: number; width: number }) =>
+      (plan.inlineOf.get(w.id) === ch.k ? `c${w.id}_${ch.off}` : e.at(accessOf(plan, w), width(w) === 1 && ch.width > 1, col(ch.off)));
+    const chainValues = (e: Emitter, only: ReadonlySet<number> | null): string[] => {
+      const out: string[] = [];
+      for (const ch of chains.values()) {
+        for (const op of ch.ops) {
+          const y = op.outputs[0]!;
+          if (only && !only.has(y.id)) continue;
+          out.push(`const c${y.id}_${ch.off} = ${forwardOf(op)}(${op.inputs.map((w) => chainArg(e, w, ch)).join(', ')});`);
+        }
+      }
+      return out;
+    };
     const read = (e: Emitter, u: Value, direct: boolean): string => {
+      const c = inlined(u);
+      if (c) return `c${c.id}_${c.off}`;
       if (direct && produced.has(u.id) && (plan.locals.has(u.id) || e === fwd)) return `v${u.id}`;
       return e.at(accessOf(plan, u), width(u) === 1 && n > 1);
     };
-    const body: string[] = [];
+
+    // Forward: each op's value is a local; stored values are also written out.
+    const body: string[] = chainValues(fwd, null);
     for (const op of item.ops) {
-      const rule = op.spec.pointwise!(op.attrs) as PointwiseRule;
-      const f = fn(plan.program.dtype === 'float32' ? fastForward(op.name) ?? rule.forward : rule.forward);
       const y = op.outputs[0]!;
-      body.push(`const v${y.id} = ${f}(${op.inputs.map((u) => read(fwd, u, true)).join(', ')});`);
+      body.push(`const v${y.id} = ${forwardOf(op)}(${op.inputs.map((u) => read(fwd, u, true)).join(', ')});`);
       if (!plan.locals.has(y.id)) body.push(`${fwd.at(accessOf(plan, y), false)} = v${y.id};`);
     }
     fwd.loopRows(B, false, [`for (let j = 0; j < ${n}; j++) {`, ...body.map((l) => '  ' + l), '}']);
 
     // Backward: adjoints of the group's values are locals (seeded from their gradient slot when other
-    // items or the step's results read them); ops in reverse order add into their inputs' adjoints.
-    const lines: string[] = [];
+    // items or the step's results read them); ops in reverse order add into their inputs' adjoints;
+    // then the inlined chains, whose adjoints (gc…) the group's ops filled.
+    const lines: string[] = chainValues(bwd, plan.recompute);
+    for (const ch of chains.values()) {
+      for (const op of ch.ops) if (plan.needs[op.outputs[0]!.id]) lines.push(`let gc${op.outputs[0]!.id}_${ch.off} = 0;`);
+    }
     for (const op of item.ops) {
       const y = op.outputs[0]!;
       if (!plan.needs[y.id]) continue;
       lines.push(plan.localGrad.has(y.id) ? `let g${y.id} = 0;` : `let g${y.id} = ${grad.at(gradOf(plan, y), false)};`);
     }
-    for (const op of [...item.ops].reverse()) {
-      const y = op.outputs[0]!;
-      if (!plan.needs[y.id]) continue;
+    const backOf = (op: ProgramOp, gy: string, arg: (k: number) => string, target: (u: Value, term: string) => string) => {
       const rule = op.spec.pointwise!(op.attrs) as PointwiseRule;
       const nd = new Set(op.spec.nondifferentiable ?? []);
-      // Partials read stored values (inputs and y); arguments a partial does not read are passed as 0.
-      const arg = (k: number) => (k < op.inputs.length ? read(bwd, op.inputs[k]!, false) : bwd.at(accessOf(plan, y), false));
       op.inputs.forEach((u, i) => {
         if (nd.has(i) || !plan.needs[u.id]) return;
         const partial = rule.partials[i]!;
+        // Partials read stored values (inputs and y); arguments a partial does not read are passed as 0.
         const used = argsRead(partial, op.inputs.length);
-        const term = `g${y.id} * ${fn(partial)}(${used.map((r, k) => (r ? arg(k) : '0')).join(', ')})`;
-        if (produced.has(u.id)) lines.push(`g${u.id} += ${term};`);
-        else lines.push(`${grad.at(gradOf(plan, u), width(u) === 1 && n > 1)} += ${term};`);
+        lines.push(target(u, `${gy} * ${fn(partial)}(${used.map((r, k) => (r ? arg(k) : '0')).join(', ')})`));
       });
+    };
+    for (const op of [...item.ops].reverse()) {
+      const y = op.outputs[0]!;
+      if (!plan.needs[y.id]) continue;
+      backOf(op, `g${y.id}`, (k) => (k < op.inputs.length ? read(bwd, op.inputs[k]!, false) : bwd.at(accessOf(plan, y), false)), (u, term) => {
+        const c = inlined(u);
+        if (c) return `gc${c.id}_${c.off} += ${term};`;
+        if (produced.has(u.id)) return `g${u.id} += ${term};`;
+        return `${grad.at(gradOf(plan, u), width(u) === 1 && n > 1)} += ${term};`;
+      });
+    }
+    for (const ch of chains.values()) {
+      for (const op of [...ch.ops].reverse()) {
+        const y = op.outputs[0]!;
+        if (!plan.needs[y.id]) continue;
+        backOf(op, `gc${y.id}_${ch.off}`, (k) => (k < op.inputs.length ? chainArg(bwd, op.inputs[k]!, ch) : `c${y.id}_${ch.off}`), (u, term) =>
+          (plan.inlineOf.get(u.id) === ch.k ? `gc${u.id}_${ch.off} += ${term};`
+            : `${grad.at(gradOf(plan, u), width(u) === 1 && ch.width > 1, col(ch.off))} += ${term};`));
+      }
     }
     bwd.loopRows(B, true, [`for (let j = 0; j < ${n}; j++) {`, ...lines.map((l) => '  ' + l), '}']);
   } else if (item.kind === 'sum') {

@@ -23,7 +23,7 @@ export interface SlotSpec {
 
 /** One piece of a step's schedule. */
 export type Item =
-  | { kind: 'group'; width: number; ops: ProgramOp[] }
+  | { kind: 'group'; width: number; ops: ProgramOp[]; inlined: boolean }
   | { kind: 'gemm'; op: ProgramOp; a: Value; w: Value; c: Value; transB: boolean; M: number; N: number; K: number }
   | { kind: 'sum'; op: ProgramOp; width: number }
   | { kind: 'concat'; op: ProgramOp };
@@ -52,6 +52,15 @@ export interface Plan {
   readonly stateGradSlots: readonly number[];
   /** The group each pointwise op's output belongs to (item index). */
   readonly groupOf: ReadonlyMap<number, number>;
+  /** Per view (slice, reshape, expand) value id: the value it reads, at which column offset. */
+  readonly roots: ReadonlyMap<number, { v: Value; off: number; cs: number | null }>;
+  /**
+   * Values of inlined groups (by id → item index): a group read only through feature slices (the
+   * gate pre-activations an LSTM splits) is not run on its own; each reader recomputes it at its columns.
+   */
+  readonly inlineOf: ReadonlyMap<number, number>;
+  /** Inlined values a backward pass reads (a partial reads them): recomputed there from the group's inputs. */
+  readonly recompute: ReadonlySet<number>;
 }
 
 const VIEW_OPS = new Set(['slice', 'reshape', 'expand', 'cast']);
@@ -171,7 +180,7 @@ export function makePlan(p: Program): Plan {
         const inOpen = groupOf.get(r.v.id) === here;
         return !inOpen || (r.v === u && width(u) === n);
       });
-      if (!joins) items.push((open = { kind: 'group', width: n, ops: [] }));
+      if (!joins) items.push((open = { kind: 'group', width: n, ops: [], inlined: false }));
       open!.ops.push(op);
       groupOf.set(y.id, items.length - 1);
       continue;
@@ -189,8 +198,44 @@ export function makePlan(p: Program): Plan {
     }
   }
 
-  // Values backward reads: what the partials of each pointwise op read, and each gemm's A (for dW).
+  const results = new Set<number>([p.output.id, ...p.stateOut.map((v) => v.id)].map((id) => rootOf(p.values[id]!).v.id));
+
+  // Inlining: a group whose values are read only inside it or through feature slices by other groups of
+  // the slice's width is recomputed by each reader at its columns (no pass of its own, nothing stored).
+  const inlineOf = new Map<number, number>();
+  items.forEach((item, k) => {
+    if (item.kind !== 'group') return;
+    const ok = item.ops.every((op) => {
+      const y = op.outputs[0]!;
+      if (results.has(y.id)) return false;
+      return (consumers.get(y.id) ?? []).every((c) => {
+        if (groupOf.get(c.outputs[0]!.id) === k && c.spec.pointwise) return true;
+        if (c.name !== 'slice' || c.dep !== 'S') return false;
+        const view = c.outputs[0]!;
+        if (results.has(view.id) || rootOf(view).cs !== null) return false;
+        return (consumers.get(view.id) ?? []).every((d) => {
+          const gi = groupOf.get(d.outputs[0]!.id);
+          const g = gi === undefined ? null : items[gi]!;
+          return d.spec.pointwise && gi !== k && g !== null && g.kind === 'group' && g.width === view.shape[1];
+        });
+      });
+    });
+    if (!ok) return;
+    item.inlined = true;
+    for (const op of item.ops) inlineOf.set(op.outputs[0]!.id, k);
+  });
+
+  // Values backward reads: what the partials of each pointwise op read, and each gemm's A (for dW);
+  // an inlined value is recomputed from its group's inputs, so those are what is kept.
   const saved = new Set<number>();
+  const recompute = new Set<number>();
+  const keep = (v: Value) => {
+    const r = rootOf(v).v;
+    if (!inlineOf.has(r.id)) { saved.add(r.id); return; }
+    if (recompute.has(r.id)) return;
+    recompute.add(r.id);
+    for (const u of r.producer!.inputs) keep(u);
+  };
   for (const op of perStep) {
     if (op.spec.pointwise) {
       const rule = op.spec.pointwise(op.attrs);
@@ -198,21 +243,20 @@ export function makePlan(p: Program): Plan {
       op.inputs.forEach((u, i) => {
         if (nd.has(i) || !needs[u.id]) return;
         const read = argsRead(rule.partials[i]!, op.inputs.length);
-        op.inputs.forEach((w, k) => { if (read[k]) saved.add(rootOf(w).v.id); });
-        if (read[op.inputs.length]) saved.add(op.outputs[0]!.id);
+        op.inputs.forEach((w, k) => { if (read[k]) keep(w); });
+        if (read[op.inputs.length]) keep(op.outputs[0]!);
       });
     }
   }
-  for (const it of items) if (it.kind === 'gemm' && needs[it.w.id]) saved.add(rootOf(it.a).v.id);
+  for (const it of items) if (it.kind === 'gemm' && needs[it.w.id]) keep(it.a);
 
   // Which per-step results are stored (read outside their group, by special items, at the end of the
   // step, or in backward); the rest live in registers of their group's loop.
-  const results = new Set<number>([p.output.id, ...p.stateOut.map((v) => v.id)].map((id) => rootOf(p.values[id]!).v.id));
   const stored = new Set<number>();
   const locals = new Set<number>();
   const externalGrad = new Set<number>();
   for (const op of perStep) {
-    if (VIEW_OPS.has(op.name)) continue;
+    if (VIEW_OPS.has(op.name) || inlineOf.has(op.outputs[0]!.id)) continue;
     const y = op.outputs[0]!;
     const g = groupOf.get(y.id);
     const readers = consumers.get(y.id) ?? [];
@@ -228,7 +272,7 @@ export function makePlan(p: Program): Plan {
   const access = new Map<number, Access>();
   const gradAccess = new Map<number, Access>();
   const readBy = new Set<number>();
-  for (const op of perStep) for (const u of op.inputs) readBy.add(rootOf(u).v.id);
+  for (const op of perStep) for (const u of op.inputs) if (!inlineOf.has(rootOf(u).v.id)) readBy.add(rootOf(u).v.id);
   for (const id of results) readBy.add(id);
   const xInputs: Value[] = [], pInputs: Value[] = [];
   for (const v of p.values) {
@@ -264,7 +308,7 @@ export function makePlan(p: Program): Plan {
   }
   const localGrad = new Set<number>();
   for (const op of perStep) {
-    if (VIEW_OPS.has(op.name)) continue;
+    if (VIEW_OPS.has(op.name) || inlineOf.has(op.outputs[0]!.id)) continue;
     const y = op.outputs[0]!, n = width(y);
     if (!externalGrad.has(y.id)) { localGrad.add(y.id); continue; }
     // A gemm's output gradient is kept for every step: dW is one gemm over all of them.
@@ -280,7 +324,10 @@ export function makePlan(p: Program): Plan {
     if (a) access.set(id, { ...a, off: a.off + r.off, cs: r.cs ?? a.cs });
     if (g) gradAccess.set(id, { ...g, off: g.off + r.off, cs: r.cs ?? g.cs });
   }
-  return { program: p, B, xInputs, pInputs, items, slots, gradSlots, access, gradAccess, localGrad, locals, needs, stateSlots, stateGradSlots, groupOf };
+  return {
+    program: p, B, xInputs, pInputs, items, slots, gradSlots, access, gradAccess, localGrad, locals, needs, stateSlots, stateGradSlots,
+    groupOf, roots: root, inlineOf, recompute,
+  };
 }
 
 type Refuse = (op: ProgramOp, why: string) => never;

@@ -78,7 +78,7 @@ const compiledSequenceOp = defineOp<Attrs>({
       const t = reverse ? T - 1 - k : k;
       setBases(plan, plan.slots, O, t, reverse);
       plan.items.forEach((item, i) => {
-        if (item.kind !== 'gemm') { kernels[i]!.forward(V, O, null, null, null); return; }
+        if (item.kind !== 'gemm') { kernels[i]?.forward(V, O, null, null, null); return; }
         const A = plan.access.get(item.a.id)!, C = plan.access.get(item.c.id)!, W = plan.access.get(item.w.id)!;
         gemm(false, item.transB, B, item.N, item.K, 1, V[A.slot]!, O[A.slot]! + A.off, A.rs, V[W.slot]!, 0,
           item.transB ? item.K : item.N, 0, V[C.slot]!, O[C.slot]!, C.rs);
@@ -153,7 +153,7 @@ const compiledSequenceOp = defineOp<Attrs>({
       addInto(outG, DY, t * B * outW, outW, t);
       for (let i = plan.items.length - 1; i >= 0; i--) {
         const item = plan.items[i]!;
-        if (item.kind !== 'gemm') { kernels[i]!.backward(V, O, G, GO, pad); continue; }
+        if (item.kind !== 'gemm') { kernels[i]?.backward(V, O, G, GO, pad); continue; }
         if (!plan.needs[item.a.id]) continue;
         // dA += dC·op(W)ᵀ for this step (padded rows have dC = 0).
         const Ga = plan.gradAccess.get(item.a.id)!, Gc = plan.gradAccess.get(item.c.id)!, W = plan.access.get(item.w.id)!;

@@ -33,9 +33,14 @@ function maker(cell: any) {
   step();
   return () => { const c0 = process.cpuUsage(); step(); const c = process.cpuUsage(c0); return (c.user + c.system) / 1000; };
 }
+import { setPointwiseWasm } from '../../src/fused/wasm/runtime.js';
+if (process.argv[3] === 'nowasm') setPointwiseWasm(false);
 const a = maker(new LSTMCell({ inputSize: V, hiddenSize: H }));
 const b = maker(compileCell(new MyLSTM(V, H)));
 const ta: number[] = [], tb: number[] = [];
 for (let i = 0; i < Number(process.argv[2] ?? 6); i++) { ta.push(a()); tb.push(b()); }
 const med = (x: number[]) => [...x].sort((p, q) => p - q)[x.length >> 1]!;
 console.log('cpu ms builtin', med(ta).toFixed(0), 'compiled', med(tb).toFixed(0), 'ratio', (med(tb) / med(ta)).toFixed(2));
+import { TIMES } from '../../src/compile/sequence.js';
+const n = Number(process.argv[2] ?? 6) + 1;
+console.log(Object.fromEntries(Object.entries(TIMES).map(([k, v]) => [k, +(v / n).toFixed(1)])));

@@ -104,7 +104,8 @@ function itemKernels(plan: Plan, item: Exclude<Item, { kind: 'gemm' }>, _index: 
         const partial = rule.partials[i]!;
         // Partials read stored values (inputs and y); arguments a partial does not read are passed as 0.
         const used = argsRead(partial, op.inputs.length);
-        lines.push(target(u, `${gy} * ${fn(partial)}(${used.map((r, k) => (r ? arg(k) : '0')).join(', ')})`));
+        // Called with exactly its declared parameters (a call of matching arity inlines best).
+        lines.push(target(u, `${gy} * ${fn(partial)}(${used.slice(0, partial.length).map((r, k) => (r ? arg(k) : '0')).join(', ')})`));
       });
     };
     for (const op of [...item.ops].reverse()) {
@@ -214,7 +215,6 @@ class Emitter {
 
 function compile(body: string, fns: unknown[]): Kernel {
   const decl = fns.map((_, k) => `const F${k} = fns[${k}];`).join('\n');
-  if (process.env.DEBUG_COMPILE) console.log(body);
   let factory: (fns: unknown[]) => Kernel;
   try {
     factory = new Function('fns', `"use strict";\n${decl}\nreturn function compiledStep(V, O, G, GO, pad) {\n${body}\n};`) as typeof factory;

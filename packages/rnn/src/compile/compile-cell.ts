@@ -116,12 +116,12 @@ export function compiledUnroll<S>(cell: RecurrentCell<S>, xs: Tensor, args: Fuse
   }
   const { plan } = entry.compiled;
   const xsTM = args.batchFirst ? permute(xs, [1, 0, 2]) : xs;
-  const { xInputs, pInputs } = hoist(plan, xsTM);
+  const { xInputs, pInputs, x2d } = hoist(plan, xsTM);
   const stateIns = state0.map(([, t]) => t);
-  const inputs = [...xInputs, ...pInputs, ...stateIns];
+  const inputs = [...xInputs, ...pInputs, ...stateIns, ...(plan.projections.length ? [x2d] : [])];
   const record = isGradEnabled() && inputs.some((t) => t.requiresGrad);
   const lengths = args.lengths === null ? null : Int32Array.from(args.lengths);
-  const [ys, ...finals] = runCompiled(entry.compiled, time, xInputs, pInputs, stateIns, args.reverse, lengths, record);
+  const [ys, ...finals] = runCompiled(entry.compiled, time, inputs, args.reverse, lengths, record);
   let k = 0;
   const result: UnrollResult<S> = {
     outputs: args.batchFirst ? permute(ys!, [1, 0, 2]) : ys!,

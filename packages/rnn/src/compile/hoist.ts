@@ -19,9 +19,10 @@ function hoistedOp(spec: OpSpec<unknown>): Op<unknown> {
 
 /**
  * The values the compiled step reads from outside the time loop, as tensors: X values [T·B, n]
- * (rows time-major) and P values. `xs` is the time-major sequence [T, B, I].
+ * (rows time-major) and P values, and x itself as [T·B, I] (the input projections the compiled op
+ * computes read it). `xs` is the time-major sequence [T, B, I].
  */
-export function hoist(plan: Plan, xs: Tensor): { xInputs: Tensor[]; pInputs: Tensor[] } {
+export function hoist(plan: Plan, xs: Tensor): { xInputs: Tensor[]; pInputs: Tensor[]; x2d: Tensor } {
   const p = plan.program;
   const [T, B, I] = xs.shape as [number, number, number];
   const env = new Map<number, Tensor>();
@@ -51,5 +52,5 @@ export function hoist(plan: Plan, xs: Tensor): { xInputs: Tensor[]; pInputs: Ten
     const outs = hoistedOp(op.spec).applyMulti(op.inputs.map(valueOf), hoistedAttrs(op, B, T * B));
     op.outputs.forEach((o, k) => env.set(o.id, outs[k]!));
   }
-  return { xInputs: plan.xInputs.map(valueOf), pInputs: plan.pInputs.map(valueOf) };
+  return { xInputs: plan.xInputs.map(valueOf), pInputs: plan.pInputs.map(valueOf), x2d: env.get(p.x.id)! };
 }

@@ -16,10 +16,13 @@ export interface SlotSpec {
   /** Elements per step (B·n) for 'step' and 'stateRead'; the whole size for 'fixed'. */
   readonly size: number;
   /** What fills it: a hoisted input, a state field, a captured constant, a stored value, or a gradient. */
-  readonly role: 'input' | 'state' | 'constant' | 'saved' | 'scratch' | 'gradInput' | 'gradAcc' | 'gradScratch' | 'gradAll';
+  readonly role: 'input' | 'projection' | 'state' | 'constant' | 'saved' | 'scratch' | 'gradInput' | 'gradProjection' | 'gradAcc' | 'gradScratch' | 'gradAll';
   /** Input position (roles input, gradInput, gradAcc), state field (state), value id otherwise. */
   readonly index: number;
 }
+
+/** An input projection the compiled op computes: value = x·Wᵀ (transB, W [N, I]) or x·W (W [I, N]). */
+export interface Projection { readonly value: Value; readonly w: Value; readonly transB: boolean; readonly N: number; readonly I: number }
 
 /** One piece of a step's schedule. */
 export type Item =
@@ -34,6 +37,11 @@ export interface Plan {
   /** Hoisted values the step reads, in op-input order: X ones (per step) and P ones (fixed). */
   readonly xInputs: readonly Value[];
   readonly pInputs: readonly Value[];
+  /**
+   * Input projections x·op(W) read only by per-step ops: the compiled op computes them itself (one gemm
+   * [T·B, I]·op(W) into a recycled buffer) and, in backward, dx and dW from their gradient (one gemm each).
+   */
+  readonly projections: readonly Projection[];
   readonly items: readonly Item[];
   readonly slots: readonly SlotSpec[];
   readonly gradSlots: readonly SlotSpec[];
@@ -275,8 +283,26 @@ export function makePlan(p: Program): Plan {
   for (const op of perStep) for (const u of op.inputs) if (!inlineOf.has(rootOf(u).v.id)) readBy.add(rootOf(u).v.id);
   for (const id of results) readBy.add(id);
   const xInputs: Value[] = [], pInputs: Value[] = [];
+  const projections: Projection[] = [];
+  for (const op of p.ops) {
+    const [a, w] = op.inputs;
+    const y = op.outputs[0]!;
+    if (op.name !== 'matmul' || a !== p.x || w?.dep !== 'P' || w.shape.length !== 2 || (op.attrs as K.MatmulOptions).transA) continue;
+    if (!readBy.has(y.id) || !(consumers.get(y.id) ?? []).every((c) => c.dep === 'S')) continue;
+    const transB = !!(op.attrs as K.MatmulOptions).transB;
+    projections.push({ value: y, w, transB, N: y.shape[1]!, I: a.shape[1]! });
+    readBy.add(w.id);
+  }
+  const projected = new Map(projections.map((pr, k) => [pr.value.id, k]));
   for (const v of p.values) {
     if (!readBy.has(v.id) || v.dep === 'S') continue;
+    const k = projected.get(v.id);
+    if (k !== undefined) {
+      const n = width(v);
+      access.set(v.id, { slot: slots.push({ base: 'step', size: B * n, role: 'projection', index: k }) - 1, rs: n, cs: 1, off: 0 });
+      gradAccess.set(v.id, { slot: gradSlots.push({ base: 'step', size: B * n, role: 'gradProjection', index: k }) - 1, rs: n, cs: 1, off: 0 });
+      continue;
+    }
     const n = width(v);
     if (v.source === 'constant') {
       access.set(v.id, { slot: slots.push({ base: 'fixed', size: n, role: 'constant', index: v.id }) - 1, rs: 0, cs: n === 1 ? 0 : 1, off: 0 });
@@ -325,7 +351,7 @@ export function makePlan(p: Program): Plan {
     if (g) gradAccess.set(id, { ...g, off: g.off + r.off, cs: r.cs ?? g.cs });
   }
   return {
-    program: p, B, xInputs, pInputs, items, slots, gradSlots, access, gradAccess, localGrad, locals, needs, stateSlots, stateGradSlots,
+    program: p, B, xInputs, pInputs, projections, items, slots, gradSlots, access, gradAccess, localGrad, locals, needs, stateSlots, stateGradSlots,
     groupOf, roots: root, inlineOf, recompute,
   };
 }

@@ -22,7 +22,7 @@ interface Attrs {
   readonly record: boolean;
 }
 
-interface Saved { V: FloatArray[]; pooled: FloatArray[]; dtype: FloatDType }
+interface Saved { V: FloatArray[]; pooled: FloatArray[]; dtype: FloatDType; x2d: FloatArray | null }
 
 const flat = (a: NdArray) => K.contiguous(a) as FloatArray;
 const wrap = (a: FloatArray, shape: readonly number[]) => K.fromData(a, [...shape]);
@@ -59,8 +59,15 @@ const compiledSequenceOp = defineOp<Attrs>({
     const nX = plan.xInputs.length, nP = plan.pInputs.length;
     const V: FloatArray[] = [];
     const pooled: FloatArray[] = [];
+    const x2d = plan.projections.length ? flat(inputs[nX + nP + p.stateIn.length]!) : null;
     plan.slots.forEach((s, k) => {
       if (s.role === 'input') V[k] = flat(inputs[s.base === 'step' ? s.index : nX + s.index]!);
+      else if (s.role === 'projection') {
+        // x·op(W) for every step at once: [T·B, I]·op(W) → [T·B, N].
+        const pr = plan.projections[s.index]!, W = V[plan.access.get(pr.w.id)!.slot] ?? flat(inputs[nX + plan.pInputs.indexOf(pr.w)]!);
+        pooled.push((V[k] = take(dtype, T * s.size)));
+        gemm(false, pr.transB, T * B, pr.N, pr.I, 1, x2d!, 0, pr.I, W, 0, pr.transB ? pr.I : pr.N, 0, V[k]!, 0, pr.N);
+      }
       else if (s.role === 'constant') V[k] = p.values[s.index]!.constant!;
       else if (s.role === 'scratch') V[k] = scratchSlot(`v${k}`, dtype, s.size);
       else pooled.push((V[k] = take(dtype, (s.role === 'state' ? T + 1 : T) * s.size)));
@@ -98,7 +105,7 @@ const compiledSequenceOp = defineOp<Attrs>({
       return wrap(V[plan.stateSlots[f]!]!.slice(last * size, last * size + size), v.shape);
     });
     if (!record) release(...pooled);
-    return { outputs: [wrap(ys, [T, B, outW]), ...finals], saved: record ? ({ V, pooled, dtype } satisfies Saved) : undefined };
+    return { outputs: [wrap(ys, [T, B, outW]), ...finals], saved: record ? ({ V, pooled, dtype, x2d } satisfies Saved) : undefined };
   },
 
   release: (saved) => release(...(saved as Saved).pooled),
@@ -107,7 +114,7 @@ const compiledSequenceOp = defineOp<Attrs>({
     const { plan, kernels } = a.compiled;
     const { program: p, B } = plan;
     const { T, reverse, lengths } = a;
-    const { V, dtype } = saved as Saved;
+    const { V, dtype, x2d } = saved as Saved;
     const nX = plan.xInputs.length, nP = plan.pInputs.length;
     const TB = T * B;
     const G: FloatArray[] = [];
@@ -115,7 +122,7 @@ const compiledSequenceOp = defineOp<Attrs>({
     plan.gradSlots.forEach((s, k) => {
       if (s.role === 'gradInput') G[k] = fresh(dtype, T * s.size);
       else if (s.role === 'gradAcc') G[k] = new Float64Array(s.size);
-      else if (s.role === 'gradAll') { pooled.push((G[k] = take(dtype, T * s.size))); G[k]!.fill(0); }
+      else if (s.role === 'gradAll' || s.role === 'gradProjection') { pooled.push((G[k] = take(dtype, T * s.size))); G[k]!.fill(0); }
       else G[k] = scratchSlot(`g${k}`, dtype, s.size);
     });
     const O = new Int32Array(plan.slots.length), GO = new Int32Array(plan.gradSlots.length);
@@ -177,7 +184,24 @@ const compiledSequenceOp = defineOp<Attrs>({
       const acc = G[plan.gradAccess.get(item.w.id)!.slot]!;
       for (let i = 0; i < dw.length; i++) acc[i] += dw[i]!;
     }
-    const grads: (NdArray | undefined)[] = new Array(nX + nP + p.stateIn.length);
+    // Each input projection: dW = dXᵀ·x (or xᵀ·dX) and dx += dX·op(W)ᵀ, one gemm each over all steps.
+    const nS = p.stateIn.length;
+    const dx = plan.projections.length && needs[nX + nP + nS] ? fresh(dtype, shapes[nX + nP + nS]!.reduce((a, d) => a * d, 1)) : null;
+    plan.gradSlots.forEach((s, k) => {
+      if (s.role !== 'gradProjection') return;
+      const pr = plan.projections[s.index]!, dX = G[k]!, W = V[plan.access.get(pr.w.id)!.slot]!;
+      const acc = plan.gradAccess.get(pr.w.id);
+      if (acc && plan.needs[pr.w.id]) {
+        const dw = fresh(dtype, pr.N * pr.I);
+        if (pr.transB) gemm(true, false, pr.N, pr.I, TB, 1, dX, 0, pr.N, x2d!, 0, pr.I, 0, dw, 0, pr.I);
+        else gemm(true, false, pr.I, pr.N, TB, 1, x2d!, 0, pr.I, dX, 0, pr.N, 0, dw, 0, pr.N);
+        const a = G[acc.slot]!;
+        for (let i = 0; i < dw.length; i++) a[i] += dw[i]!;
+      }
+      if (dx) gemm(false, !pr.transB, TB, pr.I, pr.N, 1, dX, 0, pr.N, W, 0, pr.transB ? pr.I : pr.N, 1, dx, 0, pr.I);
+    });
+    const grads: (NdArray | undefined)[] = new Array(nX + nP + nS + (plan.projections.length ? 1 : 0));
+    if (dx) grads[nX + nP + nS] = wrap(dx, shapes[nX + nP + nS]!);
     plan.gradSlots.forEach((s, k) => {
       if (s.role === 'gradInput') grads[s.index] = wrap(G[k]!, shapes[s.index]!);
       if (s.role === 'gradAcc') {
@@ -193,11 +217,11 @@ const compiledSequenceOp = defineOp<Attrs>({
 });
 
 /**
- * Runs a compiled step over a sequence: xInputs are the hoisted per-step values [T·B, n] (time-major
- * rows), pInputs the parameter-only values, state0 the initial state tensors. Returns the outputs
- * [T, B, outputSize] (time order) and the final state tensors.
+ * Runs a compiled step over a sequence. inputs: the hoisted per-step values [T·B, n] (time-major
+ * rows), the parameter-only values, the initial state tensors, then (when the plan has input
+ * projections) x as [T·B, I]. Returns the outputs [T, B, outputSize] (time order) and the final state.
  */
-export function runCompiled(compiled: Compiled, T: number, xInputs: readonly Tensor[], pInputs: readonly Tensor[],
-  state0: readonly Tensor[], reverse: boolean, lengths: Int32Array | null, record: boolean): Tensor[] {
-  return compiledSequenceOp.applyMulti([...xInputs, ...pInputs, ...state0], { compiled, T, reverse, lengths, record });
+export function runCompiled(compiled: Compiled, T: number, inputs: readonly Tensor[], reverse: boolean, lengths: Int32Array | null,
+  record: boolean): Tensor[] {
+  return compiledSequenceOp.applyMulti(inputs, { compiled, T, reverse, lengths, record });
 }

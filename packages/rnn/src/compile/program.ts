@@ -125,7 +125,29 @@ function traceOnce<S>(cell: RecurrentCell<S>, name: string, batch: number, dtype
     }, t);
   };
 
-  const result = noGrad(() => trace(() => cell.step(state as S, x), (app) => {
+  // Random draws inside step (dropout in training mode, noise) are refused: a compiled step could not
+  // redraw them at every time step. Every Generator draws through nextUint32, so counting its calls
+  // while tracing sees them whichever generator is used; the default one's state is put back, so
+  // compiling does not move the user's random stream.
+  const proto = Generator.prototype;
+  const draw = proto.nextUint32;
+  const before = K.defaultGenerator.getState();
+  let draws = 0;
+  proto.nextUint32 = function (this: Generator) { draws++; return draw.call(this); };
+  let result: { state: unknown; output: Tensor };
+  try {
+    result = noGrad(() => trace(() => cell.step(state as S, x), observe));
+  } finally {
+    proto.nextUint32 = draw;
+    K.defaultGenerator.setState(before);
+  }
+  if (draws > 0) {
+    throw new CompileError(
+      `compileCell: ${name}.step draws random numbers (dropout in training mode, noise), which a compiled step cannot redraw ` +
+      'at every time step; apply dropout outside the cell (to xs, the outputs, or between layers with stackLayers), ' +
+      'use eval() to switch it off, or run the cell uncompiled');
+  }
+  function observe(app: Parameters<Parameters<typeof trace>[1]>[0]): void {
     const inputs = app.inputs.map(leaf);
     const dep = inputs.reduce<Dependence>((d, v) => (v.dep === 'S' || d === 'S' ? 'S' : v.dep === 'X' || d === 'X' ? 'X' : 'P'), 'P');
     const op: ProgramOp = { index: ops.length, name: app.op, spec: app.spec, attrs: app.attrs, inputs, outputs: [], dep };
@@ -135,7 +157,7 @@ function traceOnce<S>(cell: RecurrentCell<S>, name: string, batch: number, dtype
     (op as { outputs: readonly Value[] }).outputs = outputs;
     ops.push(op);
     signatures.push(`${app.op}(${inputs.map((v) => `${v.id}${K.fmt(v.shape)}`).join(', ')}) ${stableString(app.attrs)}`);
-  }));
+  }
   checkResult(name, result, batch, cell.outputSize);
   const outState = stateTensors(result.state);
   if (outState.length !== statePaths.length || outState.some(([p], i) => p !== statePaths[i]![0])) {
@@ -202,8 +224,8 @@ function compareTraces(name: string, a: RawTrace, b: RawTrace): void {
       const user = u.producer === null ? a.program.ops.find((o) => o.inputs.includes(u)) : null;
       throw new CompileError(
         `compileCell: ${name}.step makes a tensor ${K.fmt(u.shape)} (read by '${user?.name ?? '?'}') whose values differ from call to call: ` +
-        'random numbers (dropout, noise) or values read out of a tensor (.data, .values()), which a compiled step cannot redraw; ' +
-        'apply dropout outside the cell (to xs or the outputs), use eval() to switch it off, or run the cell uncompiled');
+        'values read out of a tensor (.data, .values()) or random numbers, which a compiled step cannot follow; ' +
+        'compute them with tensor ops, or run the cell uncompiled');
     }
     if (u.external!.requiresGrad) continue;
     (u as { source: Value['source'] }).source = 'constant';

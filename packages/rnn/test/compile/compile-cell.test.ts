@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as K from '@unroll/core';
-import { Generator, Module, Tensor, mul, sum } from '@unroll/autograd';
+import { Generator, Module, Tensor, clamp, matmul, mul, narrow, sum, tanh } from '@unroll/autograd';
 import {
   GRUCell, LSTMCell, RNNCell, bidirectional, compileCell, stackCells, stackLayers, stateTensors, unroll,
 } from '@unroll/rnn';
@@ -131,5 +131,38 @@ describe('a compiled cell is the cell', () => {
     const x = rand([2, 3], g), s = cell.initialState(2);
     expect([...c.step(s, x).output.values()]).toEqual([...cell.step(s, x).output.values()]);
     expect(compileCell(c).uncompiled).toBe(cell);
+  });
+});
+
+describe('steps of unusual shape', () => {
+  it('a state field passed through unchanged, an output sliced from the state, an output from x alone, constants and clamp', () => {
+    const g = new Generator(1);
+    const P = (s: number[]) => new Tensor(K.randUniform(s, -0.7, 0.7, { dtype: 'float64', generator: g }), { requiresGrad: true });
+    const W = P([4, 3]), U = P([4, 4]);
+    const zeros = (b: number) => new Tensor(K.zeros([b, 4], { dtype: 'float64' }));
+    const passThrough = {
+      inputSize: 3, outputSize: 2,
+      initialState: (b: number) => ({ h: zeros(b), keep: zeros(b) }),
+      step(s: { h: Tensor; keep: Tensor }, x: Tensor) {
+        const pre = matmul(x, W, { transB: true }).add(matmul(s.h, U, { transB: true }));
+        const h = clamp(tanh(pre).mul(s.keep).sub(0.25), { min: -0.6, max: 0.9 });
+        return { state: { h, keep: s.keep }, output: narrow(h, 1, 1, 2) };
+      },
+    };
+    const xOnlyOutput = {
+      inputSize: 3, outputSize: 4,
+      initialState: (b: number) => ({ h: zeros(b) }),
+      step(s: { h: Tensor }, x: Tensor) {
+        return { state: { h: tanh(matmul(s.h, U, { transB: true }).add(1)) }, output: tanh(matmul(x, W, { transB: true })) };
+      },
+    };
+    for (const cell of [passThrough, xOnlyOutput] as RecurrentCell<any>[]) {
+      const xs = rand([5, 2, 3], g, { requiresGrad: true });
+      const h0 = mapRandom(cell.initialState(2), g);
+      for (const opts of [{}, { reverse: true, lengths: [5, 3] }, { batchFirst: true }]) {
+        const x = 'batchFirst' in opts ? rand([2, 5, 3], g, { requiresGrad: true }) : xs;
+        expect(maxError(runAll(compileCell(cell), [W, U], x, h0, opts, 1), runAll(composed(cell), [W, U], x, h0, opts, 1))).toBeLessThanOrEqual(1e-12);
+      }
+    }
   });
 });

@@ -159,9 +159,24 @@ describe('refusals name the op and the cell', () => {
       }
     }
     const cell = compileCell(new Dropping(2, 3, g));
-    expect(() => unroll(cell, xs)).toThrow(/Dropping\.step makes a tensor \[2, 3\] \(read by 'mul'\) whose values differ from call to call: random numbers \(dropout/);
+    expect(() => unroll(cell, xs)).toThrow(/compileCell: Dropping\.step draws random numbers \(dropout in training mode, noise\)/);
     cell.eval();
     expect(maxError([[...unroll(cell, xs).outputs.values()]], [[...unroll(composed(cell), xs).outputs.values()]])).toBeLessThanOrEqual(1e-12);
+  });
+  it('a tensor made from values read out of the state', () => {
+    class Reading extends IndRNN {
+      override step(s: { h: Tensor }, x: Tensor) {
+        const k = new Tensor(K.full([1], s.h.values()[0]!, { dtype: 'float64' }));
+        const h = matmul(x, this.w, { transB: true }).add(this.u.mul(s.h)).mul(k).tanh();
+        return { state: { h }, output: h };
+      }
+    }
+    expect(() => unroll(compileCell(new Reading(2, 3, g)), xs)).toThrow(/Reading\.step makes a tensor \[1\] \(read by 'mul'\) whose values differ from call to call/);
+  });
+  it('tracing does not move the default random stream', () => {
+    const before = K.defaultGenerator.getState();
+    unroll(compileCell(new IndRNN(2, 3, new Generator(2))), xs);
+    expect(K.defaultGenerator.getState()).toEqual(before);
   });
   it('verify catches a compiled step that disagrees with the composed one', () => {
     // A user op whose scalar rule (what compiled code runs) disagrees with its forward (what composes).

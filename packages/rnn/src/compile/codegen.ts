@@ -18,18 +18,16 @@ export class CodegenUnavailableError extends CompileError {}
 
 /** The forward and backward kernels of every non-gemm item (null at gemm items). */
 export function generateKernels(plan: Plan): (ItemKernels | null)[] {
-  return plan.items.map((item, k) => (item.kind === 'gemm' || (item.kind === 'group' && item.inlined) ? null : itemKernels(plan, item, k)));
+  return plan.items.map((item) => (item.kind === 'gemm' || (item.kind === 'group' && item.inlined) ? null : itemKernels(plan, item)));
 }
 
-
-function itemKernels(plan: Plan, item: Exclude<Item, { kind: 'gemm' }>, _index: number): ItemKernels {
+function itemKernels(plan: Plan, item: Exclude<Item, { kind: 'gemm' }>): ItemKernels {
   const fns: unknown[] = [];
   const fn = (f: unknown) => `F${fns.push(f) - 1}`;
   const B = plan.B;
   const fwd = new Emitter('V', 'O', 'R');
   const bwd = new Emitter('V', 'O', 'R');
   const grad = new Emitter('G', 'GO', 'S');
-  bwd.partner = grad;
 
   if (item.kind === 'group') {
     const n = item.width;
@@ -177,7 +175,6 @@ function gradOf(plan: Plan, v: Value): Access {
 class Emitter {
   private readonly used = new Map<number, number>();
   private readonly rows: string[] = [];
-  partner: Emitter | null = null;
 
   constructor(private readonly arr: string, private readonly base: string, private readonly row: string) {}
 

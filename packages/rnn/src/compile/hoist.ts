@@ -4,7 +4,7 @@
 import * as K from '@unroll/core';
 import { Tensor, defineOp, reshape } from '@unroll/autograd';
 import type { Op, OpSpec } from '@unroll/autograd';
-import { hoistedAttrs } from './plan.js';
+import { hoistedAttrs } from './hoistable.js';
 import type { Plan } from './plan.js';
 import type { Value } from './program.js';
 

@@ -23,7 +23,9 @@ export function generateKernels(plan: Plan): (ItemKernels | null)[] {
 
 function itemKernels(plan: Plan, item: Exclude<Item, { kind: 'gemm' }>): ItemKernels {
   const fns: unknown[] = [];
-  const fn = (f: unknown) => `F${fns.push(f) - 1}`;
+  // A scalar rule applied to argument expressions: its own source inlined when it is a plain arithmetic
+  // arrow (`(a, b) => a + b`), else a call of the rule itself.
+  const apply = (f: (...a: number[]) => number, args: string[]) => inlineRule(f, args) ?? `F${fns.push(f) - 1}(${args.join(', ')})`;
   const B = plan.B;
   const fwd = new Emitter('V', 'O', 'R');
   const bwd = new Emitter('V', 'O', 'R');
@@ -33,9 +35,9 @@ function itemKernels(plan: Plan, item: Exclude<Item, { kind: 'gemm' }>): ItemKer
     const n = item.width;
     const produced = new Set(item.ops.map((o) => o.outputs[0]!.id));
     const fast = plan.program.dtype === 'float32';
-    const forwardOf = (op: ProgramOp) => {
+    const forwardOf = (op: ProgramOp, args: string[]) => {
       const rule = op.spec.pointwise!(op.attrs) as PointwiseRule;
-      return fn(fast ? fastForward(op.name) ?? rule.forward : rule.forward);
+      return apply(fast ? fastForward(op.name) ?? rule.forward : rule.forward, args);
     };
     // Inlined groups this one reads through slices: each (group, column offset) is recomputed here.
     const chains = new Map<string, { ops: readonly ProgramOp[]; k: number; off: number; width: number }>();
@@ -61,7 +63,7 @@ function itemKernels(plan: Plan, item: Exclude<Item, { kind: 'gemm' }>): ItemKer
         for (const op of ch.ops) {
           const y = op.outputs[0]!;
           if (only && !only.has(y.id)) continue;
-          out.push(`const c${y.id}_${ch.off} = ${forwardOf(op)}(${op.inputs.map((w) => chainArg(e, w, ch)).join(', ')});`);
+          out.push(`const c${y.id}_${ch.off} = ${forwardOf(op, op.inputs.map((w) => chainArg(e, w, ch)))};`);
         }
       }
       return out;
@@ -77,7 +79,7 @@ function itemKernels(plan: Plan, item: Exclude<Item, { kind: 'gemm' }>): ItemKer
     const body: string[] = chainValues(fwd, null);
     for (const op of item.ops) {
       const y = op.outputs[0]!;
-      body.push(`const v${y.id} = ${forwardOf(op)}(${op.inputs.map((u) => read(fwd, u, true)).join(', ')});`);
+      body.push(`const v${y.id} = ${forwardOf(op, op.inputs.map((u) => read(fwd, u, true)))};`);
       if (!plan.locals.has(y.id)) body.push(`${fwd.at(accessOf(plan, y), false)} = v${y.id};`);
     }
     fwd.loopRows(B, false, [`for (let j = 0; j < ${n}; j++) {`, ...body.map((l) => '  ' + l), '}']);
@@ -103,7 +105,7 @@ function itemKernels(plan: Plan, item: Exclude<Item, { kind: 'gemm' }>): ItemKer
         // Partials read stored values (inputs and y); arguments a partial does not read are passed as 0.
         const used = argsRead(partial, op.inputs.length);
         // Called with exactly its declared parameters (a call of matching arity inlines best).
-        lines.push(target(u, `${gy} * ${fn(partial)}(${used.slice(0, partial.length).map((r, k) => (r ? arg(k) : '0')).join(', ')})`));
+        lines.push(target(u, `${gy} * ${apply(partial, used.slice(0, partial.length).map((r, k) => (r ? arg(k) : '0')))}`));
       });
     };
     for (const op of [...item.ops].reverse()) {
@@ -156,6 +158,25 @@ function itemKernels(plan: Plan, item: Exclude<Item, { kind: 'gemm' }>): ItemKer
     bwd.loopRows(B, true, g);
   }
   return { forward: compile(fwd.source(), fns), backward: compile(bwd.source(grad), fns) };
+}
+
+// `(a, b) => a + b`, `(_, y) => 1 - y * y`, `x => (x > 0 ? x : 0)`: an arrow whose body is an expression.
+const ARROW = /^\s*(?:\(([^)]*)\)|([A-Za-z_$][\w$]*))\s*=>\s*([^{][\s\S]*)$/;
+
+/**
+ * The body of a scalar rule with its parameters replaced by `args`, when the rule is an arrow whose
+ * body uses only its parameters, numbers and arithmetic / comparison operators; else null (it is then
+ * called). Inlining keeps V8's inlining budget for the calls that remain (σ, tanh, exp).
+ */
+export function inlineRule(f: (...a: number[]) => number, args: readonly string[]): string | null {
+  const m = ARROW.exec(Function.prototype.toString.call(f));
+  if (!m) return null;
+  const params = (m[1] ?? m[2] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  const body = m[3]!.trim();
+  if (/[^\w$\s.+\-*/%()?:<>=!&|]/.test(body) || /\.[A-Za-z_$]/.test(body)) return null;
+  const ids = body.match(/[A-Za-z_$][\w$]*/g) ?? [];
+  if (ids.some((id) => !params.includes(id))) return null;
+  return `(${body.replace(/[A-Za-z_$][\w$]*/g, (id) => `(${args[params.indexOf(id)] ?? '0'})`)})`;
 }
 
 function accessOf(plan: Plan, v: Value): Access {

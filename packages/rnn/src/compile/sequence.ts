@@ -29,9 +29,10 @@ const wrap = (a: FloatArray, shape: readonly number[]) => K.fromData(a, [...shap
 
 /** Sets each slot's base for step t (value slots, or gradient slots). */
 function setBases(plan: Plan, specs: Plan['slots'], O: Int32Array, t: number, reverse: boolean): void {
-  specs.forEach((s, k) => {
+  for (let k = 0; k < specs.length; k++) {
+    const s = specs[k]!;
     O[k] = s.base === 'step' ? t * s.size : s.base === 'stateRead' ? readSlot(t, reverse) * s.size : 0;
-  });
+  }
 }
 
 /**
@@ -51,7 +52,7 @@ function rows(add: boolean, src: FloatArray, from: number, rs: number, cs: numbe
 const compiledSequenceOp = defineOp<Attrs>({
   name: 'compiledSequence',
   inputs: 'variadic',
-  forward: (inputs, a) => {
+  forward: function sequenceForward(inputs, a) {
     const { plan, kernels } = a.compiled;
     const { program: p, B } = plan;
     const { T, reverse, lengths, record } = a;
@@ -84,12 +85,13 @@ const compiledSequenceOp = defineOp<Attrs>({
     for (let k = 0; k < T; k++) {
       const t = reverse ? T - 1 - k : k;
       setBases(plan, plan.slots, O, t, reverse);
-      plan.items.forEach((item, i) => {
-        if (item.kind !== 'gemm') { kernels[i]?.forward(V, O, null, null, null); return; }
+      for (let i = 0; i < plan.items.length; i++) {
+        const item = plan.items[i]!;
+        if (item.kind !== 'gemm') { kernels[i]?.forward(V, O, null, null, null); continue; }
         const A = plan.access.get(item.a.id)!, C = plan.access.get(item.c.id)!, W = plan.access.get(item.w.id)!;
         gemm(false, item.transB, B, item.N, item.K, 1, V[A.slot]!, O[A.slot]! + A.off, A.rs, V[W.slot]!, 0,
           item.transB ? item.K : item.N, 0, V[C.slot]!, O[C.slot]!, C.rs);
-      });
+      }
       // The step's results: the new state into its slot (padded rows keep the old), the output into ys.
       p.stateIn.forEach((v, f) => {
         const s = plan.stateSlots[f]!, n = v.shape[1]!, dst = V[s]!, a = outStates[f]!;
@@ -110,7 +112,7 @@ const compiledSequenceOp = defineOp<Attrs>({
 
   release: (saved) => release(...(saved as Saved).pooled),
 
-  backward: ({ dys, saved, attrs: a, needs, shapes }) => {
+  backward: function sequenceBackward({ dys, saved, attrs: a, needs, shapes }) {
     const { plan, kernels } = a.compiled;
     const { program: p, B } = plan;
     const { T, reverse, lengths } = a;

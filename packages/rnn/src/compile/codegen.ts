@@ -187,7 +187,10 @@ function accessOf(plan: Plan, v: Value): Access {
 
 function gradOf(plan: Plan, v: Value): Access {
   const a = plan.gradAccess.get(v.id);
-  if (!a) throw new CompileError(`compileCell: internal: value ${v.id} of ${plan.program.cellName}.step has no gradient slot`);
+  const spec = a && plan.gradSlots[a.slot]!;
+  if (!a || (spec!.role === 'gradAcc' && !spec!.accumulates)) {
+    throw new CompileError(`compileCell: internal: value ${v.id} of ${plan.program.cellName}.step has no gradient slot kernels can add to`);
+  }
   return a;
 }
 

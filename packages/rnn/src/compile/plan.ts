@@ -20,6 +20,11 @@ export interface SlotSpec {
   readonly role: 'input' | 'projection' | 'state' | 'constant' | 'saved' | 'scratch' | 'gradInput' | 'gradProjection' | 'gradAcc' | 'gradScratch' | 'gradAll';
   /** Input position (roles input, gradInput, gradAcc), state field (state), value id otherwise. */
   readonly index: number;
+  /**
+   * gradAcc only: whether generated kernels add into it (a float64 accumulator); a weight read only
+   * by gemms gets its gradient straight from them.
+   */
+  readonly accumulates?: boolean;
 }
 
 /** An input projection the compiled op computes: value = x·Wᵀ (transB, W [N, I]) or x·W (W [I, N]). */
@@ -284,6 +289,9 @@ export function makePlan(p: Program): Plan {
   for (const op of perStep) for (const u of op.inputs) if (!inlineOf.has(rootOf(u).v.id)) readBy.add(rootOf(u).v.id);
   for (const id of results) readBy.add(id);
   const xInputs: Value[] = [], pInputs: Value[] = [];
+  // Parameter values the kernels read (anything but a gemm's weight), whose gradients they accumulate.
+  const kernelRead = new Set<number>(results);
+  for (const op of perStep) op.inputs.forEach((u, i) => { if (!(op.name === 'matmul' && i === 1)) kernelRead.add(rootOf(u).v.id); });
   const projections: Projection[] = [];
   for (const op of p.ops) {
     const [a, w] = op.inputs;
@@ -310,7 +318,10 @@ export function makePlan(p: Program): Plan {
     } else if (v.dep === 'P') {
       const index = pInputs.push(v) - 1;
       access.set(v.id, { slot: slots.push({ base: 'fixed', size: n, role: 'input', index }) - 1, rs: 0, cs: n === 1 ? 0 : 1, off: 0 });
-      if (needs[v.id]) gradAccess.set(v.id, { slot: gradSlots.push({ base: 'fixed', size: n, role: 'gradAcc', index }) - 1, rs: 0, cs: n === 1 ? 0 : 1, off: 0 });
+      if (needs[v.id]) {
+        const slot = gradSlots.push({ base: 'fixed', size: n, role: 'gradAcc', index, accumulates: kernelRead.has(v.id) }) - 1;
+        gradAccess.set(v.id, { slot, rs: 0, cs: n === 1 ? 0 : 1, off: 0 });
+      }
     } else {
       if (v.shape.length !== 2 || v.shape[0] !== B) {
         throw new CompileError(`compileCell: ${p.cellName}.step: a value computed from x alone is ${K.fmt(v.shape)}; values the step reads per time step must be [batch, features]`);

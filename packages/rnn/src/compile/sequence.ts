@@ -24,6 +24,7 @@ interface Attrs {
 
 interface Saved { V: FloatArray[]; pooled: FloatArray[]; dtype: FloatDType; x2d: FloatArray | null }
 
+const NONE = new Float64Array(0);
 const flat = (a: NdArray) => K.contiguous(a) as FloatArray;
 const wrap = (a: FloatArray, shape: readonly number[]) => K.fromData(a, [...shape]);
 
@@ -123,7 +124,7 @@ const compiledSequenceOp = defineOp<Attrs>({
     const pooled: FloatArray[] = [];
     plan.gradSlots.forEach((s, k) => {
       if (s.role === 'gradInput') G[k] = fresh(dtype, T * s.size);
-      else if (s.role === 'gradAcc') G[k] = new Float64Array(s.size);
+      else if (s.role === 'gradAcc') G[k] = s.accumulates ? new Float64Array(s.size) : NONE;
       else if (s.role === 'gradAll' || s.role === 'gradProjection') { pooled.push((G[k] = take(dtype, T * s.size))); G[k]!.fill(0); }
       else G[k] = scratchSlot(`g${k}`, dtype, s.size);
     });
@@ -174,6 +175,13 @@ const compiledSequenceOp = defineOp<Attrs>({
         rows(false, G[plan.stateGradSlots[f]!]!, 0, n, 1, carry[f]!, 0, n, B, n, lengths, t);
       });
     }
+    // Weight gradients computed by gemms, per gradient slot (summed when a weight has several).
+    const direct = new Map<number, FloatArray>();
+    const addDirect = (slot: number, dw: FloatArray) => {
+      const d = direct.get(slot);
+      if (!d) direct.set(slot, dw);
+      else for (let i = 0; i < dw.length; i++) d[i] += dw[i]!;
+    };
     // Each recurrent weight's gradient: one gemm over all steps, Σ_t dC_tᵀ·A_t.
     for (const item of plan.items) {
       if (item.kind !== 'gemm' || !plan.needs[item.w.id]) continue;
@@ -183,8 +191,7 @@ const compiledSequenceOp = defineOp<Attrs>({
       const dw = fresh(dtype, item.N * item.K);
       if (item.transB) gemm(true, false, item.N, item.K, TB, 1, G[Gc.slot]!, 0, Gc.rs, V[A.slot]!, a0, A.rs, 0, dw, 0, item.K);
       else gemm(true, false, item.K, item.N, TB, 1, V[A.slot]!, a0, A.rs, G[Gc.slot]!, 0, Gc.rs, 0, dw, 0, item.N);
-      const acc = G[plan.gradAccess.get(item.w.id)!.slot]!;
-      for (let i = 0; i < dw.length; i++) acc[i] += dw[i]!;
+      addDirect(plan.gradAccess.get(item.w.id)!.slot, dw);
     }
     // Each input projection: dW = dXᵀ·x (or xᵀ·dX) and dx += dX·op(W)ᵀ, one gemm each over all steps.
     const nS = p.stateIn.length;
@@ -197,8 +204,7 @@ const compiledSequenceOp = defineOp<Attrs>({
         const dw = fresh(dtype, pr.N * pr.I);
         if (pr.transB) gemm(true, false, pr.N, pr.I, TB, 1, dX, 0, pr.N, x2d!, 0, pr.I, 0, dw, 0, pr.I);
         else gemm(true, false, pr.I, pr.N, TB, 1, x2d!, 0, pr.I, dX, 0, pr.N, 0, dw, 0, pr.N);
-        const a = G[acc.slot]!;
-        for (let i = 0; i < dw.length; i++) a[i] += dw[i]!;
+        addDirect(acc.slot, dw);
       }
       if (dx) gemm(false, !pr.transB, TB, pr.I, pr.N, 1, dX, 0, pr.N, W, 0, pr.transB ? pr.I : pr.N, 1, dx, 0, pr.I);
     });
@@ -207,9 +213,14 @@ const compiledSequenceOp = defineOp<Attrs>({
     plan.gradSlots.forEach((s, k) => {
       if (s.role === 'gradInput') grads[s.index] = wrap(G[k]!, shapes[s.index]!);
       if (s.role === 'gradAcc') {
-        const out = fresh(dtype, s.size);
-        out.set(G[k]!);
-        grads[nX + s.index] = wrap(out, shapes[nX + s.index]!);
+        const d = direct.get(k);
+        let out = d;
+        if (s.accumulates) {
+          out = fresh(dtype, s.size);
+          out.set(G[k]!);
+          if (d) for (let i = 0; i < d.length; i++) out[i] += d[i]!;
+        }
+        grads[nX + s.index] = wrap(out ?? fresh(dtype, s.size), shapes[nX + s.index]!);
       }
     });
     p.stateIn.forEach((_, f) => { grads[nX + nP + f] = wrap(carry[f]!.slice(), shapes[nX + nP + f]!); });

@@ -126,6 +126,11 @@ export class CellNoise {
     return (training && this.masks !== null) || this.zoneout.size > 0;
   }
 
+  /** Whether a step draws random numbers (training with either): a compiled sequence cannot, so the cell steps. */
+  draws(training: boolean): boolean {
+    return training && (this.masks !== null || this.zoneout.size > 0);
+  }
+
   /** A new sequence starts: new dropout masks. */
   begin(): void {
     this.masks?.reset();

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import * as K from '@unroll/core';
 import { Generator, Tensor, gradcheckModule, matmul, stack } from '@unroll/autograd';
 import {
-  GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, bidirectional, stackCells, unroll, withRecurrentDropout, withZoneout,
+  CompileError, GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, bidirectional, compileCell, stackCells, unroll, withRecurrentDropout, withZoneout,
 } from '@unroll/rnn';
 import type { HiddenState, LSTMState, RecurrentCell } from '@unroll/rnn';
 import { SEED, expectClose, maxDiff, rand, tinySizes } from './helpers.js';
@@ -230,5 +230,43 @@ describe('gradients', () => {
       }, { inputs: [x, h0] });
       expect(r.ok, r.report).toBe(true);
     }), { seed: SEED, numRuns: 10 });
+  });
+});
+
+describe('with compileCell', () => {
+  const xs = rand([4, 2, 3], new Generator(7));
+
+  it('a wrapper outside a compiled cell runs it compiled in eval and steps it in training', () => {
+    const cell = new GRUCell({ inputSize: 3, hiddenSize: 4, ...f64, generator: new Generator(3) });
+    const outer = withZoneout(withRecurrentDropout(compileCell(cell), 0.3, { generator: new Generator(1) }), { h: 0.2 });
+    expect(unroll(outer, xs).outputs.shape).toEqual([4, 2, 4]);
+    outer.eval();
+    const plain = withZoneout(withRecurrentDropout(cell, 0.3), { h: 0.2 }).eval();
+    expectClose(unroll(outer, xs).outputs, unroll(plain, xs).outputs, 1e-12);
+  });
+
+  it('compileCell of a wrapped cell compiles in eval (the expectation) and refuses the draws in training', () => {
+    const cell = new LSTMCell({ inputSize: 3, hiddenSize: 4, ...f64, generator: new Generator(4) });
+    const compiled = compileCell(withZoneout(cell, { h: 0.1, c: 0.3 }));
+    compiled.eval();
+    const want = withZoneout(cell, { h: 0.1, c: 0.3 }).eval();
+    want.cell.fused = false;
+    expectClose(unroll(compiled, xs).outputs, unroll(want, xs).outputs, 1e-12);
+    compiled.train();
+    expect(() => unroll(compiled, xs)).toThrow(CompileError);
+  });
+
+  it('built-in cells with zoneout run compiled in eval, equal to stepping', () => {
+    for (const make of [
+      () => new LSTMCell({ inputSize: 3, hiddenSize: 4, projSize: 2, zoneout: { h: 0.1, c: 0.4 }, recurrentDropout: 0.2, ...f64, generator: new Generator(5) }),
+      () => new GRUCell({ inputSize: 3, hiddenSize: 4, zoneout: 0.3, ...f64, generator: new Generator(5) }),
+      () => new RNNCell({ inputSize: 3, hiddenSize: 4, zoneout: 0.3, ...f64, generator: new Generator(5) }),
+    ]) {
+      const a = make().eval(), b = make().eval();
+      b.fused = false;
+      const args = { batchFirst: false, reverse: false, lengths: null, initialState: a.initialState(2) as never };
+      expect(a.fusedUnroll(xs, args)).not.toBeNull();
+      expectClose(unroll(a as RecurrentCell<any>, xs, { lengths: [4, 2] }).outputs, unroll(b as RecurrentCell<any>, xs, { lengths: [4, 2] }).outputs, 1e-12);
+    }
   });
 });

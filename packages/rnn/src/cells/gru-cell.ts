@@ -4,6 +4,7 @@ import { matmul, narrow, split } from '@unroll/autograd';
 import type { Parameter, Tensor } from '@unroll/autograd';
 import type { HiddenState } from '../cell.js';
 import { CellBase } from '../cell-base.js';
+import { compiledUnrollBuiltin } from '../compile/builtin.js';
 import { gruSequence } from '../fused/gru-sequence.js';
 import { gruStep } from '../fused/gru-step.js';
 import type { FusedUnroll, FusedUnrollArgs, UnrollResult } from '../unroll.js';
@@ -133,8 +134,10 @@ export class GRUCell extends CellBase<HiddenState> implements FusedUnroll<Hidden
   fusedUnroll(xs: Tensor, args: FusedUnrollArgs<HiddenState>): UnrollResult<HiddenState> | null {
     // A subclass that redefines step or forward must be stepped: the fused op would silently skip its change.
     if (!this.fused || this.step !== GRUCell.prototype.step || this.forward !== GRUCell.prototype.forward) return null;
-    // recurrentDropout in training and zoneout change the step: the runner steps the cell.
-    if (this.noise.changesStep(this.training)) return null;
+    // Random draws in the step (training with recurrentDropout or zoneout): the runner steps the cell.
+    if (this.noise.draws(this.training)) return null;
+    // Zoneout in eval mixes the states, which the kernel does not: compiled from the composed step.
+    if (this.noise.changesStep(this.training)) return compiledUnrollBuiltin(this, xs, args);
     // The checks (and messages) step would make.
     this.checkDType(xs);
     const { h } = this.checkState(args.initialState, xs.shape[args.batchFirst ? 0 : 1]!);

@@ -5,6 +5,7 @@ import { add, div, matmul, mean, mul, sigmoid, split, sqrt, sub, tanh } from '@u
 import type { Parameter, StateValue, Tensor } from '@unroll/autograd';
 import type { LSTMState } from '../cell.js';
 import { CellBase } from '../cell-base.js';
+import { compiledUnrollBuiltin } from '../compile/builtin.js';
 import { lstmSequence } from '../fused/lstm-sequence.js';
 import { lstmStep } from '../fused/lstm-step.js';
 import type { FusedUnroll, FusedUnrollArgs, UnrollResult } from '../unroll.js';
@@ -36,8 +37,9 @@ export interface LSTMCellOptions extends RecurrentCellOptions, StateNoiseOptions
   /**
    * Run the standard cell (sigmoid/tanh activations, a forget gate of its own, peepholes or not) as
    * fused ops: `step` as one `lstmStep` op after the gate matmuls, `unroll` as one `lstmSequence` op
-   * for the whole sequence. Default true; false keeps the composed ops (for debugging, or to compare).
-   * Other variants always compose. Also settable later: `cell.fused = false`.
+   * for the whole sequence. The other variants run `unroll` compiled (`compileCell`: one op for the
+   * whole sequence, generated from the composed step) and `step` composed. Default true; false keeps
+   * the composed ops everywhere (for debugging, or to compare). Also settable later: `cell.fused = false`.
    */
   fused?: boolean;
   /**
@@ -99,8 +101,8 @@ const OPTIONS = [
  *
  * Speed: the standard cell (sigmoid/tanh, its own forget gate, peepholes or not) runs fused by
  * default — `step` ends in one `lstmStep` op, `unroll` runs one `lstmSequence` op for the whole
- * sequence. The code below the fused branch in `step` is the definition both are checked against;
- * `fused: false` runs it.
+ * sequence; every other variant's `unroll` runs compiled (see `compileCell`). The code below the fused
+ * branch in `step` is the definition all of them are checked against; `fused: false` runs it.
  */
 export class LSTMCell extends CellBase<LSTMState> implements FusedUnroll<LSTMState> {
   readonly hiddenSize: number;
@@ -258,25 +260,29 @@ export class LSTMCell extends CellBase<LSTMState> implements FusedUnroll<LSTMSta
   }
 
   /**
-   * The whole sequence as one `lstmSequence` op, when `fused` and the variant is standard; with
-   * projSize or layerNorm, the input gemm of every step at once and the recurrence stepped (see
-   * `hoistedUnroll`); null otherwise, or when a subclass overrides `step` or recurrentDropout/zoneout
-   * change the step (the runner then steps the cell). Called by `unroll`; see `FusedUnroll`.
+   * The whole sequence as one op: `lstmSequence` when `fused` and the variant is standard; compiled
+   * (`compileCell`, from the composed step) for the other variants — no forget gate, coupled gates,
+   * other activations, projSize, layerNorm — and for zoneout in eval. Null when not `fused`, when a
+   * subclass overrides `step` or `forward`, or when recurrentDropout / zoneout draw in training (the
+   * runner then steps the cell). Called by `unroll`; see `FusedUnroll`.
    */
   fusedUnroll(xs: Tensor, args: FusedUnrollArgs<LSTMState>): UnrollResult<LSTMState> | null {
     // A subclass that redefines step or forward must be stepped: the fused op would silently skip its change.
     if (!this.fused || this.step !== LSTMCell.prototype.step || this.forward !== LSTMCell.prototype.forward) return null;
-    // recurrentDropout in training and zoneout change the step: the runner steps the cell.
-    if (this.noise.changesStep(this.training)) return null;
-    // Projection and layer norm cells (any activations) hoist the input gemm; other variants without
-    // the standard activations and an own forget gate step.
-    if (!this.fusable && !this.projSize && !this.layerNorm) return null;
+    // Random draws in the step (training with recurrentDropout or zoneout): neither kernel nor compiler can.
+    if (this.noise.draws(this.training)) return null;
+    // Variants without a hand-written kernel run compiled (compileCell) from the composed step; where
+    // code cannot be generated, projection and layer-norm cells still hoist their input gemm.
+    if (!this.fusable || this.projSize || this.layerNorm || this.noise.changesStep(this.training)) {
+      const compiled = compiledUnrollBuiltin(this, xs, args);
+      if (compiled !== null || !(this.projSize || this.layerNorm)) return compiled;
+      this.checkDType(xs);
+      this.checkState(args.initialState, xs.shape[args.batchFirst ? 0 : 1]!);
+      return hoistedUnroll(this, xs, args);
+    }
     // The checks (and messages) step would make.
     this.checkDType(xs);
     const { h, c } = this.checkState(args.initialState, xs.shape[args.batchFirst ? 0 : 1]!);
-    // The whole-sequence kernel has no projection or layer norm: those compute the input's part of
-    // every step in one gemm, then step the recurrence (the fused step op with a projection).
-    if (this.projSize || this.layerNorm) return hoistedUnroll(this, xs, args);
     const r = lstmSequence(xs, { h, c }, this, { batchFirst: args.batchFirst, reverse: args.reverse, lengths: args.lengths });
     return { outputs: r.outputs, state: r.state };
   }

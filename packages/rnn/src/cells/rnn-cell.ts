@@ -3,6 +3,8 @@ import { matmul } from '@unroll/autograd';
 import type { Parameter, Tensor } from '@unroll/autograd';
 import type { HiddenState } from '../cell.js';
 import { CellBase } from '../cell-base.js';
+import { compiledUnrollBuiltin } from '../compile/builtin.js';
+import type { FusedUnroll, FusedUnrollArgs, UnrollResult } from '../unroll.js';
 import { checkFloatDType, checkKnownOptions, checkSize, initRecurrent } from './common.js';
 import type { RecurrentCellOptions } from './common.js';
 import { CellNoise } from '../state-noise.js';
@@ -11,9 +13,15 @@ import type { StateNoiseOptions } from '../state-noise.js';
 export interface RNNCellOptions extends RecurrentCellOptions, StateNoiseOptions {
   /** The activation: 'tanh' (default) or 'relu'. */
   nonlinearity?: 'tanh' | 'relu';
+  /**
+   * Run `unroll` compiled (default true): one op for the whole sequence generated from `step` by
+   * `compileCell` (input projection in one gemm, one gemm and one fused kernel per step). false runs
+   * the composed step loop (for debugging, or to compare). Also settable later: `cell.fused = false`.
+   */
+  fused?: boolean;
 }
 
-const OPTIONS = ['inputSize', 'hiddenSize', 'nonlinearity', 'bias', 'dtype', 'generator', 'recurrentInit', 'recurrentDropout', 'zoneout'] as const;
+const OPTIONS = ['inputSize', 'hiddenSize', 'nonlinearity', 'bias', 'dtype', 'generator', 'recurrentInit', 'fused', 'recurrentDropout', 'zoneout'] as const;
 
 /**
  * The vanilla recurrent cell, as torch.nn.RNNCell:
@@ -22,8 +30,11 @@ const OPTIONS = ['inputSize', 'hiddenSize', 'nonlinearity', 'bias', 'dtype', 'ge
  *
  * Parameters (PyTorch names and layout): weight_ih [H, I], weight_hh [H, H], bias_ih [H], bias_hh [H],
  * all drawn from U(−1/√H, 1/√H). State `{ h }`, h: [batch, H]; the output is h'.
+ *
+ * Speed: `unroll` runs it compiled (see `compileCell` and `RNNCellOptions.fused`); `step` is the
+ * composed definition the compiled sequence is checked against.
  */
-export class RNNCell extends CellBase<HiddenState> {
+export class RNNCell extends CellBase<HiddenState> implements FusedUnroll<HiddenState> {
   readonly hiddenSize: number;
   readonly nonlinearity: 'tanh' | 'relu';
   /** W_ih [H, I] (`weight_ih`). */
@@ -36,6 +47,8 @@ export class RNNCell extends CellBase<HiddenState> {
   readonly biasHh: Parameter | null;
   /** Its recurrentDropout and zoneout (see `StateNoiseOptions`). */
   readonly noise: CellNoise;
+  /** Run `unroll` compiled (see `RNNCellOptions.fused`). */
+  fused: boolean;
 
   constructor(opts: RNNCellOptions) {
     checkKnownOptions('RNNCell', opts, OPTIONS);
@@ -56,6 +69,8 @@ export class RNNCell extends CellBase<HiddenState> {
     this.biasHh = this.parameterIf(bias, 'bias_hh', [H]);
     initRecurrent('RNNCell', opts.recurrentInit, this.weightHh, 1, H, opts.generator);
     this.noise = new CellNoise('RNNCell', opts, ['h'], opts.generator);
+    if (opts.fused !== undefined && typeof opts.fused !== 'boolean') throw new TypeError(`RNNCell: fused must be a boolean; got ${String(opts.fused)}`);
+    this.fused = opts.fused ?? true;
   }
 
   /** A new sequence starts (the runner calls this): recurrentDropout draws new masks. */
@@ -71,5 +86,16 @@ export class RNNCell extends CellBase<HiddenState> {
     if (this.biasIh && this.biasHh) pre = pre.add(this.biasIh.add(this.biasHh));
     const next = this.noise.zone(state, { h: this.nonlinearity === 'tanh' ? pre.tanh() : pre.relu() }, this.training);
     return { state: next, output: next.h };
+  }
+
+  /**
+   * The whole sequence as one compiled op (see `compileCell`) when `fused`; null otherwise, when a
+   * subclass overrides `step` or `forward`, or when recurrentDropout / zoneout draw in training (the
+   * runner then steps the cell). Called by `unroll`; see `FusedUnroll`.
+   */
+  fusedUnroll(xs: Tensor, args: FusedUnrollArgs<HiddenState>): UnrollResult<HiddenState> | null {
+    if (!this.fused || this.step !== RNNCell.prototype.step || this.forward !== RNNCell.prototype.forward) return null;
+    if (this.noise.draws(this.training)) return null;
+    return compiledUnrollBuiltin(this, xs, args);
   }
 }

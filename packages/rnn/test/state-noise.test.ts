@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import * as K from '@unroll/core';
 import { Generator, Tensor, gradcheckModule, matmul, stack } from '@unroll/autograd';
 import {
-  CompileError, GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, bidirectional, compileCell, stackCells, unroll, withRecurrentDropout, withZoneout,
+  CompileError, Decoder, Encoder, GRU, GRUCell, Seq2Seq, padSequences, LSTM, LSTMCell, RNN, RNNCell, bidirectional, compileCell, stackCells, unroll, withRecurrentDropout, withZoneout,
 } from '@unroll/rnn';
 import type { HiddenState, LSTMState, RecurrentCell } from '@unroll/rnn';
 import { SEED, expectClose, maxDiff, rand, tinySizes } from './helpers.js';
@@ -268,5 +268,21 @@ describe('with compileCell', () => {
       expect(a.fusedUnroll(xs, args)).not.toBeNull();
       expectClose(unroll(a as RecurrentCell<any>, xs, { lengths: [4, 2] }).outputs, unroll(b as RecurrentCell<any>, xs, { lengths: [4, 2] }).outputs, 1e-12);
     }
+  });
+});
+
+describe('in seq2seq', () => {
+  it('encoder and decoder cells with recurrent dropout train (the Decoder begins each decoded sequence)', () => {
+    const g = new Generator(11);
+    const encoder = new Encoder({ vocabSize: 12, embeddingDim: 4, paddingIdx: 0, rnn: new GRUCell({ inputSize: 4, hiddenSize: 5, recurrentDropout: 0.3, generator: g }) });
+    const cell = new LSTMCell({ inputSize: 4, hiddenSize: 5, recurrentDropout: 0.3, zoneout: { c: 0.2 }, generator: g });
+    const decoder = new Decoder({ vocabSize: 9, embeddingDim: 4, paddingIdx: 0, cell });
+    const model = new Seq2Seq({ encoder, decoder, bridge: (s: { h: Tensor }) => ({ h: s.h, c: s.h.mul(0) }), bosId: 1, eosId: 2 });
+    const src = padSequences([[5, 9, 7], [8, 4]], 0).ids, tgt = padSequences([[3, 4, 2], [6, 2]], 0).ids;
+    const { loss } = model.loss(src, tgt);
+    loss.backward();
+    expect(Number.isFinite(loss.item())).toBe(true);
+    model.eval();
+    expect(model.greedy(src, { maxLength: 4 }).length).toBe(2);
   });
 });

@@ -3,75 +3,108 @@ import * as K from '@unroll/core';
 import type { NdArray } from '@unroll/core';
 import { checkFinite, isGradEnabled } from './mode.js';
 import type { GradThunk, Node } from './node.js';
+import { pointwiseBackward, pointwiseForward } from './pointwise.js';
+import type { PointwiseRule } from './pointwise.js';
+import { SavedVersions } from './saved-versions.js';
 import { Tensor } from './tensor.js';
 import { activeTracer } from './trace.js';
 
+export type { PointwiseRule } from './pointwise.js';
+
+/**
+ * Values of an op's inputs, readable by name (`({ a, b }) =>`) and by position (`([a, b]) =>`,
+ * which variadic ops such as concat use). An absent optional input is null.
+ */
+export type Named<N extends string, T, P extends string = never> =
+  readonly T[] & { readonly [K in Exclude<N, P>]: T } & { readonly [K in P]: T | null };
+
+/** What backward may read, by name: input names and 'output' (the first output), or a shorthand. */
+export type SaveSpec<N extends string> = readonly (N | 'output')[] | 'inputs' | 'output' | 'both' | 'none';
+
+/** Gradient thunks by input name, or in input order (variadic ops); a missing entry means no gradient. */
+export type Gradients<N extends string> =
+  { readonly [K in N]?: GradThunk } | readonly (GradThunk | undefined | null)[];
+
+/** What forward learns besides its inputs. */
+export interface ForwardContext {
+  /** Whether this application is recorded for backward (else forward may use scratch memory for what only backward reads). */
+  readonly recording: boolean;
+}
+
+/** Several outputs, and anything only backward reads (handed to `release` when the node is freed). */
+export interface ForwardResult<S> {
+  outputs: readonly NdArray[];
+  saved?: S;
+}
+
 /** What a backward rule can read. Rules return output-shaped gradients; the engine sums broadcast axes. */
-export interface BackwardContext<A> {
+export interface BackwardContext<A = unknown, N extends string = string, P extends string = never, S = unknown> {
   /** Gradient of the (first) output. */
   dy: NdArray;
   /** Gradients of every output (zeros for outputs that received none). */
-  dys: NdArray[];
-  /** Input values (only when `save` includes 'inputs'). */
-  inputs: NdArray[];
-  /** Output values (only when `save` includes 'output'). */
-  outputs: NdArray[];
-  /** Whatever forward chose to keep in `saved`. */
-  saved: unknown;
+  dys: readonly NdArray[];
+  /** The inputs named in `save`, by name, and whatever forward returned as `saved`. */
+  saved: { readonly [K in Exclude<N, P>]: NdArray } & { readonly [K in P]: NdArray | null } & S;
+  /** The first output (when `save` names 'output'). */
+  output: NdArray;
+  /** The saved inputs and outputs by position (for variadic ops and multi-output rules). */
+  inputs: readonly NdArray[];
+  outputs: readonly NdArray[];
   attrs: A;
   /** Input shapes, always available: never save a tensor just to read its shape. */
-  shapes: number[][];
-  /** Whether input i needs a gradient (to skip work a thunk would not be asked for). */
-  needs: boolean[];
+  shapes: Named<N, readonly number[], P>;
+  /** Whether each input needs a gradient (to skip work no thunk will be asked for). */
+  needs: Named<N, boolean>;
 }
 
-/**
- * The scalar form of an elementwise op, for code generators (compileCell fuses a step's
- * elementwise work into one loop): `forward(x0, x1, …)` is y, and `partials[i](x0, x1, …, y)`
- * is ∂y/∂xᵢ at that point. It is the one copy of the op's math: the op's own kernels use it.
- */
-export interface PointwiseRule {
-  readonly forward: (...xs: number[]) => number;
-  readonly partials: readonly ((...xsAndY: number[]) => number)[];
-}
-
-export interface OpSpec<A> {
+export interface OpSpec<A = unknown, N extends string = string, P extends N = never, S = unknown> {
   /** Unique name, shown in errors and anomaly reports. */
   name: string;
-  /** Input names in order, or 'variadic' for a list (concat). */
-  inputs: readonly string[] | 'variadic';
-  /** Positions of inputs that never get a gradient (ids, masks); they may be int32. */
-  nondifferentiable?: readonly number[];
+  /** Input names in order (`['a', 'b'] as const`), or 'variadic' for a list (concat). */
+  inputs: readonly N[] | 'variadic';
+  /** Inputs that may be absent (null or left out): forward and backward see null, no gradient flows. */
+  optional?: readonly P[];
+  /** Inputs that never get a gradient (ids, masks), by name (or position); they may be int32. */
+  nondifferentiable?: readonly (N | number)[];
   /**
    * Whether int32 values may flow through the other inputs too (ops that only move elements:
    * token ids get reshaped, sliced and concatenated). An int32 result never records a graph.
    */
   acceptsInt32?: boolean;
-  /** What backward may read: 'inputs', 'output', 'both' or 'none' (default). */
-  save?: 'inputs' | 'output' | 'both' | 'none';
+  /**
+   * What backward may read, declared by name: inputs and 'output' (or 'inputs', 'output', 'both',
+   * 'none' — the default). Saved tensors are checked for in-place changes before backward reads them.
+   */
+  save?: SaveSpec<N>;
+  /** The scalar rule of an elementwise op; forward and backward default to kernels derived from it. */
+  pointwise?(attrs: A): PointwiseRule;
   /** Computes the outputs from plain ndarrays; return `{ outputs, saved }` for several outputs or extra state. */
-  forward(inputs: NdArray[], attrs: A): NdArray | { outputs: NdArray[]; saved?: unknown };
-  /** One gradient thunk per input position (undefined where none flows). */
-  backward(ctx: BackwardContext<A>): readonly (GradThunk | undefined)[];
+  forward?(inputs: Named<N, NdArray, P>, attrs: A, ctx: ForwardContext): NdArray | ForwardResult<S>;
+  /** One gradient thunk per input, by name. */
+  backward?(ctx: BackwardContext<A, N, P, S>): Gradients<N>;
   /**
    * Called once with forward's `saved` when the recorded node is freed — after its backward, unless
    * the graph is retained — so an op can recycle buffers that only backward read (fused RNN layers
    * do, to keep the garbage collector idle). Never called for a graph that is not walked.
    */
-  release?(saved: unknown, attrs: A): void;
-  /** For elementwise ops (inputs broadcast, one output): the scalar rule, given the op's attrs. */
-  pointwise?(attrs: A): PointwiseRule;
+  release?(saved: S, attrs: A): void;
 }
 
-export interface Op<A> {
+/** An op's inputs when applied: in order (null for an absent optional one), or by name. */
+export type OpInputs<N extends string, P extends string> =
+  readonly (Tensor | null | undefined)[] | ({ readonly [K in Exclude<N, P>]: Tensor } & { readonly [K in P]?: Tensor | null });
+
+type AttrsArg<A> = undefined extends A ? [attrs?: A] : [attrs: A];
+
+export interface Op<A = unknown, N extends string = string, P extends string = never> {
   readonly name: string;
   /** Runs the op on tensors, recording it when gradients are needed; returns the first output. */
-  apply(inputs: readonly Tensor[], attrs: A): Tensor;
+  apply(inputs: OpInputs<N, P>, ...attrs: AttrsArg<A>): Tensor;
   /** Same, returning every output. */
-  applyMulti(inputs: readonly Tensor[], attrs: A): Tensor[];
+  applyMulti(inputs: OpInputs<N, P>, ...attrs: AttrsArg<A>): Tensor[];
 }
 
-const registry = new Map<string, OpSpec<never>>();
+const registry = new Map<string, OpSpec<never, string, never, never>>();
 
 /** The names of every op defined so far (a test pins this list). */
 export const registeredOps = (): string[] => [...registry.keys()].sort();
@@ -82,84 +115,218 @@ export const opSpec = (name: string): OpSpec<unknown> | undefined => registry.ge
 /**
  * Defines a differentiable op from a forward on core kernels and its backward rule.
  * Fused kernels (e.g. a whole LSTM step) and users' own ops use this too.
+ * @example
+ * const mulOp = defineOp({
+ *   name: 'myMul', inputs: ['a', 'b'] as const, save: ['a', 'b'],
+ *   forward: ({ a, b }) => K.mul(a, b),
+ *   backward: ({ dy, saved: { a, b } }) => ({ a: () => K.mul(dy, b), b: () => K.mul(dy, a) }),
+ * });
+ * const z = mulOp.apply({ a: x, b: y });
  */
-export function defineOp<A = undefined>(spec: OpSpec<A>): Op<A> {
-  if (registry.has(spec.name)) throw new Error(`defineOp: an op named '${spec.name}' already exists`);
-  registry.set(spec.name, spec as OpSpec<never>);
-  const nondiff = new Set(spec.nondifferentiable ?? []);
-  const save = spec.save ?? 'none';
-  const nameOf = (i: number) => (spec.inputs === 'variadic' ? `#${i}` : spec.inputs[i]!);
+export function defineOp<A = undefined, const N extends string = string, const P extends N = never, S = unknown>(
+  spec: OpSpec<A, N, P, S>,
+): Op<A, N, P> {
+  const s = spec as OpSpec<A, string, string, S>;
+  const { name } = s;
+  if (registry.has(name)) throw new Error(`defineOp: an op named '${name}' already exists`);
+  const names = s.inputs === 'variadic' ? null : [...s.inputs];
+  names?.forEach((n) => {
+    if (n === 'length' || /^\d+$/.test(n)) throw new TypeError(`defineOp: ${name}: input name '${n}' is reserved (inputs are also read by position)`);
+  });
+  const optional = new Set<number>((s.optional ?? []).map((n) => position(name, names, n)));
+  const nondiff = new Set<number>((s.nondifferentiable ?? []).map((n) => position(name, names, n)));
+  const plan = savePlan(name, names, s.save ?? 'none');
+  const forward = s.forward ?? (s.pointwise ? (xs: Named<string, NdArray>, attrs: A) => pointwiseForward(name, s.pointwise!(attrs), xs, nondiff) : null);
+  const rule = s.backward ?? (s.pointwise ? (ctx: BackwardContext<A, string, string, S>) => pointwiseBackward(s.pointwise!(ctx.attrs), ctx, plan, nondiff) : null);
+  if (!forward || !rule) throw new TypeError(`defineOp: ${name}: give forward and backward, or a pointwise rule to derive them from`);
+  registry.set(name, spec as unknown as OpSpec<never, string, never, never>);
+  const nameOf = (i: number) => names?.[i] ?? `#${i}`;
 
-  const applyMulti = (inputs: readonly Tensor[], attrs: A): Tensor[] => {
-    if (spec.inputs !== 'variadic' && inputs.length !== spec.inputs.length) {
-      throw new TypeError(`${spec.name}: takes ${spec.inputs.length} inputs (${spec.inputs.join(', ')}); got ${inputs.length}`);
-    }
+  const applyMulti = (given: OpInputs<string, string>, attrs: A): Tensor[] => {
+    const inputs = inputList(name, names, optional, given);
     let dtype: K.DType | null = null;
     inputs.forEach((t, i) => {
-      if (!(t instanceof Tensor)) throw new TypeError(`${spec.name}: input '${nameOf(i)}' must be a Tensor; got ${typeof t}`);
+      if (t === null) return;
+      if (!(t instanceof Tensor)) throw new TypeError(`${name}: input '${nameOf(i)}' must be a Tensor; got ${typeof t}`);
       if (nondiff.has(i)) return;
-      if (t.dtype === 'int32' && !spec.acceptsInt32) {
-        throw new K.DTypeError(`${spec.name}: input '${nameOf(i)}' must be float32 or float64; got int32 (cast with .to('float32'))`);
+      if (t.dtype === 'int32' && !s.acceptsInt32) {
+        throw new K.DTypeError(`${name}: input '${nameOf(i)}' must be float32 or float64; got int32 (cast with .to('float32'))`);
       }
       if (dtype !== null && t.dtype !== dtype) {
         // Suggest the float dtype when int32 meets a float (casting floats to int32 loses them).
         const to = dtype === 'int32' ? t.dtype : dtype;
-        throw new K.DTypeError(`${spec.name}: inputs mix ${dtype} and ${t.dtype}; cast one with .to('${to}')`);
+        throw new K.DTypeError(`${name}: inputs mix ${dtype} and ${t.dtype}; cast one with .to('${to}')`);
       }
       dtype = t.dtype;
     });
-    const values = inputs.map((t) => t.data);
-    const result = spec.forward(values, attrs);
-    const outputs = 'outputs' in result ? result.outputs : [result];
-    const saved = 'outputs' in result ? result.saved : undefined;
-    outputs.forEach((o, j) => checkFinite(o.data, () => `op '${spec.name}' output ${j} ${K.fmt(o.shape)}`));
+    const needs = inputs.map((t, i) => t !== null && t.requiresGrad && !nondiff.has(i));
+    const recording = isGradEnabled() && needs.some(Boolean);
+    const values = named(names, inputs.map((t) => t?.data ?? null));
+    const result = forward(values as Named<string, NdArray>, attrs, { recording });
+    const outputs = 'outputs' in result ? [...result.outputs] : [result];
+    const extra = 'outputs' in result ? result.saved : undefined;
+    outputs.forEach((o, j) => checkFinite(o.data, () => `op '${name}' output ${j} ${K.fmt(o.shape)}`));
 
-    const record = isGradEnabled() && inputs.some((t, i) => t.requiresGrad && !nondiff.has(i));
-    if (!record) return traced(inputs, attrs, outputs.map((o) => new Tensor(o)));
+    if (!recording) return traced(inputs, attrs, outputs.map((o) => new Tensor(o)));
 
-    const shapes = inputs.map((t) => [...t.shape]);
-    let keptInputs: NdArray[] | null = save === 'inputs' || save === 'both' ? values : [];
-    let keptOutputs: NdArray[] | null = save === 'output' || save === 'both' ? outputs : [];
-    let keptSaved: unknown = saved;
+    const present = inputs.flatMap((t, i) => (t === null ? [] : [i]));
+    let versions: SavedVersions | null = null; // set below, once the outputs exist
+    let kept: Kept<S> | null = { values: values as Named<string, NdArray>, outputs, extra };
     let released = false;
-    const needs = inputs.map((t, i) => t.requiresGrad && !nondiff.has(i));
+    const shapes = named(names, inputs.map((t) => (t ? [...t.shape] : null))) as Named<string, readonly number[]>;
+    const needsNamed = named(names, needs);
     const node: Node = {
-      op: spec.name,
+      op: name,
       attrs,
-      inputNames: inputs.map((_, i) => nameOf(i)),
-      inputs: [...inputs],
+      inputNames: present.map(nameOf),
+      inputs: present.map((i) => inputs[i]!),
       outputShapes: outputs.map((o) => [...o.shape]),
       backward(dys) {
-        if (released || keptInputs === null || keptOutputs === null) {
+        if (released || kept === null) {
           throw new Error(
-            `backward: the graph through '${spec.name}' was already freed by an earlier backward(); ` +
+            `backward: the graph through '${name}' was already freed by an earlier backward(); ` +
               'pass { retainGraph: true } to the first backward() to go through it twice');
         }
-        return spec.backward({ dy: dys[0]!, dys, inputs: keptInputs, outputs: keptOutputs, saved: keptSaved, attrs, shapes, needs })
-          .map((thunk, i) => (needs[i] ? thunk : undefined));
+        versions?.check();
+        const ctx = backwardContext(kept, plan, names, dys, attrs, shapes, needsNamed);
+        const grads = toPositions(name, names, rule(ctx as BackwardContext<A, string, string, S>));
+        return present.map((i) => (needs[i] ? grads[i] ?? undefined : undefined));
       },
       release() {
-        if (!released && spec.release && keptSaved !== undefined) spec.release(keptSaved, attrs);
+        if (!released && s.release && kept?.extra !== undefined) s.release(kept.extra, attrs);
         released = true;
-        keptInputs = null;
-        keptOutputs = null;
-        keptSaved = undefined;
+        kept = null;
+        versions = null;
       },
       get released() {
         return released;
       },
     };
-    return traced(inputs, attrs, outputs.map((o, j) => new Tensor(o, { requiresGrad: true, node, outputIndex: j })));
+    const results = outputs.map((o, j) => new Tensor(o, { requiresGrad: true, node, outputIndex: j }));
+    versions = new SavedVersions(name, [
+      ...plan.inputs.flatMap((i) => (inputs[i] ? [{ what: `input '${nameOf(i)}'`, tensor: inputs[i] }] : [])),
+      ...(plan.output ? [{ what: 'output 0', tensor: results[0]! }] : []),
+    ]);
+    return traced(inputs, attrs, results);
   };
   // Tells an active tracer (exporters, compilers) about this application, recorded or not.
-  const traced = (inputs: readonly Tensor[], attrs: A, results: Tensor[]): Tensor[] => {
-    activeTracer()?.({ op: spec.name, spec: spec as OpSpec<unknown>, attrs, inputs, outputs: results });
+  const traced = (inputs: readonly (Tensor | null)[], attrs: A, results: Tensor[]): Tensor[] => {
+    const tracer = activeTracer();
+    if (tracer) {
+      const present = inputs.flatMap((t, i) => (t === null ? [] : [i]));
+      tracer({
+        op: name, spec: spec as unknown as OpSpec<unknown>, attrs, outputs: results,
+        inputs: present.map((i) => inputs[i]!), inputNames: present.map(nameOf),
+      });
+    }
     return results;
   };
 
   return {
-    name: spec.name,
-    applyMulti,
-    apply: (inputs, attrs) => applyMulti(inputs, attrs)[0]!,
+    name,
+    applyMulti: (inputs, ...rest) => applyMulti(inputs as OpInputs<string, string>, rest[0] as A),
+    apply: (inputs, ...rest) => applyMulti(inputs as OpInputs<string, string>, rest[0] as A)[0]!,
   };
+}
+
+/** Which inputs (by position) and whether the first output a rule may read. */
+interface SavePlan {
+  readonly inputs: readonly number[];
+  readonly output: boolean;
+}
+
+function savePlan(op: string, names: readonly string[] | null, save: SaveSpec<string>): SavePlan {
+  const all = (): number[] => {
+    if (names === null) throw new TypeError(`defineOp: ${op}: a variadic op cannot save its inputs`);
+    return names.map((_, i) => i);
+  };
+  if (save === 'none') return { inputs: [], output: false };
+  if (save === 'inputs') return { inputs: all(), output: false };
+  if (save === 'output') return { inputs: [], output: true };
+  if (save === 'both') return { inputs: all(), output: true };
+  if (!Array.isArray(save)) throw new TypeError(`defineOp: ${op}: save must be a list of input names and 'output'; got ${String(save)}`);
+  return {
+    inputs: save.filter((n) => n !== 'output').map((n) => position(op, names, n)),
+    output: save.includes('output'),
+  };
+}
+
+/** The position of input `n` (a name, or a position for variadic ops). */
+function position(op: string, names: readonly string[] | null, n: string | number): number {
+  if (typeof n === 'number') return n;
+  const i = names?.indexOf(n) ?? -1;
+  if (i < 0) throw new TypeError(`defineOp: ${op}: '${n}' is not an input (inputs: ${names?.join(', ') ?? 'variadic'})`);
+  return i;
+}
+
+/** `values` in order, also readable by input name. */
+function named<T>(names: readonly string[] | null, values: T[]): Named<string, T> {
+  if (names !== null) names.forEach((n, i) => { (values as unknown as Record<string, T>)[n] = values[i]!; });
+  return values as unknown as Named<string, T>;
+}
+
+/** The inputs as a list in spec order, null where an optional input is absent; throws naming what is wrong. */
+function inputList(op: string, names: readonly string[] | null, optional: ReadonlySet<number>,
+  given: OpInputs<string, string>): (Tensor | null)[] {
+  let list: (Tensor | null | undefined)[];
+  if (Array.isArray(given)) {
+    list = [...given];
+    if (names !== null && list.length !== names.length) {
+      const required = names.length - optional.size;
+      if (list.length < required || list.length > names.length) {
+        throw new TypeError(`${op}: takes ${names.length} inputs (${names.join(', ')}); got ${list.length}`);
+      }
+    }
+  } else if (names !== null && typeof given === 'object' && given !== null) {
+    const record = given as Record<string, Tensor | null | undefined>;
+    const unknown = Object.keys(record).filter((k) => !names.includes(k));
+    if (unknown.length) throw new TypeError(`${op}: unknown input '${unknown[0]}' (inputs: ${names.join(', ')})`);
+    list = names.map((n) => record[n]);
+  } else {
+    throw new TypeError(`${op}: inputs must be a list of Tensors${names ? ' or a record by name' : ''}; got ${typeof given}`);
+  }
+  return (names ?? list).map((_, i) => {
+    const t = list[i];
+    if (t !== undefined && t !== null) return t;
+    if (optional.has(i)) return null;
+    throw new TypeError(`${op}: input '${names?.[i] ?? `#${i}`}' must be a Tensor; got ${t === null ? 'null' : 'undefined'}`);
+  });
+}
+
+/** What a recorded node keeps for its backward until it is released. */
+interface Kept<S> {
+  values: Named<string, NdArray>;
+  outputs: NdArray[];
+  extra: S | undefined;
+}
+
+function backwardContext<A, S>(
+  kept: Kept<S>, plan: SavePlan,
+  names: readonly string[] | null, dys: NdArray[], attrs: A, shapes: Named<string, readonly number[]>, needs: Named<string, boolean>,
+): BackwardContext<A, string, string, unknown> {
+  const inputs: NdArray[] = [];
+  const saved: Record<string, NdArray | null> = {};
+  for (const i of plan.inputs) {
+    inputs[i] = kept.values[i]!;
+    if (names) saved[names[i]!] = kept.values[i] ?? null;
+  }
+  const output = plan.output ? kept.outputs[0]! : (undefined as unknown as NdArray);
+  const { extra } = kept;
+  return {
+    dy: dys[0]!, dys, attrs, shapes, needs, output, inputs,
+    outputs: plan.output ? kept.outputs : [],
+    // Forward's own saved value joins the saved inputs when it is a record; anything else is passed as is.
+    saved: extra === undefined ? saved : typeof extra === 'object' && extra !== null ? { ...saved, ...extra } : extra,
+  } as BackwardContext<A, string, string, unknown>;
+}
+
+/** A rule's gradients as a list in input order; throws on a name that is not an input. */
+function toPositions(op: string, names: readonly string[] | null, grads: Gradients<string>): readonly (GradThunk | undefined | null)[] {
+  if (Array.isArray(grads)) return grads;
+  if (names === null) throw new TypeError(`defineOp: ${op}: a variadic op's backward must return its gradients in input order`);
+  const record = grads as Record<string, GradThunk | undefined>;
+  for (const k of Object.keys(record)) {
+    if (!names.includes(k)) throw new TypeError(`defineOp: ${op}: backward returned a gradient for '${k}', which is not an input (${names.join(', ')})`);
+  }
+  return names.map((n) => record[n]);
 }

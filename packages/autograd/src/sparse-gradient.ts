@@ -4,7 +4,10 @@
 import * as K from '@unroll/core';
 import type { NdArray } from '@unroll/core';
 
-/** A gradient of `shape` that is `value` added somewhere (by `addInto`) and zero everywhere else. */
+/**
+ * A gradient of `shape` that is `value` added somewhere (by `addTo`, into a fresh contiguous array
+ * of `shape`) and zero everywhere else. Backward rules of slice and indexSelect return one.
+ */
 export class SparseGradient {
   constructor(
     readonly shape: readonly number[],

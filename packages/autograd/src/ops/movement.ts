@@ -184,7 +184,10 @@ const indexSelectOp = defineOp({
   nondifferentiable: ['ids'],
   save: ['ids'],
   forward: ({ x, ids }, { axis }: { axis: number }) => K.indexSelect(x, axis, ids),
-  backward: ({ dy, saved: { ids }, shapes, attrs: { axis } }) => ({ x: () => K.indexAdd(shapes.x, axis, ids, dy) }),
+  // Sparse, like slice's: a decoder embedding one token per step adds T small gradients into one table.
+  backward: ({ dy, saved: { ids }, shapes, attrs: { axis } }) => ({
+    x: () => new SparseGradient(shapes.x, dy, (into, value) => K.indexAddInto(into, axis, ids, value)),
+  }),
 });
 /**
  * Slices of x along `axis` picked by `ids` of any shape (an embedding lookup is

@@ -7,8 +7,9 @@ import type { PointwiseRule } from '../define-op.js';
 import type { Tensor } from '../tensor.js';
 import { liftPair, type TensorLike } from './lift.js';
 
-// NOTE: the derived kernels run as fast as the hand-written ones they replace (256×256 float32,
-// forward + backward, one run each side by side): see packages/autograd/bench/pointwise.bench.ts.
+// NOTE: derived kernels cost no speed against the hand-written ones they replaced (256×256 float32,
+// CPU ms forward+backward, before → after: add 0.42–0.89 → 0.43–0.49, mul 3.5–4.6 → 3.3–3.6,
+// tanh 2.4–2.7 → 1.9–2.3; packages/autograd/bench/pointwise.bench.ts, two runs each, loaded machine).
 
 /** A two-input op broadcasting a and b (numbers become constants of the other's dtype). */
 function binary(name: string, save: readonly ('a' | 'b' | 'output')[], rule: PointwiseRule) {

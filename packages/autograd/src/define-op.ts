@@ -144,11 +144,17 @@ export function defineOp<A = undefined, const N extends string = string, const P
 
   const applyMulti = (given: OpInputs<string, string>, attrs: A): Tensor[] => {
     const inputs = inputList(name, names, optional, given);
+    // NOTE: plain loops and few allocations: an unrolled RNN applies small ops by the thousand.
     let dtype: K.DType | null = null;
-    inputs.forEach((t, i) => {
-      if (t === null) return;
-      if (!(t instanceof Tensor)) throw new TypeError(`${name}: input '${nameOf(i)}' must be a Tensor; got ${typeof t}`);
-      if (nondiff.has(i)) return;
+    let recording = false;
+    const n = inputs.length;
+    const needs = new Array<boolean>(n);
+    const values = new Array<NdArray | null>(n);
+    for (let i = 0; i < n; i++) {
+      const t = inputs[i]!;
+      needs[i] = false;
+      values[i] = t === null ? null : t.data;
+      if (t === null || nondiff.has(i)) continue;
       if (t.dtype === 'int32' && !s.acceptsInt32) {
         throw new K.DTypeError(`${name}: input '${nameOf(i)}' must be float32 or float64; got int32 (cast with .to('float32'))`);
       }
@@ -158,28 +164,29 @@ export function defineOp<A = undefined, const N extends string = string, const P
         throw new K.DTypeError(`${name}: inputs mix ${dtype} and ${t.dtype}; cast one with .to('${to}')`);
       }
       dtype = t.dtype;
-    });
-    const needs = inputs.map((t, i) => t !== null && t.requiresGrad && !nondiff.has(i));
-    const recording = isGradEnabled() && needs.some(Boolean);
-    const values = named(names, inputs.map((t) => t?.data ?? null));
-    const result = forward(values as Named<string, NdArray>, attrs, { recording });
+      needs[i] = t.requiresGrad;
+      recording ||= t.requiresGrad;
+    }
+    recording &&= isGradEnabled();
+    const result = forward(named(names, values) as Named<string, NdArray>, attrs, { recording });
     const outputs = 'outputs' in result ? [...result.outputs] : [result];
     const extra = 'outputs' in result ? result.saved : undefined;
     outputs.forEach((o, j) => checkFinite(o.data, () => `op '${name}' output ${j} ${K.fmt(o.shape)}`));
 
     if (!recording) return traced(inputs, attrs, outputs.map((o) => new Tensor(o)));
 
-    const present = inputs.flatMap((t, i) => (t === null ? [] : [i]));
+    // The node lists the inputs given (an absent optional one is left out).
+    const present = optional.size === 0 ? null : presentPositions(inputs);
+    const nodeInputs = present === null ? (inputs as Tensor[]) : present.map((i) => inputs[i]!);
     let versions: SavedVersions | null = null; // set below, once the outputs exist
-    let kept: Kept<S> | null = { values: values as Named<string, NdArray>, outputs, extra };
+    let kept: Kept<S> | null = { values: values as unknown as Named<string, NdArray>, outputs, extra };
     let released = false;
-    const shapes = named(names, inputs.map((t) => (t ? [...t.shape] : null))) as Named<string, readonly number[]>;
-    const needsNamed = named(names, needs);
+    const shapes = inputs.map((t) => (t ? [...t.shape] : null));
     const node: Node = {
       op: name,
       attrs,
-      inputNames: present.map(nameOf),
-      inputs: present.map((i) => inputs[i]!),
+      inputNames: present === null ? (names ?? inputs.map((_, i) => nameOf(i))) : present.map(nameOf),
+      inputs: nodeInputs,
       outputShapes: outputs.map((o) => [...o.shape]),
       backward(dys) {
         if (released || kept === null) {
@@ -188,8 +195,10 @@ export function defineOp<A = undefined, const N extends string = string, const P
               'pass { retainGraph: true } to the first backward() to go through it twice');
         }
         versions?.check();
-        const ctx = backwardContext(kept, plan, names, dys, attrs, shapes, needsNamed);
+        const ctx = backwardContext(kept, plan, names, dys, attrs, named(names, shapes) as Named<string, readonly number[]>,
+          named(names, needs));
         const grads = toPositions(name, names, rule(ctx as BackwardContext<A, string, string, S>));
+        if (present === null) return grads.map((g, i) => (needs[i] ? g ?? undefined : undefined));
         return present.map((i) => (needs[i] ? grads[i] ?? undefined : undefined));
       },
       release() {
@@ -203,17 +212,19 @@ export function defineOp<A = undefined, const N extends string = string, const P
       },
     };
     const results = outputs.map((o, j) => new Tensor(o, { requiresGrad: true, node, outputIndex: j }));
-    versions = new SavedVersions(name, [
-      ...plan.inputs.flatMap((i) => (inputs[i] ? [{ what: `input '${nameOf(i)}'`, tensor: inputs[i] }] : [])),
-      ...(plan.output ? [{ what: 'output 0', tensor: results[0]! }] : []),
-    ]);
+    if (plan.inputs.length > 0 || plan.output) {
+      const at = plan.inputs.filter((i) => inputs[i] !== null);
+      const saved = at.map((i) => inputs[i]!);
+      if (plan.output) saved.push(results[0]!);
+      versions = new SavedVersions(name, saved, (k) => (k < at.length ? `input '${nameOf(at[k]!)}'` : 'output 0'));
+    }
     return traced(inputs, attrs, results);
   };
   // Tells an active tracer (exporters, compilers) about this application, recorded or not.
   const traced = (inputs: readonly (Tensor | null)[], attrs: A, results: Tensor[]): Tensor[] => {
     const tracer = activeTracer();
     if (tracer) {
-      const present = inputs.flatMap((t, i) => (t === null ? [] : [i]));
+      const present = presentPositions(inputs);
       tracer({
         op: name, spec: spec as unknown as OpSpec<unknown>, attrs, outputs: results,
         inputs: present.map((i) => inputs[i]!), inputNames: present.map(nameOf),
@@ -259,38 +270,48 @@ function position(op: string, names: readonly string[] | null, n: string | numbe
   return i;
 }
 
+/** The positions of the inputs given. */
+function presentPositions(inputs: readonly (Tensor | null)[]): number[] {
+  const at: number[] = [];
+  for (let i = 0; i < inputs.length; i++) if (inputs[i] !== null) at.push(i);
+  return at;
+}
+
 /** `values` in order, also readable by input name. */
 function named<T>(names: readonly string[] | null, values: T[]): Named<string, T> {
-  if (names !== null) names.forEach((n, i) => { (values as unknown as Record<string, T>)[n] = values[i]!; });
+  if (names !== null) for (let i = 0; i < names.length; i++) (values as unknown as Record<string, T>)[names[i]!] = values[i]!;
   return values as unknown as Named<string, T>;
 }
 
 /** The inputs as a list in spec order, null where an optional input is absent; throws naming what is wrong. */
 function inputList(op: string, names: readonly string[] | null, optional: ReadonlySet<number>,
   given: OpInputs<string, string>): (Tensor | null)[] {
-  let list: (Tensor | null | undefined)[];
+  const n = names?.length ?? (Array.isArray(given) ? given.length : 0);
+  const list = new Array<Tensor | null>(n);
   if (Array.isArray(given)) {
-    list = [...given];
-    if (names !== null && list.length !== names.length) {
-      const required = names.length - optional.size;
-      if (list.length < required || list.length > names.length) {
-        throw new TypeError(`${op}: takes ${names.length} inputs (${names.join(', ')}); got ${list.length}`);
-      }
+    if (names !== null && (given.length > n || given.length < n - optional.size)) {
+      throw new TypeError(`${op}: takes ${n} inputs (${names.join(', ')}); got ${given.length}`);
     }
+    for (let i = 0; i < n; i++) list[i] = checkInput(op, names, optional, i, (given as readonly (Tensor | null | undefined)[])[i]);
   } else if (names !== null && typeof given === 'object' && given !== null) {
     const record = given as Record<string, Tensor | null | undefined>;
-    const unknown = Object.keys(record).filter((k) => !names.includes(k));
-    if (unknown.length) throw new TypeError(`${op}: unknown input '${unknown[0]}' (inputs: ${names.join(', ')})`);
-    list = names.map((n) => record[n]);
+    for (const k in record) {
+      if (!names.includes(k)) throw new TypeError(`${op}: unknown input '${k}' (inputs: ${names.join(', ')})`);
+    }
+    for (let i = 0; i < n; i++) list[i] = checkInput(op, names, optional, i, record[names[i]!]);
   } else {
     throw new TypeError(`${op}: inputs must be a list of Tensors${names ? ' or a record by name' : ''}; got ${typeof given}`);
   }
-  return (names ?? list).map((_, i) => {
-    const t = list[i];
-    if (t !== undefined && t !== null) return t;
-    if (optional.has(i)) return null;
-    throw new TypeError(`${op}: input '${names?.[i] ?? `#${i}`}' must be a Tensor; got ${t === null ? 'null' : 'undefined'}`);
-  });
+  return list;
+}
+
+/** Input i as given: a Tensor, or null for an absent optional input; throws naming it otherwise. */
+function checkInput(op: string, names: readonly string[] | null, optional: ReadonlySet<number>, i: number,
+  t: Tensor | null | undefined): Tensor | null {
+  if (t instanceof Tensor) return t;
+  const name = names?.[i] ?? `#${i}`;
+  if ((t === null || t === undefined) && optional.has(i)) return null;
+  throw new TypeError(`${op}: input '${name}' must be a Tensor; got ${t === null ? 'null' : typeof t}`);
 }
 
 /** What a recorded node keeps for its backward until it is released. */

@@ -64,7 +64,7 @@ export function backward(root: Tensor, seed?: Tensor | NdArray, opts: BackwardOp
     const sums = pending.get(node);
     if (!sums) continue; // reachable, but no gradient arrived through its used outputs
     pending.delete(node);
-    const got = sums.map((s) => s?.value()?.array ?? null);
+    const got = sums.map((s) => s?.value() ?? null);
     // Zeros for outputs no gradient reached, in the dtype of the outputs' gradients (a cast
     // between here and the root can make that differ from the root's dtype).
     const dtype = K.dtypeOf(got.find((g) => g !== null)!.data);
@@ -87,8 +87,8 @@ export function backward(root: Tensor, seed?: Tensor | NdArray, opts: BackwardOp
     if (!opts.retainGraph) node.release();
   }
   for (const [leaf, sum] of leaves) {
-    const { array, owned } = sum.value()!;
-    leaf.grad = new Tensor(leaf.grad ? K.add(leaf.grad.data, array) : owned ? array : K.clone(array));
+    const g = sum.value()!;
+    leaf.grad = new Tensor(leaf.grad ? K.add(leaf.grad.data, g) : sum.owned ? g : K.clone(g));
   }
 }
 

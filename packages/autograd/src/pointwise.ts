@@ -43,12 +43,9 @@ export function pointwiseBackward(
       return () => (c === 1 ? dy : c === -1 ? K.neg(dy) : K.scale(dy, c));
     }
     return () => {
-      // Every saved value spread to dy's (the output's) shape, so one flat loop serves all.
-      const spread = (a: NdArray | undefined): TypedArray | null =>
-        a === undefined ? null : K.contiguous(K.sameShape(a.shape, dy.shape) ? a : K.broadcastTo('pointwise', a, dy.shape));
-      const xs = Array.from({ length: arity }, (_, j) => (plan.inputs.includes(j) ? spread(ctx.inputs[j]) : null));
-      const y = plan.output ? spread(ctx.output) : null;
-      return derivative(partial, arity, K.contiguous(dy), xs, y, dy.shape, K.dtypeOf(dy.data));
+      const xs: (NdArray | null)[] = [];
+      for (let j = 0; j < arity; j++) xs.push(plan.inputs.includes(j) ? ctx.inputs[j]! : null);
+      return derivative(partial, arity, dy, xs, plan.output ? ctx.output : null);
     };
   });
 }
@@ -57,15 +54,20 @@ export function pointwiseBackward(
 const NOT_SAVED = Float64Array.of(NaN);
 
 /** out[k] = g[k] · partial(x0[k], …, y[k]), with NaN for the values not given. */
-function derivative(partial: (...v: number[]) => number, arity: number, g: TypedArray, xs: (TypedArray | null)[],
-  y: TypedArray | null, shape: readonly number[], dtype: K.DType): NdArray {
-  const out = K.zeros(shape, { dtype });
-  const o = out.data as TypedArray;
+function derivative(partial: (...v: number[]) => number, arity: number, dy: NdArray, xs: (NdArray | null)[],
+  y: NdArray | null): NdArray {
+  const out = K.zeros(dy.shape, { dtype: K.dtypeOf(dy.data) });
+  const o = out.data as TypedArray, g = K.contiguous(dy);
   const n = o.length;
-  // NOTE: stride 0 into NOT_SAVED instead of a branch per element, and one loop per arity so the
-  // call keeps one argument count: this runs as fast as the hand-written kernels it replaced.
-  const src = (v: TypedArray | null | undefined): [TypedArray, number] => (v ? [v, 1] : [NOT_SAVED, 0]);
-  const [a, sa] = src(xs[0]), [b, sb] = src(xs[1]), [c, sc] = src(xs[2]), [v, sv] = src(y);
+  // NOTE: each value is read at k·stride: stride 1 when it has the output's shape, 0 for a single
+  // element or a value not saved (NOT_SAVED) — no branch per element; a value broadcast any other
+  // way is spread to the output's shape first. One loop per arity keeps the call's argument count
+  // fixed. This runs as fast as the hand-written kernels it replaced (see elementwise.ts).
+  const source = (v: NdArray | null | undefined): TypedArray =>
+    !v ? NOT_SAVED : v.size === n || v.size === 1 ? K.contiguous(v) : K.contiguous(K.broadcastTo('pointwise', v, dy.shape));
+  const stride = (v: NdArray | null | undefined): number => (!v || v.size === 1 ? 0 : 1);
+  const a = source(xs[0]), b = source(xs[1]), c = source(xs[2]), v = source(y);
+  const sa = stride(xs[0]), sb = stride(xs[1]), sc = stride(xs[2]), sv = stride(y);
   if (arity === 1) {
     for (let k = 0; k < n; k++) { const p = partial(a[k * sa]!, v[k * sv]!); o[k] = p === 0 ? 0 : g[k]! * p; }
   } else if (arity === 2) {

@@ -10,18 +10,20 @@ export class InPlaceModificationError extends Error {
 
 /** The versions of the tensors one recorded op saved, checked before its backward reads them. */
 export class SavedVersions {
-  private readonly entries: { what: string; tensor: Tensor; version: number }[];
+  private readonly versions: number[];
 
-  constructor(private readonly op: string, saved: readonly { what: string; tensor: Tensor }[]) {
-    this.entries = saved.map(({ what, tensor }) => ({ what, tensor, version: tensor._version }));
+  /** `what(i)` names saved tensor i in a message (`input 'b'`, `output 0`). */
+  constructor(private readonly op: string, private readonly tensors: readonly Tensor[], private readonly what: (i: number) => string) {
+    this.versions = tensors.map((t) => t._version);
   }
 
   /** Throws an InPlaceModificationError naming the op, the tensor and both versions if one changed. */
   check(): void {
-    for (const { what, tensor, version } of this.entries) {
+    for (let i = 0; i < this.tensors.length; i++) {
+      const tensor = this.tensors[i]!, version = this.versions[i]!;
       if (tensor._version === version) continue;
       throw new InPlaceModificationError(
-        `backward: ${what} of op '${this.op}' ${K.fmt(tensor.shape)} was modified in place (version ${tensor._version}, ` +
+        `backward: ${this.what(i)} of op '${this.op}' ${K.fmt(tensor.shape)} was modified in place (version ${tensor._version}, ` +
           `saved at ${version}) after it was saved for backward; call optimizer.step() or loadStateDict() after ` +
           'backward(), or change a clone (t.detach() shares the values; copy them) instead');
     }

@@ -51,7 +51,7 @@ export const resetCount = (): void => { elements = 0; };
  */
 export class GradientSum {
   private sum: Gradient | null = null;
-  private owned = false;
+  private owned_ = false;
 
   add(g: Gradient): void {
     elements += g.size;
@@ -68,19 +68,23 @@ export class GradientSum {
     }
   }
 
-  /** The sum as a dense array; `owned` says whether it is the sum's own buffer (else it may be shared). */
-  value(): { array: NdArray; owned: boolean } | null {
-    if (this.sum === null) return null;
+  /** The sum as a dense array (null before any was added); see `owned`. */
+  value(): NdArray | null {
     if (this.sum instanceof SparseGradient) this.own();
-    return { array: this.sum as NdArray, owned: this.owned };
+    return this.sum as NdArray | null;
+  }
+
+  /** Whether `value()` is the sum's own buffer (else it may be shared with other nodes). */
+  get owned(): boolean {
+    return this.owned_;
   }
 
   private own(): NdArray {
-    if (!this.owned) {
+    if (!this.owned_) {
       const s = this.sum!;
       elements += K.sizeOf(s.shape);
       this.sum = s instanceof SparseGradient ? s.dense() : K.clone(s);
-      this.owned = true;
+      this.owned_ = true;
     }
     return this.sum as NdArray;
   }

@@ -168,7 +168,7 @@ export function defineOp<A = undefined, const N extends string = string, const P
       recording ||= t.requiresGrad;
     }
     recording &&= isGradEnabled();
-    const result = forward(named(names, values) as Named<string, NdArray>, attrs, { recording });
+    const result = forward(named(names, values) as Named<string, NdArray>, attrs, recording ? RECORDING : NOT_RECORDING);
     const outputs = 'outputs' in result ? [...result.outputs] : [result];
     const extra = 'outputs' in result ? result.saved : undefined;
     outputs.forEach((o, j) => checkFinite(o.data, () => `op '${name}' output ${j} ${K.fmt(o.shape)}`));
@@ -195,8 +195,7 @@ export function defineOp<A = undefined, const N extends string = string, const P
               'pass { retainGraph: true } to the first backward() to go through it twice');
         }
         versions?.check();
-        const ctx = backwardContext(kept, plan, names, dys, attrs, named(names, shapes) as Named<string, readonly number[]>,
-          named(names, needs));
+        const ctx = backwardContext(kept, plan, names, dys, attrs, shapes, needs);
         const grads = toPositions(name, names, rule(ctx as BackwardContext<A, string, string, S>));
         if (present === null) return grads.map((g, i) => (needs[i] ? g ?? undefined : undefined));
         return present.map((i) => (needs[i] ? grads[i] ?? undefined : undefined));
@@ -213,8 +212,8 @@ export function defineOp<A = undefined, const N extends string = string, const P
     };
     const results = outputs.map((o, j) => new Tensor(o, { requiresGrad: true, node, outputIndex: j }));
     if (plan.inputs.length > 0 || plan.output) {
-      const at = plan.inputs.filter((i) => inputs[i] !== null);
-      const saved = at.map((i) => inputs[i]!);
+      const at: number[] = [], saved: Tensor[] = [];
+      for (const i of plan.inputs) if (inputs[i]) { at.push(i); saved.push(inputs[i]); }
       if (plan.output) saved.push(results[0]!);
       versions = new SavedVersions(name, saved, (k) => (k < at.length ? `input '${nameOf(at[k]!)}'` : 'output 0'));
     }
@@ -239,6 +238,10 @@ export function defineOp<A = undefined, const N extends string = string, const P
     apply: (inputs, ...rest) => applyMulti(inputs as OpInputs<string, string>, rest[0] as A)[0]!,
   };
 }
+
+const RECORDING: ForwardContext = Object.freeze({ recording: true });
+const NOT_RECORDING: ForwardContext = Object.freeze({ recording: false });
+const NONE_SAVED: Record<string, never> = Object.freeze({});
 
 /** Which inputs (by position) and whether the first output a rule may read. */
 interface SavePlan {
@@ -322,23 +325,44 @@ interface Kept<S> {
 }
 
 function backwardContext<A, S>(
-  kept: Kept<S>, plan: SavePlan,
-  names: readonly string[] | null, dys: NdArray[], attrs: A, shapes: Named<string, readonly number[]>, needs: Named<string, boolean>,
+  kept: Kept<S>, plan: SavePlan, names: readonly string[] | null, dys: NdArray[], attrs: A,
+  shapes: (readonly number[] | null)[], needs: boolean[],
 ): BackwardContext<A, string, string, unknown> {
   const inputs: NdArray[] = [];
-  const saved: Record<string, NdArray | null> = {};
-  for (const i of plan.inputs) {
-    inputs[i] = kept.values[i]!;
-    if (names) saved[names[i]!] = kept.values[i] ?? null;
+  let saved: Record<string, NdArray | null> = NONE_SAVED;
+  if (plan.inputs.length > 0) {
+    saved = {};
+    for (const i of plan.inputs) {
+      inputs[i] = kept.values[i]!;
+      if (names) saved[names[i]!] = kept.values[i] ?? null;
+    }
   }
-  const output = plan.output ? kept.outputs[0]! : (undefined as unknown as NdArray);
   const { extra } = kept;
-  return {
-    dy: dys[0]!, dys, attrs, shapes, needs, output, inputs,
-    outputs: plan.output ? kept.outputs : [],
-    // Forward's own saved value joins the saved inputs when it is a record; anything else is passed as is.
-    saved: extra === undefined ? saved : typeof extra === 'object' && extra !== null ? { ...saved, ...extra } : extra,
-  } as BackwardContext<A, string, string, unknown>;
+  // Forward's own saved value joins the saved inputs when it is a record; anything else is passed as is.
+  const all = extra === undefined ? saved : typeof extra === 'object' && extra !== null ? { ...saved, ...extra } : extra;
+  return new Context(dys, attrs, inputs, plan.output ? kept.outputs : [], all, names, shapes, needs) as unknown as
+    BackwardContext<A, string, string, unknown>;
+}
+
+/** A backward context; its shapes and needs are named on first read only (most rules never look). */
+class Context<A> {
+  readonly dy: NdArray;
+  constructor(
+    readonly dys: NdArray[], readonly attrs: A, readonly inputs: NdArray[], readonly outputs: NdArray[], readonly saved: unknown,
+    private readonly names: readonly string[] | null, private readonly shapeList: (readonly number[] | null)[],
+    private readonly needList: boolean[],
+  ) {
+    this.dy = dys[0]!;
+  }
+  get output(): NdArray {
+    return this.outputs[0]!;
+  }
+  get shapes() {
+    return named(this.names, this.shapeList);
+  }
+  get needs() {
+    return named(this.names, this.needList);
+  }
 }
 
 /** A rule's gradients as a list in input order; throws on a name that is not an input. */

@@ -53,6 +53,15 @@ export function pointwiseBackward(
 /** A one-element NaN source with stride 0 stands in for a value the op did not save. */
 const NOT_SAVED = Float64Array.of(NaN);
 
+/** The values of `v` to read at k·stride(v): itself, or spread to dy's shape, or NOT_SAVED. */
+function source(v: NdArray | null | undefined, dy: NdArray): TypedArray {
+  if (!v) return NOT_SAVED;
+  return v.size === dy.size || v.size === 1 ? K.contiguous(v) : K.contiguous(K.broadcastTo('pointwise', v, dy.shape));
+}
+function stride(v: NdArray | null | undefined): number {
+  return !v || v.size === 1 ? 0 : 1;
+}
+
 /** out[k] = g[k] · partial(x0[k], …, y[k]), with NaN for the values not given. */
 function derivative(partial: (...v: number[]) => number, arity: number, dy: NdArray, xs: (NdArray | null)[],
   y: NdArray | null): NdArray {
@@ -63,10 +72,7 @@ function derivative(partial: (...v: number[]) => number, arity: number, dy: NdAr
   // element or a value not saved (NOT_SAVED) — no branch per element; a value broadcast any other
   // way is spread to the output's shape first. One loop per arity keeps the call's argument count
   // fixed. This runs as fast as the hand-written kernels it replaced (see elementwise.ts).
-  const source = (v: NdArray | null | undefined): TypedArray =>
-    !v ? NOT_SAVED : v.size === n || v.size === 1 ? K.contiguous(v) : K.contiguous(K.broadcastTo('pointwise', v, dy.shape));
-  const stride = (v: NdArray | null | undefined): number => (!v || v.size === 1 ? 0 : 1);
-  const a = source(xs[0]), b = source(xs[1]), c = source(xs[2]), v = source(y);
+  const a = source(xs[0], dy), b = source(xs[1], dy), c = source(xs[2], dy), v = source(y, dy);
   const sa = stride(xs[0]), sb = stride(xs[1]), sc = stride(xs[2]), sv = stride(y);
   if (arity === 1) {
     for (let k = 0; k < n; k++) { const p = partial(a[k * sa]!, v[k * sv]!); o[k] = p === 0 ? 0 : g[k]! * p; }

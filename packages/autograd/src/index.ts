@@ -21,6 +21,7 @@ export {
 } from './creation.js';
 export type { TensorOptions, RandomTensorOptions } from './creation.js';
 export type { TensorLike } from './ops/lift.js';
+// The ops: each is one defineOp in ops/<kind>.ts, its forward and backward side by side.
 export {
   add, sub, mul, div, pow, neg, exp, log, sqrt, abs, tanh, sigmoid, relu, softplus, clamp, where,
 } from './ops/elementwise.js';

@@ -1,8 +1,9 @@
 // Saved tensors changed in place between forward and backward: backward refuses with the op, the
 // input, its shape and both versions (as PyTorch does), instead of a silently wrong gradient.
 import { describe, expect, it } from 'vitest';
+import * as A from '@unroll/autograd';
 import {
-  InPlaceModificationError, Linear, Parameter, SGD, Adam, mul, mseLoss, tanh, tensor, sum, matmul,
+  InPlaceModificationError, Linear, Optimizer, Parameter, SGD, Adam, mul, mseLoss, tanh, tensor, sum, matmul,
 } from '@unroll/autograd';
 
 const f64 = (v: number[][]) => tensor(v, { dtype: 'float64', requiresGrad: true });
@@ -70,6 +71,17 @@ describe('saved-tensor version check', () => {
     w.bumpVersion();
     expect(() => loss.backward()).not.toThrow();
     expect(w.grad!.toArray()).toEqual([[1, 1]]);
+  });
+
+  // Every optimizer the package exports (new ones too): the version bump lives in Optimizer.step.
+  const optimizers = Object.entries(A).filter(([, v]) => typeof v === 'function' && v.prototype instanceof Optimizer);
+  it.each(optimizers)('%s.step() bumps the version, so a stale graph cannot go backward', (_, Ctor) => {
+    const w = new Parameter(tensor([[1, 2]], { dtype: 'float64' }).data);
+    const loss = sum(mul(f64([[3, 4]]), w));
+    w.grad = tensor([[1, 1]], { dtype: 'float64' });
+    new (Ctor as new (p: A.Tensor[], o: { lr: number }) => Optimizer)([w], { lr: 0.1 }).step();
+    expect(w._version).toBe(1);
+    expect(() => loss.backward()).toThrow(InPlaceModificationError);
   });
 
   it('the normal loop (forward, backward, step) runs and trains', () => {

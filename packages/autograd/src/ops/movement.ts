@@ -201,9 +201,9 @@ const castOp = defineOp({
   forward: ({ x }, { dtype }: { dtype: DType }) => K.cast(x, dtype),
   backward: ({ dy }) => ({ x: () => dy }), // the engine casts the gradient back to the input's dtype
 });
-/** The same values in another dtype (differentiable between float32 and float64). */
+/** The same values in another dtype (differentiable between float32 and float64); to int32 refuses non-integers, non-finite and out-of-range values. */
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
-  if (x.dtype === 'int32' || dtype === 'int32') return new Tensor(K.cast(x.data, K.checkDType(dtype, 'cast')));
+  if (x.dtype === 'int32' || dtype === 'int32') return new Tensor(K.cast(x.data, K.checkDType(dtype, 'cast'), 'cast'));
   return castOp.apply([x], { dtype });
 }

@@ -77,6 +77,19 @@ describe('LSTMCell projSize and layerNorm', () => {
     expectClose(a.state.c, b.state.c, 1e-13);
   });
 
+  it('float32: the compiled sequence agrees with the composed step loop (to float32 rounding), gradients too', () => {
+    const make = () => new LSTMCell({ inputSize: I, hiddenSize: H, projSize: 2, layerNorm: true, generator: new Generator(31) });
+    const [a, b] = [make(), make()];
+    b.fused = false;
+    const x32 = rand([T, B, I], g, { dtype: 'float32' });
+    const ra = unroll(a, x32, { lengths: [5, 3, 1] }), rb = unroll(b, x32, { lengths: [5, 3, 1] });
+    expectClose(ra.outputs, rb.outputs, 1e-4, 'outputs');
+    ra.outputs.sum().add(ra.state.c.sum()).backward();
+    rb.outputs.sum().add(rb.state.c.sum()).backward();
+    expectClose(a.weightHr!.grad!, b.weightHr!.grad!, 1e-3, 'd weight_hr');
+    expectClose(a.norms!.weightHh.grad!, b.norms!.weightHh.grad!, 1e-3, 'd weight_ln_hh');
+  });
+
   it('parameter names, shapes and the state: h [B, P], c [B, H]', () => {
     const cell = new LSTMCell({ inputSize: I, hiddenSize: H, projSize: 2, layerNorm: true, peephole: true });
     expect(cell.namedParameters().map(([n, p]) => `${n}[${p.shape.join(', ')}]`)).toEqual([

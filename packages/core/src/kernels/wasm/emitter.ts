@@ -108,6 +108,8 @@ export class FunctionBuilder {
   /** Pops cond, b, a; pushes cond ≠ 0 ? a : b. */
   select(): this { return this.op(0x1b); }
 
+  i32Load(offset = 0): this { return this.op(0x28).memarg(ALIGN_F32, offset); }
+  i32Store(offset = 0): this { return this.op(0x36).memarg(ALIGN_F32, offset); }
   f32Load(offset = 0): this { return this.op(0x2a).memarg(ALIGN_F32, offset); }
   f32Store(offset = 0): this { return this.op(0x38).memarg(ALIGN_F32, offset); }
   f32Const(value: number): this {

@@ -123,9 +123,10 @@ describe('gemmWasmF32', () => {
       for (const m of [125, 126, 127]) check({ ...base, transA, transB, m, n: 300, k: 300, beta: 0.5 });
     });
 
-  it.each(layouts)('matches the JS kernel when C is staged in several row blocks (1100×1030×20), transA=%s transB=%s',
+  it.each(layouts)('matches the JS kernel on a large C with a padded row stride (1100×1030×20), transA=%s transB=%s',
     (transA, transB) => {
-      // m × min(n, NC) floats exceed the 2²⁰-float C staging area, so rows go through it in two blocks.
+      // C is copied into the runtime's memory and back (beta ≠ 0), past one NC block of columns and
+      // split over the threads.
       check({ ...base, transA, transB, m: 1100, n: 1030, k: 20, alpha: 0.5, beta: 2, padC: 1 }, undefined, wasm, js, 40);
     });
 

@@ -82,6 +82,23 @@ describe('WasmRuntime.run', () => {
   });
 });
 
+describe('changing the thread count between jobs', () => {
+  it('keeps every part running exactly once as workers join and sit out (3 → 2 → 1 → 3 threads)', () => {
+    const mark = rt.load('test.parts', partsModule)('mark');
+    const n = 64, r = rt.alloc(n)!;
+    const ints = () => new Int32Array(rt.f32().buffer, r.at, n);
+    for (const threads of [3, 2, 1, 3, 2]) {
+      setNumThreads(threads);
+      for (let round = 0; round < 50; round++) {
+        ints().fill(0);
+        rt.run([{ kernel: mark, args: [r.at, n] }], 4);
+        expect(Array.from(ints())).toEqual(Array.from({ length: n }, (_, i) => Math.floor(i / 16) + 1));
+      }
+    }
+    rt.free(r);
+  });
+});
+
 describe('setNumThreads', () => {
   it('sets the thread count kernels use, and refuses what is not a count', () => {
     setNumThreads(1);

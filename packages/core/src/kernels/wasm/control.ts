@@ -15,6 +15,8 @@ export const CTRL = {
   SLEEPERS: 5,
   /** 1 + the id of a thread whose kernel threw, else 0. */
   FAILED: 6,
+  /** Workers allowed to claim parts: those with id ≤ ACTIVE (fewer threads leave the others asleep). */
+  ACTIVE: 7,
   /** Module table: (byte address, byte length) of each kernel module's bytes, 2 ints per module. */
   MODULES: 16,
   /** Most kernel modules the table holds. */

@@ -196,7 +196,7 @@ export class WasmRuntime {
   run(calls: readonly Call[], parts = this.threads()): void {
     if (calls.length > CTRL.MAX_OPS) throw new RangeError(`WasmRuntime.run: at most ${CTRL.MAX_OPS} calls per job; got ${calls.length}`);
     parts = Math.max(1, Math.min(parts, 255));
-    const workers = parts > 1 && this.shared ? ensureWorkers(this.memory, this.threads()) : 0;
+    const workers = parts > 1 && this.shared ? ensureWorkers(this.memory, this.ctrlI32, this.threads()) : 0;
     const runPart = (part: number) => {
       for (const { kernel, args } of calls) kernel.fn(part, parts, 0, ...args);
     };

@@ -8,17 +8,17 @@ import { WORKER_SOURCE } from './worker-source.js';
 /** Most threads a job is split over (the claim word keeps the part number in 8 bits). */
 export const MAX_THREADS = 64;
 
-interface NodeWorker { unref(): void; terminate(): Promise<number>; on(event: string, fn: (e: unknown) => void): void }
+interface NodeWorker { unref(): void; on(event: string, fn: (e: unknown) => void): void }
 interface Host {
   /** Starts worker number `id` on `memory`, or throws. */
-  start(memory: object, id: number): { stop(): void };
+  start(memory: object, id: number): unknown;
   cores: number;
 }
 
 const g = globalThis as {
   process?: { env?: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown; versions?: { node?: string } };
   crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number };
-  Worker?: new (url: string) => { postMessage(m: unknown): void; terminate(): void };
+  Worker?: new (url: string) => { postMessage(m: unknown): void };
   Blob?: new (parts: string[], o: { type: string }) => object;
   URL?: { createObjectURL(b: object): string };
   SharedArrayBuffer?: unknown;
@@ -39,7 +39,7 @@ function detectHost(): Host | null {
         // A worker must never keep the process alive; errors surface through the control block.
         w.unref();
         w.on('error', () => { failedStart = true; });
-        return { stop: () => void w.terminate() };
+        return w;
       },
     };
   }
@@ -50,7 +50,7 @@ function detectHost(): Host | null {
       start(memory, id) {
         const w = new g.Worker!(url);
         w.postMessage({ memory, id });
-        return { stop: () => w.terminate() };
+        return w;
       },
     };
   }
@@ -102,17 +102,17 @@ export function getNumThreads(): number {
   return requested;
 }
 
-/** The running workers; worker i has id i + 1 (the calling thread is 0). */
-const workers: { stop(): void }[] = [];
+/** The workers started so far; worker i has id i + 1 (the calling thread is 0). They are never stopped. */
+const workers: unknown[] = [];
 
 /**
- * Makes `threads − 1` workers run on `memory` (starting or stopping some); returns how many there are.
- * Called between jobs only, so no worker is inside a part when one is stopped.
+ * Makes workers 1 … threads − 1 take part in the next jobs, starting those not running yet; returns how
+ * many take part. Workers beyond the count stay asleep (stopping one mid-job could lose a part it had
+ * claimed; keeping it also keeps ids, and so workspaces, unique).
  */
-export function ensureWorkers(memory: object, threads: number): number {
+export function ensureWorkers(memory: object, i32: Int32Array, threads: number): number {
   const h = threadHost();
   if (!h) return 0;
-  while (workers.length > Math.max(0, threads - 1)) workers.pop()!.stop();
   while (workers.length < threads - 1 && !failedStart) {
     try {
       workers.push(h.start(memory, workers.length + 1));
@@ -120,10 +120,20 @@ export function ensureWorkers(memory: object, threads: number): number {
       failedStart = true;
     }
   }
-  return workers.length;
+  const active = Math.min(workers.length, threads - 1);
+  Atomics.store(i32, CTRL.ACTIVE, active);
+  return active;
 }
 
 let generation = 0;
+
+// Oversubscription guard: when the workers keep this thread waiting longer than its own share took (a
+// worker descheduled by other processes mid-part), the next jobs run here alone for a while. Parts are
+// the same either way, so results do not change; only who computes them does.
+const SOLO_MS = 50;
+const LAG_STREAK = 3;
+let soloUntil = 0;
+let lagStreak = 0;
 
 /**
  * Runs a job already written into the control block (its calls and `parts`) on every thread: bumps the
@@ -133,6 +143,11 @@ let generation = 0;
  * it computes. `runPart(part)` runs one part on this thread.
  */
 export function runJob(i32: Int32Array, parts: number, runPart: (part: number) => void): void {
+  const start = performance.now();
+  if (start < soloUntil) {
+    for (let part = 0; part < parts; part++) runPart(part);
+    return;
+  }
   generation = (generation + 1) & 0xffffff;
   Atomics.store(i32, CTRL.PARTS, parts);
   Atomics.store(i32, CTRL.DONE, 0);
@@ -152,10 +167,20 @@ export function runJob(i32: Int32Array, parts: number, runPart: (part: number) =
     }
     Atomics.add(i32, CTRL.DONE, 1);
   }
+  const worked = performance.now();
   // Wait for parts other threads hold: spin briefly, then (where this thread may block) sleep in short naps.
   let spins = 0;
   for (let done = Atomics.load(i32, CTRL.DONE); done < parts; done = Atomics.load(i32, CTRL.DONE)) {
     if (++spins > 20000 && canBlock) Atomics.wait(i32, CTRL.DONE, done, 1);
+  }
+  const waited = performance.now() - worked;
+  if (waited > 0.05 && waited > worked - start) {
+    if (++lagStreak >= LAG_STREAK) {
+      soloUntil = performance.now() + SOLO_MS;
+      lagStreak = 0;
+    }
+  } else {
+    lagStreak = 0;
   }
   if (error !== undefined) throw error;
   const failed = Atomics.load(i32, CTRL.FAILED);

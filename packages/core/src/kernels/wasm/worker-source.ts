@@ -42,6 +42,8 @@ function runPart(part, parts) {
 
 // Claims and runs parts of job 'gen' until none is left; see claimParts in threads.ts for the protocol.
 function work(gen) {
+  // A worker beyond the thread count (after setNumThreads lowered it) sits this job out.
+  if (id > Atomics.load(i32, C.ACTIVE)) return;
   for (;;) {
     const c = Atomics.load(i32, C.CLAIM);
     if ((c >>> 8) !== gen) return;

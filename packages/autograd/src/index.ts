@@ -9,6 +9,8 @@ export { backward, topologicalOrder } from './engine.js';
 export type { BackwardOptions } from './engine.js';
 export { noGrad, enableGrad, isGradEnabled, setAnomalyDetection, detectAnomaly, isAnomalyEnabled, AnomalyError } from './mode.js';
 export { gradcheck } from './gradcheck.js';
+export { setPrintOptions, getPrintOptions } from './print.js';
+export type { PrintOptions } from './print.js';
 export type { GradcheckOptions, GradcheckResult } from './gradcheck.js';
 export {
   tensor, zeros, ones, full, zerosLike, onesLike, arange, randUniform, randNormal, randn, rand,

@@ -1,4 +1,9 @@
-// @unroll/autograd: tensors that remember, their differentiable ops, gradcheck.
+/**
+ * Tensors that remember how they were computed: differentiable ops (as functions and as chainable
+ * Tensor methods), reverse-mode `backward`, `gradcheck`, `defineOp`, nn modules, losses,
+ * optimizers and checkpoints. Works in any JavaScript environment.
+ * @module @unroll/autograd
+ */
 import './fluent.js';
 
 export { Tensor } from './tensor.js';

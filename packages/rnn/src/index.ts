@@ -1,5 +1,8 @@
-// @unroll/rnn: recurrent cells, the runner that unrolls any cell, stacking, bidirectional,
-// truncated BPTT and PyTorch-compatible RNN / LSTM / GRU modules.
+/**
+ * Recurrent cells, the runner that unrolls any cell, stacking, bidirectional, truncated BPTT,
+ * PyTorch-compatible RNN / LSTM / GRU modules and seq2seq.
+ * @module @unroll/rnn
+ */
 export { mapState, zipState, stateTensors, detachState, selectStateRows, whereState } from './cell.js';
 export type { RecurrentCell, StateOf, InitialStateOptions, HiddenState, LSTMState } from './cell.js';
 export type { Activation, FloatDType, RecurrentInit } from './cells/common.js';

@@ -4,6 +4,7 @@ import type { NdArray } from '@unroll/core';
 import { checkFinite, isGradEnabled } from './mode.js';
 import type { GradThunk, Node } from './node.js';
 import { Tensor } from './tensor.js';
+import { activeTracer } from './trace.js';
 
 /** What a backward rule can read. Rules return output-shaped gradients; the engine sums broadcast axes. */
 export interface BackwardContext<A> {
@@ -22,6 +23,16 @@ export interface BackwardContext<A> {
   shapes: number[][];
   /** Whether input i needs a gradient (to skip work a thunk would not be asked for). */
   needs: boolean[];
+}
+
+/**
+ * The scalar form of an elementwise op, for code generators (compileCell fuses a step's
+ * elementwise work into one loop): `forward(x0, x1, …)` is y, and `partials[i](x0, x1, …, y)`
+ * is ∂y/∂xᵢ at that point. It is the one copy of the op's math: the op's own kernels use it.
+ */
+export interface PointwiseRule {
+  readonly forward: (...xs: number[]) => number;
+  readonly partials: readonly ((...xsAndY: number[]) => number)[];
 }
 
 export interface OpSpec<A> {
@@ -48,6 +59,8 @@ export interface OpSpec<A> {
    * do, to keep the garbage collector idle). Never called for a graph that is not walked.
    */
   release?(saved: unknown, attrs: A): void;
+  /** For elementwise ops (inputs broadcast, one output): the scalar rule, given the op's attrs. */
+  pointwise?(attrs: A): PointwiseRule;
 }
 
 export interface Op<A> {
@@ -62,6 +75,9 @@ const registry = new Map<string, OpSpec<never>>();
 
 /** The names of every op defined so far (a test pins this list). */
 export const registeredOps = (): string[] => [...registry.keys()].sort();
+
+/** The spec registered under `name` (for tools that read a recorded graph: compilers, exporters). */
+export const opSpec = (name: string): OpSpec<unknown> | undefined => registry.get(name) as OpSpec<unknown> | undefined;
 
 /**
  * Defines a differentiable op from a forward on core kernels and its backward rule.
@@ -99,7 +115,7 @@ export function defineOp<A = undefined>(spec: OpSpec<A>): Op<A> {
     outputs.forEach((o, j) => checkFinite(o.data, () => `op '${spec.name}' output ${j} ${K.fmt(o.shape)}`));
 
     const record = isGradEnabled() && inputs.some((t, i) => t.requiresGrad && !nondiff.has(i));
-    if (!record) return outputs.map((o) => new Tensor(o));
+    if (!record) return traced(inputs, attrs, outputs.map((o) => new Tensor(o)));
 
     const shapes = inputs.map((t) => [...t.shape]);
     let keptInputs: NdArray[] | null = save === 'inputs' || save === 'both' ? values : [];
@@ -109,6 +125,7 @@ export function defineOp<A = undefined>(spec: OpSpec<A>): Op<A> {
     const needs = inputs.map((t, i) => t.requiresGrad && !nondiff.has(i));
     const node: Node = {
       op: spec.name,
+      attrs,
       inputNames: inputs.map((_, i) => nameOf(i)),
       inputs: [...inputs],
       outputShapes: outputs.map((o) => [...o.shape]),
@@ -132,7 +149,12 @@ export function defineOp<A = undefined>(spec: OpSpec<A>): Op<A> {
         return released;
       },
     };
-    return outputs.map((o, j) => new Tensor(o, { requiresGrad: true, node, outputIndex: j }));
+    return traced(inputs, attrs, outputs.map((o, j) => new Tensor(o, { requiresGrad: true, node, outputIndex: j })));
+  };
+  // Tells an active tracer (exporters, compilers) about this application, recorded or not.
+  const traced = (inputs: readonly Tensor[], attrs: A, results: Tensor[]): Tensor[] => {
+    activeTracer()?.({ op: spec.name, spec: spec as OpSpec<unknown>, attrs, inputs, outputs: results });
+    return results;
   };
 
   return {

@@ -8,8 +8,10 @@ import './fluent.js';
 
 export { Tensor } from './tensor.js';
 export type { Node, GradThunk } from './node.js';
-export { defineOp, registeredOps } from './define-op.js';
-export type { Op, OpSpec, BackwardContext } from './define-op.js';
+export { defineOp, registeredOps, opSpec } from './define-op.js';
+export type { Op, OpSpec, BackwardContext, PointwiseRule } from './define-op.js';
+export { trace } from './trace.js';
+export type { TracedOp, TraceObserver } from './trace.js';
 export { backward, topologicalOrder } from './engine.js';
 export type { BackwardOptions } from './engine.js';
 export { noGrad, enableGrad, isGradEnabled, setAnomalyDetection, detectAnomaly, isAnomalyEnabled, AnomalyError } from './mode.js';

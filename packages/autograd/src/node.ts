@@ -8,6 +8,8 @@ export type GradThunk = () => NdArray;
 export interface Node {
   /** The op's registered name (shown in errors and anomaly reports). */
   readonly op: string;
+  /** The op's attributes as given at the call (axes, shapes, flags), for tools that read the graph. */
+  readonly attrs: unknown;
   /** Input names, for messages (`input 'b'`). */
   readonly inputNames: readonly string[];
   readonly inputs: readonly Tensor[];

@@ -8,6 +8,7 @@ import { liftPair, type TensorLike } from './lift.js';
 const addOp = defineOp({
   name: 'add',
   inputs: ['a', 'b'],
+  pointwise: () => ({ forward: (a, b) => a + b, partials: [() => 1, () => 1] }),
   forward: ([a, b]) => K.add(a!, b!),
   backward: ({ dy }) => [() => dy, () => dy],
 });
@@ -17,6 +18,7 @@ export const add = (a: TensorLike, b: TensorLike): Tensor => addOp.apply(liftPai
 const subOp = defineOp({
   name: 'sub',
   inputs: ['a', 'b'],
+  pointwise: () => ({ forward: (a, b) => a - b, partials: [() => 1, () => -1] }),
   forward: ([a, b]) => K.sub(a!, b!),
   backward: ({ dy }) => [() => dy, () => K.neg(dy)],
 });
@@ -26,6 +28,7 @@ export const sub = (a: TensorLike, b: TensorLike): Tensor => subOp.apply(liftPai
 const mulOp = defineOp({
   name: 'mul',
   inputs: ['a', 'b'],
+  pointwise: () => ({ forward: (a, b) => a * b, partials: [(_, b) => b, (a) => a] }),
   save: 'inputs',
   forward: ([a, b]) => K.mul(a!, b!),
   backward: ({ dy, inputs: [a, b] }) => [() => K.mul(dy, b!), () => K.mul(dy, a!)],
@@ -36,6 +39,7 @@ export const mul = (a: TensorLike, b: TensorLike): Tensor => mulOp.apply(liftPai
 const divOp = defineOp({
   name: 'div',
   inputs: ['a', 'b'],
+  pointwise: () => ({ forward: (a, b) => a / b, partials: [(_, b) => 1 / b, (_, b, y) => -y / b] }),
   save: 'both',
   forward: ([a, b]) => K.div(a!, b!),
   // d(a/b)/da = 1/b; d(a/b)/db = −(a/b)/b = −y/b.
@@ -50,6 +54,10 @@ export const div = (a: TensorLike, b: TensorLike): Tensor => divOp.apply(liftPai
 const powOp = defineOp({
   name: 'pow',
   inputs: ['a', 'b'],
+  pointwise: () => ({
+    forward: Math.pow,
+    partials: [(a, b) => (b === 0 ? 0 : b * Math.pow(a, b - 1)), (a, _, y) => y * Math.log(a)],
+  }),
   save: 'both',
   forward: ([a, b]) => K.pow(a!, b!),
   // d(aᵇ)/da = b·aᵇ⁻¹; d(aᵇ)/db = aᵇ·ln a (only asked for when the exponent is a tensor needing it).
@@ -61,12 +69,13 @@ const powOp = defineOp({
 /** aᵇ with broadcasting (b may be a number). */
 export const pow = (a: TensorLike, b: TensorLike): Tensor => powOp.apply(liftPair(a, b), undefined);
 
-/** Defines a one-input op whose gradient is dy ⊙ f'(x, y) computed elementwise. */
+/** Defines a one-input op from its scalar rule: y = f(x), dx = dy · f'(x, y). */
 function unary(name: string, f: (x: number) => number, derivative: (x: number, y: number) => number) {
   const op = defineOp({
     name,
     inputs: ['x'],
     save: 'both',
+    pointwise: () => ({ forward: f, partials: [derivative] }),
     forward: ([x]) => K.map(x!, f),
     backward: ({ dy, inputs: [x], outputs: [y] }) => [
       () => K.zip3(name, dy, x!, y!, (g, xv, yv) => g * derivative(xv, yv), K.dtypeOf(dy.data)),
@@ -98,6 +107,10 @@ const clampOp = defineOp<{ min: number; max: number }>({
   name: 'clamp',
   inputs: ['x'],
   save: 'inputs',
+  pointwise: ({ min, max }) => ({
+    forward: (x) => (x < min ? min : x > max ? max : x),
+    partials: [(x) => (x >= min && x <= max ? 1 : 0)],
+  }),
   forward: ([x], { min, max }) => K.clamp(x!, min, max),
   // Gradient flows where the value was not clipped (ties at a bound pass it, as in PyTorch).
   backward: ({ dy, inputs: [x], attrs: { min, max } }) => [
@@ -116,6 +129,7 @@ const whereOp = defineOp({
   inputs: ['condition', 'a', 'b'],
   nondifferentiable: [0],
   save: 'inputs',
+  pointwise: () => ({ forward: (m, a, b) => (m ? a : b), partials: [() => 0, (m) => (m ? 1 : 0), (m) => (m ? 0 : 1)] }),
   forward: ([c, a, b]) => K.zip3('where', c!, a!, b!, (m, x, y) => (m ? x : y), K.dtypeOf(a!.data)),
   backward: ({ dy, inputs: [c] }) => [
     undefined,

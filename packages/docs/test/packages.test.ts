@@ -29,6 +29,18 @@ describe('package metadata', () => {
     expect(readFileSync(`${root}packages/${dir}/LICENSE`, 'utf8')).toBe(readFileSync(`${root}LICENSE`, 'utf8'));
   });
 
+  it('each packed tarball holds the README, the LICENSE and the built entry with its types', () => {
+    execFileSync('pnpm', ['exec', 'tsc', '-b'], { cwd: root });
+    for (const { dir, json } of published) {
+      const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: `${root}packages/${dir}`, encoding: 'utf8' });
+      const files = new Set((JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path));
+      const entry = json.exports['.'];
+      for (const needed of ['README.md', 'LICENSE', 'package.json', entry.default.slice(2), entry.types.slice(2)]) {
+        expect(files.has(needed), `${json.name} packs ${needed}`).toBe(true);
+      }
+    }
+  }, 120_000);
+
   it('all public packages point at the same repository', () => {
     expect(new Set(published.map((p) => p.json.repository.url)).size).toBe(1);
   });

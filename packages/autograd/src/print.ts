@@ -48,7 +48,9 @@ export function formatTensor(t: Tensor): string {
   const shown = shownIndices(shape, values.length > options.threshold);
   const cell = cellFormatter(pickValues(values, shape, shown), t.dtype);
   const prefix = 'tensor(';
-  const body = shape.length === 0 ? cell.format(values[0]!) : formatAxis(values, shape, shown, 0, 0, prefix.length, cell);
+  const body = shape.length === 0 ? cell.format(values[0]!)
+    : values.length === 0 ? '[]' // any empty tensor, as PyTorch prints it
+    : formatAxis(values, shape, shown, 0, 0, prefix.length, cell);
   const suffixes = [`shape=${K.fmt(shape)}`, `dtype=${t.dtype}`];
   if (t.requiresGrad) suffixes.push('requiresGrad=true');
   if (t.node) suffixes.push(`gradFn=${t.node.op}`);

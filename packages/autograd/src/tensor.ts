@@ -93,6 +93,6 @@ export class Tensor {
   }
   /** What `console.log` and `util.inspect` show in Node (a symbol, so no Node import is needed). */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return formatTensor(this);
+    return this.toString();
   }
 }

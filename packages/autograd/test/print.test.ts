@@ -3,17 +3,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { inspect } from 'node:util';
 import { readFileSync } from 'node:fs';
-import { tensor, randn, setPrintOptions, getPrintOptions, type Nested } from '@unroll/autograd';
+import { Parameter, tensor, randn, zeros, setPrintOptions, getPrintOptions, type Nested } from '@unroll/autograd';
 
 const reference = JSON.parse(readFileSync(new URL('./fixtures/print_reference.json', import.meta.url), 'utf8')) as
-  Record<string, { values: Nested; torch: string }>;
+  Record<string, { values: Nested; dtype: 'float64' | 'int32'; torch: string }>;
 
 afterEach(() => setPrintOptions());
 
 describe('tensor printing', () => {
   it.each(Object.keys(reference))('prints the values block as PyTorch does: %s', (name) => {
-    const { values, torch } = reference[name]!;
-    const text = String(tensor(values, { dtype: 'float64' }));
+    const { values, dtype, torch } = reference[name]!;
+    const text = String(tensor(values, { dtype }));
     const block = text.slice('tensor('.length, text.search(/,\s+shape=/));
     expect(block).toBe(torch);
   });
@@ -25,6 +25,8 @@ describe('tensor printing', () => {
     expect(String(tensor([3, -1, 20], { dtype: 'int32' }))).toBe('tensor([ 3, -1, 20], shape=[3], dtype=int32)');
     expect(String(tensor([Number.NaN, Infinity, -1.5]))).toBe('tensor([    nan,     inf, -1.5000], shape=[3], dtype=float32)');
     expect(String(tensor([]))).toBe('tensor([], shape=[0], dtype=float32)');
+    expect(String(zeros([2, 0, 3]))).toBe('tensor([], shape=[2, 0, 3], dtype=float32)'); // as PyTorch: any empty tensor is []
+    expect(String(new Parameter(zeros([2])))).toBe('Parameter containing:\ntensor([0., 0.], shape=[2], dtype=float32, requiresGrad=true)');
   });
 
   it('is what util.inspect and console.log show (no internals)', () => {

@@ -43,9 +43,7 @@ function start(): void {
     sampleLength: 160,
     seed: 1,
   };
-  const svg = $<HTMLElement>('plot').querySelector('svg')!;
-  svg.replaceChildren();
-  plot = new LossPlot(svg);
+  plot = new LossPlot($<HTMLElement>('plot'));
   samples.replaceChildren();
   Object.assign(demo, { steps: 0, losses: [], samples: [], error: null, info: null });
   worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });

@@ -1,25 +1,12 @@
-// The loss plot: an SVG line of the loss per step (light) and its running mean (dark), redrawn as
-// steps arrive. Plain DOM, no library.
-const NS = 'http://www.w3.org/2000/svg';
-const W = 560;
-const H = 220;
-const PAD = { left: 44, right: 10, top: 10, bottom: 26 };
+// The loss plot: @unroll/plot's lineChart of the loss per step and its running mean, redrawn (at
+// most once a frame) as steps arrive.
+import { lineChart } from '@unroll/plot';
 
 export class LossPlot {
-  private readonly raw: SVGPathElement;
-  private readonly smooth: SVGPathElement;
-  private readonly axes: SVGGElement;
   private readonly losses: number[] = [];
   private readonly means: number[] = [];
 
-  constructor(readonly svg: SVGSVGElement) {
-    svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
-    this.axes = svg.appendChild(document.createElementNS(NS, 'g'));
-    this.raw = svg.appendChild(document.createElementNS(NS, 'path'));
-    this.raw.setAttribute('class', 'raw');
-    this.smooth = svg.appendChild(document.createElementNS(NS, 'path'));
-    this.smooth.setAttribute('class', 'smooth');
-  }
+  constructor(readonly container: HTMLElement) {}
 
   /** Adds one step's loss (the running mean is exponential, 0.9 of the last mean). */
   add(loss: number): void {
@@ -34,21 +21,11 @@ export class LossPlot {
   }
 
   draw(): void {
-    const n = this.losses.length;
-    if (n === 0) return;
-    const hi = Math.max(...this.losses);
-    const lo = Math.min(0, ...this.losses);
-    const x = (i: number) => PAD.left + (n === 1 ? 0 : (i / (n - 1)) * (W - PAD.left - PAD.right));
-    const y = (v: number) => PAD.top + (1 - (v - lo) / (hi - lo || 1)) * (H - PAD.top - PAD.bottom);
-    const path = (vs: number[]) => vs.map((v, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)},${y(v).toFixed(1)}`).join('');
-    this.raw.setAttribute('d', path(this.losses));
-    this.smooth.setAttribute('d', path(this.means));
-    // Axes: three loss ticks and the first and last step.
-    const ticks = [lo, (lo + hi) / 2, hi].map((v) =>
-      `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(v)}" y2="${y(v)}" class="grid"/>` +
-      `<text x="${PAD.left - 6}" y="${y(v) + 4}" text-anchor="end">${v.toFixed(2)}</text>`);
-    this.axes.innerHTML = ticks.join('') +
-      `<text x="${PAD.left}" y="${H - 6}">step 1</text>` +
-      `<text x="${W - PAD.right}" y="${H - 6}" text-anchor="end">step ${n}</text>`;
+    // Steps count from 1 on the x axis.
+    const points = (vs: number[]) => vs.map((v, i) => [i + 1, v] as const);
+    this.container.innerHTML = lineChart([
+      { name: 'loss', values: points(this.losses), color: '#9ec5ee' },
+      { name: 'running mean', values: points(this.means), color: '#1f5fa8' },
+    ], { xLabel: 'step', yLabel: 'nats/char', width: 560, height: 260 });
   }
 }

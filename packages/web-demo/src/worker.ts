@@ -1,8 +1,10 @@
-// The training worker: builds the model for the text the page sends, then trains step after step,
-// posting each step's loss and, every `sampleEvery` steps, a sample. Training runs here, not on the
-// page, so the page stays responsive; a stop message is read between steps.
+// The training worker: builds the model for the text the page sends, then trains it with
+// @unroll/train's `fit`, posting each step's loss and, every `sampleEvery` steps, a sample. Training
+// runs here, not on the page, so the page stays responsive; `fit` gives the event loop a turn after
+// every step (yieldEveryMs: 0), so a stop message from the page is seen at the next step.
 import * as K from '@unroll/core';
-import { Adam, Generator, Tensor, clipGradNorm, crossEntropy } from '@unroll/autograd';
+import { Adam, Generator, Tensor, crossEntropy } from '@unroll/autograd';
+import { fit } from '@unroll/train';
 import { CharModel, Vocab, sample } from './model.js';
 import type { FromWorker, ToWorker, TrainConfig } from './protocol.js';
 
@@ -37,8 +39,23 @@ function evalBlocked(): boolean {
   }
 }
 
-/** A macrotask boundary, so the stop message (and nothing else) can arrive between steps. */
-const yieldToEvents = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+interface Batch { x: Tensor; y: Tensor }
+
+/** Endless batches of random windows: x[t, b] is a character, y[t, b] the one after it. */
+function* windows(ids: Int32Array, seqLen: number, batch: number, generator: Generator): IterableIterator<Batch> {
+  for (;;) {
+    const x = new Int32Array(seqLen * batch);
+    const y = new Int32Array(seqLen * batch);
+    for (let b = 0; b < batch; b++) {
+      const start = generator.int(ids.length - seqLen);
+      for (let t = 0; t < seqLen; t++) {
+        x[t * batch + b] = ids[start + t]!;
+        y[t * batch + b] = ids[start + t + 1]!;
+      }
+    }
+    yield { x: new Tensor(K.fromData(x, [seqLen, batch])), y: new Tensor(K.fromData(y, [seqLen * batch])) };
+  }
+}
 
 async function train(config: TrainConfig): Promise<void> {
   const { text, hidden, seqLen, batch, lr, sampleEvery, sampleLength, seed } = config;
@@ -47,7 +64,6 @@ async function train(config: TrainConfig): Promise<void> {
   const ids = vocab.encode(text);
   const generator = new Generator(seed);
   const model = new CharModel(vocab.size, hidden, generator);
-  const optimizer = new Adam(model.parameters(), { lr });
   post({
     type: 'ready',
     info: {
@@ -60,32 +76,26 @@ async function train(config: TrainConfig): Promise<void> {
       vocabSize: vocab.size,
     },
   });
-  const x = new Int32Array(seqLen * batch);
-  const y = new Int32Array(seqLen * batch);
-  for (let step = 1; !stopRequested; step++) {
-    const started = performance.now();
-    // A batch of random windows: x[t, b] is a character, y[t, b] the one after it.
-    for (let b = 0; b < batch; b++) {
-      const start = generator.int(ids.length - seqLen);
-      for (let t = 0; t < seqLen; t++) {
-        x[t * batch + b] = ids[start + t]!;
-        y[t * batch + b] = ids[start + t + 1]!;
-      }
-    }
-    const { logits } = model.forward(new Tensor(K.fromData(x, [seqLen, batch])));
-    const loss = crossEntropy(logits.reshape([seqLen * batch, vocab.size]), new Tensor(K.fromData(y, [seqLen * batch])));
-    const value = loss.item();
-    if (!Number.isFinite(value)) throw new RangeError(`train: the loss is ${value} at step ${step}; training stopped`);
-    optimizer.zeroGrad();
-    loss.backward();
-    clipGradNorm(model.parameters(), 1);
-    optimizer.step();
-    post({ type: 'step', step, loss: value, msPerStep: performance.now() - started });
-    if (step % sampleEvery === 0) {
-      const first = text[generator.int(text.length)]!;
-      post({ type: 'sample', step, text: first + sample(model, vocab, first, sampleLength, 0.8, generator) });
-    }
-    await yieldToEvents();
-    if (stopRequested) post({ type: 'stopped', step });
-  }
+  let started = performance.now();
+  const result = await fit({
+    model,
+    optimizer: new Adam(model.parameters(), { lr }),
+    data: windows(ids, seqLen, batch, generator),
+    loss: ({ x, y }) => crossEntropy(model.forward(x).logits.reshape([seqLen * batch, vocab.size]), y),
+    clipGradNorm: 1,
+    yieldEveryMs: 0,
+    callbacks: [{
+      onStepEnd(e) {
+        const now = performance.now();
+        post({ type: 'step', step: e.step, loss: e.loss, msPerStep: now - started });
+        if (e.step % sampleEvery === 0) {
+          const first = text[generator.int(text.length)]!;
+          post({ type: 'sample', step: e.step, text: first + sample(model, vocab, first, sampleLength, 0.8, generator) });
+        }
+        if (stopRequested) e.stop('stopped by the page');
+        started = performance.now();
+      },
+    }],
+  });
+  post({ type: 'stopped', step: result.step });
 }

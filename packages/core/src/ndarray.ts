@@ -33,6 +33,10 @@ function dtypeName(data: unknown): string {
 }
 
 type Storage = { [i: number]: unknown; get?(i: number): unknown; set?(i: number, v: unknown): void };
+type ValueOf<D extends Data> = ReturnType<ScijsNdArray<D>['get']>;
+
+/** scijs's 'generic' storage: an object with get/set, neither a typed array nor an array. */
+const isGeneric = (data: unknown) => !ArrayBuffer.isView(data) && !Array.isArray(data);
 
 /** A strided view of `data`: element (i₀, …, iₙ₋₁) is `data[offset + Σ stride[k]·iₖ]`. */
 export class NdView<D extends Data = Data> {
@@ -75,19 +79,19 @@ export class NdView<D extends Data = Data> {
     for (let i = 0; i < this.stride.length; i++) k += this.stride[i]! * idx[i]!;
     return k;
   }
-  get(...idx: number[]): ScijsNdArray<D> extends { get(...a: number[]): infer V } ? V : never {
+  get(...idx: number[]): ValueOf<D> {
     const data = this.data as unknown as Storage;
     const k = this.index(...idx);
-    return (this.dtype === 'generic' ? data.get!(k) : data[k]) as never;
+    return (isGeneric(data) ? data.get!(k) : data[k]) as ValueOf<D>;
   }
   /** `set(i₀, …, iₙ₋₁, value)`; returns the value. */
-  set(...args: number[]): ScijsNdArray<D> extends { set(...a: number[]): infer V } ? V : never {
+  set(...args: number[]): ValueOf<D> {
     const value = args[this.shape.length];
     const data = this.data as unknown as Storage;
     const k = this.index(...args.slice(0, this.shape.length));
-    if (this.dtype === 'generic') data.set!(k, value);
+    if (isGeneric(data)) data.set!(k, value);
     else data[k] = value;
-    return value as never;
+    return value as ValueOf<D>;
   }
 
   /** The view ending before index `idx[k]` on each axis (a non-number or negative keeps the axis). */

@@ -5,7 +5,7 @@
 // Run: pnpm --filter @unroll/web-demo test:browser (builds first). CHROMIUM=/path overrides the browser.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,12 +20,17 @@ let server;
 let context;
 let profile;
 
+const browser = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
 before(async () => {
+  if (!existsSync(browser)) {
+    throw new Error(`web-demo browser test: no Chromium at ${browser}; install Debian's (apt-get install chromium) or set CHROMIUM to a Chromium binary`);
+  }
   mkdirSync(artifacts, { recursive: true });
   server = await startServer();
   profile = mkdtempSync(join(tmpdir(), 'unroll-chromium-'));
   context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    executablePath: browser,
     headless: true,
     args: FLAGS,
     viewport: { width: 1200, height: 900 },

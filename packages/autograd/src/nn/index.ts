@@ -2,7 +2,7 @@
 export { Parameter } from './parameter.js';
 export { Module, StateDictError } from './module.js';
 export { summary } from './print.js';
-export type { StateValue, LoadStateDictOptions, LoadStateDictResult } from './module.js';
+export type { StateValue, LoadStateDictOptions, LoadStateDictResult, ShapeMismatch } from './module.js';
 export { Linear } from './linear.js';
 export type { LinearOptions } from './linear.js';
 export { Embedding } from './embedding.js';

@@ -199,9 +199,9 @@ const castOp = defineOp<{ dtype: DType }>({
   forward: ([x], { dtype }) => K.cast(x!, dtype),
   backward: ({ dy }) => [() => dy], // the engine casts the gradient back to the input's dtype
 });
-/** The same values in another dtype (differentiable between float32 and float64). */
+/** The same values in another dtype (differentiable between float32 and float64); to int32 refuses non-integers, non-finite and out-of-range values. */
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
-  if (x.dtype === 'int32' || dtype === 'int32') return new Tensor(K.cast(x.data, K.checkDType(dtype, 'cast')));
+  if (x.dtype === 'int32' || dtype === 'int32') return new Tensor(K.cast(x.data, K.checkDType(dtype, 'cast'), 'cast'));
   return castOp.apply([x], { dtype });
 }

@@ -84,8 +84,9 @@ declare module './tensor.js' {
     indexSelect(axis: number, ids: Tensor): Tensor;
     /** The same values in another dtype (differentiable between float dtypes). */
     to(dtype: DType): Tensor;
-    /** Accumulates gradients into the leaves; see `backward`. */
+    /** Accumulates gradients into the leaves of a one-element tensor (`loss.backward()`); see `backward`. */
     backward(opts?: BackwardOptions): void;
+    /** Accumulates gradients into the leaves, starting from `seed` (dL/dthis, this tensor's shape); see `backward`. */
     backward(seed?: Tensor, opts?: BackwardOptions): void;
   }
 }

@@ -68,7 +68,7 @@ async function train(config: TrainConfig): Promise<void> {
     type: 'ready',
     info: {
       crossOriginIsolated: scope.crossOriginIsolated === true,
-      threads: 1,
+      threads: K.getNumThreads(),
       wasmGemm: K.wasmGemmAvailable(),
       evalBlocked: evalBlocked(),
       model: String(model),

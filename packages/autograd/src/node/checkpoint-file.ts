@@ -62,8 +62,10 @@ async function readBytes(path: string, where: string): Promise<Uint8Array> {
  * Plan (validate) → temp file `<path>.tmp-<pid>-<random>` in the same directory (rename is only atomic
  * within one file system) → write every chunk → fsync → rename over `path` → fsync the directory so the
  * rename itself survives a power cut. Chunks are made while writing, so an encoding error can strike midway.
+ * Exported for other file formats written the same way (`saveOnnx` in @unroll/onnx/node); `where` names
+ * the caller in the error (a CheckpointError) when the file cannot be written.
  */
-async function writeAtomically(path: string, where: string, plan: () => Iterable<Uint8Array>): Promise<void> {
+export async function writeAtomically(path: string, where: string, plan: () => Iterable<Uint8Array>): Promise<void> {
   // Contents are checked here, before any file exists; those errors describe the contents, not the path.
   const chunks = plan();
   const temp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;

@@ -51,7 +51,17 @@ export const primitiveConverters: Record<string, Converter> = {
   tanh: direct('Tanh'),
   sigmoid: direct('Sigmoid'),
   relu: direct('Relu'),
-  softplus: direct('Softplus'),
+  softplus: (ctx) => {
+    if (ctx.tensor(0)!.dtype === 'float32') return ctx.output(0, ctx.b.one('Softplus', [ctx.input(0)]));
+    // onnxruntime has Softplus in float32 only. In float64: relu(x) + log1p(e^(−|x|)), with
+    // log1p(e) = e·ln(u)/(u − 1), u = 1 + e (Goldberg's trick: accurate where ln(1 + e) is not).
+    const b = ctx.b, x = ctx.input(0), one = b.constant('float64', [], [1]);
+    const e = b.one('Exp', [b.one('Neg', [b.one('Abs', [x])])]);
+    const u = b.one('Add', [one, e]), d = b.one('Sub', [u, one]);
+    const zero = b.one('Equal', [d, b.constant('float64', [], [0])]);
+    const log1p = b.one('Where', [zero, e, b.one('Div', [b.one('Mul', [e, b.one('Log', [u])]), d])]);
+    ctx.output(0, b.one('Add', [b.one('Relu', [x]), log1p]));
+  },
 
   clamp: (ctx) => {
     const { min, max } = ctx.op.attrs as { min: number; max: number };

@@ -100,6 +100,8 @@ export function exportOnnx(fn: (...inputs: Tensor[]) => unknown, exampleInputs: 
 
   const outputsOf = recordings.map((rec) => flattenOutputs(who, rec.result));
   const outputNames = namesOf(who, 'outputNames', options.outputNames, outputsOf[0]!.length, outputsOf[0]!.map(([n]) => n), 'output');
+  const clash = outputNames.find((n) => inputNames.includes(n));
+  if (clash !== undefined) throw new TypeError(`${who}: '${clash}' names both an input and an output; give outputNames (or inputNames) that differ`);
   const paramNames = new Map<Tensor, string>();
   if (module) for (const [name, t] of [...module.namedParameters(), ...module.namedBuffers()]) if (!paramNames.has(t)) paramNames.set(t, name);
 

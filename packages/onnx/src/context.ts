@@ -72,6 +72,21 @@ export class ExportState {
 
   /** Converts op i with `convert`, after checking the other recordings applied the same op the same way. */
   convertOp(i: number, convert: (ctx: ConvertContext) => void): void {
+    const { ctx, finish } = this.context(i);
+    convert(ctx);
+    finish();
+  }
+
+  /** Converts ops i and j together (the two directions of a bidirectional layer, as one ONNX node). */
+  convertPair(i: number, j: number, convert: (a: ConvertContext, b: ConvertContext) => void): void {
+    const a = this.context(i), b = this.context(j);
+    convert(a.ctx, b.ctx);
+    a.finish();
+    b.finish();
+  }
+
+  /** The context of op i, and the checks to run once its converter is done. */
+  private context(i: number): { ctx: ConvertContext; finish: () => void } {
     const base = this.recordings[0]!.ops[i]!;
     const fail = (message: string): never => {
       throw new Error(`exportOnnx: op '${base.op}' ${at(base)}: ${message}`);
@@ -125,14 +140,16 @@ export class ExportState {
       output: (k, name) => { this.names.set(base.outputs[k]!, name); },
       fail,
     };
-    convert(ctx);
-    for (const path of diffs) {
+    const finish = () => {
+      for (const path of diffs) {
       if (!consumed.some((p) => path === p || path.startsWith(`${p}.`))) {
         fail(`attribute ${path} changes with the dynamic axes (${ops.map((o) => String(readPath(o.attrs, path))).join(', ')} over the recordings), ` +
           'which this op cannot follow: export with those axes fixed');
+        }
       }
-    }
-    base.outputs.forEach((t, k) => { if (!this.names.has(t)) fail(`the converter named no output ${k} (an exporter bug)`); });
+      base.outputs.forEach((t, k) => { if (!this.names.has(t)) fail(`the converter named no output ${k} (an exporter bug)`); });
+    };
+    return { ctx, finish };
   }
 
   /**

@@ -8,7 +8,7 @@ import type { Sym } from './dims.js';
 import { GraphBuilder } from './graph-builder.js';
 import { primitiveConverters } from './convert/primitives.js';
 import type { Converter } from './convert/primitives.js';
-import { recurrentConverters } from './convert/recurrent.js';
+import { bidirectionalPairs, convertBidirectional, recurrentConverters } from './convert/recurrent.js';
 import { elemTypeOf, encodeModel, valueInfo } from './proto.js';
 import { record } from './record.js';
 import type { Recording } from './record.js';
@@ -109,7 +109,11 @@ export function exportOnnx(fn: (...inputs: Tensor[]) => unknown, exampleInputs: 
   inputNames.forEach((n) => b.reserve(n));
   outputNames.forEach((n) => b.reserve(n));
   const state = new ExportState(b, opset, syms, recordings, inputsOf, inputNames, paramNames);
+  const pairs = bidirectionalPairs(recordings[0]!.ops), partners = new Set(pairs.values());
   recordings[0]!.ops.forEach((op, i) => {
+    if (partners.has(i)) return; // converted with its forward direction
+    const j = pairs.get(i);
+    if (j !== undefined) return state.convertPair(i, j, convertBidirectional);
     const convert = converters[op.op];
     if (!convert) {
       throw new Error(`${who}: op '${op.op}' has no ONNX form ${at(op)}; ` +

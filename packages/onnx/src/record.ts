@@ -49,5 +49,6 @@ const INTERNAL = /[\\/]packages[\\/](core|autograd|rnn|onnx)[\\/](src|dist)[\\/]
 /** The first stack frame of the caller's code, e.g. `at forward (model.ts:12:7)`. */
 export function userFrame(): string {
   const frames = (new Error().stack ?? '').split('\n').slice(1).map((l) => l.trim());
-  return frames.find((f) => !INTERNAL.test(f)) ?? frames[frames.length - 1] ?? '(unknown location)';
+  // Frames without a file position are built-ins (Array.forEach, new Promise).
+  return frames.find((f) => !INTERNAL.test(f) && /:\d+:\d+\)?$/.test(f)) ?? frames[frames.length - 1] ?? '(unknown location)';
 }

@@ -8,15 +8,21 @@ import type { Converter } from './primitives.js';
 
 type Kind = 'LSTM' | 'GRU' | 'RNN';
 
-/** One sequence layer, whatever op recorded it. Names are ONNX value names ('' when absent). */
+/** A state input: zeros made inside the function can be left out (ONNX's default); `name` emits it anyway. */
+interface StateInput {
+  zeros: boolean;
+  name: () => string;
+}
+
+/** One direction of a sequence layer, whatever op recorded it. Names are ONNX value names ('' when absent). */
 interface Layer {
   kind: Kind;
   /** x [T, B, I] (or [B, T, I] when batchFirst). */
   x: string;
   batchFirst: boolean;
   hidden: number;
-  h0: string;
-  c0: string;
+  h0: StateInput;
+  c0: StateInput | null;
   weightIh: string;
   weightHh: string;
   biasIh: string;
@@ -43,30 +49,45 @@ function reorder(ctx: ConvertContext, name: string, order: readonly number[], H:
 const unsqueeze0 = (ctx: ConvertContext, name: string) => ctx.b.one('Unsqueeze', [name, ctx.b.int64s([0])]);
 const squeeze = (ctx: ConvertContext, name: string, axis: number) => ctx.b.one('Squeeze', [name, ctx.b.int64s([axis])]);
 
-/** Emits one ONNX LSTM/GRU/RNN node for a layer; returns [outputs [T, B, H] (or batch-first), h_T, c_T]. */
-function emitLayer(ctx: ConvertContext, l: Layer): string[] {
+/** Stacks one [..] tensor per direction into [directions, ..]. */
+function perDirection(ctx: ConvertContext, names: readonly string[]): string {
+  const parts = names.map((n) => unsqueeze0(ctx, n));
+  return parts.length === 1 ? parts[0]! : ctx.b.one('Concat', parts, { axis: { int: 0 } });
+}
+
+/**
+ * Emits ONE ONNX LSTM/GRU/RNN node for a layer's directions (one, or forward and reverse of a
+ * bidirectional layer); returns, per direction, [outputs [T, B, H] (or batch-first), h_T, c_T].
+ */
+function emitLayer(ctx: ConvertContext, dirs: readonly Layer[]): string[][] {
+  const l = dirs[0]!, D = dirs.length;
   const order = ORDER[l.kind], H = l.hidden;
   const X = l.batchFirst ? ctx.b.one('Transpose', [l.x], { perm: { ints: [1, 0, 2] } }) : l.x;
-  const W = unsqueeze0(ctx, reorder(ctx, l.weightIh, order, H));
-  const R = unsqueeze0(ctx, reorder(ctx, l.weightHh, order, H));
-  const B = l.biasIh ? unsqueeze0(ctx, ctx.b.one('Concat', [reorder(ctx, l.biasIh, order, H), reorder(ctx, l.biasHh, order, H)], { axis: { int: 0 } })) : '';
-  const inputs = [X, W, R, B, l.seqLens, l.h0 ? unsqueeze0(ctx, l.h0) : ''];
+  const W = perDirection(ctx, dirs.map((d) => reorder(ctx, d.weightIh, order, H)));
+  const R = perDirection(ctx, dirs.map((d) => reorder(ctx, d.weightHh, order, H)));
+  const B = l.biasIh ? perDirection(ctx, dirs.map((d) =>
+    ctx.b.one('Concat', [reorder(ctx, d.biasIh, order, H), reorder(ctx, d.biasHh, order, H)], { axis: { int: 0 } }))) : '';
+  const initial = (states: (StateInput | null)[]) => (states.every((s) => s!.zeros) ? '' : perDirection(ctx, states.map((s) => s!.name())));
+  const inputs = [X, W, R, B, l.seqLens, initial(dirs.map((d) => d.h0))];
   if (l.kind === 'LSTM') {
-    inputs.push(l.c0 ? unsqueeze0(ctx, l.c0) : '');
+    inputs.push(initial(dirs.map((d) => d.c0)));
     if (l.peep) {
       const dtype = ctx.tensor(0)!.dtype as 'float32';
       // ONNX's P is i|o|f; without an independent forget gate the f part is never read (f = 1 − i).
-      const [pi, pf, po] = l.peep;
-      inputs.push(unsqueeze0(ctx, ctx.b.one('Concat', [pi, po, pf || ctx.b.constant(dtype, [H], new Array(H).fill(0))], { axis: { int: 0 } })));
+      inputs.push(perDirection(ctx, dirs.map((d) => {
+        const [pi, pf, po] = d.peep!;
+        return ctx.b.one('Concat', [pi, po, pf || ctx.b.constant(dtype, [H], new Array(H).fill(0))], { axis: { int: 0 } });
+      })));
     }
   }
+  const activations = dirs.flatMap((d) => d.activations);
   const attrs: Parameters<typeof ctx.b.node>[2] = {
     hidden_size: { int: H },
-    direction: { string: l.reverse ? 'reverse' : 'forward' },
-    activations: { strings: l.activations },
+    direction: { string: D === 2 ? 'bidirectional' : l.reverse ? 'reverse' : 'forward' },
+    activations: { strings: activations },
   };
   // Affine(x) = α·x + β is how ONNX says identity: α = 1, β = 0 for each one used.
-  const affine = l.activations.filter((a) => a === 'Affine').length;
+  const affine = activations.filter((a) => a === 'Affine').length;
   if (affine) {
     attrs.activation_alpha = { floats: new Array(affine).fill(1) };
     attrs.activation_beta = { floats: new Array(affine).fill(0) };
@@ -74,53 +95,113 @@ function emitLayer(ctx: ConvertContext, l: Layer): string[] {
   if (l.kind === 'LSTM' && l.inputForget) attrs.input_forget = { int: 1 };
   if (l.kind === 'GRU') attrs.linear_before_reset = { int: l.linearBeforeReset ? 1 : 0 };
   const outs = ctx.b.node(l.kind, inputs, attrs, l.kind === 'LSTM' ? 3 : 2);
-  // Y is [T, directions, B, H]; Y_h and Y_c are [directions, B, H].
-  let y = squeeze(ctx, outs[0]!, 1);
-  if (l.batchFirst) y = ctx.b.one('Transpose', [y], { perm: { ints: [1, 0, 2] } });
-  return [y, ...outs.slice(1).map((o) => squeeze(ctx, o, 0))];
+  // Y is [T, directions, B, H]; Y_h and Y_c are [directions, B, H]: pick direction d.
+  const pick = (name: string, axis: number, d: number) =>
+    D === 1 ? squeeze(ctx, name, axis) : ctx.b.one('Gather', [name, ctx.b.constant('int64', [], [d])], { axis: { int: axis } });
+  return dirs.map((_, d) => {
+    let y = pick(outs[0]!, 1, d);
+    if (l.batchFirst) y = ctx.b.one('Transpose', [y], { perm: { ints: [1, 0, 2] } });
+    return [y, ...outs.slice(1).map((o) => pick(o, 0, d))];
+  });
 }
 
 const lengthsOf = (o: RecordedOp) => (o.attrs as { lengths: Int32Array | null }).lengths;
 const hiddenOf = (ctx: ConvertContext, k: number) => ctx.tensor(k)!.shape[1]!;
-const state = (ctx: ConvertContext, k: number) => (ctx.isZeros(k) ? '' : ctx.input(k));
+const state = (ctx: ConvertContext, k: number): StateInput => ({ zeros: ctx.isZeros(k), name: () => ctx.input(k) });
 const bind = (ctx: ConvertContext, outs: string[]) => outs.forEach((name, k) => ctx.output(k, name));
 
-/** lstmSequence (the fused op): x time-major; absent inputs are placeholders, told apart by attrs. */
-const lstmSequence: Converter = (ctx) => {
-  const a = ctx.op.attrs as { reverse: boolean; bias: boolean; peephole: boolean };
-  bind(ctx, emitLayer(ctx, {
-    kind: 'LSTM', x: ctx.input(0), batchFirst: false, hidden: hiddenOf(ctx, 4), h0: state(ctx, 1), c0: state(ctx, 2),
-    weightIh: ctx.input(3), weightHh: ctx.input(4), biasIh: a.bias ? ctx.input(5) : '', biasHh: a.bias ? ctx.input(6) : '',
-    peep: a.peephole ? [ctx.input(7), ctx.input(8), ctx.input(9)] : null,
-    reverse: a.reverse, seqLens: ctx.lengths(lengthsOf), inputForget: false, linearBeforeReset: false,
-    activations: ['Sigmoid', 'Tanh', 'Tanh'],
-  }));
-};
+/** The layer an op describes: the fused ops (absent inputs are placeholders, told apart by attrs; x time-major) or the hooked ones. */
+function layerOf(ctx: ConvertContext, withX = true): Layer {
+  const seqLens = ctx.lengths(lengthsOf);
+  const x = withX ? ctx.input(0) : ''; // a bidirectional layer's reverse direction reads the forward's x
+  switch (ctx.op.op) {
+    case 'lstmSequence': {
+      const a = ctx.op.attrs as { reverse: boolean; bias: boolean; peephole: boolean };
+      return {
+        kind: 'LSTM', x, batchFirst: false, hidden: hiddenOf(ctx, 4), h0: state(ctx, 1), c0: state(ctx, 2),
+        weightIh: ctx.input(3), weightHh: ctx.input(4), biasIh: a.bias ? ctx.input(5) : '', biasHh: a.bias ? ctx.input(6) : '',
+        peep: a.peephole ? [ctx.input(7), ctx.input(8), ctx.input(9)] : null,
+        reverse: a.reverse, seqLens, inputForget: false, linearBeforeReset: false, activations: ['Sigmoid', 'Tanh', 'Tanh'],
+      };
+    }
+    case 'gruSequence': {
+      const a = ctx.op.attrs as { reverse: boolean; bias: boolean; resetAfter: boolean };
+      return {
+        kind: 'GRU', x, batchFirst: false, hidden: hiddenOf(ctx, 3), h0: state(ctx, 1), c0: null,
+        weightIh: ctx.input(2), weightHh: ctx.input(3), biasIh: a.bias ? ctx.input(4) : '', biasHh: a.bias ? ctx.input(5) : '',
+        peep: null, reverse: a.reverse, seqLens, inputForget: false, linearBeforeReset: a.resetAfter, activations: ['Sigmoid', 'Tanh'],
+      };
+    }
+    default: {
+      // Recorded by the exporter's own hooks (LSTM variants, fused: false, RNNCell): null inputs are absent.
+      const a = ctx.op.attrs as SequenceAttrs;
+      const kind: Kind = ctx.op.op === 'onnx.lstm' ? 'LSTM' : ctx.op.op === 'onnx.gru' ? 'GRU' : 'RNN';
+      const lstm = kind === 'LSTM', w = lstm ? 3 : 2; // position of weightIh
+      const opt = (k: number) => (ctx.tensor(k) ? ctx.input(k) : '');
+      return {
+        kind, x, batchFirst: a.batchFirst, hidden: hiddenOf(ctx, w + 1), h0: state(ctx, 1), c0: lstm ? state(ctx, 2) : null,
+        weightIh: ctx.input(w), weightHh: ctx.input(w + 1), biasIh: opt(w + 2), biasHh: opt(w + 3),
+        peep: lstm && ctx.tensor(7) ? [ctx.input(7), opt(8), ctx.input(9)] : null,
+        reverse: a.reverse, seqLens, inputForget: a.inputForget ?? false, linearBeforeReset: a.resetAfter ?? false, activations: a.activations,
+      };
+    }
+  }
+}
 
-const gruSequence: Converter = (ctx) => {
-  const a = ctx.op.attrs as { reverse: boolean; bias: boolean; resetAfter: boolean };
-  bind(ctx, emitLayer(ctx, {
-    kind: 'GRU', x: ctx.input(0), batchFirst: false, hidden: hiddenOf(ctx, 3), h0: state(ctx, 1), c0: '',
-    weightIh: ctx.input(2), weightHh: ctx.input(3), biasIh: a.bias ? ctx.input(4) : '', biasHh: a.bias ? ctx.input(5) : '',
-    peep: null, reverse: a.reverse, seqLens: ctx.lengths(lengthsOf), inputForget: false, linearBeforeReset: a.resetAfter,
-    activations: ['Sigmoid', 'Tanh'],
-  }));
-};
+const sequence: Converter = (ctx) => bind(ctx, emitLayer(ctx, [layerOf(ctx)])[0]!);
 
-/** The sequence ops the exporter recorded itself (LSTM variants, fused: false, RNNCell): null inputs are absent. */
-const hooked = (kind: Kind): Converter => (ctx) => {
-  const a = ctx.op.attrs as SequenceAttrs;
-  const lstm = kind === 'LSTM';
-  const w = lstm ? 3 : 2; // position of weightIh
-  const opt = (k: number) => (ctx.tensor(k) ? ctx.input(k) : '');
-  bind(ctx, emitLayer(ctx, {
-    kind, x: ctx.input(0), batchFirst: a.batchFirst, hidden: hiddenOf(ctx, w + 1), h0: state(ctx, 1), c0: lstm ? state(ctx, 2) : '',
-    weightIh: ctx.input(w), weightHh: ctx.input(w + 1), biasIh: opt(w + 2), biasHh: opt(w + 3),
-    peep: lstm && ctx.tensor(7) ? [ctx.input(7), opt(8), ctx.input(9)] : null,
-    reverse: a.reverse, seqLens: ctx.lengths(lengthsOf), inputForget: a.inputForget ?? false,
-    linearBeforeReset: a.resetAfter ?? false, activations: a.activations,
-  }));
-};
+/** The forward and reverse directions of one bidirectional layer, as one ONNX node (see `bidirectionalPairs`). */
+export function convertBidirectional(forward: ConvertContext, reverse: ConvertContext): void {
+  const f = layerOf(forward), r = layerOf(reverse, false);
+  const [outF, outR] = emitLayer(forward, [f, r]);
+  bind(forward, outF!);
+  bind(reverse, outR!);
+}
+
+/** The ops that run a whole sequence layer (one direction). */
+export const SEQUENCE_OPS = ['lstmSequence', 'gruSequence', 'onnx.lstm', 'onnx.gru', 'onnx.rnn'];
+
+/**
+ * Pairs (i, j) of sequence ops that are the forward and reverse direction of one layer: the same op
+ * and options on the same input (or on the same input permuted alike, batch-first), the same
+ * lengths, and every input of j already there at i. Each pair becomes one bidirectional ONNX node.
+ */
+export function bidirectionalPairs(ops: readonly RecordedOp[]): Map<number, number> {
+  const producer = new Map<unknown, number>();
+  ops.forEach((o, i) => o.outputs.forEach((t) => producer.set(t, i)));
+  const sameX = (a: unknown, b: unknown) => {
+    if (a === b) return true;
+    const pa = producer.get(a), pb = producer.get(b);
+    if (pa === undefined || pb === undefined) return false;
+    const oa = ops[pa]!, ob = ops[pb]!;
+    return oa.op === 'permute' && ob.op === 'permute' && oa.inputs[0] === ob.inputs[0] && JSON.stringify(oa.attrs) === JSON.stringify(ob.attrs);
+  };
+  const options = (o: RecordedOp) => {
+    const { reverse: _r, lengths: _l, record: _rec, ...rest } = o.attrs as Record<string, unknown>;
+    return JSON.stringify(rest);
+  };
+  const sameLengths = (a: RecordedOp, b: RecordedOp) => {
+    const la = lengthsOf(a), lb = lengthsOf(b);
+    return la === lb || (!!la && !!lb && la.length === lb.length && la.every((v, k) => v === lb[k]));
+  };
+  const pairs = new Map<number, number>();
+  const taken = new Set<number>();
+  ops.forEach((o, i) => {
+    if (!SEQUENCE_OPS.includes(o.op) || (o.attrs as { reverse: boolean }).reverse || taken.has(i)) return;
+    for (let j = i + 1; j < ops.length; j++) {
+      const p = ops[j]!;
+      if (taken.has(j) || p.op !== o.op || !(p.attrs as { reverse: boolean }).reverse) continue;
+      const ready = p.inputs.every((t, k) => k === 0 || t === null || (producer.get(t) ?? -1) < i);
+      const shapes = p.inputs.every((t, k) => (t === null) === (o.inputs[k] === null) && (!t || t.shape.join() === o.inputs[k]!.shape.join()));
+      if (sameX(o.inputs[0], p.inputs[0]) && options(o) === options(p) && sameLengths(o, p) && ready && shapes) {
+        pairs.set(i, j);
+        taken.add(j);
+        break;
+      }
+    }
+  });
+  return pairs;
+}
 
 /** Columns [k·H, (k+1)·H) of a [B, G·H] tensor. */
 const block = (ctx: ConvertContext, name: string, k: number, H: number) =>
@@ -155,11 +236,7 @@ const gruStep: Converter = (ctx) => {
 };
 
 export const recurrentConverters: Record<string, Converter> = {
-  lstmSequence,
-  gruSequence,
-  'onnx.lstm': hooked('LSTM'),
-  'onnx.gru': hooked('GRU'),
-  'onnx.rnn': hooked('RNN'),
+  ...Object.fromEntries(SEQUENCE_OPS.map((op) => [op, sequence])),
   lstmStep,
   gruStep,
 };

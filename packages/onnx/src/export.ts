@@ -36,6 +36,8 @@ export interface ExportOptions {
   opset?: number;
   /** The model's doc string. */
   docString?: string;
+  /** String key/value pairs stored in the model's metadata_props (a vocabulary, a version). */
+  metadata?: Readonly<Record<string, string>>;
   /**
    * The module whose parameters the function reads: initializers are named by its state-dict keys
    * (else `param_0`, …), and it runs in eval mode while exporting (restored afterwards).
@@ -43,7 +45,7 @@ export interface ExportOptions {
   module?: Module;
 }
 
-const OPTION_KEYS = ['inputNames', 'outputNames', 'dynamicAxes', 'opset', 'docString', 'module'];
+const OPTION_KEYS = ['inputNames', 'outputNames', 'dynamicAxes', 'opset', 'docString', 'metadata', 'module'];
 
 const converters: Record<string, Converter> = { ...primitiveConverters, ...recurrentConverters };
 
@@ -74,6 +76,9 @@ export function exportOnnx(fn: (...inputs: Tensor[]) => unknown, exampleInputs: 
   if (!(opset in SUPPORTED_OPSETS)) throw new RangeError(`${who}: opset must be one of ${Object.keys(SUPPORTED_OPSETS).join(', ')}; got ${opset}`);
   const inputNames = namesOf(who, 'inputNames', options.inputNames, exampleInputs.length, exampleInputs.length === 1 ? ['input'] : null, 'input');
   const { syms, axesOf } = parseDynamicAxes(who, options.dynamicAxes, inputNames, exampleInputs);
+  const metadata = Object.entries(options.metadata ?? {});
+  const badMeta = metadata.find(([, v]) => typeof v !== 'string');
+  if (badMeta) throw new TypeError(`${who}: metadata values must be strings; '${badMeta[0]}' is ${typeof badMeta[1]}`);
   if (options.module !== undefined && !(options.module instanceof Module)) throw new TypeError(`${who}: module must be a Module; got ${typeof options.module}`);
 
   // Record (eval mode: dropout off, as torch.onnx.export does by default).
@@ -153,6 +158,7 @@ export function exportOnnx(fn: (...inputs: Tensor[]) => unknown, exampleInputs: 
     producerName: 'unroll',
     producerVersion: '0.1.0',
     docString: options.docString ?? '',
+    metadataProps: metadata.map(([key, value]) => ({ key, value })),
     graph: {
       name: 'unroll',
       node: b.nodes,

@@ -2,6 +2,7 @@
 // error into one clear line and an exit code (2 for a command-line mistake, 1 otherwise).
 import { UsageError, helpLines } from './args.js';
 import { RUN_FLAGS, CONFIG_FLAGS, SAMPLE_FLAGS, parseCommandLine, programName } from './options.js';
+import { runExport } from './export-command.js';
 import { runSample } from './sample-command.js';
 import { runTrain } from './train-command.js';
 
@@ -37,6 +38,7 @@ export function helpText(topic: 'train' | 'sample' | null): string {
 /** Runs the program on `argv` (the words after the script name); resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   try {
+    if (argv[0] === 'export') return await runExport(argv.slice(1)).then(() => 0);
     const cmd = parseCommandLine(argv);
     if (cmd.command === 'help') {
       process.stdout.write(`${helpText(cmd.topic)}\n`);

@@ -71,5 +71,6 @@ export function valueInfo(name: string, elemType: number, dims: readonly (number
 
 /** Encodes a model to the bytes of an ONNX file. */
 export function encodeModel(model: ModelProto): Uint8Array {
-  return onnx.ModelProto.encode(onnx.ModelProto.fromObject(model as Record<string, unknown>)).finish();
+  // A plain Uint8Array of its own: in Node protobufjs hands back a Buffer that may be a view into a shared pool.
+  return new Uint8Array(onnx.ModelProto.encode(model).finish());
 }

@@ -85,6 +85,23 @@ describe('cells ONNX has no node for are exported as their ops, unrolled over th
   });
 });
 
+describe('the README example', () => {
+  it('a 2-layer bidirectional LSTM: two LSTM nodes, dynamic time and batch, named inputs and outputs', async () => {
+    const lstm = new LSTM({ inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true });
+    const bytes = exportOnnx((x) => lstm.forward(x), [randn([5, 2, 3])], {
+      module: lstm,
+      dynamicAxes: { input: { 0: 'time', 1: 'batch' } },
+    });
+    await saveOnnx(join(dir, 'lstm.onnx'), bytes);
+    expect(opCounts(bytes).LSTM).toBe(2);
+    const m = decode(bytes);
+    const dims = (v: (typeof m.graph.input)[number]) => v.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue));
+    expect(m.graph!.output.map((v) => [v.name, dims(v)])).toEqual([
+      ['output', ['time', 'batch', 8]], ['state.h', [4, 'batch', 4]], ['state.c', [4, 'batch', 4]]]);
+    expect(m.graph!.initializer.map((t) => t.name)).toContain('weight_ih_l1_reverse');
+  });
+});
+
 describe('saveOnnx', () => {
   it('writes the bytes atomically and leaves an existing file alone on failure', async () => {
     const bytes = exportOnnx((x) => x.exp(), [randn([2])]);

@@ -19,6 +19,8 @@ export interface ConvertContext {
   readonly opset: number;
   /** The ONNX value name of input k ('' for an absent optional input). */
   input(k: number): string;
+  /** The position of the input named `name` in the op's spec (converters of multi-input ops read inputs by name). */
+  named(name: string): number;
   /** The recorded tensor at input k (null when absent). */
   tensor(k: number): Tensor | null;
   /** Whether input k is a constant made inside the function whose every value is zero (a default state). */
@@ -126,6 +128,10 @@ export class ExportState {
       input: (k) => {
         const t = base.inputs[k];
         return t ? this.valueOf(t, ops.map((o) => o.inputs[k]!), base, fail) : '';
+      },
+      named: (name) => {
+        const k = base.inputNames.indexOf(name);
+        return k >= 0 ? k : fail(`has no input named '${name}' (inputs: ${base.inputNames.join(', ')}); the exporter does not know this form of the op`);
       },
       tensor: (k) => base.inputs[k] ?? null,
       isZeros: (k) => {

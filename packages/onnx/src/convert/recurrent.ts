@@ -72,7 +72,7 @@ function emitLayer(ctx: ConvertContext, dirs: readonly Layer[]): string[][] {
   if (l.kind === 'LSTM') {
     inputs.push(initial(dirs.map((d) => d.c0)));
     if (l.peep) {
-      const dtype = ctx.tensor(0)!.dtype as 'float32';
+      const dtype = ctx.tensor(ctx.named('weightIh'))!.dtype as 'float32';
       // ONNX's P is i|o|f; without an independent forget gate the f part is never read (f = 1 − i).
       inputs.push(perDirection(ctx, dirs.map((d) => {
         const [pi, pf, po] = d.peep!;
@@ -106,43 +106,46 @@ function emitLayer(ctx: ConvertContext, dirs: readonly Layer[]): string[][] {
 }
 
 const lengthsOf = (o: RecordedOp) => (o.attrs as { lengths: Int32Array | null }).lengths;
-const hiddenOf = (ctx: ConvertContext, k: number) => ctx.tensor(k)!.shape[1]!;
 const state = (ctx: ConvertContext, k: number): StateInput => ({ zeros: ctx.isZeros(k), name: () => ctx.input(k) });
 const bind = (ctx: ConvertContext, outs: string[]) => outs.forEach((name, k) => ctx.output(k, name));
 
 /** The layer an op describes: the fused ops (absent inputs are placeholders, told apart by attrs; x time-major) or the hooked ones. */
 function layerOf(ctx: ConvertContext, withX = true): Layer {
   const seqLens = ctx.lengths(lengthsOf);
-  const x = withX ? ctx.input(0) : ''; // a bidirectional layer's reverse direction reads the forward's x
+  const k = (name: string) => ctx.named(name);
+  const x = withX ? ctx.input(k('x')) : ''; // a bidirectional layer's reverse direction reads the forward's x
+  const hidden = ctx.tensor(k('weightHh'))!.shape[1]!;
+  const common = { x, hidden, h0: state(ctx, k('h0')), weightIh: ctx.input(k('weightIh')), weightHh: ctx.input(k('weightHh')), seqLens };
   switch (ctx.op.op) {
     case 'lstmSequence': {
+      // The fused ops take x time-major; absent inputs are placeholders, told apart by attrs.
       const a = ctx.op.attrs as { reverse: boolean; bias: boolean; peephole: boolean };
       return {
-        kind: 'LSTM', x, batchFirst: false, hidden: hiddenOf(ctx, 4), h0: state(ctx, 1), c0: state(ctx, 2),
-        weightIh: ctx.input(3), weightHh: ctx.input(4), biasIh: a.bias ? ctx.input(5) : '', biasHh: a.bias ? ctx.input(6) : '',
-        peep: a.peephole ? [ctx.input(7), ctx.input(8), ctx.input(9)] : null,
-        reverse: a.reverse, seqLens, inputForget: false, linearBeforeReset: false, activations: ['Sigmoid', 'Tanh', 'Tanh'],
+        ...common, kind: 'LSTM', batchFirst: false, c0: state(ctx, k('c0')),
+        biasIh: a.bias ? ctx.input(k('biasIh')) : '', biasHh: a.bias ? ctx.input(k('biasHh')) : '',
+        peep: a.peephole ? [ctx.input(k('weightCi')), ctx.input(k('weightCf')), ctx.input(k('weightCo'))] : null,
+        reverse: a.reverse, inputForget: false, linearBeforeReset: false, activations: ['Sigmoid', 'Tanh', 'Tanh'],
       };
     }
     case 'gruSequence': {
       const a = ctx.op.attrs as { reverse: boolean; bias: boolean; resetAfter: boolean };
       return {
-        kind: 'GRU', x, batchFirst: false, hidden: hiddenOf(ctx, 3), h0: state(ctx, 1), c0: null,
-        weightIh: ctx.input(2), weightHh: ctx.input(3), biasIh: a.bias ? ctx.input(4) : '', biasHh: a.bias ? ctx.input(5) : '',
-        peep: null, reverse: a.reverse, seqLens, inputForget: false, linearBeforeReset: a.resetAfter, activations: ['Sigmoid', 'Tanh'],
+        ...common, kind: 'GRU', batchFirst: false, c0: null,
+        biasIh: a.bias ? ctx.input(k('biasIh')) : '', biasHh: a.bias ? ctx.input(k('biasHh')) : '',
+        peep: null, reverse: a.reverse, inputForget: false, linearBeforeReset: a.resetAfter, activations: ['Sigmoid', 'Tanh'],
       };
     }
     default: {
       // Recorded by the exporter's own hooks (LSTM variants, fused: false, RNNCell): null inputs are absent.
       const a = ctx.op.attrs as SequenceAttrs;
       const kind: Kind = ctx.op.op === 'onnx.lstm' ? 'LSTM' : ctx.op.op === 'onnx.gru' ? 'GRU' : 'RNN';
-      const lstm = kind === 'LSTM', w = lstm ? 3 : 2; // position of weightIh
-      const opt = (k: number) => (ctx.tensor(k) ? ctx.input(k) : '');
+      const opt = (name: string) => (ctx.tensor(k(name)) ? ctx.input(k(name)) : '');
+      const lstm = kind === 'LSTM';
       return {
-        kind, x, batchFirst: a.batchFirst, hidden: hiddenOf(ctx, w + 1), h0: state(ctx, 1), c0: lstm ? state(ctx, 2) : null,
-        weightIh: ctx.input(w), weightHh: ctx.input(w + 1), biasIh: opt(w + 2), biasHh: opt(w + 3),
-        peep: lstm && ctx.tensor(7) ? [ctx.input(7), opt(8), ctx.input(9)] : null,
-        reverse: a.reverse, seqLens, inputForget: a.inputForget ?? false, linearBeforeReset: a.resetAfter ?? false, activations: a.activations,
+        ...common, kind, batchFirst: a.batchFirst, c0: lstm ? state(ctx, k('c0')) : null,
+        biasIh: opt('biasIh'), biasHh: opt('biasHh'),
+        peep: lstm && ctx.tensor(k('weightCi')) ? [opt('weightCi'), opt('weightCf'), opt('weightCo')] : null,
+        reverse: a.reverse, inputForget: a.inputForget ?? false, linearBeforeReset: a.resetAfter ?? false, activations: a.activations,
       };
     }
   }
@@ -210,24 +213,26 @@ const block = (ctx: ConvertContext, name: string, k: number, H: number) =>
 /** lstmStep: the LSTM cell's pointwise step on precomputed gates [B, 4H] (i|f|g|o). */
 const lstmStep: Converter = (ctx) => {
   const { peephole } = ctx.op.attrs as { peephole: boolean };
-  const b = ctx.b, H = ctx.tensor(1)!.shape[1]!;
-  const gates = ctx.input(0), c = ctx.input(1);
+  const k = (name: string) => ctx.named(name);
+  const b = ctx.b, H = ctx.tensor(k('c'))!.shape[1]!;
+  const gates = ctx.input(k('gates')), c = ctx.input(k('c'));
   let [ai, af, ag, ao] = [0, 1, 2, 3].map((k) => block(ctx, gates, k, H)) as [string, string, string, string];
   if (peephole) {
-    ai = b.one('Add', [ai, b.one('Mul', [c, ctx.input(2)])]);
-    af = b.one('Add', [af, b.one('Mul', [c, ctx.input(3)])]);
+    ai = b.one('Add', [ai, b.one('Mul', [c, ctx.input(k('weightCi'))])]);
+    af = b.one('Add', [af, b.one('Mul', [c, ctx.input(k('weightCf'))])]);
   }
   const i = b.one('Sigmoid', [ai]), f = b.one('Sigmoid', [af]), g = b.one('Tanh', [ag]);
   const cNext = b.one('Add', [b.one('Mul', [f, c]), b.one('Mul', [i, g])]);
-  if (peephole) ao = b.one('Add', [ao, b.one('Mul', [cNext, ctx.input(4)])]);
+  if (peephole) ao = b.one('Add', [ao, b.one('Mul', [cNext, ctx.input(k('weightCo'))])]);
   const h = b.one('Mul', [b.one('Sigmoid', [ao]), b.one('Tanh', [cNext])]);
   bind(ctx, [h, cNext]);
 };
 
 /** gruStep (reset-after): gi = x·W_ihᵀ + b_ih, gh = h·W_hhᵀ + b_hh, both [B, 3H] (r|z|n). */
 const gruStep: Converter = (ctx) => {
-  const b = ctx.b, H = ctx.tensor(2)!.shape[1]!;
-  const gi = ctx.input(0), gh = ctx.input(1), h = ctx.input(2);
+  const k = (name: string) => ctx.named(name);
+  const b = ctx.b, H = ctx.tensor(k('h'))!.shape[1]!;
+  const gi = ctx.input(k('gi')), gh = ctx.input(k('gh')), h = ctx.input(k('h'));
   const r = b.one('Sigmoid', [b.one('Add', [block(ctx, gi, 0, H), block(ctx, gh, 0, H)])]);
   const z = b.one('Sigmoid', [b.one('Add', [block(ctx, gi, 1, H), block(ctx, gh, 1, H)])]);
   const n = b.one('Tanh', [b.one('Add', [block(ctx, gi, 2, H), b.one('Mul', [r, block(ctx, gh, 2, H)])])]);

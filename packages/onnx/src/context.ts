@@ -6,6 +6,7 @@ import { Parameter, Tensor } from '@unroll/autograd';
 import { fitPoly, isConstant, constantOf, showPoly, sizesOf } from './dims.js';
 import type { Poly, Sym } from './dims.js';
 import type { GraphBuilder } from './graph-builder.js';
+import { ElemType } from './proto.js';
 import type { ElemName } from './proto.js';
 import type { RecordedOp, Recording } from './record.js';
 
@@ -127,7 +128,7 @@ export class ExportState {
       opset: this.opset,
       input: (k) => {
         const t = base.inputs[k];
-        return t ? this.valueOf(t, ops.map((o) => o.inputs[k]!), base, fail) : '';
+        return t ? this.valueOf(t, ops.map((o) => o.inputs[k]!), fail) : '';
       },
       named: (name) => {
         const k = base.inputNames.indexOf(name);
@@ -163,7 +164,7 @@ export class ExportState {
    * input, an op output, a parameter or constant (an initializer), or a zeros-like constant whose
    * shape follows the dynamic axes (an Expand of a scalar).
    */
-  valueOf(t: Tensor, all: readonly Tensor[], where: RecordedOp, fail: (m: string) => never): string {
+  valueOf(t: Tensor, all: readonly Tensor[], fail: (m: string) => never): string {
     const known = this.names.get(t);
     if (known !== undefined) return known;
     if (this.sources[0]!.has(t)) fail('reads a tensor whose producer was not converted (an exporter bug)');
@@ -176,9 +177,11 @@ export class ExportState {
         : this.b.fresh(t instanceof Parameter ? `param_${this.paramCount++}` : `const_${this.constCount++}`);
       this.b.initializer(name, elem, t.shape, t.values());
     } else {
-      const first = t.values()[0];
-      const uniform = all.every((u) => u.rank === t.rank && u.values().every((v) => v === first));
-      if (!uniform || t.size === 0) {
+      // Uniform in every recording (zeros of the batch size, a mean's 1/count), its shape and value
+      // following the dynamic sizes: Expand of a scalar, the scalar itself computed when it changes.
+      const values = all.map((u) => Number(u.values()[0]));
+      const uniform = all.every((u, r) => u.rank === t.rank && u.size > 0 && u.values().every((v) => Number(v) === values[r]));
+      if (!uniform) {
         fail(`a tensor made inside the function (not by an op) of shape ${K.fmt(t.shape)} changes with the dynamic axes ` +
           `and is not uniform, so the graph cannot compute it: make it from the inputs with ops, or export with those axes fixed`);
       }
@@ -187,12 +190,30 @@ export class ExportState {
         if (poly === null) fail(`a constant's axis ${d} (${t.shape[d]}) does not follow the dynamic axes`);
         return poly!;
       });
-      const scalar = this.b.constant(elem, [], [Number(first)]);
-      name = this.b.one('Expand', [scalar, this.shapeTensor(dims)]);
-      void where;
+      const scalar = this.scalarOf(values, elem, fail);
+      name = dims.length === 0 ? scalar : this.b.one('Expand', [scalar, this.shapeTensor(dims)]);
     }
     this.names.set(t, name);
     return name;
+  }
+
+  /**
+   * A rank-0 tensor of `elem` holding `values` (one per recording): a constant, a polynomial of the
+   * dynamic sizes (a count), or the reciprocal of one (a mean's 1/count, divided in the graph in the
+   * dtype, so the rounding is the same as unroll's).
+   */
+  private scalarOf(values: readonly number[], elem: ElemName, fail: (m: string) => never): string {
+    if (values.every((v) => v === values[0])) return this.b.constant(elem, [], [values[0]!]);
+    const integers = (vs: readonly number[]) => vs.every((v) => Number.isInteger(v));
+    const asScalar = (p: Poly) => this.b.one('Cast', [this.b.one('Reshape', [this.polyValue(p), this.b.int64s([])])], { to: { int: ElemType[elem] } });
+    const direct = integers(values) ? fitPoly(this.syms, values) : null;
+    if (direct) return asScalar(direct);
+    const inverses = values.map((v) => Math.round(1 / v));
+    const close = values.every((v, r) => v !== 0 && Math.abs(1 / v - inverses[r]!) <= 1e-4 * Math.abs(1 / v));
+    const inverse = close ? fitPoly(this.syms, inverses) : null;
+    if (inverse) return this.b.one('Div', [this.b.constant(elem, [], [1]), asScalar(inverse)]);
+    return fail(`a constant made inside the function has the value ${values.join(', ')} over the recordings: it follows the dynamic axes ` +
+      'in a way the exporter cannot compute (it computes sizes, products of sizes and their reciprocals); make it with ops, or fix those axes');
   }
 
   /** The ONNX name a recorded tensor got (graph outputs). */

@@ -130,8 +130,7 @@ export function exportOnnx(fn: (...inputs: Tensor[]) => unknown, exampleInputs: 
   // Outputs: an Identity from each recorded tensor to its output name.
   outputsOf[0]!.forEach(([path, t], k) => {
     const all = outputsOf.map((o) => o[k]![1]);
-    const value = state.nameOf(t) ?? state.valueOf(t, all, { op: 'output', attrs: undefined, inputNames: [], inputs: [], outputs: [], where: `(output '${path}')` },
-      (m) => { throw new Error(`${who}: output '${path}': ${m}`); });
+    const value = state.nameOf(t) ?? state.valueOf(t, all, (m) => { throw new Error(`${who}: output '${path}': ${m}`); });
     b.node('Identity', [value], {}, [outputNames[k]!]);
   });
   const read = new Set(b.nodes.flatMap((n) => n.input ?? []));

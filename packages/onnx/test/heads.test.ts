@@ -42,6 +42,22 @@ describe.each(['float32', 'float64'] as const)('%s', (dtype) => {
   });
 });
 
+describe('means over dynamic axes (the 1/count constant follows the size)', () => {
+  it.each(['float32', 'float64'] as const)('%s: mean pooling over time and batch, and a count', async (dtype) => {
+    manualSeed(7);
+    const lstm = new LSTM({ inputSize: 3, hiddenSize: 4, dtype: 'float32' });
+    const lin = new Linear(4, 2, { dtype });
+    const w = randn([3, 4], { dtype });
+    // onnxruntime's LSTM is float32 only: the float64 model pools a projection instead.
+    const fn = (x: Tensor) => {
+      const pooled = (dtype === 'float32' ? lstm.forward(x).output : x.matmul(w).tanh()).mean({ axes: 0 });
+      return { logits: lin.forward(pooled), batchMean: pooled.mean(), count: pooled.sum().mul(0).add(x.shape[0]! * x.shape[1]!) };
+    };
+    const x = (t: number, b: number) => randn([t, b, 3], { dtype });
+    await checkExport(fn, [x(5, 2)], { module: lin, dynamicAxes: { input: { 0: 'time', 1: 'batch' } } }, { more: [[x(9, 3)], [x(1, 1)]] });
+  });
+});
+
 describe('int32 inputs cast in the graph', () => {
   it('a masked mean: mask.to(float) is a Cast node reading the input, not a baked-in constant', async () => {
     const fn = (x: Tensor, mask: Tensor) => x.mul(mask.to('float32')).sum({ axes: 1 }).div(mask.to('float32').sum({ axes: 1 }));

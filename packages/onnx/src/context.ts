@@ -3,7 +3,7 @@
 // converter gets for one op (its inputs' names, its size-like attributes as polynomials, its outputs).
 import * as K from '@unroll/core';
 import { Parameter, Tensor } from '@unroll/autograd';
-import { fitPoly, isConstant, constantOf, showPoly, sizesOf } from './dims.js';
+import { fitPoly, isConstant, constantOf, sizesOf } from './dims.js';
 import type { Poly, Sym } from './dims.js';
 import type { GraphBuilder } from './graph-builder.js';
 import { ElemType } from './proto.js';
@@ -310,4 +310,3 @@ function readPath(x: unknown, path: string): unknown {
   return path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], x);
 }
 
-export { showPoly };

@@ -68,13 +68,6 @@ export function evalPoly(p: Poly, sizes: readonly number[]): number {
   return p.reduce((s, t) => s + t.coef * t.syms.reduce((m, j) => m * sizes[j]!, 1), 0);
 }
 
-/** Readable form for messages: `2·batch·time + 1`. */
-export function showPoly(p: Poly, syms: readonly Sym[]): string {
-  if (p.length === 0) return '0';
-  return p.map((t) => [...(t.coef !== 1 || t.syms.length === 0 ? [String(t.coef)] : []), ...t.syms.map((j) => syms[j]!.name)].join('·'))
-    .join(' + ');
-}
-
 /**
  * The example inputs of recording `r`: each dynamic axis grown by repeating its first slice (token ids
  * stay valid ids, lengths stay valid lengths).

@@ -1,10 +1,12 @@
 // RNN / LSTM / GRU modules with every variant and option exported and run in onnxruntime: standard
 // layers become one ONNX LSTM/GRU/RNN node per layer (both directions of a bidirectional one in it); variants ONNX cannot say are unrolled.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Tensor, manualSeed, randn, tensor } from '@unroll/autograd';
 import { GRU, LSTM, RNN } from '@unroll/rnn';
 import type { GRUOptions, LSTMOptions, RNNOptions } from '@unroll/rnn';
-import { checkExport } from './ort.js';
+import { exportOnnx } from '../src/index.js';
+import { checkExport, expectClose, runOnnx } from './ort.js';
 import { opCounts } from './graph.js';
 
 const I = 3, H = 4, T = 5, B = 3;
@@ -94,5 +96,45 @@ describe.each([['tanh', {}], ['relu', { nonlinearity: 'relu' }]] as [string, Par
   it.each(SETUPS)('$name', async (setup) => {
     const { bytes, layers } = await checkModule((o) => new RNN({ ...(o as RNNOptions), ...variant }), setup);
     expect(opCounts(bytes).RNN).toBe(layers);
+  });
+});
+
+describe('random module configurations (fast-check)', () => {
+  it('any sizes, layers, directions and layout: onnxruntime agrees at the example and at other sizes', async () => {
+    const configs = fc.sample(fc.record({
+      kind: fc.constantFrom('lstm', 'gru', 'rnn'),
+      inputSize: fc.integer({ min: 1, max: 5 }),
+      hiddenSize: fc.integer({ min: 1, max: 6 }),
+      numLayers: fc.integer({ min: 1, max: 3 }),
+      bidirectional: fc.boolean(),
+      batchFirst: fc.boolean(),
+      time: fc.integer({ min: 1, max: 6 }),
+      batch: fc.integer({ min: 1, max: 4 }),
+    }), { seed: 17, numRuns: 12 });
+    for (const c of configs) {
+      manualSeed(c.time * 10 + c.batch);
+      const opts = { inputSize: c.inputSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional, batchFirst: c.batchFirst };
+      const m = c.kind === 'lstm' ? new LSTM(opts) : c.kind === 'gru' ? new GRU(opts) : new RNN(opts);
+      const x = (t: number, b: number) => randn(c.batchFirst ? [b, t, c.inputSize] : [t, b, c.inputSize]);
+      const [tAxis, bAxis] = c.batchFirst ? [1, 0] : [0, 1];
+      const bytes = await checkExport((xs) => m.forward(xs), [x(c.time, c.batch)], { module: m, dynamicAxes: { input: { [tAxis]: 'time', [bAxis]: 'batch' } } },
+        { more: [[x(c.time + 2, c.batch + 1)]] });
+      expect(opCounts(bytes)[c.kind.toUpperCase()], JSON.stringify(c)).toBe(c.numLayers);
+    }
+  });
+});
+
+describe('training mode', () => {
+  it('the module is exported in eval mode (dropout between layers off) and left in training mode', async () => {
+    manualSeed(12);
+    const m = new LSTM({ inputSize: 3, hiddenSize: 4, numLayers: 2, dropout: 0.5 });
+    m.train();
+    const x = randn([4, 2, 3]);
+    const bytes = exportOnnx((xs) => m.forward(xs).output, [x], { module: m });
+    expect(m.training).toBe(true);
+    m.eval();
+    await checkExport((xs) => m.forward(xs).output, [x], { module: m });
+    const got = await runOnnx(bytes, { input: x });
+    expectClose('output', got.output!, m.forward(x).output, 1e-5, 1e-6);
   });
 });

@@ -85,6 +85,25 @@ describe('cells ONNX has no node for are exported as their ops, unrolled over th
   });
 });
 
+describe('one step of a built-in cell (the fused lstmStep / gruStep ops) as its pointwise equations', () => {
+  it.each([
+    ['LSTM', () => new LSTMCell({ inputSize: 3, hiddenSize: 4 })],
+    ['LSTM with peepholes', () => new LSTMCell({ inputSize: 3, hiddenSize: 4, peephole: true })],
+    ['GRU', () => new GRUCell({ inputSize: 3, hiddenSize: 4 })],
+    ['GRU reset-before (composed)', () => new GRUCell({ inputSize: 3, hiddenSize: 4, resetAfter: false })],
+  ] as [string, () => RecurrentCell<Record<string, Tensor>> & Module][])('%s', async (_, make) => {
+    manualSeed(13);
+    const cell = make();
+    const keys = cell instanceof LSTMCell ? ['h', 'c'] : ['h'];
+    const inputs = (b: number) => [randn([b, 3]), ...keys.map(() => randn([b, 4]))];
+    const names = ['x', ...keys];
+    await checkExport((x, ...s) => {
+      const r = cell.step(Object.fromEntries(keys.map((k, i) => [k, s[i]!])), x);
+      return { output: r.output, next: r.state };
+    }, inputs(2), { module: cell, inputNames: names, dynamicAxes: Object.fromEntries(names.map((n) => [n, { 0: 'batch' }])) }, { more: [inputs(5)] });
+  });
+});
+
 describe('the README example', () => {
   it('a 2-layer bidirectional LSTM: two LSTM nodes, dynamic time and batch, named inputs and outputs', async () => {
     const lstm = new LSTM({ inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true });

@@ -31,7 +31,7 @@ export interface SequenceAttrs {
 }
 
 type Emit = (op: SequenceOp) => void;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the hook is installed on three classes
+// `this` is whichever cell class the hook is installed on (three of them).
 type Fused<S> = (this: any, xs: Tensor, args: FusedUnrollArgs<S>) => UnrollResult<S> | null;
 
 /** Which built-in activation `f` is, found by applying it to a probe under a private trace. */

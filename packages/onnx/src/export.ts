@@ -49,6 +49,12 @@ const OPTION_KEYS = ['inputNames', 'outputNames', 'dynamicAxes', 'opset', 'docSt
 
 const converters: Record<string, Converter> = { ...primitiveConverters, ...recurrentConverters };
 
+/** What to do instead, for ops known to have no ONNX form. */
+const HINTS: Record<string, string> = {
+  compiledSequence: 'it is a cell compiled with compileCell, whose generated kernels ONNX cannot hold: export the cell itself ' +
+    '(`compiled.uncompiled`), the same math as primitive ops; ',
+};
+
 /** The names of the ops exportOnnx converts (autograd primitives, the fused recurrent ops, the cells' sequences). */
 export const exportableOps = (): string[] => Object.keys(converters).sort();
 
@@ -119,9 +125,10 @@ export function exportOnnx(fn: (...inputs: Tensor[]) => unknown, exampleInputs: 
     if (partners.has(i)) return; // converted with its forward direction
     const j = pairs.get(i);
     if (j !== undefined) return state.convertPair(i, j, convertBidirectional);
-    const convert = converters[op.op];
+    // compileCell applies primitives under names of their own ('matmul (hoisted by compileCell)').
+    const convert = converters[op.op] ?? converters[op.op.replace(/ \(hoisted by [^)]*\)$/, '')];
     if (!convert) {
-      throw new Error(`${who}: op '${op.op}' has no ONNX form ${at(op)}; ` +
+      throw new Error(`${who}: op '${op.op}' has no ONNX form ${at(op)}; ${HINTS[op.op] ?? ''}` +
         `exportable ops: ${exportableOps().join(', ')}`);
     }
     state.convertOp(i, convert);

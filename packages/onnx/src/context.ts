@@ -173,7 +173,7 @@ export class ExportState {
     let name: string;
     if (same) {
       const given = this.paramNames.get(t);
-      name = given !== undefined ? this.b.reserve(given)
+      name = given !== undefined ? given // reserved by exportOnnx
         : this.b.fresh(t instanceof Parameter ? `param_${this.paramCount++}` : `const_${this.constCount++}`);
       this.b.initializer(name, elem, t.shape, t.values());
     } else {

@@ -119,6 +119,13 @@ export function exportOnnx(fn: (...inputs: Tensor[]) => unknown, exampleInputs: 
   const b = new GraphBuilder();
   inputNames.forEach((n) => b.reserve(n));
   outputNames.forEach((n) => b.reserve(n));
+  // Parameter names are taken up front, so no generated name can take one first.
+  for (const name of new Set(paramNames.values())) {
+    if (inputNames.includes(name) || outputNames.includes(name)) {
+      throw new TypeError(`${who}: '${name}' names an input or output and a parameter of the module; choose other input/output names`);
+    }
+    b.reserve(name);
+  }
   const state = new ExportState(b, opset, syms, recordings, inputsOf, inputNames, paramNames);
   const pairs = bidirectionalPairs(recordings[0]!.ops), partners = new Set(pairs.values());
   recordings[0]!.ops.forEach((op, i) => {

@@ -1,7 +1,7 @@
 // Bad input gets a clear error: the op and the user code that recorded it, the output or input at
 // fault, the option not understood, the dynamic axis the graph fixes.
 import { describe, expect, it } from 'vitest';
-import { Tensor, defineOp, manualSeed, randn, tensor, zeros } from '@unroll/autograd';
+import { Linear, Tensor, defineOp, manualSeed, randn, tensor, zeros } from '@unroll/autograd';
 import { LSTM, LSTMCell, unroll } from '@unroll/rnn';
 import { exportOnnx } from '../src/index.js';
 
@@ -37,6 +37,10 @@ describe('exportOnnx refuses', () => {
     expect(() => exportOnnx((t) => t.exp(), [x], { dynamic_axes: {} } as never)).toThrow("exportOnnx: unknown option 'dynamic_axes'");
     expect(() => exportOnnx((t) => t.exp(), [x], { inputNames: ['a', 'b'] })).toThrow('inputNames must be 1 non-empty strings');
     expect(() => exportOnnx((t) => t.exp(), [x], { inputNames: ['y'], outputNames: ['y'] })).toThrow("'y' names both an input and an output");
+    const lin = new Linear(2, 2);
+    expect(() => exportOnnx((t) => lin.forward(t), [randn([1, 2])], { module: lin, inputNames: ['weight'] }))
+      .toThrow("exportOnnx: 'weight' names an input or output and a parameter of the module");
+    expect(() => exportOnnx((t) => t.exp(), [x], { metadata: { n: 1 as never } })).toThrow("metadata values must be strings; 'n' is number");
     expect(() => exportOnnx((t) => t.exp(), [x], { opset: 12 })).toThrow('exportOnnx: opset must be one of 17, 18, 19, 20; got 12');
     expect(() => exportOnnx((t) => t.exp(), [x], { dynamicAxes: { x: [0] } })).toThrow("dynamicAxes names 'x', which is not an input");
     expect(() => exportOnnx((t) => t.exp(), [x], { dynamicAxes: { input: [1] } })).toThrow('axis 1 is not an axis of input [2]');

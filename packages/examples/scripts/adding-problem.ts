@@ -2,7 +2,7 @@
 // with a progress line while each trains and a results table at the end.
 // Run: pnpm exec tsx --conditions=unroll-source packages/examples/scripts/adding-problem.ts --T 100 --models lstm,rnn
 import { parseArgs } from 'node:util';
-import { ProgressBar } from '../src/progress.js';
+import { terminalProgress } from '@unroll/train/node';
 import {
   MODEL_KINDS, addingTestSet, baselineEvaluation, movingAverage, parseModelKind, resolveAddingOptions, resultsTable, trainAdding,
 } from '../src/adding-problem/index.js';
@@ -80,15 +80,11 @@ console.log(`baseline (always 0.5): ${(100 * baseline.accuracy).toFixed(1)}% of 
 
 const results: AddingResult[] = [];
 for (const kind of kinds) {
-  const bar = new ProgressBar({ total: options.steps, unit: 'seq', lineIntervalMs: 10_000 });
-  let lastAccuracy: string | undefined;
-  const r = trainAdding(kind, {
-    ...options,
-    onProgress: ({ step, loss, validation }) => {
-      if (validation) lastAccuracy = `${(100 * validation.accuracy).toFixed(1)}%`;
-      bar.update(step, { model: kind, loss, 'val acc': lastAccuracy }, step * options.batchSize);
-    },
+  const bar = terminalProgress({
+    label: kind, unit: 'seq', unitsPerStep: options.batchSize, lineIntervalMs: 10_000,
+    figures: (e, loss) => ({ loss, 'val acc': e.metrics ? `${(100 * e.metrics.val_accuracy!).toFixed(1)}%` : undefined }),
   });
+  const r = trainAdding(kind, { ...options, callbacks: [bar] });
   const recent = movingAverage(r.losses, 100).at(-1)!;
   bar.log(`${kind}: ${r.steps} steps in ${r.seconds.toFixed(0)} s, training loss ${recent.toFixed(5)}, ` +
     `test accuracy ${(100 * r.test.accuracy).toFixed(2)}% (${Math.round((1 - r.test.accuracy) * options.testSize)} wrong of ${options.testSize}), ` +

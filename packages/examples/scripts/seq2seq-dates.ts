@@ -4,11 +4,13 @@
 //   pnpm exec tsx --conditions=unroll-source packages/examples/scripts/seq2seq-dates.ts --attention additive --minutes 15
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Adam, Generator, clipGradNorm, manualSeed } from '@unroll/autograd';
+import { Adam, Generator, manualSeed } from '@unroll/autograd';
 import type { Tensor } from '@unroll/autograd';
 import type { AttentionKind } from '@unroll/rnn';
-import { ProgressBar, formatDuration } from '../src/progress.js';
-import { heatmap } from '../src/plot/heatmap.js';
+import { earlyStopping, fit, formatDuration } from '@unroll/train';
+import type { Callback } from '@unroll/train';
+import { terminalProgress } from '@unroll/train/node';
+import { heatmap } from '@unroll/plot';
 import { FORMATS } from '../src/date-normalization/formats.js';
 import { TARGET_VOCAB, example, makeSplits, toBatch, trainBatches } from '../src/date-normalization/dataset.js';
 import { buildDateModel } from '../src/date-normalization/model.js';
@@ -20,7 +22,7 @@ const { values: args } = parseArgs({
     attention: { type: 'string', default: 'additive' },
     cell: { type: 'string', default: 'gru' },
     minutes: { type: 'string', default: '15' },
-    steps: { type: 'string', default: '100000' },
+    steps: { type: 'string' },
     beam: { type: 'string', default: '1,2,5' },
     seed: { type: 'string', default: '1' },
     batch: { type: 'string', default: '64' },
@@ -56,7 +58,7 @@ function positive(name: string, value: string, integer = true): number {
 const attention = choice<AttentionKind | 'none'>('attention', args.attention, ['additive', 'dot', 'general', 'none']);
 const cell = choice<CellKind>('cell', args.cell, ['lstm', 'gru']);
 const minutes = positive('minutes', args.minutes, false);
-const maxSteps = positive('steps', args.steps);
+const maxSteps = args.steps === undefined ? Infinity : positive('steps', args.steps);
 const seed = Number(args.seed);
 if (!Number.isInteger(seed)) throw new RangeError(`--seed must be an integer; got '${args.seed}'`);
 const batchSize = positive('batch', args.batch);
@@ -75,55 +77,57 @@ const model = buildDateModel({
 console.log(`date normalisation: ${FORMATS.length} input formats, ${splits.trainDays.length} training dates, `
   + `${splits.validation.length} validation, ${splits.test.length} test (disjoint dates, seed ${seed})`);
 console.log(`model: ${cell.toUpperCase()} encoder–decoder, attention ${attention}, ${model.numParameters()} parameters; `
-  + `budget ${minutes} min or ${maxSteps} steps, batch ${batchSize}, Adam lr ${lr} (linear decay to 10%)`);
+  + `budget ${minutes} min${maxSteps < Infinity ? ` or ${maxSteps} steps` : ''}, batch ${batchSize}, Adam lr ${lr} (linear decay to 10%)`);
 for (const f of FORMATS.slice(0, 4)) console.log(`  e.g. ${f.name.padEnd(15)} ${example({ year: 2026, month: 11, day: 22 }, f).source}`);
 
 const optimizer = new Adam(model.parameters(), { lr });
 const gen = new Generator(seed + 1);
-const batches = trainBatches(splits.trainDays, batchSize, gen);
 const budgetMs = minutes * 60_000;
 const started = Date.now();
-// The bar counts seconds of the budget (steps count toward it when --steps ends first).
-const budgetSeconds = Math.round(budgetMs / 1000);
-const progress = new ProgressBar({ total: budgetSeconds, unit: 'ex', lineIntervalMs: 10_000 });
 let best = { accuracy: -1, step: 0, state: model.stateDict() };
 let reached99: string | null = null;
-let smoothLoss = NaN, step = 0, examples = 0;
-
-const validate = () => {
-  const v = exactMatch(model, splits.validation);
-  const at = formatDuration((Date.now() - started) / 1000);
-  // Ties go to the later weights (trained longer, at a lower learning rate).
-  if (v.accuracy >= best.accuracy) best = { accuracy: v.accuracy, step, state: model.stateDict() };
-  if (v.accuracy >= 0.99 && !reached99) reached99 = `step ${step}, ${at}`;
-  progress.log(`step ${step} (${at}): loss ${smoothLoss.toFixed(4)}, validation exact match ${(100 * v.accuracy).toFixed(2)}% (greedy, ${v.total} examples)`);
-  return v.accuracy;
+let step = 0, examples = 0;
+const elapsed = () => formatDuration((Date.now() - started) / 1000);
+// Linear decay over whichever budget runs out first, set after each step for the next one.
+const decay = {
+  step() {
+    const fraction = Math.max((Date.now() - started) / budgetMs, step / maxSteps);
+    optimizer.paramGroups[0]!.lr = lr * Math.max(0.1, 1 - 0.9 * fraction);
+  },
 };
-
-while (step < maxSteps && Date.now() - started < budgetMs) {
-  // Linear decay over whichever budget runs out first.
-  const progressFraction = Math.max((Date.now() - started) / budgetMs, step / maxSteps);
-  optimizer.paramGroups[0]!.lr = lr * Math.max(0.1, 1 - 0.9 * progressFraction);
-  const batch = batches.next().value!;
-  optimizer.zeroGrad();
-  const { loss } = model.loss(batch.src, batch.targets, { teacherForcing });
-  loss.backward();
-  clipGradNorm(model.parameters(), 5);
-  optimizer.step();
-  step++;
-  examples += batch.examples.length;
-  const l = loss.item();
-  smoothLoss = Number.isNaN(smoothLoss) ? l : 0.95 * smoothLoss + 0.05 * l;
-  const done = Math.max((Date.now() - started) / budgetMs, step / maxSteps);
-  progress.update(Math.min(budgetSeconds, Math.round(done * budgetSeconds)), { step: String(step), loss: smoothLoss, lr: optimizer.paramGroups[0]!.lr.toExponential(1) }, examples);
-  if (step % evalEvery === 0 && validate() >= stopAt) {
-    progress.log(`validation reached --stop-at ${stopAt}: stopping`);
-    break;
-  }
-}
+const progress = terminalProgress({
+  unit: 'ex', unitsPerStep: batchSize, lineIntervalMs: 10_000,
+  figures: (e, loss) => ({ loss, lr: e.lr.toExponential(1), time: `${elapsed()} of ${formatDuration(budgetMs / 1000)}` }),
+});
+const bookkeeping: Callback = {
+  onStepEnd: (e) => {
+    step = e.step;
+    if (Date.now() - started >= budgetMs) e.stop(`the ${minutes}-minute budget is spent`);
+  },
+  onEvalEnd: (e) => {
+    const accuracy = e.metrics.val_exact_match!;
+    // Ties go to the later weights (trained longer, at a lower learning rate).
+    if (accuracy >= best.accuracy) best = { accuracy, step: e.step, state: model.stateDict() };
+    if (accuracy >= 0.99 && !reached99) reached99 = `step ${e.step}, ${elapsed()}`;
+    progress.log(`step ${e.step} (${elapsed()}): loss ${progress.line.match(/loss ([\d.]+)/)?.[1] ?? '?'}, ` +
+      `validation exact match ${(100 * accuracy).toFixed(2)}% (greedy, ${splits.validation.length} examples)`);
+  },
+};
+const result = await fit({
+  model, optimizer, scheduler: decay, clipGradNorm: 5,
+  // --steps bounds the run only when given; the time budget (a callback) ends it otherwise.
+  ...(maxSteps < Infinity ? { steps: maxSteps } : {}),
+  data: (function* () {
+    for (const batch of trainBatches(splits.trainDays, batchSize, gen)) { examples += batch.examples.length; yield batch; }
+  })(),
+  loss: (batch) => model.loss(batch.src, batch.targets, { teacherForcing }).loss,
+  evaluate: () => ({ val_exact_match: exactMatch(model, splits.validation).accuracy }),
+  evalEvery,
+  callbacks: [bookkeeping, progress, ...(stopAt === Infinity ? [] : [earlyStopping({ monitor: 'val_exact_match', target: stopAt })])],
+});
+step = result.step;
 const trainedFor = (Date.now() - started) / 1000;
-progress.update(budgetSeconds, { step: String(step), loss: smoothLoss }, examples); // closes the bar's line
-if (step % evalEvery !== 0) validate();
+if (result.stopReason !== 'steps') console.log(`stopped: ${result.stopReason}`);
 console.log(`\ntrained ${step} steps (${examples} examples) in ${formatDuration(trainedFor)}; `
   + `using the weights of step ${best.step} (validation ${(100 * best.accuracy).toFixed(2)}%)`);
 console.log(`validation first reached 99%: ${reached99 ?? 'never'}`);

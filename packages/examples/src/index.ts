@@ -1,10 +1,6 @@
 // @unroll/examples: what notebooks and scripts share (SVG plots, progress, the adding problem, char-rnn, the uses).
-export { lineChart } from './plot/line-chart.js';
-export type { Series, LineChartOptions } from './plot/line-chart.js';
-export { heatmap } from './plot/heatmap.js';
-export type { HeatmapOptions } from './plot/heatmap.js';
-export { ProgressBar, formatDuration } from './progress.js';
-export type { ProgressOptions } from './progress.js';
+export { lineChart, heatmap } from '@unroll/plot';
+export type { Series, LineChartOptions, HeatmapOptions } from '@unroll/plot';
 export * from './adding-problem/index.js';
 // The char-rnn CLI's model, trainer and sampler (for the char-rnn notebook).
 export { Trainer, LN2 } from './char-rnn/trainer.js';

@@ -31,7 +31,7 @@ export type { RecurrentModuleOptions, RNNOptions, LSTMOptions, GRUOptions, Recur
 export { Encoder } from './seq2seq/encoder.js';
 export type { EncoderOptions, EncodeOptions, EncoderOutput } from './seq2seq/encoder.js';
 export { Decoder } from './seq2seq/decoder.js';
-export type { DecoderOptions, DecoderState, DecoderMemory, DecoderAdvance } from './seq2seq/decoder.js';
+export type { DecoderOptions, DecoderState, DecoderMemory, DecoderAdvance, AttentionOrder } from './seq2seq/decoder.js';
 export { AdditiveAttention, DotAttention, GeneralAttention, createAttention, attend, lengthMask } from './seq2seq/attention.js';
 export type { Attention, AttentionKind, AttentionOptions, Attended } from './seq2seq/attention.js';
 export { identityBridge, zeroBridge, LinearBridge } from './seq2seq/bridge.js';
@@ -40,6 +40,8 @@ export { Seq2Seq } from './seq2seq/seq2seq.js';
 export type { Seq2SeqOptions, Encoded, ForwardOptions, LossOptions, Seq2SeqOutput } from './seq2seq/seq2seq.js';
 export { greedyDecode } from './seq2seq/greedy.js';
 export type { DecodeOptions, GreedyResult } from './seq2seq/greedy.js';
+export { sampleDecode, samplingDistribution } from './seq2seq/sample.js';
+export type { SampleOptions, SamplingOptions, SamplingDistribution } from './seq2seq/sample.js';
 export { beamSearch } from './seq2seq/beam.js';
 export type { BeamSearchOptions, Hypothesis, LengthPenalty } from './seq2seq/beam.js';
 export { padSequences } from './seq2seq/tokens.js';

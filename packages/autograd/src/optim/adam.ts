@@ -28,8 +28,16 @@ export interface AdamState {
   max_exp_avg_sq?: FloatArray;
 }
 
-/** Adam's and AdamW's checks (PyTorch's): lr, eps, weightDecay ≥ 0 and each β in [0, 1). */
-export function validateAdam(h: Required<AdamOptions>, where: string): void {
+/** The options every Adam-family optimizer (Adam, AdamW, NAdam, RAdam, Adamax) has. */
+export interface MomentOptions {
+  lr: number;
+  betas: readonly [number, number];
+  eps: number;
+  weightDecay: number;
+}
+
+/** The Adam family's shared checks (PyTorch's): lr, eps, weightDecay ≥ 0 and each β in [0, 1). */
+export function validateMoments(h: MomentOptions, where: string): void {
   checkNumber(where, 'lr', h.lr, { min: 0 });
   checkNumber(where, 'eps', h.eps, { min: 0 });
   if (!Array.isArray(h.betas) || h.betas.length !== 2) {
@@ -38,8 +46,22 @@ export function validateAdam(h: Required<AdamOptions>, where: string): void {
   checkNumber(where, 'betas[0]', h.betas[0], { min: 0, max: 1, maxExclusive: true });
   checkNumber(where, 'betas[1]', h.betas[1], { min: 0, max: 1, maxExclusive: true });
   checkNumber(where, 'weightDecay', h.weightDecay, { min: 0 });
+}
+
+/** Adam's and AdamW's checks: the family's (validateMoments), amsgrad and maximize. */
+export function validateAdam(h: Required<AdamOptions>, where: string): void {
+  validateMoments(h, where);
   checkBoolean(where, 'amsgrad', h.amsgrad);
   checkBoolean(where, 'maximize', h.maximize);
+}
+
+/**
+ * The Adam family's moving averages of element i, in place: m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g²
+ * (stored, so float32 buffers round as PyTorch's; callers read m[i] and v[i] back).
+ */
+export function updateMoments(m: FloatArray, v: FloatArray, i: number, g: number, beta1: number, beta2: number): void {
+  m[i] = m[i]! * beta1 + (1 - beta1) * g;
+  v[i] = v[i]! * beta2 + (1 - beta2) * g * g;
 }
 
 const SPEC: OptimizerSpec<Required<AdamOptions>> = {
@@ -69,8 +91,7 @@ function adamUpdate(p: FloatArray, g: TypedArray, s: AdamState, group: Required<
     let gi = maximize ? -g[i]! : g[i]!;
     if (decoupled) p[i] = p[i]! * decay;
     else if (weightDecay !== 0) gi += weightDecay * p[i]!;
-    m[i] = m[i]! * beta1 + (1 - beta1) * gi;
-    v[i] = v[i]! * beta2 + (1 - beta2) * gi * gi;
+    updateMoments(m, v, i, gi, beta1, beta2);
     let vHat = v[i]!;
     if (vMax !== null) vHat = vMax[i] = Math.max(vMax[i]!, vHat);
     const denom = Math.sqrt(vHat) / bc2Sqrt + eps;

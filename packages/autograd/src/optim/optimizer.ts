@@ -18,7 +18,7 @@ export type ParamGroup<H> = H & { params: Tensor[] };
  * An optimizer's state dict: plain objects, numbers and Tensors (copies, so a saved state does
  * not change as training goes on). `state` is keyed by parameter index — the position of the
  * parameter when the param groups' lists are laid end to end — and holds that parameter's step
- * count and buffers under PyTorch's names (`exp_avg`, `momentum_buffer`, …); parameters that never
+ * count, scalars and buffers under PyTorch's names (`exp_avg`, `mu_product`, …); parameters that never
  * had a gradient have no entry. `paramGroups` holds every group's hyperparameters and the indices
  * of its parameters.
  */
@@ -33,7 +33,7 @@ export interface OptimizerStateDictInput {
   paramGroups: readonly ({ params: readonly number[] } & Record<string, unknown>)[];
 }
 
-/** Per-parameter state as an optimizer holds it: step counts and buffers the parameter's size. */
+/** Per-parameter state as an optimizer holds it: step counts, scalars (`scalarState`) and buffers the parameter's size. */
 export type StateRecord = Record<string, number | FloatArray | undefined>;
 
 /** What a subclass tells the base: its name, its defaults (undefined = required, like SGD's lr) and its checks. */
@@ -41,6 +41,8 @@ export interface OptimizerSpec<H> {
   name: string;
   defaults: { [Key in keyof H]: H[Key] | undefined };
   validate(hyper: H, where: string): void;
+  /** Numeric state entries that are real numbers, not step counts (NAdam's `mu_product`); the rest are counts. */
+  scalarState?: readonly string[];
 }
 
 /**
@@ -219,7 +221,11 @@ export abstract class Optimizer<H extends { lr: number } = { lr: number }, S ext
         const slot = s[key]!;
         if (typeof slot === 'number') {
           const n = value instanceof Tensor && value.size === 1 ? value.item() : value;
-          if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) fail(`state of parameter ${id}: '${key}' must be a count; got ${describe(n)}`);
+          if (this.spec.scalarState?.includes(key)) {
+            if (typeof n !== 'number' || !Number.isFinite(n)) fail(`state of parameter ${id}: '${key}' must be a finite number; got ${describe(n)}`);
+          } else if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
+            fail(`state of parameter ${id}: '${key}' must be a count; got ${describe(n)}`);
+          }
           s[key] = n as number;
         } else {
           const nd = toNdArray(value, p.dtype === 'float64' ? 'float64' : 'float32');

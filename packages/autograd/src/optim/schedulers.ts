@@ -1,4 +1,5 @@
-// The learning-rate schedules: PyTorch's StepLR, ExponentialLR, CosineAnnealingLR, LinearLR and LambdaLR.
+// The closed-form learning-rate schedules: PyTorch's StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR,
+// CosineAnnealingWarmRestarts, LinearLR and LambdaLR.
 import { LRScheduler, type SchedulableOptimizer } from './lr-scheduler.js';
 import { checkKeys, checkNumber, checkOptionsObject, describe } from './options.js';
 
@@ -127,5 +128,84 @@ export class LambdaLR extends LRScheduler {
       }
       return base * factor;
     });
+  }
+}
+
+/** Options of `MultiStepLR`. */
+export interface MultiStepLROptions {
+  /** Epochs at which lr is multiplied by gamma (integers ≥ 0, any order; a repeated one decays twice). */
+  milestones: readonly number[];
+  /** Factor applied at each milestone (default 0.1). */
+  gamma?: number;
+}
+
+/** lr(e) = base · γ^(number of milestones ≤ e), as PyTorch's `MultiStepLR`. */
+export class MultiStepLR extends LRScheduler {
+  /** The milestones, sorted. */
+  readonly milestones: readonly number[];
+  readonly gamma: number;
+  constructor(optimizer: SchedulableOptimizer, options: MultiStepLROptions) {
+    const o = checkOptionsObject('MultiStepLR', options);
+    checkKeys('MultiStepLR', o, ['milestones', 'gamma']);
+    if (!Array.isArray(o.milestones)) throw new TypeError(`MultiStepLR: milestones must be an array of epochs; got ${describe(o.milestones)}`);
+    const milestones = o.milestones.map((m, i) => checkNumber('MultiStepLR', `milestones[${i}]`, m, { min: 0, integer: true })).sort((a, b) => a - b);
+    const gamma = checkNumber('MultiStepLR', 'gamma', o.gamma ?? 0.1, { min: 0, minExclusive: true });
+    super('MultiStepLR', optimizer, (e, base) => base * gamma ** milestones.filter((m) => m <= e).length);
+    this.milestones = milestones;
+    this.gamma = gamma;
+  }
+}
+
+/** Options of `CosineAnnealingWarmRestarts` (PyTorch's T_0, T_mult and eta_min). */
+export interface CosineAnnealingWarmRestartsOptions {
+  /** Epochs of the first cycle (a positive integer). */
+  t0: number;
+  /** Factor by which each cycle is longer than the one before (an integer ≥ 1; default 1). */
+  tMult?: number;
+  /** The smallest lr (default 0). */
+  etaMin?: number;
+}
+
+/**
+ * SGDR (Loshchilov & Hutter, 2017), as PyTorch's `CosineAnnealingWarmRestarts`: lr(e) = ηmin +
+ * (base − ηmin)(1 + cos(π·T_cur / T_i)) / 2, where the i-th cycle lasts T_i = t0·tMult^i epochs,
+ * T_cur counts epochs since the last restart, and each restart jumps back to the base lr.
+ * `step()` advances one epoch; `step(epoch)` jumps to a (possibly fractional) epoch, as PyTorch's
+ * per-batch `scheduler.step(epoch + i / iters)`; a later `step()` goes on from there by one.
+ */
+export class CosineAnnealingWarmRestarts extends LRScheduler {
+  readonly t0: number;
+  readonly tMult: number;
+  readonly etaMin: number;
+  constructor(optimizer: SchedulableOptimizer, options: CosineAnnealingWarmRestartsOptions) {
+    const who = 'CosineAnnealingWarmRestarts';
+    const o = checkOptionsObject(who, options);
+    checkKeys(who, o, ['t0', 'tMult', 'etaMin']);
+    const t0 = checkNumber(who, 't0', o.t0, { min: 1, integer: true });
+    const tMult = checkNumber(who, 'tMult', o.tMult ?? 1, { min: 1, integer: true });
+    const etaMin = checkNumber(who, 'etaMin', o.etaMin ?? 0, { min: 0 });
+    super(who, optimizer, (e, base) => {
+      // Walk the cycles in integers: PyTorch's closed form through log() can land on the wrong side of a restart.
+      let tCur = tMult === 1 ? e % t0 : e;
+      let tI = t0;
+      while (tCur >= tI) {
+        tCur -= tI;
+        tI *= tMult;
+      }
+      return etaMin + ((base - etaMin) * (1 + Math.cos((Math.PI * tCur) / tI))) / 2;
+    });
+    this.t0 = t0;
+    this.tMult = tMult;
+    this.etaMin = etaMin;
+  }
+
+  /** Advances one epoch, or goes to `epoch` (a number ≥ 0, fractional within an epoch allowed). */
+  override step(epoch?: number): void {
+    if (epoch === undefined) return super.step();
+    this.setEpoch(checkNumber('CosineAnnealingWarmRestarts.step', 'epoch', epoch, { min: 0 }));
+  }
+
+  protected override fractionalEpochs(): boolean {
+    return true;
   }
 }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import * as K from '@unroll/core';
 import {
-  Adagrad, Adam, AdamW, Module, Parameter, RMSprop, SGD, Tensor, tensor, zeros,
+  Adagrad, Adam, Adamax, AdamW, Module, NAdam, Parameter, RAdam, RMSprop, SGD, Tensor, tensor, zeros,
 } from '@unroll/autograd';
 
 const p = () => new Parameter(K.zeros([2, 3], { dtype: 'float64' }));
@@ -13,6 +13,9 @@ const make: Record<string, Make> = {
   AdamW: (ps, o) => new AdamW(ps as Parameter[], o as object),
   Adagrad: (ps, o) => new Adagrad(ps as Parameter[], o as object),
   RMSprop: (ps, o) => new RMSprop(ps as Parameter[], o as object),
+  NAdam: (ps, o) => new NAdam(ps as Parameter[], o as object),
+  RAdam: (ps, o) => new RAdam(ps as Parameter[], o as object),
+  Adamax: (ps, o) => new Adamax(ps as Parameter[], o as object),
 };
 
 describe('bad options', () => {
@@ -43,6 +46,18 @@ describe('bad options', () => {
     ['RMSprop', { momentum: -1 }, /^RMSprop: momentum must be a number >= 0; got -1$/],
     ['RMSprop', { eps: Infinity }, /^RMSprop: eps must be a number >= 0; got Infinity$/],
     ['RMSprop', { centered: 0 }, /^RMSprop: centered must be true or false; got 0$/],
+    ['NAdam', { lr: -1 }, /^NAdam: lr must be a number >= 0; got -1$/],
+    ['NAdam', { momentumDecay: -0.004 }, /^NAdam: momentumDecay must be a number >= 0; got -0.004$/],
+    ['NAdam', { betas: [0.9, 1] }, /^NAdam: betas\[1\] must be a number in \[0, 1\); got 1$/],
+    ['NAdam', { momentum_decay: 0.01 }, /^NAdam: unknown option 'momentum_decay' \(did you mean 'momentumDecay'\?\)/],
+    ['NAdam', { maximize: true }, /^NAdam: unknown option 'maximize'; options are lr, betas, eps, weightDecay, momentumDecay$/],
+    ['RAdam', { eps: -1 }, /^RAdam: eps must be a number >= 0; got -1$/],
+    ['RAdam', { betas: [0.9] }, /^RAdam: betas must be \[beta1, beta2\]; got \[0.9\]$/],
+    ['RAdam', { weightDecay: -0.1 }, /^RAdam: weightDecay must be a number >= 0; got -0.1$/],
+    ['RAdam', { amsgrad: true }, /^RAdam: unknown option 'amsgrad'; options are lr, betas, eps, weightDecay$/],
+    ['Adamax', { lr: Infinity }, /^Adamax: lr must be a number >= 0; got Infinity$/],
+    ['Adamax', { betas: [-0.1, 0.999] }, /^Adamax: betas\[0\] must be a number in \[0, 1\); got -0.1$/],
+    ['Adamax', { maximize: 'no' }, /^Adamax: maximize must be true or false; got 'no'$/],
   ];
   it.each(cases)('%s %j', (name, options, message) => {
     expect(() => make[name]!([p()], options)).toThrow(message);

@@ -1,21 +1,23 @@
 // Shared by the optim tests: the PyTorch fixtures, building optimizers by name, and parameter setup.
 import { readFileSync } from 'node:fs';
 import * as K from '@unroll/core';
-import { Adagrad, Adam, AdamW, Parameter, RMSprop, SGD, Tensor, type Optimizer } from '@unroll/autograd';
+import { Adagrad, Adam, Adamax, AdamW, NAdam, Parameter, RAdam, RMSprop, SGD, Tensor, type Optimizer } from '@unroll/autograd';
 
 export const readFixture = <T>(name: string): T =>
   JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8')) as T;
 
 export interface OptimizerCase {
   name: string;
-  optimizer: 'SGD' | 'Adam' | 'AdamW' | 'Adagrad' | 'RMSprop';
+  optimizer: 'SGD' | 'Adam' | 'AdamW' | 'Adagrad' | 'RMSprop' | 'NAdam' | 'RAdam' | 'Adamax';
   options: Record<string, unknown>;
   /** Param groups by parameter index, with their own options. */
   groups?: ({ params: number[] } & Record<string, unknown>)[];
   /** Steps at which parameter 1 has no gradient. */
   noGradSteps?: number[];
-  /** expected[t][i]: parameter i (flat) after step t. */
+  /** expected[t][i]: parameter i (flat) after step t (gradients repeat when a case runs longer than the list). */
   expected: number[][][];
+  /** NAdam cases: what PyTorch 1.13's torch.optim.NAdam (which counts μₜ twice) gives instead. */
+  torch113?: number[][][];
 }
 export interface OptimizerFixture {
   shapes: number[][];
@@ -27,7 +29,7 @@ export interface OptimizerFixture {
 
 export const optimizerFixture = readFixture<OptimizerFixture>('optimizers');
 
-const CLASSES = { SGD, Adam, AdamW, Adagrad, RMSprop } as const;
+const CLASSES = { SGD, Adam, AdamW, Adagrad, RMSprop, NAdam, RAdam, Adamax } as const;
 
 /** The optimizer a fixture case describes, over `params`. */
 export function makeOptimizer(c: Pick<OptimizerCase, 'optimizer' | 'options' | 'groups'>, params: Parameter[]): Optimizer {

@@ -9,10 +9,35 @@ const f = optimizerFixture;
 describe('optimizers match PyTorch 1.13 step by step (float64)', () => {
   it('the fixture covers every optimizer and the option combinations asked for', () => {
     const names = f.cases.map((c) => c.name);
-    for (const n of ['sgd nesterov weight decay', 'adam amsgrad', 'adamw defaults', 'adagrad lr decay', 'rmsprop centered momentum']) {
+    for (const n of ['sgd nesterov weight decay', 'adam amsgrad', 'adamw defaults', 'adagrad lr decay', 'rmsprop centered momentum',
+      'nadam betas eps weight decay momentum decay', 'radam defaults', 'radam param groups', 'adamax maximize null grads']) {
       expect(names).toContain(n);
     }
-    expect(new Set(f.cases.map((c) => c.optimizer))).toEqual(new Set(['SGD', 'Adam', 'AdamW', 'Adagrad', 'RMSprop']));
+    expect(new Set(f.cases.map((c) => c.optimizer))).toEqual(new Set(['SGD', 'Adam', 'AdamW', 'Adagrad', 'RMSprop', 'NAdam', 'RAdam', 'Adamax']));
+  });
+
+  it('NAdam follows the documented update, not PyTorch 1.13\'s code (which counts μₜ twice)', () => {
+    const nadam = f.cases.filter((c) => c.optimizer === 'NAdam');
+    expect(nadam.length).toBeGreaterThanOrEqual(3);
+    for (const c of nadam) {
+      const params = initialParams('float64');
+      const opt = makeOptimizer(c, params);
+      c.expected.forEach((_, t) => {
+        setGrads(params, t, c.noGradSteps);
+        opt.step();
+      });
+      // Ours equals the documented formula (tested above) and differs from 1.13's code well beyond rounding.
+      const last = c.torch113!.at(-1)!;
+      expect(maxAbsDiff(params[0]!.values(), last[0]!), c.name).toBeGreaterThan(1e-6);
+    }
+  });
+
+  it('RAdam\'s trajectory crosses from the unrectified (ρₜ ≤ 5) to the rectified update', () => {
+    // With β₂ = 0.999, ρₜ passes 5 at step 6 (t from 1), inside the 12 fixture steps.
+    const rho = (t: number, b2 = 0.999) => 2 / (1 - b2) - 1 - (2 * t * b2 ** t) / (1 - b2 ** t);
+    expect(rho(5)).toBeLessThanOrEqual(5);
+    expect(rho(6)).toBeGreaterThan(5);
+    expect(f.cases.find((c) => c.name === 'radam defaults')!.expected).toHaveLength(12);
   });
 
   describe.each(f.cases)('$name', (c) => {

@@ -1,6 +1,9 @@
 // Optimizer state dicts: resuming from a saved state continues bit for bit; bad state dicts are refused.
 import { describe, expect, it } from 'vitest';
-import { Adam, Parameter, SGD, StateDictError, Tensor, tensor, type OptimizerStateDictInput } from '@unroll/autograd';
+import {
+  Adam, Adamax, NAdam, OneCycleLR, Parameter, RAdam, ReduceLROnPlateau, SGD, StateDictError, Tensor, checkpointBytes, readCheckpoint, tensor,
+  type LRSchedulerState, type OptimizerStateDictInput, type ReduceLROnPlateauState,
+} from '@unroll/autograd';
 import { initialParams, makeOptimizer, optimizerFixture, setGrads } from './helpers.js';
 
 const N = 3; // steps before saving
@@ -92,6 +95,29 @@ describe('stateDict', () => {
     expect(opt.paramGroups[0]!.betas).toEqual([0.9, 0.999]);
   });
 
+  it('NAdam, RAdam and Adamax keep their state under PyTorch\'s names; NAdam\'s running product ∏μᵢ is a plain number', () => {
+    const keys = (opt: { stateDict(): { state: Record<string, Record<string, unknown>> } }) => Object.keys(opt.stateDict().state['0']!).sort();
+    for (const [Cls, expected] of [
+      [NAdam, ['exp_avg', 'exp_avg_sq', 'mu_product', 'step']],
+      [RAdam, ['exp_avg', 'exp_avg_sq', 'step']],
+      [Adamax, ['exp_avg', 'exp_inf', 'step']],
+    ] as const) {
+      const params = initialParams();
+      const opt = new Cls(params);
+      setGrads(params, 0);
+      opt.step();
+      expect(keys(opt)).toEqual(expected);
+    }
+    const params = initialParams();
+    const opt = new NAdam(params);
+    for (let t = 0; t < 2; t++) {
+      setGrads(params, t);
+      opt.step();
+    }
+    const mu = (t: number) => 0.9 * (1 - 0.5 * 0.96 ** (t * 4e-3));
+    expect(opt.stateDict().state['0']!.mu_product).toBeCloseTo(mu(1) * mu(2), 15);
+  });
+
   it('loading restores hyperparameters such as lr', () => {
     const params = initialParams();
     const a = new SGD(params, { lr: 0.1, momentum: 0.9 });
@@ -121,6 +147,8 @@ describe('loadStateDict refuses what does not fit, changing nothing', () => {
     ['missing buffer', (sd) => ({ ...sd, state: { 0: { step: 1, exp_avg: sd.state['0']!.exp_avg } } }), /state of parameter 0 must hold step, exp_avg, exp_avg_sq; got step, exp_avg/],
     ['wrong buffer shape', (sd) => ({ ...sd, state: { 0: { ...sd.state['0'], exp_avg: tensor([1, 2]) } } }), /state of parameter 0: 'exp_avg' must be \[2, 3\]; got \[2\]/],
     ['bad step count', (sd) => ({ ...sd, state: { 0: { ...sd.state['0'], step: -1 } } }), /state of parameter 0: 'step' must be a count; got -1/],
+    ['fractional step count', (sd) => ({ ...sd, state: { 0: { ...sd.state['0'], step: 0.5 } } }), /state of parameter 0: 'step' must be a count; got 0.5/],
+    ['state of another optimizer', (sd) => ({ ...sd, state: { 0: { ...sd.state['0'], mu_product: 0.9 } } }), /state of parameter 0 must hold step, exp_avg, exp_avg_sq; got step, exp_avg, exp_avg_sq, mu_product/],
   ];
   it.each(cases)('%s', (_, mutate, message) => {
     const { opt } = trained();
@@ -146,5 +174,64 @@ describe('loadStateDict refuses what does not fit, changing nothing', () => {
     const [a, b] = initialParams();
     const swapped = new Adam([b!, a!] as Parameter[], { lr: 0.1 });
     expect(() => swapped.loadStateDict(sd)).toThrow(/state of parameter 0: 'exp_avg' must be \[4\]; got \[2, 3\]/);
+  });
+});
+
+describe('NAdam.loadStateDict checks its running product', () => {
+  const trained = () => {
+    const params = initialParams();
+    const opt = new NAdam(params);
+    setGrads(params, 0);
+    opt.step();
+    return opt;
+  };
+  it('refuses a non-finite or missing mu_product and an unknown key, changing nothing', () => {
+    const opt = trained();
+    const sd = opt.stateDict();
+    const before = opt.stateDict().state['0']!.mu_product;
+    const bad = (entry: Record<string, unknown>) => ({ ...sd, state: { ...sd.state, 0: entry } }) as unknown as OptimizerStateDictInput;
+    const { mu_product: _, ...withoutMu } = sd.state['0']!;
+    expect(() => opt.loadStateDict(bad({ ...sd.state['0'], mu_product: NaN }))).toThrow(/^NAdam\.loadStateDict refused \(nothing was changed\): state of parameter 0: 'mu_product' must be a finite number; got NaN$/);
+    expect(() => opt.loadStateDict(bad({ ...sd.state['0'], mu_product: 'x' }))).toThrow(/'mu_product' must be a finite number; got 'x'/);
+    expect(() => opt.loadStateDict(bad(withoutMu))).toThrow(/state of parameter 0 must hold step, mu_product, exp_avg, exp_avg_sq; got step, exp_avg, exp_avg_sq/);
+    expect(() => opt.loadStateDict(bad({ ...sd.state['0'], max_exp_avg_sq: sd.state['0']!.exp_avg }))).toThrow(StateDictError);
+    expect(opt.stateDict().state['0']!.mu_product).toBe(before);
+    // A fractional mu_product (it always is) loads.
+    const fresh = new NAdam(initialParams());
+    fresh.loadStateDict(sd);
+    expect(fresh.stateDict().state['0']!.mu_product).toBe(before);
+  });
+});
+
+describe('through a safetensors checkpoint', () => {
+  it('NAdam with OneCycleLR, and RAdam with ReduceLROnPlateau, resume exactly', () => {
+    for (const kind of ['nadam', 'radam'] as const) {
+      const build = () => {
+        const params = initialParams();
+        const opt = kind === 'nadam' ? new NAdam(params, { lr: 0.01 }) : new RAdam(params, { lr: 0.01 });
+        const sched = kind === 'nadam' ? new OneCycleLR(opt, { maxLr: 0.05, totalSteps: 20 }) : new ReduceLROnPlateau(opt, { patience: 0 });
+        const tick = (t: number) => {
+          setGrads(params, t);
+          opt.step();
+          if (sched instanceof ReduceLROnPlateau) sched.step(1 + (t % 2)); else sched.step();
+        };
+        return { params, opt, sched, tick };
+      };
+      const a = build();
+      for (let t = 0; t < 4; t++) a.tick(t);
+      const bytes = checkpointBytes({ optimizer: a.opt, extra: { schedule: a.sched.stateDict() as unknown as Record<string, number> } });
+      const values = a.params.map((p) => p.values().slice());
+      for (let t = 4; t < 9; t++) a.tick(t);
+
+      const ckpt = readCheckpoint(bytes);
+      const b = build();
+      b.params.forEach((p, i) => (p.data.data as Float64Array).set(values[i]!));
+      b.opt.loadStateDict(ckpt.optimizer as unknown as OptimizerStateDictInput);
+      const schedule = (ckpt.extra as { schedule: unknown }).schedule;
+      if (b.sched instanceof ReduceLROnPlateau) b.sched.loadStateDict(schedule as ReduceLROnPlateauState);
+      else b.sched.loadStateDict(schedule as LRSchedulerState);
+      for (let t = 4; t < 9; t++) b.tick(t);
+      b.params.forEach((p, i) => expect([...p.values()], `${kind} parameter ${i}`).toEqual([...a.params[i]!.values()]));
+    }
   });
 });

@@ -1,6 +1,6 @@
 // Bidirectional tagging: tag each token whose twin appears later, with a bidirectional and a
 // unidirectional LSTM. Run: pnpm exec tsx --conditions=unroll-source packages/examples/scripts/uses/bidirectional-tagging.ts
-import { ProgressBar } from '../../src/progress.js';
+import { terminalProgress } from '@unroll/train/node';
 import { parseFlags, usage } from '../../src/uses/common/flags.js';
 import { writeOutput } from '../../src/uses/common/output.js';
 import { fullRun } from '../../src/uses/common/run.js';
@@ -21,8 +21,7 @@ if (flags.help) {
 const steps = flags.steps ?? (fullRun() ? 1500 : 400);
 const length = flags.length ?? 12, alphabet = flags.alphabet ?? 8;
 const results = [true, false].map((bi) => {
-  const bar = new ProgressBar({ total: steps });
-  const r = trainTagger({ bidirectional: bi, steps, length, alphabet, seed: flags.seed, onProgress: (p) => bar.update(p.step, { loss: p.loss }) });
+  const r = trainTagger({ bidirectional: bi, steps, length, alphabet, seed: flags.seed, callbacks: [terminalProgress()] });
   console.log(`${r.label}: ${r.seconds.toFixed(1)} s`);
   return r;
 });

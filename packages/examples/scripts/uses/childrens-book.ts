@@ -1,6 +1,6 @@
 // The children's book ("Doug saw Jane."): vanilla RNN and LSTM next-word models, and the mistakes
 // in what they write. Run: pnpm exec tsx --conditions=unroll-source packages/examples/scripts/uses/childrens-book.ts
-import { ProgressBar } from '../../src/progress.js';
+import { terminalProgress } from '@unroll/train/node';
 import { parseFlags, usage } from '../../src/uses/common/flags.js';
 import { writeOutput } from '../../src/uses/common/output.js';
 import { fullRun } from '../../src/uses/common/run.js';
@@ -26,8 +26,7 @@ const first = flags.seed ?? 0;
 const runs: BookResult[][] = [];
 for (let s = first; s < first + seeds; s++) {
   runs.push(BOOK_MODELS.map((m) => {
-    const bar = new ProgressBar({ total: steps });
-    const r = trainNextWord({ ...m, steps, seed: s, onProgress: (p) => bar.update(p.step, { loss: p.loss }) });
+    const r = trainNextWord({ ...m, steps, seed: s, callbacks: [terminalProgress()] });
     console.log(`seed ${s}  ${r.label.padEnd(30)} ${r.seconds.toFixed(1)} s  writes: ${r.sample}`);
     return r;
   }));

@@ -1,6 +1,6 @@
 // Sentiment where word order matters: a bag-of-words baseline against an LSTM and a GRU.
 // Run: pnpm exec tsx --conditions=unroll-source packages/examples/scripts/uses/sentiment.ts
-import { ProgressBar } from '../../src/progress.js';
+import { terminalProgress } from '@unroll/train/node';
 import { parseFlags, usage } from '../../src/uses/common/flags.js';
 import { writeOutput } from '../../src/uses/common/output.js';
 import { fullRun } from '../../src/uses/common/run.js';
@@ -27,8 +27,7 @@ const corpus = sentimentCorpus(seed, flags.train ?? 3000, flags.test ?? 1000);
 console.log('a few training reviews:');
 for (const r of corpus.train.slice(0, 6)) console.log(`  ${r.label ? '+' : '-'} ${r.words.join(' ')}   (${r.pattern})`);
 const results = (['bag-of-words', 'lstm', 'gru'] as SentimentKind[]).map((kind) => {
-  const bar = new ProgressBar({ total: steps });
-  const r = trainSentiment({ kind, steps, seed, onProgress: (p) => bar.update(p.step, { loss: p.loss }) }, corpus);
+  const r = trainSentiment({ kind, steps, seed, callbacks: [terminalProgress()] }, corpus);
   console.log(`${r.label}: ${r.seconds.toFixed(1)} s`);
   return r;
 });

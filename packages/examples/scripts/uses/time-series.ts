@@ -1,7 +1,7 @@
 // Time series (the stock example): an LSTM forecasts the next H values of a series from a window of
 // its past, against the naive and seasonal-naive baselines. Any CSV column works:
 //   pnpm exec tsx --conditions=unroll-source packages/examples/scripts/uses/time-series.ts [--csv FILE --column NAME]
-import { ProgressBar } from '../../src/progress.js';
+import { terminalProgress } from '@unroll/train/node';
 import { parseFlags, usage } from '../../src/uses/common/flags.js';
 import { writeOutput } from '../../src/uses/common/output.js';
 import {
@@ -29,10 +29,9 @@ try {
   const series = readSeriesCsv(column, path);
   console.log(`${path}: column '${column}', ${series.length} values, from ${series[0]} to ${series[series.length - 1]}`);
   const steps = flags.steps ?? 400;
-  const bar = new ProgressBar({ total: steps });
   const r = trainForecaster(series, {
     steps, window: flags.window, horizon: flags.horizon, season: flags.season, seed: flags.seed,
-    onProgress: (p) => bar.update(p.step, { loss: p.loss }),
+    callbacks: [terminalProgress()],
   });
   console.log(`trained in ${r.seconds.toFixed(1)} s; tested on the last ${series.length - r.testStart} values\n`);
   console.log(forecastTable(r));

@@ -1,6 +1,6 @@
 // Weather reports both ways: a vector → its sentence (one-to-many, like image captioning) and
 // the sentence → its vector (many-to-one). Run: pnpm exec tsx --conditions=unroll-source packages/examples/scripts/uses/weather.ts
-import { ProgressBar } from '../../src/progress.js';
+import { terminalProgress } from '@unroll/train/node';
 import { parseFlags, usage } from '../../src/uses/common/flags.js';
 import { writeOutput } from '../../src/uses/common/output.js';
 import { fullRun } from '../../src/uses/common/run.js';
@@ -22,16 +22,12 @@ const full = fullRun();
 const seed = flags.seed ?? 0;
 const data = weatherData(seed);
 console.log(`${data.train.length} training days, ${data.test.length} held-out days; e.g. ${JSON.stringify(data.train[0])}`);
-const bar = (total: number) => {
-  const b = new ProgressBar({ total });
-  return (p: { step: number; loss: number }) => b.update(p.step, { loss: p.loss });
-};
 const captionSteps = flags['caption-steps'] ?? (full ? 3000 : 600);
-const caption = trainCaptioner({ steps: captionSteps, hiddenSize: flags.hidden, seed, onProgress: bar(captionSteps) }, data);
+const caption = trainCaptioner({ steps: captionSteps, hiddenSize: flags.hidden, seed, callbacks: [terminalProgress({ label: 'captioner' })] }, data);
 console.log(`vector → sentence: ${caption.seconds.toFixed(1)} s`);
 for (const e of caption.examples) console.log(`  ${JSON.stringify(e.weather)}\n    truth:   ${e.truth}\n    written: ${e.written}`);
 const readSteps = flags['read-steps'] ?? (full ? 1500 : 300);
-const reader = trainReader({ steps: readSteps, hiddenSize: flags.hidden, seed, onProgress: bar(readSteps) }, data);
+const reader = trainReader({ steps: readSteps, hiddenSize: flags.hidden, seed, callbacks: [terminalProgress({ label: 'reader' })] }, data);
 console.log(`sentence → vector: ${reader.seconds.toFixed(1)} s`);
 for (const e of reader.examples) console.log(`  ${e.sentence}\n    read back: ${JSON.stringify(e.read)}`);
 const tables = weatherTables(caption, reader);

@@ -4,7 +4,7 @@ export type { AddingProblemOptions, AddingProblemBatch } from './data.js';
 export { AddingModel, MODEL_KINDS, MODEL_DESCRIPTIONS, parseModelKind } from './models.js';
 export type { ModelKind, AddingModelOptions } from './models.js';
 export {
-  trainAdding, trainAddingAsync, addingTrainingSteps, evaluateAdding, baselineEvaluation, addingTestSet, addingStreams, resolveAddingOptions,
+  trainAdding, trainAddingAsync, evaluateAdding, baselineEvaluation, addingTestSet, addingStreams, resolveAddingOptions,
 } from './train.js';
 export type { AddingTrainOptions, AddingProgress, AddingEvaluation, AddingResult, ResolvedAddingOptions } from './train.js';
 export { movingAverage, lossSeries, resultsTable } from './report.js';

@@ -1,5 +1,5 @@
 // Reporting for training runs: smoothed loss curves and the adding problem's results table.
-import type { Series } from '../plot/line-chart.js';
+import type { Series } from '@unroll/plot';
 import { MODEL_DESCRIPTIONS } from './models.js';
 import type { AddingEvaluation, AddingResult } from './train.js';
 

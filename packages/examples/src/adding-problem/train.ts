@@ -1,6 +1,9 @@
 // Training and evaluation on the adding problem: Adam on the mean squared error at the sequence end,
 // gradient clipping, periodic validation, early stop once solved, and a final test on fresh sequences.
-import { Adam, Generator, clipGradNorm, mseLoss, noGrad, tensor } from '@unroll/autograd';
+import { Adam, Generator, mseLoss, noGrad, tensor } from '@unroll/autograd';
+import { earlyStopping, fit, fitSync } from '@unroll/train';
+import type { Callback, FitOptions, FitResult } from '@unroll/train';
+import { forever } from '../uses/common/run.js';
 import { addingAccuracy, addingProblemBatch } from './data.js';
 import type { AddingProblemBatch } from './data.js';
 import { AddingModel } from './models.js';
@@ -44,6 +47,8 @@ export interface AddingTrainOptions {
   variableLength?: boolean;
   /** Called after every step (and with `validation` after every evaluation). */
   onProgress?: (p: AddingProgress) => void;
+  /** More `fit` callbacks (a progress display: `terminalProgress()`, `notebookProgress(display)`). */
+  callbacks?: readonly Callback[];
 }
 
 /** What a training run reports after each step. */
@@ -83,7 +88,7 @@ export interface AddingResult {
 }
 
 /** The resolved training options (defaults filled in). */
-export type ResolvedAddingOptions = Required<Omit<AddingTrainOptions, 'onProgress' | 'stopAt' | 'inputBias'>> & {
+export type ResolvedAddingOptions = Required<Omit<AddingTrainOptions, 'onProgress' | 'callbacks' | 'stopAt' | 'inputBias'>> & {
   stopAt: number | null;
   inputBias: number | null;
 };
@@ -154,71 +159,61 @@ export function baselineEvaluation(data: AddingProblemBatch): AddingEvaluation {
   return { accuracy: addingAccuracy(mean, data.targets), mse: mseLoss(mean, data.targets).item(), count: n };
 }
 
-/**
- * The training run as an iterator: yields progress after every step and returns the result
- * (after the test). `trainAdding` and `trainAddingAsync` drive it; `onProgress` is not called here.
- */
-export function* addingTrainingSteps(kind: ModelKind, options: AddingTrainOptions): Iterator<AddingProgress, AddingResult> {
+/** One run: `fit`'s options (model, optimizer, data, loss, clipping, validation, early stop) and how its result becomes an `AddingResult`. */
+function addingRun(kind: ModelKind, options: AddingTrainOptions): { fitOptions: FitOptions<AddingProblemBatch>; finish(r: FitResult): AddingResult } {
   const o = resolveAddingOptions(options);
   const streams = addingStreams(o.seed);
   const model = new AddingModel({ kind, hiddenSize: o.hiddenSize, forgetBias: o.forgetBias, inputBias: o.inputBias, generator: streams.init });
-  const params = model.parameters();
-  const optimizer = new Adam(params, { lr: o.lr });
+  const optimizer = new Adam(model.parameters(), { lr: o.lr });
   const validation = addingProblemBatch({ T: o.T, batch: o.validationSize, generator: streams.validation, variableLength: o.variableLength });
   const started = performance.now();
-  const losses: number[] = [];
   const evaluations: AddingResult['evaluations'] = [];
   let solvedAt: number | null = null;
-  let step = 0;
-  while (step < o.steps) {
-    step++;
-    const batch = addingProblemBatch({ T: o.T, batch: o.batchSize, generator: streams.train, variableLength: o.variableLength });
-    optimizer.zeroGrad();
-    const loss = mseLoss(model.forward(batch.inputs, batch.lengths), batch.targets);
-    loss.backward();
-    clipGradNorm(params, o.clip);
-    optimizer.step();
-    losses.push(loss.item());
-    let v: AddingEvaluation | undefined;
-    if (step % o.evalEvery === 0 || step === o.steps) {
-      v = evaluateAdding(model, validation);
-      evaluations.push({ step, ...v });
-      if (solvedAt === null && v.accuracy >= 0.99) solvedAt = step;
-    }
-    yield { step, steps: o.steps, loss: losses[losses.length - 1]!, validation: v };
-    if (v && o.stopAt !== null && v.accuracy >= o.stopAt) break;
-  }
-  const test = evaluateAdding(model, addingTestSet(o.T, o.testSize, o.seed, o.variableLength));
+  let latest: AddingEvaluation | undefined;
+  const report: Callback = {
+    onStepEnd: (e) => {
+      const v = e.evaluated ? latest : undefined;
+      if (v) {
+        evaluations.push({ step: e.step, ...v });
+        if (solvedAt === null && v.accuracy >= 0.99) solvedAt = e.step;
+      }
+      options.onProgress?.({ step: e.step, steps: o.steps, loss: e.loss, validation: v });
+    },
+  };
+  const fitOptions: FitOptions<AddingProblemBatch> = {
+    model, optimizer, steps: o.steps, clipGradNorm: o.clip,
+    data: forever(() => addingProblemBatch({ T: o.T, batch: o.batchSize, generator: streams.train, variableLength: o.variableLength })),
+    loss: (batch) => mseLoss(model.forward(batch.inputs, batch.lengths), batch.targets),
+    // Validation every evalEvery steps and at the last; its sequences are drawn apart from the test ones.
+    evaluate: () => {
+      latest = evaluateAdding(model, validation);
+      return { val_accuracy: latest.accuracy, val_mse: latest.mse };
+    },
+    evalEvery: o.evalEvery,
+    callbacks: [report, ...(options.callbacks ?? []), ...(o.stopAt === null ? [] : [earlyStopping({ monitor: 'val_accuracy', target: o.stopAt })])],
+  };
   return {
-    kind, model, parameters: model.numParameters(), losses, evaluations, steps: step, solvedAt, test,
-    seconds: (performance.now() - started) / 1000,
+    fitOptions,
+    finish: (r) => ({
+      kind, model, parameters: model.numParameters(), losses: r.losses, evaluations, steps: r.step, solvedAt,
+      test: evaluateAdding(model, addingTestSet(o.T, o.testSize, o.seed, o.variableLength)),
+      seconds: (performance.now() - started) / 1000,
+    }),
   };
 }
 
-/** Trains one model on the adding problem and tests it; see `AddingTrainOptions` for the knobs. */
+/** Trains one model on the adding problem (`fitSync`) and tests it; see `AddingTrainOptions` for the knobs. */
 export function trainAdding(kind: ModelKind, options: AddingTrainOptions): AddingResult {
-  const run = addingTrainingSteps(kind, options);
-  for (;;) {
-    const r = run.next();
-    if (r.done) return r.value;
-    options.onProgress?.(r.value);
-  }
+  const run = addingRun(kind, options);
+  return run.finish(fitSync(run.fitOptions));
 }
 
 /**
- * `trainAdding` that lets the event loop run every `yieldMs` milliseconds (default 200), so a
- * notebook can redraw a progress display while the model trains.
+ * `trainAdding` through `fit`, which gives the event loop a turn every `yieldMs` milliseconds
+ * (default 200), so a notebook can redraw a progress display while the model trains.
  */
 export async function trainAddingAsync(kind: ModelKind, options: AddingTrainOptions & { yieldMs?: number }): Promise<AddingResult> {
-  const run = addingTrainingSteps(kind, options);
-  let last = performance.now();
-  for (;;) {
-    const r = run.next();
-    if (r.done) return r.value;
-    options.onProgress?.(r.value);
-    if (performance.now() - last > (options.yieldMs ?? 200)) {
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      last = performance.now();
-    }
-  }
+  const { yieldMs = 200, ...rest } = options;
+  const run = addingRun(kind, rest);
+  return run.finish(await fit({ ...run.fitOptions, yieldEveryMs: yieldMs }));
 }

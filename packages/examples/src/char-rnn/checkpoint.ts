@@ -2,7 +2,8 @@
 // extra data, the vocabulary, the config and everything needed to resume exactly (step, RNG, schedule,
 // carried state, loss history). Reading one checks all of it and says what is wrong.
 import { Generator, Tensor } from '@unroll/autograd';
-import type { LRSchedulerState } from '@unroll/autograd';
+import type { CheckpointContents, LRSchedulerState } from '@unroll/autograd';
+import { assertFinite, firstNonFinite } from '@unroll/train';
 import { loadCheckpoint, saveCheckpoint } from '@unroll/autograd/node';
 import { CharRNN } from './model.js';
 import { checkConfig } from './options.js';
@@ -38,8 +39,15 @@ export interface SavedRun {
 
 /** Saves the trainer's model, optimizer and run state to `path` atomically (a crash leaves the old file). */
 export async function saveRun(path: string, trainer: Trainer, info: RunInfo): Promise<void> {
+  // Never write a diverged model over a checkpoint (the training loop's saves check the same).
+  assertFinite(trainer.model.namedParameters(), 'saveRun', `the model at step ${trainer.step}`);
+  await saveCheckpoint(path, runContents(trainer, info));
+}
+
+/** What a char-rnn checkpoint holds: the trainer's model, optimizer and run state (for `saveCheckpoint`). */
+export function runContents(trainer: Trainer, info: RunInfo): CheckpointContents {
   const snap = trainer.snapshot();
-  await saveCheckpoint(path, {
+  return {
     model: trainer.model,
     optimizer: snap.optimizer,
     extra: {
@@ -56,7 +64,7 @@ export async function saveRun(path: string, trainer: Trainer, info: RunInfo): Pr
       history: { train: snap.history.train, val: snap.history.val },
     },
     metadata: { format: FORMAT },
-  });
+  };
 }
 
 /**
@@ -72,6 +80,12 @@ export async function loadRun(path: string): Promise<SavedRun> {
     throw new Error(`${where} is a safetensors file but not a char-rnn checkpoint (no '${FORMAT}' record); train one with 'train --checkpoint ${path}'`);
   }
   if (extra.version !== FORMAT_VERSION) throw new Error(`${where} is char-rnn format version ${String(extra.version)}; this program reads version ${FORMAT_VERSION}`);
+  // A diverged run's weights sample one repeated character and cannot resume: refuse them by name.
+  const bad = firstNonFinite(ckpt.model);
+  if (bad) {
+    throw new Error(`${where} holds non-finite weights (${bad.name}[${bad.index}] is ${bad.value}): the run that wrote it diverged, ` +
+      'so it can be neither sampled nor resumed; train again with a lower --lr or with --clip');
+  }
   const field = (name: string): unknown => {
     if (!Object.hasOwn(extra, name)) throw new Error(`${where} has no '${name}' record; the file is damaged or was not written by char-rnn`);
     return extra[name];

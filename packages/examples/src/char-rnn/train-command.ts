@@ -3,10 +3,12 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { Generator } from '@unroll/autograd';
-import { lineChart } from '../plot/line-chart.js';
-import { ProgressBar, formatDuration } from '../progress.js';
+import { lineChart } from '@unroll/plot';
+import { NonFiniteLossError, fit, formatDuration } from '@unroll/train';
+import type { Callback } from '@unroll/train';
+import { saveCheckpoints, terminalProgress } from '@unroll/train/node';
 import { flagName } from './args.js';
-import { loadRun, resumeInto, saveRun } from './checkpoint.js';
+import { loadRun, resumeInto, runContents, saveRun } from './checkpoint.js';
 import type { RunInfo, SavedRun } from './checkpoint.js';
 import { projectSources, readTextFile } from './corpus.js';
 import type { Corpus } from './corpus.js';
@@ -75,45 +77,60 @@ export async function runTrain(args: TrainArgs, io: TrainIO = defaultIO): Promis
   let interrupted = false;
   const onSigint = () => { interrupted = true; };
   process.once('SIGINT', onSigint);
-  const bar = new ProgressBar({ total: c.steps, stream: io.progress, unit: 'chars' });
   const startStep = trainer.step;
   const started = Date.now();
   let smooth = smoothed(trainer.history.train);
   let lastVal = trainer.history.val.at(-1)?.[1] ?? null;
-  const figures = () => ({
-    loss: smooth ?? undefined,
-    val: lastVal === null ? undefined : `${lastVal.toFixed(3)} (${(lastVal / LN2).toFixed(2)} bits)`,
+  const bar = terminalProgress({
+    stream: io.progress, unit: 'chars', unitsPerStep: trainer.charsPerStep,
+    figures: (e) => {
+      smooth = smooth === null ? e.loss : 0.95 * smooth + 0.05 * e.loss;
+      if (e.metrics) lastVal = e.metrics.val_loss!;
+      return { loss: smooth, val: lastVal === null ? undefined : `${lastVal.toFixed(3)} (${(lastVal / LN2).toFixed(2)} bits)` };
+    },
   });
-  const save = async () => {
-    mkdirSync(dirname(args.checkpoint), { recursive: true });
-    await saveRun(args.checkpoint, trainer, info);
-    mkdirSync(args.out, { recursive: true });
-    writeFileSync(lossCurve, lossChart(trainer.history, corpus.path === null ? 'the project sources' : basename(corpus.path)));
-  };
-  try {
-    while (trainer.step < c.steps && !interrupted) {
-      const { loss } = trainer.trainStep();
-      smooth = smooth === null ? loss : 0.95 * smooth + 0.05 * loss;
-      const step = trainer.step;
-      const last = step === c.steps;
-      if (trainer.val && (step % args.evalEvery === 0 || last)) lastVal = trainer.evaluate();
-      bar.update(step, figures(), (step - startStep) * trainer.charsPerStep);
-      if (args.sampleEvery > 0 && step % args.sampleEvery === 0 && !last) {
+  const textLabel = corpus.path === null ? 'the project sources' : basename(corpus.path);
+  const checkpoints = saveCheckpoints({
+    path: args.checkpoint, every: args.checkpointEvery, contents: () => runContents(trainer, info),
+    onSave: () => {
+      mkdirSync(args.out, { recursive: true });
+      writeFileSync(lossCurve, lossChart(trainer.history, textLabel));
+    },
+  });
+  const samples: Callback = {
+    onStepEnd: (e) => {
+      if (interrupted) e.stop('interrupted');
+      if (args.sampleEvery > 0 && e.step % args.sampleEvery === 0 && e.step !== c.steps) {
         const text = sampleText(trainer.model, trainer.vocab, {
-          seedText: info.defaultSeed, length: args.sampleLength, temperature: args.temperature, generator: new Generator(step),
+          seedText: info.defaultSeed, length: args.sampleLength, temperature: args.temperature, generator: new Generator(e.step),
         });
-        bar.log(`--- sample at step ${step} ---\n${info.defaultSeed}${text}\n---`);
+        bar.log(`--- sample at step ${e.step} ---\n${info.defaultSeed}${text}\n---`);
       }
-      if (args.checkpointEvery > 0 && step % args.checkpointEvery === 0 && !last) await save();
-      // Let a pending Ctrl-C be seen (signals are delivered between event-loop turns).
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    },
+  };
+  mkdirSync(dirname(args.checkpoint), { recursive: true });
+  const options = trainer.fitOptions(c.steps);
+  try {
+    // Checkpoints last: the progress line and the samples are shown before a save starts.
+    await fit({
+      ...options,
+      ...(trainer.val ? { evaluate: ({ step }: { step: number }) => ({ val_loss: trainer.evaluate(step) }), evalEvery: args.evalEvery } : {}),
+      callbacks: [...options.callbacks, bar, samples, checkpoints],
+    });
+  } catch (err) {
+    if (!(err instanceof NonFiniteLossError)) throw err;
+    // Nothing is written after a non-finite step: the file on disk is the last good one (or the old one).
+    const kept = checkpoints.lastSaved !== null
+      ? `the checkpoint '${args.checkpoint}' keeps step ${checkpoints.lastSaved}, the last good one`
+      : existsSync(args.checkpoint) ? `the checkpoint '${args.checkpoint}' was left as it was` : 'no checkpoint was written';
+    throw new Error(`training diverged: ${err.message}; ${kept}`, { cause: err });
   } finally {
     process.removeListener('SIGINT', onSigint);
   }
-  if (interrupted) bar.log(`interrupted at step ${trainer.step}; saving the checkpoint`);
-  if (trainer.val && trainer.history.val.at(-1)?.[0] !== trainer.step) lastVal = trainer.evaluate();
-  await save();
+  if (interrupted) bar.log(`interrupted at step ${trainer.step}; the checkpoint is saved`);
+  if (trainer.val && trainer.history.val.at(-1)?.[0] !== trainer.step) trainer.evaluate();
+  lastVal = trainer.history.val.at(-1)?.[1] ?? null;   // fit's final evaluation (after a stop) comes after the last step report
+  if (trainer.step === startStep) await saveRun(args.checkpoint, trainer, info);   // nothing trained (already at --steps)
 
   const sample = sampleText(trainer.model, trainer.vocab, {
     seedText: info.defaultSeed, length: args.sampleLength, temperature: args.temperature, generator: new Generator(trainer.step),

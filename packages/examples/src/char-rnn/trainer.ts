@@ -1,12 +1,11 @@
 // One char-rnn training run as an object: the model, optimizer, schedule, random source and data
 // position, stepped one TBPTT chunk at a time, evaluated on held-out text, saved and restored exactly.
-import {
-  Adam, Generator, RMSprop, crossEntropy, clipGradNorm, noGrad,
-} from '@unroll/autograd';
+import { Adam, Generator, RMSprop, crossEntropy, noGrad } from '@unroll/autograd';
 import type { LambdaLR, LRSchedulerState, OptimizerStateDictInput, Tensor } from '@unroll/autograd';
-import { detachState } from '@unroll/rnn';
+import { fitSync } from '@unroll/train';
+import type { Callback, FitOptions } from '@unroll/train';
 import { allChunks, chunkAt, fullChunks, makeStreams } from './batching.js';
-import type { Streams } from './batching.js';
+import type { Chunk, Streams } from './batching.js';
 import { fingerprint, splitText } from './corpus.js';
 import { CharRNN } from './model.js';
 import type { CharRNNState } from './model.js';
@@ -66,6 +65,7 @@ export class Trainer {
   step = 0;
   history: History = { train: [], val: [] };
   private carry: CharRNNState | undefined;
+  private lastStep: StepResult | undefined;
 
   constructor(text: string, config: TrainConfig) {
     this.config = checkConfig(config, 'Trainer');
@@ -107,38 +107,59 @@ export class Trainer {
   }
 
   /**
-   * One truncated-BPTT step: the next chunk of every stream, starting from the state the previous
-   * chunk left (detached, so the gradient stops there), then backward, clipping, optimizer and schedule.
+   * This run as options for `fit` (from @unroll/train), from the current step to step `steps`: the
+   * model, optimizer, schedule and clipping, the chunks of every stream in order, the loss, and the
+   * state carried from one chunk to the next (detached by `fit`: truncated BPTT). A new pass through
+   * the text starts from zeros, since stream b's start does not follow its end. Its callback keeps
+   * the trainer's step, carried state and loss history in step with `fit`; add yours after it.
    */
-  trainStep(): StepResult {
+  fitOptions(steps: number): FitOptions<Chunk & { reset: boolean }, CharRNNState> & { callbacks: Callback<CharRNNState>[] } {
     const { seqLen, clip } = this.config;
-    const index = this.step % this.chunksPerEpoch;
-    // A new pass through the text: stream b's start does not follow its end, so start from zeros.
-    if (index === 0) this.carry = undefined;
-    const { inputs, targets } = chunkAt(this.train, index * seqLen, seqLen);
-    this.model.train();
-    this.optimizer.zeroGrad();
-    const { logits, state } = this.model.forward(inputs, this.carry);
-    const loss = crossEntropy(logits, targets);
-    loss.backward();
-    const params = this.model.parameters();
-    const gradNorm = clipGradNorm(params, clip > 0 ? clip : Infinity);
-    const lr = this.optimizer.paramGroups[0]!.lr;
-    this.optimizer.step();
-    this.scheduler.step();
-    this.carry = detachState(state);
-    this.step++;
-    const value = loss.item();
-    this.history.train.push(value);
-    return { loss: value, lr, gradNorm };
+    const trainer = this;
+    function* chunks(): IterableIterator<Chunk & { reset: boolean }> {
+      for (;;) {
+        // Read at each pull: fit pulls the next chunk only after the previous step's callbacks ran.
+        const index = trainer.step % trainer.chunksPerEpoch;
+        yield { ...chunkAt(trainer.train, index * seqLen, seqLen), reset: index === 0 };
+      }
+    }
+    return {
+      model: this.model,
+      optimizer: this.optimizer,
+      scheduler: this.scheduler,
+      ...(clip > 0 ? { clipGradNorm: clip } : {}),
+      data: chunks(),
+      loss: (chunk, { state }) => {
+        const out = this.model.forward(chunk.inputs, chunk.reset ? undefined : state);
+        return { loss: crossEntropy(out.logits, chunk.targets), state: out.state };
+      },
+      initialStep: this.step,
+      initialState: this.carry,
+      steps,
+      callbacks: [{
+        onStepEnd: (e) => {
+          this.step = e.step;
+          this.carry = e.state;
+          this.history.train.push(e.loss);
+          this.lastStep = { loss: e.loss, lr: e.lr, gradNorm: e.gradNorm };
+        },
+      }],
+    };
+  }
+
+  /** One truncated-BPTT step (`fit` for one chunk): the next chunk of every stream from the carried state. */
+  trainStep(): StepResult {
+    fitSync(this.fitOptions(this.step + 1));
+    return this.lastStep!;
   }
 
   /**
    * Mean cross-entropy on the held-out text, nats per character (divide by ln 2 for bits), read
    * through the validation streams with the state carried across chunks; no dropout, no gradients,
-   * and the training random source is left untouched. Recorded in `history.val` at the current step.
+   * and the training random source is left untouched. Recorded in `history.val` at `atStep` (default:
+   * the current step; `fit` evaluates before its step callbacks run, so it passes the step).
    */
-  evaluate(): number {
+  evaluate(atStep = this.step): number {
     if (!this.val) throw new Error('evaluate: this run has no validation text (--val-fraction 0)');
     const wasTraining = this.model.training;
     this.model.eval();
@@ -157,7 +178,7 @@ export class Trainer {
       this.model.train(wasTraining);
     }
     const loss = total / count;
-    this.history.val.push([this.step, loss]);
+    this.history.val.push([atStep, loss]);
     return loss;
   }
 

@@ -26,8 +26,19 @@ export interface DecoderOptions<S> {
   attention?: Attention | null;
   /** Size of the attentional vector h̃ (default cell.outputSize). Attention only. */
   attentionalSize?: number;
-  /** Feed h̃ of the previous step into the cell beside the embedding (Luong et al. 2015). Default true with attention. */
+  /** Feed h̃ of the previous step into the cell beside the embedding (Luong et al. 2015). Default true with attention in Luong order. */
   inputFeeding?: boolean;
+  /**
+   * 'luong' (default): attention is queried with the NEW cell output o_t (Luong et al. 2015).
+   * 'bahdanau': it is queried with the previous state s_{t−1} and its context c_t is fed into the
+   * cell beside the embedding (Bahdanau et al. 2015); cell.inputSize is then embeddingDim + memorySize.
+   */
+  attentionOrder?: AttentionOrder;
+  /**
+   * Bahdanau order: the query read from a cell state, [B, querySize]. Default: the state's `h` (the
+   * last layer's for stackCells, the state itself when it is a tensor).
+   */
+  queryFromState?: (state: S) => Tensor;
   dtype?: FloatDType;
   generator?: Generator;
 }
@@ -58,10 +69,15 @@ export interface DecoderAdvance<S> {
   attention: Tensor | null;
 }
 
-const OPTIONS = ['vocabSize', 'embeddingDim', 'paddingIdx', 'cell', 'attention', 'attentionalSize', 'inputFeeding', 'dtype', 'generator'];
+/** Where attention sits in a decoder step: after the cell (Luong) or before it (Bahdanau). */
+export type AttentionOrder = 'luong' | 'bahdanau';
+
+const OPTIONS = ['vocabSize', 'embeddingDim', 'paddingIdx', 'cell', 'attention', 'attentionalSize', 'inputFeeding',
+  'attentionOrder', 'queryFromState', 'dtype', 'generator'];
 
 /**
- * The decoder of a seq2seq model. One step, for the previous tokens y_{t−1} (ids [B]):
+ * The decoder of a seq2seq model. One step, for the previous tokens y_{t−1} (ids [B]), in Luong
+ * order (the default, `attentionOrder: 'luong'`):
  *
  *     x_t = [E y_{t−1}; h̃_{t−1}]            (h̃_{t−1} only with input feeding; h̃_{−1} = 0)
  *     s_t, o_t = cell.step(s_{t−1}, x_t)
@@ -70,9 +86,17 @@ const OPTIONS = ['vocabSize', 'embeddingDim', 'paddingIdx', 'cell', 'attention',
  *     h̃_t = tanh(W_c [o_t; c_t] + b_c)
  *     logits_t = W_o h̃_t + b_o              (W_o o_t + b_o without attention)
  *
- * This is Luong et al.'s (2015) order — the query is the NEW cell output — for every score
- * function, including the additive one, as in TensorFlow's AttentionWrapper; Bahdanau et al.
- * (2015) query with s_{t−1} instead. Children: 'embedding', 'cell', 'attention', 'combine', 'output'.
+ * Luong et al.'s (2015) order — the query is the NEW cell output — for every score function,
+ * including the additive one, as in TensorFlow's AttentionWrapper. `attentionOrder: 'bahdanau'`
+ * is Bahdanau et al.'s (2015): the query is the previous state q(s_{t−1}) (its `h`; s_0 from the
+ * bridge) and the context goes into the cell:
+ *
+ *     α_t = softmax_j(score(q(s_{t−1}), h_j)),  c_t = Σ_j α_tj h_j
+ *     s_t, o_t = cell.step(s_{t−1}, [E y_{t−1}; c_t])
+ *     h̃_t = tanh(W_c [o_t; c_t] + b_c),  logits_t = W_o h̃_t + b_o
+ *
+ * (the output layer reads o_t and c_t through W_c as in Luong order, in place of the paper's maxout
+ * over s_{t−1}, y_{t−1} and c_t). Children: 'embedding', 'cell', 'attention', 'combine', 'output'.
  */
 export class Decoder<S> extends Module {
   readonly embedding: Embedding;
@@ -85,6 +109,10 @@ export class Decoder<S> extends Module {
   readonly vocabSize: number;
   readonly embeddingDim: number;
   readonly inputFeeding: boolean;
+  /** Where attention sits in the step ('luong' without attention). */
+  readonly attentionOrder: AttentionOrder;
+  /** Bahdanau order: the attention query read from a cell state (null in Luong order). */
+  readonly queryFromState: ((state: S) => Tensor) | null;
   /** Features the projection reads (h̃'s size with attention, else cell.outputSize). */
   readonly hiddenSize: number;
 
@@ -97,23 +125,37 @@ export class Decoder<S> extends Module {
     checkCell(who, opts.cell, 'cell');
     this.cell = opts.cell;
     const attention = opts.attention ?? null;
+    const order = opts.attentionOrder ?? 'luong';
+    if (order !== 'luong' && order !== 'bahdanau') throw new TypeError(`${who}: attentionOrder must be 'luong' or 'bahdanau'; got ${String(order)}`);
+    const bahdanau = order === 'bahdanau';
+    if (attention === null && (opts.inputFeeding || opts.attentionalSize !== undefined || bahdanau || opts.queryFromState)) {
+      const what = opts.inputFeeding ? 'inputFeeding' : opts.attentionalSize !== undefined ? 'attentionalSize' : bahdanau ? "attentionOrder 'bahdanau'" : 'queryFromState';
+      throw new TypeError(`${who}: ${what} needs attention`);
+    }
+    if (opts.queryFromState !== undefined && !bahdanau) throw new TypeError(`${who}: queryFromState needs attentionOrder 'bahdanau' (Luong order queries with the cell output)`);
+    if (bahdanau && opts.inputFeeding) {
+      throw new TypeError(`${who}: inputFeeding is Luong order's; in attentionOrder 'bahdanau' the context itself is fed into the cell`);
+    }
+    this.queryFromState = bahdanau ? checkQueryFromState(who, opts.queryFromState, this.cell) : null;
     if (attention !== null) {
       if (typeof attention.score !== 'function' || typeof attention.keys !== 'function') {
         throw new TypeError(`${who}: attention must have keys(memory) and score(query, keys) (see AdditiveAttention)`);
       }
-      if (attention.querySize !== this.cell.outputSize) {
-        throw new RangeError(`${who}: attention.querySize (${attention.querySize}) must equal cell.outputSize (${this.cell.outputSize})`);
+      const querySize = bahdanau ? this.queryFromState!(this.cell.initialState(1)).shape[1]! : this.cell.outputSize;
+      if (attention.querySize !== querySize) {
+        const of = bahdanau ? `the query read from the cell state (${querySize})` : `cell.outputSize (${querySize})`;
+        throw new RangeError(`${who}: attention.querySize (${attention.querySize}) must equal ${of}`);
       }
     }
-    if (attention === null && (opts.inputFeeding || opts.attentionalSize !== undefined)) {
-      throw new TypeError(`${who}: ${opts.inputFeeding ? 'inputFeeding' : 'attentionalSize'} needs attention`);
-    }
     this.attention = attention;
-    this.inputFeeding = opts.inputFeeding ?? attention !== null;
+    this.attentionOrder = attention ? order : 'luong';
+    this.inputFeeding = opts.inputFeeding ?? (attention !== null && !bahdanau);
     this.hiddenSize = attention ? checkSize(who, 'attentionalSize', opts.attentionalSize ?? this.cell.outputSize) : this.cell.outputSize;
-    const want = this.embeddingDim + (this.inputFeeding ? this.hiddenSize : 0);
+    const fed = bahdanau ? attention!.memorySize : this.inputFeeding ? this.hiddenSize : 0;
+    const want = this.embeddingDim + fed;
     if (this.cell.inputSize !== want) {
-      const why = this.inputFeeding ? ` = embeddingDim (${this.embeddingDim}) + attentionalSize (${this.hiddenSize}) for input feeding` : ' (embeddingDim)';
+      const why = bahdanau ? ` = embeddingDim (${this.embeddingDim}) + attention.memorySize (${fed}) for attentionOrder 'bahdanau'`
+        : this.inputFeeding ? ` = embeddingDim (${this.embeddingDim}) + attentionalSize (${this.hiddenSize}) for input feeding` : ' (embeddingDim)';
       throw new RangeError(`${who}: cell.inputSize must be ${want}${why}; got ${this.cell.inputSize}`);
     }
     const common = { dtype: checkFloatDType(who, opts.dtype), generator: opts.generator };
@@ -149,6 +191,7 @@ export class Decoder<S> extends Module {
       throw new K.ShapeError(`${who}: ids has ${batch} rows but the memory has ${memory.memory.shape[0]} (${K.fmt(memory.memory.shape)}); batch sizes must match`);
     }
     let x = this.embedding.forward(y);
+    if (this.queryFromState) return this.advanceBahdanau(who, state, x, memory!);
     if (this.inputFeeding) {
       const feed = state.feed;
       if (!(feed instanceof Tensor) || feed.rank !== 2 || feed.shape[0] !== batch || feed.shape[1] !== this.hiddenSize) {
@@ -156,15 +199,35 @@ export class Decoder<S> extends Module {
       }
       x = concat([x, feed], 1);
     }
-    const r = this.cell.step(state.cell, x);
+    const r = this.stepCell(who, state.cell, x, batch);
     const out = r.output;
-    if (!(out instanceof Tensor) || out.rank !== 2 || out.shape[0] !== batch || out.shape[1] !== this.cell.outputSize) {
-      throw new K.ShapeError(`${who}: cell.step returned output ${out instanceof Tensor ? K.fmt(out.shape) : typeof out}; expected [${batch}, ${this.cell.outputSize}]`);
-    }
     if (!this.attention) return { state: { cell: r.state, feed: null }, hidden: out, attention: null };
     const { weights, context } = attend(this.attention, out, memory!.memory, memory!.keys, memory!.mask);
     const hidden = tanh(this.combine!.forward(concat([out, context], 1)));
     return { state: { cell: r.state, feed: this.inputFeeding ? hidden : null }, hidden, attention: weights };
+  }
+
+  /** Bahdanau order: attend with the previous state's query, feed [E y; c_t] to the cell, then h̃_t. */
+  private advanceBahdanau(who: string, state: DecoderState<S>, embedded: Tensor, memory: DecoderMemory): DecoderAdvance<S> {
+    const batch = embedded.shape[0]!;
+    const query = this.queryFromState!(state.cell);
+    if (!(query instanceof Tensor) || query.rank !== 2 || query.shape[0] !== batch || query.shape[1] !== this.attention!.querySize) {
+      throw new K.ShapeError(`${who}: queryFromState(state) must be [${batch}, ${this.attention!.querySize}]; got ${query instanceof Tensor ? K.fmt(query.shape) : typeof query}`);
+    }
+    const { weights, context } = attend(this.attention!, query, memory.memory, memory.keys, memory.mask);
+    const r = this.stepCell(who, state.cell, concat([embedded, context], 1), batch);
+    const hidden = tanh(this.combine!.forward(concat([r.output, context], 1)));
+    return { state: { cell: r.state, feed: null }, hidden, attention: weights };
+  }
+
+  /** cell.step, checking that the output is [batch, outputSize] (a user cell may get it wrong). */
+  private stepCell(who: string, state: S, x: Tensor, batch: number): { state: S; output: Tensor } {
+    const r = this.cell.step(state, x);
+    const out = r.output;
+    if (!(out instanceof Tensor) || out.rank !== 2 || out.shape[0] !== batch || out.shape[1] !== this.cell.outputSize) {
+      throw new K.ShapeError(`${who}: cell.step returned output ${out instanceof Tensor ? K.fmt(out.shape) : typeof out}; expected [${batch}, ${this.cell.outputSize}]`);
+    }
+    return r;
   }
 
   /** h̃ [..., hiddenSize] → logits [..., vocabSize]. */
@@ -191,4 +254,30 @@ export class Decoder<S> extends Module {
     }
     return y;
   }
+}
+
+/**
+ * The default query of Bahdanau order: the state's `h` (LSTM, GRU, RNN cells), the last layer's for
+ * `{ layers }` (stackCells), the state itself when it is a tensor; null when the state has none.
+ */
+function stateH(state: unknown): Tensor | null {
+  if (state instanceof Tensor) return state;
+  if (typeof state !== 'object' || state === null) return null;
+  const { h, layers } = state as { h?: unknown; layers?: unknown };
+  if (h instanceof Tensor) return h;
+  if (Array.isArray(layers) && layers.length > 0) return stateH(layers[layers.length - 1]);
+  return null;
+}
+
+/** The query function of Bahdanau order, checked on the cell's initial state: it must give [1, Q]. */
+function checkQueryFromState<S>(who: string, given: ((state: S) => Tensor) | undefined, cell: RecurrentCell<S>): (state: S) => Tensor {
+  if (given !== undefined && typeof given !== 'function') throw new TypeError(`${who}: queryFromState must be a function (state) => Tensor [batch, querySize]; got ${typeof given}`);
+  const fn = given ?? ((state: S) => stateH(state) as Tensor);
+  const q = fn(cell.initialState(1));
+  if (!(q instanceof Tensor) || q.rank !== 2 || q.shape[0] !== 1) {
+    throw new TypeError(given
+      ? `${who}: queryFromState(cell.initialState(1)) must be a tensor [1, querySize]; got ${q instanceof Tensor ? K.fmt(q.shape) : typeof q}`
+      : `${who}: attentionOrder 'bahdanau' queries attention with the previous state's h, and this cell's state has none; pass queryFromState: (state) => Tensor [batch, querySize]`);
+  }
+  return fn;
 }

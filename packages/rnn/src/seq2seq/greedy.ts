@@ -1,5 +1,6 @@
 // Greedy decoding: at every step each row takes its most likely next token, until the end token
-// or the length limit; rows that have ended are carried along but no longer change.
+// or the length limit; rows that have ended are carried along but no longer change. The same
+// row-by-row loop serves the sampling decoder (sample.ts).
 import * as K from '@unroll/core';
 import { Tensor, noGrad } from '@unroll/autograd';
 import type { Lengths } from '../unroll.js';
@@ -40,9 +41,28 @@ export function resolveMaxLength(who: string, maxLength: number | undefined, sou
  * recording gradients; call model.eval() first if it has dropout.
  */
 export function greedyDecode<SE, SD>(model: Seq2Seq<SE, SD>, src: Tensor, opts: DecodeOptions = {}): GreedyResult[] {
+  return decodeRowByRow('greedyDecode', model, src, opts, (logits, V, b) => argmaxRow(logits, b * V, V));
+}
+
+/** The index of the largest of values[offset, offset + n) minus offset; ties go to the lowest. */
+export function argmaxRow(values: ArrayLike<number>, offset: number, n: number): number {
+  let best = 0;
+  for (let v = 1; v < n; v++) if (values[offset + v]! > values[offset + best]!) best = v;
+  return best;
+}
+
+/**
+ * The decoding loop greedy and sampling decoders share: each step, every row that has not ended
+ * takes the token `choose(logits, V, b)` picks from its logits (row b of [B, V], flat), adds its
+ * log-probability under the model, and ends at eosId; ended rows are fed eosId and no longer change.
+ */
+export function decodeRowByRow<SE, SD>(
+  who: string, model: Seq2Seq<SE, SD>, src: Tensor, opts: DecodeOptions,
+  choose: (logits: ArrayLike<number>, V: number, b: number) => number,
+): GreedyResult[] {
   return noGrad(() => {
     const enc = model.encode(src, { srcLengths: opts.srcLengths });
-    const maxLength = resolveMaxLength('greedyDecode', opts.maxLength, enc.sourceLength);
+    const maxLength = resolveMaxLength(who, opts.maxLength, enc.sourceLength);
     const batch = src.shape[0]!, S = enc.sourceLength, V = model.decoder.vocabSize;
     const results: GreedyResult[] = enc.lengths.map(() => ({
       tokens: [], finished: false, logProb: 0, attention: model.decoder.attention ? [] : null,
@@ -53,18 +73,18 @@ export function greedyDecode<SE, SD>(model: Seq2Seq<SE, SD>, src: Tensor, opts: 
     for (let t = 0; t < maxLength && open > 0; t++) {
       const r = model.decoder.step(state, new Tensor(K.fromData(ids, [batch])), enc.memory);
       state = r.state;
+      const logits = r.logits.values();
       const logp = K.contiguous(K.logSoftmax(r.logits.data, 1));
       const att = r.attention?.values();
       const next = new Int32Array(batch);
       for (let b = 0; b < batch; b++) {
         const res = results[b]!;
         if (res.finished) { next[b] = model.eosId; continue; }
-        let best = 0;
-        for (let v = 1; v < V; v++) if (logp[b * V + v]! > logp[b * V + best]!) best = v;
-        next[b] = best;
-        res.logProb += logp[b * V + best]!;
+        const token = choose(logits, V, b);
+        next[b] = token;
+        res.logProb += logp[b * V + token]!;
         if (att) res.attention!.push(Array.from(att.subarray(b * S, b * S + enc.lengths[b]!)));
-        if (best === model.eosId) { res.finished = true; open--; } else res.tokens.push(best);
+        if (token === model.eosId) { res.finished = true; open--; } else res.tokens.push(token);
       }
       ids = next;
     }

@@ -1,5 +1,5 @@
 // Seq2Seq: encoder → bridge → decoder, trained with teacher forcing (or scheduled sampling) on
-// padded batches, with a loss that ignores padding; decoding lives in greedy.ts and beam.ts.
+// padded batches, with a loss that ignores padding; decoding lives in greedy.ts, sample.ts and beam.ts.
 import * as K from '@unroll/core';
 import { Module, Tensor, crossEntropy, noGrad, reshape, stack } from '@unroll/autograd';
 import type { CrossEntropyOptions, Generator } from '@unroll/autograd';
@@ -13,6 +13,8 @@ import { greedyDecode } from './greedy.js';
 import type { DecodeOptions, GreedyResult } from './greedy.js';
 import { beamSearch } from './beam.js';
 import type { BeamSearchOptions, Hypothesis } from './beam.js';
+import { sampleDecode } from './sample.js';
+import type { SampleOptions } from './sample.js';
 
 export interface Seq2SeqOptions<SE, SD> {
   encoder: Encoder<SE>;
@@ -177,6 +179,11 @@ export class Seq2Seq<SE, SD> extends Module {
   /** Greedy decoding of src int32 [B, S]: one result per row (see greedyDecode). */
   greedy(src: Tensor, opts: DecodeOptions = {}): GreedyResult[] {
     return greedyDecode(this, src, opts);
+  }
+
+  /** Sampling decoding of src int32 [B, S] (temperature, topK, topP, generator): one result per row (see sampleDecode). */
+  sample(src: Tensor, opts: SampleOptions = {}): GreedyResult[] {
+    return sampleDecode(this, src, opts);
   }
 
   /** Batched beam search over src int32 [B, S]: per row, hypotheses best first (see beamSearch). */

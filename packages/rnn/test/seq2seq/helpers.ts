@@ -6,7 +6,7 @@ import type { GradcheckResult } from '@unroll/autograd';
 import {
   Decoder, Encoder, GRUCell, LSTMCell, LinearBridge, RNNCell, Seq2Seq, bidirectional, createAttention, identityBridge,
 } from '../../src/index.js';
-import type { AttentionKind, RecurrentCell } from '../../src/index.js';
+import type { AttentionKind, AttentionOrder, RecurrentCell } from '../../src/index.js';
 import { GRAD_TOL } from '../helpers.js';
 
 export const PAD = 0, BOS = 1, EOS = 2;
@@ -22,6 +22,8 @@ export interface TinyOptions {
   hidden?: number;
   cell?: 'gru' | 'lstm' | 'rnn';
   dtype?: 'float32' | 'float64';
+  /** The decoder's attention order (default 'luong'); the cell input size is the same in both here (E + 2H). */
+  order?: AttentionOrder;
 }
 
 /**
@@ -45,7 +47,7 @@ export function tinyModel(o: TinyOptions): Seq2Seq<any, any> {
   const encoder = new Encoder({ ...common, vocabSize: srcVocab, rnn: bidirectional(cell(E, H), cell(E, H)) });
   const attention = createAttention(o.kind, { querySize: 2 * H, memorySize: 2 * H, attentionSize: H, dtype, generator: g });
   const decoderCell = cell(E + 2 * H, 2 * H);
-  const decoder = new Decoder({ ...common, vocabSize: tgtVocab, cell: decoderCell, attention });
+  const decoder = new Decoder({ ...common, vocabSize: tgtVocab, cell: decoderCell, attention, attentionOrder: o.order });
   return new Seq2Seq({ encoder, decoder, bridge: new LinearBridge(encoder, decoderCell, { dtype, generator: g }), bosId: BOS, eosId: EOS });
 }
 

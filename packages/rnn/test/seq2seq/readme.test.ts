@@ -1,9 +1,10 @@
 // The README's seq2seq snippets, run as written (so the docs cannot rot).
 import { describe, expect, it } from 'vitest';
-import { Adam, manualSeed } from '@unroll/autograd';
+import { Adam, Generator, manualSeed } from '@unroll/autograd';
 import * as K from '@unroll/core';
 import {
-  Decoder, Encoder, GRUCell, LSTMCell, LinearBridge, Seq2Seq, bidirectional, createAttention, identityBridge, padSequences,
+  AdditiveAttention, Decoder, Encoder, GRUCell, LSTMCell, LinearBridge, Seq2Seq, bidirectional, createAttention, identityBridge,
+  padSequences,
 } from '../../src/index.js';
 
 describe('README: Seq2seq', () => {
@@ -33,6 +34,21 @@ describe('README: Seq2seq', () => {
     const greedy = model.greedy(src, { maxLength: 12 });               // per row: { tokens, finished, logProb, attention }
     const beams = model.beamSearch(src, { beamWidth: 5, lengthPenalty: { alpha: 0.6 } }); // per row: best first
     // --- end ---
+    // --- README snippet: sampling ---
+    const samples = model.sample(src, { temperature: 0.8, topK: 10, topP: 0.9, generator: new Generator(7) });
+    const again = model.sample(src, { temperature: 0.8, topK: 10, topP: 0.9, generator: new Generator(7) }); // the same
+    // --- end ---
+    expect(again).toEqual(samples);
+    expect(samples).toHaveLength(2);
+    // --- README snippet: Bahdanau order ---
+    const bahdanau = new Decoder({
+      vocabSize: 14, embeddingDim: 32, paddingIdx: PAD, attentionOrder: 'bahdanau',
+      cell: new GRUCell({ inputSize: 32 + 128, hiddenSize: 128 }),           // reads [embedding; c_t]
+      attention: new AdditiveAttention({ querySize: 128, memorySize: 128 }), // queried with s_{t−1}
+    });
+    // --- end ---
+    const bModel = new Seq2Seq({ encoder, decoder: bahdanau, bridge: new LinearBridge(encoder, bahdanau.cell), bosId: BOS, eosId: EOS });
+    expect(bModel.loss(src, tgt).logits.shape).toEqual([2, 3, 14]);
     expect(logits.shape).toEqual([2, 3, 14]);
     expect(attention!.shape).toEqual([2, 3, 3]);
     expect(greedy).toHaveLength(2);

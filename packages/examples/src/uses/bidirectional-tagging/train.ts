@@ -1,8 +1,10 @@
 // Training the twin taggers and scoring them per token, next to the best any reader without the
 // future can do.
-import { Adam, binaryCrossEntropyWithLogits, clipGradNorm, noGrad, tensor } from '@unroll/autograd';
-import { lineChart } from '../../plot/line-chart.js';
-import { markdownTable, percent, seededStreams, smooth, type TrainProgress } from '../common/run.js';
+import { Adam, binaryCrossEntropyWithLogits, noGrad, tensor } from '@unroll/autograd';
+import { fitSync } from '@unroll/train';
+import type { Callback } from '@unroll/train';
+import { lineChart } from '@unroll/plot';
+import { forever, markdownTable, percent, seededStreams, smooth } from '../common/run.js';
 import { bestAccuracyWithoutFuture, twinBatch, twinProbability } from './data.js';
 import type { TwinBatch } from './data.js';
 import { TwinTagger } from './model.js';
@@ -25,7 +27,8 @@ export interface TaggingOptions {
   seed?: number;
   /** Test sequences (default 1000). */
   testSize?: number;
-  onProgress?: TrainProgress;
+  /** `fit` callbacks (progress, early stopping, …), e.g. `terminalProgress()` from '@unroll/train/node'. */
+  callbacks?: readonly Callback[];
 }
 
 /** Per-token accuracy, overall and by position. */
@@ -77,17 +80,11 @@ export function trainTagger(opts: TaggingOptions): TaggingResult {
   const [init, data] = seededStreams(opts.seed ?? 0, 3);
   const model = new TwinTagger({ bidirectional: opts.bidirectional, alphabet, hiddenSize: opts.hiddenSize, generator: init });
   const optimizer = new Adam(model.parameters(), { lr: opts.lr ?? 0.01 });
-  const losses: number[] = [];
-  for (let step = 1; step <= steps; step++) {
-    const b = twinBatch({ batch, length, alphabet, generator: data! });
-    optimizer.zeroGrad();
-    const loss = binaryCrossEntropyWithLogits(model.forward(b.tokens), tensor(b.tags));
-    loss.backward();
-    clipGradNorm(model.parameters(), 1);
-    optimizer.step();
-    losses.push(loss.item());
-    opts.onProgress?.({ step, steps, loss: losses[step - 1]! });
-  }
+  const { losses } = fitSync({
+    model, optimizer, steps, clipGradNorm: 1, callbacks: opts.callbacks ?? [],
+    data: forever(() => twinBatch({ batch, length, alphabet, generator: data! })),
+    loss: (b) => binaryCrossEntropyWithLogits(model.forward(b.tokens), tensor(b.tags)),
+  });
   const test = taggingTestSet(opts.seed ?? 0, opts.testSize ?? 1000, length, alphabet);
   const logits = noGrad(() => model.forward(test.tokens)).toArray() as number[][];
   return {

@@ -1,8 +1,10 @@
 // Training the children's-book next-word models and measuring the mistakes in what they write.
-import { Adam, clipGradNorm, crossEntropy, tensor } from '@unroll/autograd';
-import { lineChart } from '../../plot/line-chart.js';
-import type { Series } from '../../plot/line-chart.js';
-import { markdownTable, percent, seededStreams, smooth, type TrainProgress } from '../common/run.js';
+import { Adam, crossEntropy, tensor } from '@unroll/autograd';
+import { fitSync } from '@unroll/train';
+import type { Callback } from '@unroll/train';
+import { lineChart } from '@unroll/plot';
+import type { Series } from '@unroll/plot';
+import { forever, markdownTable, percent, seededStreams, smooth } from '../common/run.js';
 import { PERIOD, bookStream, checkSentences, oneWordMemoryRates, toText } from './corpus.js';
 import type { SentenceReport } from './corpus.js';
 import { NextWordModel } from './model.js';
@@ -28,7 +30,8 @@ export interface BookTrainOptions extends BookModelSpec {
   seed?: number;
   /** Words the trained model writes for the mistake count (default 1200, about 300 sentences). */
   sampleWords?: number;
-  onProgress?: TrainProgress;
+  /** `fit` callbacks (progress, early stopping, …), e.g. `terminalProgress()` from '@unroll/train/node'. */
+  callbacks?: readonly Callback[];
 }
 
 /** One trained model: its losses and the mistakes in the text it wrote. */
@@ -59,18 +62,11 @@ export function trainNextWord(opts: BookTrainOptions): BookResult {
   const model = new NextWordModel({ ...spec, generator: init });
   const optimizer = new Adam(model.parameters(), { lr: opts.lr ?? 0.02 });
   const batch = opts.batchSize ?? 16, sentences = opts.sentencesPerRow ?? 6;
-  const losses: number[] = [];
-  for (let step = 1; step <= opts.steps; step++) {
-    const rows = Array.from({ length: batch }, () => bookStream(sentences, data!));
-    const targets = tensor(rows.map((r) => r.slice(1)), { dtype: 'int32' });
-    optimizer.zeroGrad();
-    const loss = crossEntropy(model.forward(rows.map((r) => r.slice(0, -1))), targets);
-    loss.backward();
-    clipGradNorm(model.parameters(), 1);
-    optimizer.step();
-    losses.push(loss.item());
-    opts.onProgress?.({ step, steps: opts.steps, loss: losses[step - 1]! });
-  }
+  const { losses } = fitSync({
+    model, optimizer, steps: opts.steps, clipGradNorm: 1, callbacks: opts.callbacks ?? [],
+    data: forever(() => Array.from({ length: batch }, () => bookStream(sentences, data!))),
+    loss: (rows) => crossEntropy(model.forward(rows.map((r) => r.slice(0, -1))), tensor(rows.map((r) => r.slice(1)), { dtype: 'int32' })),
+  });
   const words = model.generate(opts.sampleWords ?? 1200, sampling!);
   let periods = 0;
   const firstSentences = words.slice(0, 1 + words.findIndex((w) => w === PERIOD && ++periods === 8));

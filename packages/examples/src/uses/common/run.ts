@@ -2,8 +2,10 @@
 // sampling, and small formatting helpers for the words each use prints.
 import { Generator } from '@unroll/autograd';
 
-/** The progress callback every use's training loop takes: called after each step. */
-export type TrainProgress = (p: { step: number; steps: number; loss: number }) => void;
+/** An endless batch source for `fit` (it pulls one per step): each batch drawn from the use's seeded stream. */
+export function* forever<B>(draw: () => B): IterableIterator<B> {
+  for (;;) yield draw();
+}
 
 /** True when `UNROLL_FULL=1`: scripts and notebooks then train longer (the default fits CI). */
 export function fullRun(): boolean {

@@ -1,8 +1,10 @@
 // Training the sentiment classifiers and scoring them on all test reviews, the negation subset and
 // the reviews whose word order decides the label.
-import { Adam, binaryCrossEntropyWithLogits, clipGradNorm, noGrad, tensor } from '@unroll/autograd';
-import { lineChart } from '../../plot/line-chart.js';
-import { markdownTable, percent, seededStreams, smooth, type TrainProgress } from '../common/run.js';
+import { Adam, binaryCrossEntropyWithLogits, noGrad, tensor } from '@unroll/autograd';
+import { fitSync } from '@unroll/train';
+import type { Callback } from '@unroll/train';
+import { lineChart } from '@unroll/plot';
+import { forever, markdownTable, percent, seededStreams, smooth } from '../common/run.js';
 import { NEGATION_PATTERNS, ORDER_PATTERNS, PATTERNS, encodeWords, sentimentSplits } from './data.js';
 import type { Pattern, Review, SentimentSplits } from './data.js';
 import { SentimentModel, padBatch } from './model.js';
@@ -21,7 +23,8 @@ export interface SentimentOptions {
   lr?: number;
   /** Seeds the weights, the corpus and the batches (default 0); the corpus depends on the seed only. */
   seed?: number;
-  onProgress?: TrainProgress;
+  /** `fit` callbacks (progress, early stopping, …), e.g. `terminalProgress()` from '@unroll/train/node'. */
+  callbacks?: readonly Callback[];
 }
 
 /** Test accuracies overall and on the subsets. */
@@ -97,18 +100,14 @@ export function trainSentiment(opts: SentimentOptions, corpus?: SentimentSplits)
   const model = new SentimentModel({ kind: opts.kind, generator: init });
   const optimizer = new Adam(model.parameters(), { lr: opts.lr ?? 0.01 });
   const encoded = data.train.map((r) => encodeWords(r.words));
-  const losses: number[] = [];
-  for (let step = 1; step <= steps; step++) {
-    const pick = Array.from({ length: batch }, () => batches!.int(data.train.length));
-    const { ids, lengths } = padBatch(pick.map((i) => encoded[i]!));
-    optimizer.zeroGrad();
-    const loss = binaryCrossEntropyWithLogits(model.forward(ids, lengths), tensor(pick.map((i) => data.train[i]!.label)));
-    loss.backward();
-    clipGradNorm(model.parameters(), 1);
-    optimizer.step();
-    losses.push(loss.item());
-    opts.onProgress?.({ step, steps, loss: losses[step - 1]! });
-  }
+  const { losses } = fitSync({
+    model, optimizer, steps, clipGradNorm: 1, callbacks: opts.callbacks ?? [],
+    data: forever(() => {
+      const pick = Array.from({ length: batch }, () => batches!.int(data.train.length));
+      return { ...padBatch(pick.map((i) => encoded[i]!)), labels: tensor(pick.map((i) => data.train[i]!.label)) };
+    }),
+    loss: (b) => binaryCrossEntropyWithLogits(model.forward(b.ids, b.lengths), b.labels),
+  });
   const test = scoreSentiment(predictSentiment(model, data.test), data.test, data.testSeen);
   return { label: model.label, kind: opts.kind, parameters: model.numParameters(), losses, test, seconds: (Date.now() - started) / 1000, model };
 }

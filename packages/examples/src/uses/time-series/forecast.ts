@@ -1,10 +1,12 @@
 // Multi-step forecasting of a series: windows of the past → the next H values, with an LSTM read
 // many-to-one and a linear layer giving all H steps at once; the naive and seasonal-naive
 // baselines; MAE/RMSE on the last part of the series, which training never sees.
-import { Adam, Generator, Linear, Module, Tensor, clipGradNorm, mseLoss, noGrad, tensor } from '@unroll/autograd';
+import { Adam, Generator, Linear, Module, Tensor, mseLoss, noGrad, tensor } from '@unroll/autograd';
+import { fitSync } from '@unroll/train';
+import type { Callback } from '@unroll/train';
 import { LSTM } from '@unroll/rnn';
-import { lineChart } from '../../plot/line-chart.js';
-import { markdownTable, seededStreams, smooth, type TrainProgress } from '../common/run.js';
+import { lineChart } from '@unroll/plot';
+import { forever, markdownTable, seededStreams, smooth } from '../common/run.js';
 
 /** Window, horizon, baseline season, split and training settings. */
 export interface ForecastOptions {
@@ -22,7 +24,8 @@ export interface ForecastOptions {
   /** LSTM hidden units (default 32). */
   hiddenSize?: number;
   seed?: number;
-  onProgress?: TrainProgress;
+  /** `fit` callbacks (progress, early stopping, …), e.g. `terminalProgress()` from '@unroll/train/node'. */
+  callbacks?: readonly Callback[];
 }
 
 /**
@@ -132,18 +135,14 @@ export function trainForecaster(series: readonly number[], opts: ForecastOptions
   const [init, batches] = seededStreams(opts.seed ?? 0, 2);
   const model = new Forecaster(W, H, opts.hiddenSize ?? 32, init);
   const optimizer = new Adam(model.parameters(), { lr: opts.lr ?? 0.005 });
-  const losses: number[] = [];
-  for (let step = 1; step <= steps; step++) {
-    const origins = Array.from({ length: opts.batchSize ?? 32 }, () => trainOrigins[batches!.int(trainOrigins.length)]!);
-    const target = tensor(origins.map((t) => Array.from({ length: H }, (_, i) => (series[t + i + 1]! - series[t]!) / scale)));
-    optimizer.zeroGrad();
-    const loss = mseLoss(model.forward(windowTensor(series, origins, W, scale)), target);
-    loss.backward();
-    clipGradNorm(model.parameters(), 1);
-    optimizer.step();
-    losses.push(loss.item());
-    opts.onProgress?.({ step, steps, loss: losses[step - 1]! });
-  }
+  const { losses } = fitSync({
+    model, optimizer, steps, clipGradNorm: 1, callbacks: opts.callbacks ?? [],
+    data: forever(() => Array.from({ length: opts.batchSize ?? 32 }, () => trainOrigins[batches!.int(trainOrigins.length)]!)),
+    loss: (origins) => {
+      const target = tensor(origins.map((t) => Array.from({ length: H }, (_, i) => (series[t + i + 1]! - series[t]!) / scale)));
+      return mseLoss(model.forward(windowTensor(series, origins, W, scale)), target);
+    },
+  });
   const lstm = scoreForecasts(series, testOrigins, predictForecasts(model, series, testOrigins, scale));
   const naive = scoreForecasts(series, testOrigins, testOrigins.map((t) => naiveForecast(series, t, H)));
   const seasonalNaive = scoreForecasts(series, testOrigins, testOrigins.map((t) => seasonalNaiveForecast(series, t, H, season)));

@@ -1,8 +1,10 @@
 // Training both weather directions and scoring them on held-out days: the captioner by exact
 // sentences and tokens, the reader by the mean absolute error of each field.
-import { Adam, clipGradNorm, crossEntropy, mseLoss, noGrad, tensor } from '@unroll/autograd';
-import { lineChart } from '../../plot/line-chart.js';
-import { markdownTable, percent, seededStreams, smooth, type TrainProgress } from '../common/run.js';
+import { Adam, crossEntropy, mseLoss, noGrad, tensor } from '@unroll/autograd';
+import { fitSync } from '@unroll/train';
+import type { Callback } from '@unroll/train';
+import { lineChart } from '@unroll/plot';
+import { forever, markdownTable, percent, seededStreams, smooth } from '../common/run.js';
 import { BOS, FIELDS, decodeWeather, encodeWeather, scaleWeather, unscaleWeather, weatherSplits, weatherText } from './data.js';
 import type { FieldName, Weather, WeatherSplits } from './data.js';
 import { WeatherCaptioner, WeatherReader } from './model.js';
@@ -17,7 +19,8 @@ export interface WeatherTrainOptions {
   hiddenSize?: number;
   /** Seeds weights, data and batches (default 0); the days depend on the seed only. */
   seed?: number;
-  onProgress?: TrainProgress;
+  /** `fit` callbacks (progress, early stopping, …), e.g. `terminalProgress()` from '@unroll/train/node'. */
+  callbacks?: readonly Callback[];
 }
 
 /** The training and held-out days of a seed (defaults: 2000 and 300). */
@@ -79,19 +82,15 @@ export function trainCaptioner(opts: WeatherTrainOptions = {}, data = weatherDat
   const model = new WeatherCaptioner({ hiddenSize: opts.hiddenSize, generator: init });
   const optimizer = new Adam(model.parameters(), { lr: opts.lr ?? 0.01 });
   const sentences = data.train.map(encodeWeather);
-  const losses: number[] = [];
-  for (let step = 1; step <= steps; step++) {
-    const pick = Array.from({ length: batch }, () => batches!.int(data.train.length));
-    const targets = pick.map((i) => sentences[i]!);
-    optimizer.zeroGrad();
-    const logits = model.forward(tensor(pick.map((i) => scaleWeather(data.train[i]!))), targets.map((s) => [BOS, ...s.slice(0, -1)]));
-    const loss = crossEntropy(logits, tensor(targets, { dtype: 'int32' }));
-    loss.backward();
-    clipGradNorm(model.parameters(), 1);
-    optimizer.step();
-    losses.push(loss.item());
-    opts.onProgress?.({ step, steps, loss: losses[step - 1]! });
-  }
+  const { losses } = fitSync({
+    model, optimizer, steps, clipGradNorm: 1, callbacks: opts.callbacks ?? [],
+    data: forever(() => Array.from({ length: batch }, () => batches!.int(data.train.length))),
+    loss: (pick) => {
+      const targets = pick.map((i) => sentences[i]!);
+      const logits = model.forward(tensor(pick.map((i) => scaleWeather(data.train[i]!))), targets.map((s) => [BOS, ...s.slice(0, -1)]));
+      return crossEntropy(logits, tensor(targets, { dtype: 'int32' }));
+    },
+  });
   const written = model.write(tensor(data.test.map(scaleWeather)));
   const test = scoreCaptions(written, data.test.map(encodeWeather));
   const examples = data.test.slice(0, 4).map((w, i) => ({ weather: w, truth: weatherText(w), written: decodeWeather(written[i]!).join(' ').replace(/ \./g, '.') }));
@@ -118,17 +117,11 @@ export function trainReader(opts: WeatherTrainOptions = {}, data = weatherData(o
   const model = new WeatherReader({ hiddenSize: opts.hiddenSize, generator: init });
   const optimizer = new Adam(model.parameters(), { lr: opts.lr ?? 0.01 });
   const sentences = data.train.map((w) => encodeWeather(w).slice(0, -1));
-  const losses: number[] = [];
-  for (let step = 1; step <= steps; step++) {
-    const pick = Array.from({ length: batch }, () => batches!.int(data.train.length));
-    optimizer.zeroGrad();
-    const loss = mseLoss(model.forward(pick.map((i) => sentences[i]!)), tensor(pick.map((i) => scaleWeather(data.train[i]!))));
-    loss.backward();
-    clipGradNorm(model.parameters(), 1);
-    optimizer.step();
-    losses.push(loss.item());
-    opts.onProgress?.({ step, steps, loss: losses[step - 1]! });
-  }
+  const { losses } = fitSync({
+    model, optimizer, steps, clipGradNorm: 1, callbacks: opts.callbacks ?? [],
+    data: forever(() => Array.from({ length: batch }, () => batches!.int(data.train.length))),
+    loss: (pick) => mseLoss(model.forward(pick.map((i) => sentences[i]!)), tensor(pick.map((i) => scaleWeather(data.train[i]!)))),
+  });
   const read = noGrad(() => model.forward(data.test.map((w) => encodeWeather(w).slice(0, -1))).toArray() as number[][]).map(unscaleWeather);
   const mae = Object.fromEntries(FIELDS.map((f, j) => [f.name, data.test.reduce((a, w, i) => a + Math.abs(read[i]![j]! - w[j]!), 0) / data.test.length])) as Record<FieldName, number>;
   const examples = data.test.slice(0, 4).map((w, i) => ({ sentence: weatherText(w), truth: w, read: read[i]!.map((v) => Math.round(v * 10) / 10) }));

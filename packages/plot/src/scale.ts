@@ -30,3 +30,11 @@ export function formatTick(v: number): string {
 /** Escapes text for SVG. */
 export const escapeXml = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** Refuses option names a function does not know (a misspelt option must not be silently ignored). */
+export function checkOptionNames(where: string, opts: object, known: readonly string[]): void {
+  if (opts === null || typeof opts !== 'object') throw new TypeError(`${where}: options must be an object; got ${String(opts)}`);
+  for (const key of Object.keys(opts)) {
+    if (!known.includes(key)) throw new TypeError(`${where}: unknown option '${key}'; the options are ${known.join(', ')}`);
+  }
+}

@@ -1,5 +1,5 @@
 // Heatmaps as SVG strings (attention weights, confusion matrices).
-import { escapeXml } from './scale.js';
+import { checkOptionNames, escapeXml } from './scale.js';
 
 export interface HeatmapOptions {
   title?: string;
@@ -15,6 +15,7 @@ export interface HeatmapOptions {
 
 /** A matrix as coloured cells, rows top to bottom, with optional labels. */
 export function heatmap(matrix: readonly (readonly number[])[], opts: HeatmapOptions = {}): string {
+  checkOptionNames('heatmap', opts, ['title', 'rowLabels', 'colLabels', 'cell', 'range', 'showValues']);
   const rows = matrix.length, cols = rows ? matrix[0]!.length : 0;
   if (matrix.some((r) => r.length !== cols)) throw new RangeError('heatmap: every row must have the same length');
   const cell = opts.cell ?? 22;

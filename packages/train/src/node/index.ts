@@ -1,0 +1,5 @@
+// @unroll/train/node: what needs Node — checkpoints on disk and the terminal progress bar.
+export { saveCheckpoints } from './checkpoints.js';
+export type { CheckpointOptions, CheckpointCallback } from './checkpoints.js';
+export { terminalProgress } from './terminal-progress.js';
+export type { TerminalProgress, TerminalProgressOptions } from './terminal-progress.js';

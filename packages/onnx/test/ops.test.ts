@@ -10,8 +10,10 @@ import { checkExport } from './ort.js';
 const SEED = 7;
 
 describe('every primitive has an ONNX form', () => {
-  it('covers every registered autograd primitive', () => {
-    const missing = registeredOps().filter((op) => !exportableOps().includes(op));
+  it('covers every registered op (autograd primitives and rnn\'s fused ops), but for those refused with a hint', () => {
+    // compileCell's generated kernels (once it is registered) are refused, pointing at the uncompiled cell.
+    const refused = ['compiledSequence'];
+    const missing = registeredOps().filter((op) => !exportableOps().includes(op) && !refused.includes(op));
     expect(missing).toEqual([]);
   });
 });

@@ -10,11 +10,17 @@ export interface BackwardOptions {
   retainGraph?: boolean;
 }
 
+const BACKWARD_OPTIONS = K.optionKeys<BackwardOptions>({ retainGraph: true });
+
 /**
  * Accumulates d(root)/d(leaf) into `.grad` of every leaf that requires a gradient.
- * `seed` is d(loss)/d(root): required unless `root` holds one element (then 1).
+ * `seed` is d(loss)/d(root): required unless `root` holds one element (then 1). The options may
+ * also come in place of the seed: `backward(loss, { retainGraph: true })`.
  */
-export function backward(root: Tensor, seed?: Tensor | NdArray, opts: BackwardOptions = {}): void {
+export function backward(root: Tensor, opts?: BackwardOptions): void;
+export function backward(root: Tensor, seed?: Tensor | NdArray, opts?: BackwardOptions): void;
+export function backward(root: Tensor, seedOrOpts?: Tensor | NdArray | BackwardOptions, options?: BackwardOptions): void {
+  const [seed, opts] = backwardArguments(seedOrOpts, options);
   if (!root.requiresGrad) {
     throw new Error('backward: this tensor does not require a gradient (no input of the ops that made it has requiresGrad)');
   }
@@ -93,6 +99,19 @@ function reduceToShape(node: Node, i: number, grad: NdArray, input: Tensor): NdA
   }
   if (K.dtypeOf(g.data) !== input.dtype) g = K.cast(g, input.dtype);
   return g;
+}
+
+/** Sorts out `(seed?, opts?)` and `(opts)`; a seed that is neither a Tensor nor an ndarray is refused. */
+function backwardArguments(first: unknown, second: BackwardOptions | undefined): [Tensor | NdArray | undefined, BackwardOptions] {
+  const isSeed = first instanceof Tensor || (typeof first === 'object' && first !== null && 'shape' in first && 'stride' in first && 'data' in first);
+  if (first === undefined || isSeed) return [first as Tensor | NdArray | undefined, K.checkOptions('backward', second, BACKWARD_OPTIONS)];
+  if (second !== undefined) {
+    throw new TypeError(`backward: seed must be a Tensor or an ndarray; got ${first === null ? 'null' : typeof first} (options alone may come first: backward({ retainGraph: true }))`);
+  }
+  if (typeof first !== 'object' || first === null || Array.isArray(first)) {
+    throw new TypeError(`backward: the first argument must be a seed Tensor or an options object; got ${first === null ? 'null' : Array.isArray(first) ? 'an array' : typeof first}`);
+  }
+  return [undefined, K.checkOptions('backward', first as BackwardOptions, BACKWARD_OPTIONS)];
 }
 
 function accumulateLeaf(leaf: Tensor, grad: NdArray): void {

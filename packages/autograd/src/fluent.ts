@@ -48,6 +48,7 @@ declare module './tensor.js' {
     /** The same values in another dtype (differentiable between float dtypes). */
     to(dtype: DType): Tensor;
     /** Accumulates gradients into the leaves; see `backward`. */
+    backward(opts?: BackwardOptions): void;
     backward(seed?: Tensor, opts?: BackwardOptions): void;
   }
 }
@@ -89,4 +90,6 @@ P.expand = function (shape) { return M.expand(this, shape); };
 P.gather = function (axis, index) { return M.gather(this, axis, index); };
 P.indexSelect = function (axis, ids) { return M.indexSelect(this, axis, ids); };
 P.to = function (dtype) { return M.cast(this, dtype); };
-P.backward = function (seed, opts) { backward(this, seed, opts); };
+P.backward = function (this: Tensor, seedOrOpts?: Tensor | BackwardOptions, opts?: BackwardOptions) {
+  backward(this, seedOrOpts as Tensor | undefined, opts);
+};

@@ -34,7 +34,10 @@ type Outputs = Tensor | readonly Tensor[];
  * input element's analytic gradient is compared with (L(x+ε) − L(x−ε)) / 2ε.
  * Passes when |analytic − numeric| ≤ atol + rtol·|numeric| everywhere.
  */
+const GRADCHECK_OPTIONS = K.optionKeys<GradcheckOptions>({ eps: true, atol: true, rtol: true, seed: true, maxReported: true });
+
 export function gradcheck(fn: (...inputs: Tensor[]) => Outputs, inputs: readonly Tensor[], opts: GradcheckOptions = {}): GradcheckResult {
+  K.checkOptions('gradcheck', opts, GRADCHECK_OPTIONS);
   const eps = opts.eps ?? 1e-6, atol = opts.atol ?? 1e-5, rtol = opts.rtol ?? 1e-3;
   const xs = inputs.map((t) =>
     t.dtype === 'int32' ? t : new Tensor(K.cast(t.data, 'float64'), { requiresGrad: t.requiresGrad }));

@@ -31,4 +31,5 @@ export { ShapeError, DTypeError, manualSeed, Generator } from '@unroll/core';
 export type { DType, Nested, Range, Shape, NdArray } from '@unroll/core';
 export * from './nn/index.js';
 export * from './optim/index.js';
+export { checkOptions, optionKeys } from '@unroll/core';
 export * from './checkpoint/index.js';

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import * as K from '@unroll/core';
 import {
-  DTypeError, ShapeError, Tensor, add, backward, chunk, clamp, concat, defineOp, div, expand, gather, indexSelect, logsumexp,
+  DTypeError, Embedding, ShapeError, Tensor, add, backward, chunk, clamp, concat, defineOp, div, expand, gather, indexSelect, logsumexp,
   matmul, max, mean, mul, narrow, permute, reshape, select, slice, softmax, split, squeeze, stack, sum, tanh, tensor,
   transpose, unsqueeze, where, zeros,
 } from '@unroll/autograd';
@@ -16,7 +16,7 @@ describe('shape mismatches name the op and both shapes', () => {
     expect(() => add(f([2, 3]), f([4, 3]))).toThrow(new ShapeError('add: cannot broadcast [2, 3] with [4, 3] (axis 0: 2 vs 4)'));
     expect(() => mul(f([3]), f([2, 4]))).toThrow('mul: cannot broadcast [3] with [2, 4] (axis 1: 3 vs 4)');
     expect(() => div(f([2, 1, 3]), f([5, 2]))).toThrow('div: cannot broadcast [2, 1, 3] with [5, 2] (axis 2: 3 vs 2)');
-    expect(() => where(ids([1, 0]), f([3]), f([3]))).toThrow('where: cannot broadcast [2] with [3]');
+    expect(() => where(ids([1, 0]), f([3]), f([3]))).toThrow('where: cannot broadcast [2], [3] and [3] together');
     expect(() => expand(f([2, 3]), [4, 3])).toThrow('expand: cannot broadcast [2, 3] with [4, 3] (axis 0: 2 vs 4)');
     expect(() => expand(f([2, 3]), [3])).toThrow('expand: cannot broadcast [2, 3] to [3]');
   });
@@ -26,7 +26,8 @@ describe('shape mismatches name the op and both shapes', () => {
     expect(() => matmul(f([2, 3]), f([2, 3]), { transB: false })).toThrow('matmul: cannot multiply [2, 3] by [2, 3]');
     expect(() => matmul(f([2, 3]), f([5, 4]), { transB: true })).toThrow('matmul: cannot multiply [2, 3] by [5, 4]ᵀ');
     expect(() => matmul(f([2, 3]), f([2, 4]), { transA: false })).toThrow('matmul: cannot multiply [2, 3] by [2, 4]');
-    expect(() => matmul(f([2, 2, 3]), f([3, 3, 4]))).toThrow('matmul: cannot broadcast [2] with [3] (axis 0: 2 vs 3)');
+    expect(() => matmul(f([2, 2, 3]), f([3, 3, 4]))).toThrow(new ShapeError('matmul: batch dims of a [2, 2, 3] and b [3, 3, 4] do not broadcast ([2] vs [3])'));
+    expect(() => matmul(f([5, 2, 2, 3]), f([4, 3, 4]), { transB: false })).toThrow('matmul: batch dims of a [5, 2, 2, 3] and b [4, 3, 4] do not broadcast ([5, 2] vs [4])');
     expect(() => matmul(f([3]), f([3, 4]))).toThrow('matmul: both operands need rank ≥ 2; got [3] and [3, 4]');
   });
 
@@ -99,13 +100,19 @@ describe('dtypes', () => {
 
 describe('ids and indices out of range', () => {
   it('gather', () => {
-    expect(() => gather(f([2, 3]), 1, ids([[0, 3]]))).toThrow(new RangeError('gather: index 3 is out of range for a dimension of size 3'));
+    expect(() => gather(f([2, 3]), 1, ids([[0, 3]]))).toThrow(new RangeError('gather: index 3 is out of range for a dimension of size 3; ids must be in [0, 3)'));
     expect(() => gather(f([2, 3]), 0, ids([[2, 0, 0]]))).toThrow('gather: index 2 is out of range for a dimension of size 2');
   });
 
   it('indexSelect', () => {
-    expect(() => indexSelect(f([4, 2]), 0, ids([1, 4]))).toThrow(new RangeError('indexSelect: index 4 is out of range for a dimension of size 4'));
+    expect(() => indexSelect(f([4, 2]), 0, ids([1, 4]))).toThrow(new RangeError('indexSelect: index 4 is out of range for a dimension of size 4; ids must be in [0, 4)'));
     expect(() => indexSelect(f([4, 2]), 1, ids([[0], [-3]]))).toThrow('indexSelect: index -3 is out of range for a dimension of size 2');
+  });
+
+  it('negative ids are refused, not wrapped to the last rows (gather, indexSelect, Embedding)', () => {
+    expect(() => gather(f([2, 3]), 1, ids([[-1], [0]]))).toThrow('gather: index -1 is out of range for a dimension of size 3; ids must be in [0, 3) (negative ids do not count from the end)');
+    expect(() => indexSelect(f([4, 2]), 0, ids([-1]))).toThrow('indexSelect: index -1 is out of range for a dimension of size 4');
+    expect(() => new Embedding(4, 2).forward(ids([[0, -1]]))).toThrow(new RangeError('Embedding.forward: id -1 is out of range for 4 embeddings (at [0, 1])'));
   });
 });
 

@@ -3,13 +3,14 @@ export { ShapeError, DTypeError, fmt } from './errors.js';
 export { DEFAULT_DTYPE, allocate, dtypeOf, isFloat, checkDType } from './dtype.js';
 export type { DType, FloatDType, TypedArray, FloatArray } from './dtype.js';
 export {
-  sizeOf, stridesOf, sameShape, broadcastShapes, broadcastStrides, normalizeAxis, normalizeAxes, resolveReshape,
+  MAX_RANK, sizeOf, stridesOf, sameShape, broadcastShapes, broadcastStrides, normalizeAxis, normalizeAxes, resolveReshape,
 } from './shape.js';
 export type { Shape } from './shape.js';
 export { Generator, defaultGenerator, manualSeed } from './random.js';
+export { checkKeys, checkOptions, checkOptionsObject, optionKeys } from './options.js';
 export {
   fromData, empty, zeros, ones, full, arange, fromNested, toNested, shapeOfNested, randUniform, randNormal,
-  isContiguous, contiguous, compact, clone, cast,
+  isContiguous, contiguous, compact, clone, cast, checkInt32,
 } from './array.js';
 export type { NdArray, Nested, CreateOptions, RandomOptions } from './array.js';
 export { forEachRun } from './kernels/iterate.js';

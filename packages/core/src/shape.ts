@@ -3,6 +3,13 @@ import { ShapeError, fmt } from './errors.js';
 
 export type Shape = readonly number[];
 
+/**
+ * The highest rank an array may have (NumPy allows 64; 32 is far beyond any model). scijs ndarray
+ * generates code per rank, superlinear in it: rank 1,000 takes half a minute, so a corrupt file or a
+ * runaway reshape must be refused, not built.
+ */
+export const MAX_RANK = 32;
+
 export const sizeOf = (shape: Shape): number => shape.reduce((p, d) => p * d, 1);
 
 /** Row-major (C-order) strides of a shape. */

@@ -109,7 +109,9 @@ describe('broadcasting rules', () => {
     expect(() => K.add(K.zeros([2, 3]), K.zeros([4, 3]))).toThrow(new K.ShapeError('add: cannot broadcast [2, 3] with [4, 3] (axis 0: 2 vs 4)'));
     expect(() => K.mul(K.zeros([5, 1, 3]), K.zeros([2, 4]))).toThrow('mul: cannot broadcast [5, 1, 3] with [2, 4] (axis 2: 3 vs 4)');
     expect(() => K.zip3('where', K.zeros([2]), K.zeros([2]), K.zeros([3]), () => 0, 'float32'))
-      .toThrow('where: cannot broadcast [2] with [3] (axis 0: 2 vs 3)');
+      .toThrow(new K.ShapeError('where: cannot broadcast [2], [2] and [3] together'));
+    expect(() => K.zip3('where', K.zeros([2, 1]), K.zeros([1, 3]), K.zeros([4, 1]), () => 0, 'float32'))
+      .toThrow('where: cannot broadcast [2, 1], [1, 3] and [4, 1] together');
   });
 
   it('broadcastStrides puts stride 0 on broadcast and missing axes', () => {

@@ -90,9 +90,10 @@ describe('fromData, dtypes and copies', () => {
     expect(K.DEFAULT_DTYPE).toBe('float32');
   });
 
-  it('cast converts (float → int32 truncates toward zero; float64 → float32 rounds)', () => {
+  it('cast converts (float → int32 only when exact, see int32.test.ts; float64 → float32 rounds)', () => {
     const a = K.fromNested([1.7, -1.7, 0.1], { dtype: 'float64' });
-    expect(K.toNested(K.cast(a, 'int32'))).toEqual([1, -1, 0]);
+    expect(K.toNested(K.cast(K.fromNested([1, -1, 0], { dtype: 'float64' }), 'int32'))).toEqual([1, -1, 0]);
+    expect(() => K.cast(a, 'int32')).toThrow('cast: value at [0] is 1.7, which int32 cannot hold (it is not an integer)');
     expect(K.toNested(K.cast(a, 'float32'))).toEqual([Math.fround(1.7), Math.fround(-1.7), Math.fround(0.1)]);
     expect(K.cast(a, 'float64').data).not.toBe(a.data); // always a copy
     expect(K.toNested(K.cast(a.step(-1), 'float64'))).toEqual([0.1, -1.7, 1.7]);

@@ -71,7 +71,7 @@ describe('matmul details', () => {
     expect(() => K.matmul(K.zeros([2, 3]), K.zeros([4, 5]))).toThrow(new K.ShapeError('matmul: cannot multiply [2, 3] by [4, 5]'));
     expect(() => K.matmul(K.zeros([3, 2]), K.zeros([4, 5]), { transA: true })).toThrow('matmul: cannot multiply [3, 2]ᵀ by [4, 5]');
     expect(() => K.matmul(K.zeros([2, 3]), K.zeros([5, 4]), { transB: true })).toThrow('matmul: cannot multiply [2, 3] by [5, 4]ᵀ');
-    expect(() => K.matmul(K.zeros([2, 2, 3]), K.zeros([3, 3, 4]))).toThrow('matmul: cannot broadcast [2] with [3] (axis 0: 2 vs 3)');
+    expect(() => K.matmul(K.zeros([2, 2, 3]), K.zeros([3, 3, 4]))).toThrow('matmul: batch dims of a [2, 2, 3] and b [3, 3, 4] do not broadcast ([2] vs [3])');
     expect(() => K.matmul(K.zeros([3]), K.zeros([3, 4]))).toThrow('matmul: both operands need rank ≥ 2; got [3] and [3, 4]');
     expect(() => K.matmul(K.zeros([2, 2]), K.zeros([2, 2], { dtype: 'float64' })))
       .toThrow(new K.DTypeError('matmul: needs two float arrays of one dtype; got float32 and float64'));

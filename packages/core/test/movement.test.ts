@@ -242,11 +242,15 @@ describe('gather and scatterAdd (torch semantics)', () => {
     );
   });
 
-  it('negative ids count from the end; out-of-range ids and bad shapes are refused', () => {
+  it('negative ids are refused (as in PyTorch), as are out-of-range ids and bad shapes', () => {
     const x = K.fromNested([[1, 2, 3], [4, 5, 6]], { dtype: 'float64' });
     const ids = (v: K.Nested) => K.fromNested(v, { dtype: 'int32' });
-    expect(K.toNested(K.gather(x, 1, ids([[-1], [0]])))).toEqual([[3], [4]]);
-    expect(() => K.gather(x, 1, ids([[3]]))).toThrow(new RangeError('gather: index 3 is out of range for a dimension of size 3'));
+    const negative = 'index -1 is out of range for a dimension of size 3; ids must be in [0, 3) (negative ids do not count from the end)';
+    expect(() => K.gather(x, 1, ids([[-1], [0]]))).toThrow(new RangeError(`gather: ${negative}`));
+    expect(() => K.scatterAdd(x, 1, ids([[-1]]), K.zeros([1, 1]))).toThrow(new RangeError(`scatterAdd: ${negative}`));
+    expect(() => K.indexSelect(x, 1, ids([0, -1]))).toThrow(new RangeError(`indexSelect: ${negative}`));
+    expect(() => K.indexAdd([2, 3], 1, ids([-1]), K.zeros([2, 1]))).toThrow(new RangeError(`indexAdd: ${negative}`));
+    expect(() => K.gather(x, 1, ids([[3]]))).toThrow(new RangeError('gather: index 3 is out of range for a dimension of size 3; ids must be in [0, 3)'));
     expect(() => K.gather(x, 0, ids([[-3]]))).toThrow('gather: index -3 is out of range for a dimension of size 2');
     expect(() => K.gather(x, 1, ids([0]))).toThrow(new K.ShapeError('gather: index [1] must have the rank of [2, 3] and no larger dims off axis 1'));
     expect(() => K.gather(x, 1, ids([[0], [0], [0]]))).toThrow('gather: index [3, 1] must have the rank of [2, 3] and no larger dims off axis 1');
@@ -296,7 +300,7 @@ describe('indexSelect and indexAdd', () => {
     const src = K.fromNested([[1, 1], [2, 2], [3, 3]], { dtype: 'float64' });
     expect(K.toNested(K.indexAdd([3, 2], 0, ids, src))).toEqual([[2, 2], [0, 0], [4, 4]]);
     expect(() => K.indexSelect(K.zeros([3, 2]), 0, K.fromNested([3], { dtype: 'int32' })))
-      .toThrow(new RangeError('indexSelect: index 3 is out of range for a dimension of size 3'));
+      .toThrow(new RangeError('indexSelect: index 3 is out of range for a dimension of size 3; ids must be in [0, 3)'));
     expect(() => K.indexAdd([3, 2], 1, K.fromNested([2], { dtype: 'int32' }), K.zeros([3, 1])))
       .toThrow('indexAdd: index 2 is out of range for a dimension of size 2');
     expect(() => K.indexSelect(K.zeros([3]), 1, ids)).toThrow('indexSelect: axis 1 is out of range for rank 1');

@@ -1,11 +1,13 @@
 // Bidirectional: two runs of the runner over any cells, one reading each sequence backwards,
 // with their outputs merged time step by time step.
 import * as K from '@unroll/core';
-import { Module, add, concat, mul } from '@unroll/autograd';
+import { Module, add, checkOptions, concat, mul } from '@unroll/autograd';
 import type { Tensor } from '@unroll/autograd';
 import type { InitialStateOptions, RecurrentCell } from './cell.js';
+import { RUN_OPTIONS } from './layer.js';
 import type { RunOptions, SequenceLayer } from './layer.js';
 import { checkCell, unroll } from './unroll.js';
+import { adoptPart } from './adopt.js';
 
 /** How the two directions' outputs combine: 'concat' (default) on features, elementwise 'sum' | 'mul' | 'ave', or 'none'. */
 export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave' | 'none';
@@ -66,8 +68,8 @@ export class Bidirectional<SF, SB, M extends MergeMode = 'concat'>
     this.backwardCell = backwardCell;
     this.inputSize = forwardCell.inputSize;
     this.outputSize = this.merge === 'concat' ? forwardCell.outputSize + backwardCell.outputSize : forwardCell.outputSize;
-    if (forwardCell instanceof Module) this.registerModule('forward', forwardCell);
-    if (backwardCell instanceof Module && (backwardCell as unknown) !== forwardCell) this.registerModule('backward', backwardCell);
+    adoptPart(this, 'forward', forwardCell, 'bidirectional', 'the forward cell');
+    if ((backwardCell as unknown) !== forwardCell) adoptPart(this, 'backward', backwardCell, 'bidirectional', 'the backward cell');
   }
 
   /** `{ forward, backward }`: each cell's initial state. */
@@ -77,6 +79,7 @@ export class Bidirectional<SF, SB, M extends MergeMode = 'concat'>
 
   /** Runs both directions over xs [time, batch, inputSize] (or batch-first) and merges their outputs. */
   run(xs: Tensor, opts: RunOptions<BidirectionalState<SF, SB>> = {}): { outputs: MergedOutputs<M>; state: BidirectionalState<SF, SB> } {
+    checkOptions('Bidirectional.run', opts, RUN_OPTIONS);
     const init = opts.initialState;
     if (init !== undefined && (typeof init !== 'object' || init === null || !('forward' in init) || !('backward' in init))) {
       throw new TypeError('Bidirectional.run: initialState must be { forward, backward }');

@@ -1,9 +1,10 @@
 // Sequence layers: things that map a whole sequence to a sequence (a cell under the runner, a
 // bidirectional pair, a stack of layers). Deep bidirectional networks are built from these.
-import { Module } from '@unroll/autograd';
+import { Module, checkOptions, optionKeys } from '@unroll/autograd';
 import type { Tensor } from '@unroll/autograd';
 import type { InitialStateOptions, RecurrentCell } from './cell.js';
 import { checkCell, unroll } from './unroll.js';
+import { adoptPart } from './adopt.js';
 import type { Lengths, UnrollResult } from './unroll.js';
 
 /** Options of `SequenceLayer.run`. */
@@ -15,6 +16,9 @@ export interface RunOptions<S> {
   /** Per-sequence lengths in [1, time]; see `UnrollOptions.lengths`. */
   lengths?: Lengths;
 }
+
+/** Every option of `run` (CellLayer, Bidirectional, StackedLayers); any other key is refused. */
+export const RUN_OPTIONS = optionKeys<RunOptions<unknown>>({ batchFirst: true, initialState: true, lengths: true });
 
 /**
  * A layer over whole sequences: xs [time, batch, inputSize] → outputs [time, batch, outputSize]
@@ -46,7 +50,7 @@ export class CellLayer<S> extends Module implements SequenceLayer<S> {
     checkCell('CellLayer', cell);
     this.cell = cell;
     this.reverse = opts.reverse ?? false;
-    if (cell instanceof Module) this.registerModule('cell', cell);
+    adoptPart(this, 'cell', cell, 'CellLayer', 'the cell');
   }
   get inputSize(): number {
     return this.cell.inputSize;
@@ -58,6 +62,7 @@ export class CellLayer<S> extends Module implements SequenceLayer<S> {
     return this.cell.initialState(batch, opts);
   }
   run(xs: Tensor, opts: RunOptions<S> = {}): UnrollResult<S> {
+    checkOptions('CellLayer.run', opts, RUN_OPTIONS);
     return unroll(this.cell, xs, { ...opts, reverse: this.reverse });
   }
 }

@@ -1,7 +1,7 @@
 // RNN, LSTM, GRU: multi-layer, optionally bidirectional modules with PyTorch's options, parameter
 // names, shapes and state layout, built from the cells, the runner and the layer combinators.
 import * as K from '@unroll/core';
-import { Module, Tensor, select, stack } from '@unroll/autograd';
+import { Module, Tensor, checkOptions, optionKeys, select, stack } from '@unroll/autograd';
 import type { Generator, StateValue } from '@unroll/autograd';
 import type { HiddenState, LSTMState } from './cell.js';
 import { GRUCell } from './cells/gru-cell.js';
@@ -71,6 +71,9 @@ export interface RecurrentForwardOptions {
   /** Real length of each sequence, in [1, time] (as a packed sequence in PyTorch); padded outputs are zero. */
   lengths?: Lengths;
 }
+
+/** Every option of the modules' `forward`; any other key is refused. */
+const FORWARD_OPTIONS = optionKeys<RecurrentForwardOptions>({ lengths: true });
 
 const MODULE_OPTIONS = [
   'inputSize', 'hiddenSize', 'numLayers', 'bidirectional', 'batchFirst', 'dropout', 'bias', 'dtype', 'generator', 'recurrentInit',
@@ -151,6 +154,7 @@ abstract class RecurrentModule<S extends HiddenState> extends Module {
    */
   forward(x: Tensor, state?: S, opts: RecurrentForwardOptions = {}): { output: Tensor; state: S } {
     const who = `${this.constructor.name}.forward`;
+    checkOptions(who, opts, FORWARD_OPTIONS);
     const { time, batch } = checkSequence(who, x, this.inputSize, this.batchFirst, 'x');
     if (x.dtype !== this.dtype) {
       throw new K.DTypeError(`${who}: x is ${x.dtype} but the parameters are ${this.dtype}; convert one (x.to('${this.dtype}') or module.to('${x.dtype}'))`);
@@ -160,6 +164,11 @@ abstract class RecurrentModule<S extends HiddenState> extends Module {
     const rows = this.numLayers * D;
     let initialState: { layers: unknown[] } | undefined;
     if (state !== undefined) {
+      // forward(x, { lengths }) puts the options where the state goes; say so instead of "state.h must be a Tensor".
+      const stray = typeof state === 'object' && state !== null ? Object.keys(state).filter((k) => !(this.stateKeys as string[]).includes(k)) : [];
+      if (stray.length) {
+        throw new TypeError(`${who}: state has unknown key(s) ${stray.join(', ')}; a state is { ${this.stateKeys.join(', ')} }, and options go third: forward(x, state | undefined, { lengths })`);
+      }
       const parts = this.stateKeys.map((key) => {
         const t = (state as Record<string, unknown>)[key];
         const want = `[${rows}, ${batch}, ${this.hiddenSize}]`;

@@ -1,11 +1,12 @@
 // Stacking: cells into one deeper cell (stackCells), and whole sequence layers into a deeper
 // layer (stackLayers, what deep bidirectional networks need). Dropout between levels.
-import { Module, dropout } from '@unroll/autograd';
+import { Module, checkOptions, dropout } from '@unroll/autograd';
 import type { Generator, Tensor } from '@unroll/autograd';
 import type { InitialStateOptions, RecurrentCell, StateOf } from './cell.js';
-import { CellLayer, isSequenceLayer } from './layer.js';
+import { CellLayer, RUN_OPTIONS, isSequenceLayer } from './layer.js';
 import type { RunOptions, SequenceLayer } from './layer.js';
 import { checkCell } from './unroll.js';
+import { adoptPart } from './adopt.js';
 
 export interface StackOptions {
   /** Dropout probability on the outputs of every level but the last, in training mode only. Default 0. */
@@ -51,7 +52,7 @@ export class StackedCells<L extends readonly unknown[]> extends Module implement
     this.cells = [...cells];
     this.dropout = checkDropout('stackCells', opts.dropout);
     this.generator = opts.generator;
-    cells.forEach((c, i) => { if (c instanceof Module) this.registerModule(String(i), c); });
+    cells.forEach((c, i) => adoptPart(this, String(i), c, 'stackCells', `cells[${i}]`));
   }
   get inputSize(): number {
     return this.cells[0]!.inputSize;
@@ -124,7 +125,7 @@ export class StackedLayers<L extends readonly unknown[]> extends Module implemen
     }
     this.dropout = checkDropout('stackLayers', opts.dropout);
     this.generator = opts.generator;
-    this.layers.forEach((l, i) => { if (l instanceof Module) this.registerModule(String(i), l); });
+    this.layers.forEach((l, i) => adoptPart(this, String(i), l, 'stackLayers', `layers[${i}]`));
   }
   get inputSize(): number {
     return this.layers[0]!.inputSize;
@@ -140,6 +141,7 @@ export class StackedLayers<L extends readonly unknown[]> extends Module implemen
 
   /** Runs every layer over the whole sequence, bottom to top. */
   run(xs: Tensor, opts: RunOptions<StackedState<L>> = {}): { outputs: Tensor; state: StackedState<L> } {
+    checkOptions('StackedLayers.run', opts, RUN_OPTIONS);
     const given = opts.initialState?.layers as readonly unknown[] | undefined;
     if (opts.initialState !== undefined && (!Array.isArray(given) || given.length !== this.layers.length)) {
       throw new TypeError(`StackedLayers.run: initialState.layers must be an array of ${this.layers.length} layer states`);

@@ -1,7 +1,7 @@
 // Truncated backpropagation through time: cut long sequences into chunks along time and carry
 // the state from one chunk to the next with its graph cut (detachState).
 import * as K from '@unroll/core';
-import { Tensor, narrow } from '@unroll/autograd';
+import { Tensor, checkOptions, narrow, optionKeys } from '@unroll/autograd';
 import { detachState } from './cell.js';
 
 export { detachState };
@@ -10,6 +10,8 @@ export interface ChunkOptions {
   /** The tensors are [batch, time, ...] instead of [time, batch, ...]. Default false. */
   batchFirst?: boolean;
 }
+
+const CHUNK_OPTIONS = optionKeys<ChunkOptions>({ batchFirst: true });
 
 /** A record of tensors cut in lockstep (e.g. `{ inputs, targets }`). */
 export type TensorRecord = { readonly [key: string]: Tensor };
@@ -30,6 +32,7 @@ export type TensorRecord = { readonly [key: string]: Tensor };
 export function chunks(seq: Tensor, chunkLength: number, opts?: ChunkOptions): IterableIterator<Tensor>;
 export function chunks<R extends TensorRecord>(seqs: R, chunkLength: number, opts?: ChunkOptions): IterableIterator<{ [K in keyof R]: Tensor }>;
 export function* chunks(seqs: Tensor | TensorRecord, chunkLength: number, opts: ChunkOptions = {}): IterableIterator<Tensor | TensorRecord> {
+  checkOptions('chunks', opts, CHUNK_OPTIONS);
   const axis = opts.batchFirst ? 1 : 0;
   const single = seqs instanceof Tensor;
   const entries = single ? [['seq', seqs] as const] : Object.entries(seqs);

@@ -1,7 +1,7 @@
 // The runner: unrolls any RecurrentCell over time (time-major or batch-first), with an initial
 // state, per-sequence lengths (padded steps leave the state alone) and reverse order.
 import * as K from '@unroll/core';
-import { Tensor, select, stack, where, zeros } from '@unroll/autograd';
+import { Tensor, checkOptions, optionKeys, select, stack, where, zeros } from '@unroll/autograd';
 import { stateTensors, whereState } from './cell.js';
 import type { RecurrentCell } from './cell.js';
 
@@ -25,6 +25,9 @@ export interface UnrollOptions<S> {
    */
   reverse?: boolean;
 }
+
+/** Every option `unroll` understands; any other key is refused. Adding an option adds one line here. */
+export const UNROLL_OPTIONS = optionKeys<UnrollOptions<unknown>>({ batchFirst: true, initialState: true, lengths: true, reverse: true });
 
 export interface UnrollResult<S> {
   /** [time, batch, outputSize], or [batch, time, outputSize] with batchFirst. */
@@ -62,6 +65,7 @@ export interface FusedUnroll<S> {
  */
 export function unroll<S>(cell: RecurrentCell<S>, xs: Tensor, opts: UnrollOptions<S> = {}): UnrollResult<S> {
   checkCell('unroll', cell);
+  checkOptions('unroll', opts, UNROLL_OPTIONS);
   const { batchFirst = false, reverse = false } = opts;
   const { time, batch } = checkSequence('unroll', xs, cell.inputSize, batchFirst);
   const lengths = opts.lengths === undefined ? null : normalizeLengths('unroll', opts.lengths, batch, time);

@@ -1,6 +1,8 @@
 // Checkpoints: a model's state dict, an optimizer's state and the caller's own data in one safetensors file.
 // Tensors become entries (`model.<name>`, `optimizer.<path>`, `extra.<path>`); the rest is JSON in `__metadata__`.
 import type { LoadStateDictOptions, LoadStateDictResult, Module } from '../nn/module.js';
+import type { OptimizerStateDictInput } from '../optim/optimizer.js';
+import { optionKeys } from '@unroll/core';
 import { Tensor } from '../tensor.js';
 import { CheckpointError, describe } from './errors.js';
 import { decodeSafetensors, defineEntry, encodeSafetensors } from './safetensors.js';
@@ -19,7 +21,9 @@ export interface CheckpointContents {
   /** A module (its `stateDict()` is stored) or a state dict. Stored as `model.<name>`. */
   model?: Module | Record<string, Tensor>;
   /**
-   * An optimizer's `stateDict()` (or the optimizer: an object with a `stateDict()` method is asked for it).
+   * An optimizer's `stateDict()` (or the optimizer: an object with a `stateDict()` method is asked for it):
+   * `{ state, paramGroups }`, checked on write and on read so the read value goes straight into
+   * `optimizer.loadStateDict`. Anything else belongs in `extra`.
    * Plain objects, arrays, strings, numbers (NaN and ±Infinity too), booleans, null and Tensors; the
    * Tensors are stored as `optimizer.<path>` (`optimizer.state.0.exp_avg`), the rest as JSON.
    * Object properties that are `undefined` are left out, as JSON does.
@@ -35,7 +39,8 @@ export interface CheckpointContents {
 export interface Checkpoint {
   /** The model state dict, by the names `Module.stateDict()` gave (without the `model.` prefix). */
   model: Record<string, Tensor>;
-  optimizer: CheckpointValue | undefined;
+  /** The optimizer's state dict, ready for `optimizer.loadStateDict(checkpoint.optimizer)`. */
+  optimizer: OptimizerStateDictInput | undefined;
   extra: CheckpointValue | undefined;
   /** The file's other `__metadata__` strings (without unroll's own key). */
   metadata: Record<string, string>;
@@ -43,6 +48,14 @@ export interface Checkpoint {
 
 /** `readCheckpoint`'s result plus what `Module.loadStateDict` reported. */
 export interface LoadCheckpointResult extends Checkpoint, LoadStateDictResult {}
+
+/**
+ * How deeply optimizer state and extra data may nest (an optimizer's state is 4 levels). Deeper data
+ * is refused on write and on read: a crafted file must not overflow the stack of the recursive walk.
+ */
+export const MAX_CHECKPOINT_NESTING = 100;
+
+const CONTENTS_KEYS = optionKeys<CheckpointContents>({ model: true, optimizer: true, extra: true, metadata: true });
 
 // Placeholders inside the JSON for what JSON cannot hold; objects using these keys are refused on write.
 const TENSOR_REF = '__tensor__';
@@ -63,8 +76,16 @@ export function checkpointBytes(contents: CheckpointContents): Uint8Array {
  * encodes; file writers stream them instead). `where` starts error messages.
  */
 export function checkpointEntries(contents: CheckpointContents, where: string): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
-  if (typeof contents !== 'object' || contents === null) {
+  if (typeof contents !== 'object' || contents === null || Array.isArray(contents)) {
     throw new CheckpointError(`${where}: expected { model?, optimizer?, extra?, metadata? }; got ${describe(contents)}`);
+  }
+  // saveCheckpoint(path, model) instead of (path, { model }) would otherwise write an empty checkpoint.
+  if (contents instanceof Tensor || typeof (contents as { stateDict?: unknown }).stateDict === 'function') {
+    throw new CheckpointError(`${where}: expected { model?, optimizer?, extra?, metadata? }; got ${describe(contents)} (wrap it: { model } or { optimizer })`);
+  }
+  const unknown = Object.keys(contents).filter((k) => !CONTENTS_KEYS.includes(k));
+  if (unknown.length) {
+    throw new CheckpointError(`${where}: unknown part(s) ${unknown.map((k) => `'${k}'`).join(', ')}; a checkpoint holds ${CONTENTS_KEYS.join(', ')} (put anything else under extra)`);
   }
   const tensors = new Map<string, Tensor>();
   if (contents.model !== undefined) {
@@ -81,6 +102,7 @@ export function checkpointEntries(contents: CheckpointContents, where: string): 
   for (const part of ['optimizer', 'extra'] as const) {
     const value = part === 'optimizer' ? stateOf(contents.optimizer) : contents[part];
     if (value !== undefined) info[part] = lower(value, part, { where, tensors, ancestors: new Set() });
+    if (part === 'optimizer' && value !== undefined) checkOptimizerState(value, where);
   }
   const metadata: Record<string, string> = {};
   for (const [key, value] of Object.entries(contents.metadata ?? {})) {
@@ -129,7 +151,7 @@ export function readCheckpoint(bytes: Uint8Array): Checkpoint {
   const used = new Set<string>();
   const ctx = { where, tensors: others, used };
   const parts = info as { optimizer?: unknown; extra?: unknown };
-  const optimizer = parts.optimizer === undefined ? undefined : raise(parts.optimizer, 'optimizer', ctx);
+  const optimizer = parts.optimizer === undefined ? undefined : checkOptimizerState(raise(parts.optimizer, 'optimizer', ctx), where);
   const extra = parts.extra === undefined ? undefined : raise(parts.extra, 'extra', ctx);
   for (const name of others.keys()) {
     if (!used.has(name)) {
@@ -147,6 +169,9 @@ export function readCheckpoint(bytes: Uint8Array): Checkpoint {
  * unexpected keys). Returns the checkpoint too, so the caller can restore the optimizer from it.
  */
 export function loadCheckpointInto(model: Module, bytes: Uint8Array, opts: LoadStateDictOptions = {}): LoadCheckpointResult {
+  if (typeof (model as { loadStateDict?: unknown } | null)?.loadStateDict !== 'function') {
+    throw new CheckpointError(`loadCheckpointInto: model must be a Module; got ${describe(model)} (the arguments are (model, bytes, opts?))`);
+  }
   const checkpoint = readCheckpoint(bytes);
   const result = model.loadStateDict(checkpoint.model, { strict: opts.strict ?? true });
   return { ...checkpoint, ...result };
@@ -168,6 +193,7 @@ function stateOf(value: unknown): unknown {
 
 /** Value → JSON, moving each Tensor into `ctx.tensors` under its path and leaving a reference. */
 function lower(value: unknown, path: string, ctx: LowerContext): unknown {
+  if (ctx.ancestors.size > MAX_CHECKPOINT_NESTING) throw tooDeep(ctx.where, path);
   if (value instanceof Tensor) {
     if (ctx.tensors.has(path)) {
       throw new CheckpointError(`${ctx.where}: two tensors would both be stored as '${path}' (a key containing '.' reads like nesting); rename one`);
@@ -210,21 +236,44 @@ function lower(value: unknown, path: string, ctx: LowerContext): unknown {
   return out;
 }
 
+/**
+ * The optimizer part's outline: `{ state: { [index]: { ...buffers } }, paramGroups: [{ params: [ints], ... }] }`.
+ * The values themselves are checked by the optimizer's loadStateDict (dtype, shape, which parameter).
+ */
+function checkOptimizerState(value: unknown, where: string): OptimizerStateDictInput {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Tensor);
+  const fail = (what: string): never => {
+    throw new CheckpointError(`${where}: optimizer must be an optimizer's state dict { state, paramGroups }; ${what} (store other data under extra)`);
+  };
+  if (!isObject(value)) return fail(`got ${describe(value)}`);
+  const { state, paramGroups } = value;
+  if (!isObject(state)) fail(`its state is ${describe(state)}`);
+  for (const [key, entry] of Object.entries(state as object)) if (!isObject(entry)) fail(`state.${key} is ${describe(entry)}`);
+  if (!Array.isArray(paramGroups)) return fail(`its paramGroups is ${describe(paramGroups)}`);
+  paramGroups.forEach((group, i) => {
+    if (!isObject(group) || !Array.isArray(group.params) || !group.params.every((p) => Number.isInteger(p))) {
+      fail(`paramGroups.${i} must be an object whose params is a list of parameter indices`);
+    }
+  });
+  return value as unknown as OptimizerStateDictInput;
+}
+
 function unsupported(value: unknown, path: string, where: string): CheckpointError {
   return new CheckpointError(
     `${where}: ${path} is ${describe(value)}; a checkpoint holds Tensors, numbers, strings, booleans, null, arrays and plain objects`);
 }
 
 /** JSON → value, replacing references with the file's tensors (each must exist) and non-finite numbers. */
-function raise(value: unknown, path: string, ctx: { where: string; tensors: Map<string, Tensor>; used: Set<string> }): CheckpointValue {
+function raise(value: unknown, path: string, ctx: { where: string; tensors: Map<string, Tensor>; used: Set<string> }, depth = 0): CheckpointValue {
   if (typeof value !== 'object' || value === null) return value as CheckpointValue;
-  if (Array.isArray(value)) return value.map((item, i) => raise(item, `${path}.${i}`, ctx));
+  if (depth >= MAX_CHECKPOINT_NESTING) throw tooDeep(ctx.where, path);
+  if (Array.isArray(value)) return value.map((item, i) => raise(item, `${path}.${i}`, ctx, depth + 1));
   const keys = Object.keys(value);
   const record = value as Record<string, unknown>;
   if (keys.length === 1 && keys[0] === TENSOR_REF) {
     const name = record[TENSOR_REF];
     const t = typeof name === 'string' ? ctx.tensors.get(name) : undefined;
-    if (!t) throw new CheckpointError(`${ctx.where}: ${path} refers to tensor ${JSON.stringify(name)}, which the file does not contain`);
+    if (!t) throw new CheckpointError(`${ctx.where}: ${path} refers to tensor ${typeof name === 'string' ? JSON.stringify(name) : describe(name)}, which the file does not contain`);
     ctx.used.add(name as string);
     return t;
   }
@@ -233,9 +282,14 @@ function raise(value: unknown, path: string, ctx: { where: string; tensors: Map<
     if (text === 'NaN') return NaN;
     if (text === 'Infinity') return Infinity;
     if (text === '-Infinity') return -Infinity;
-    throw new CheckpointError(`${ctx.where}: ${path} holds the number ${JSON.stringify(text)}; expected "NaN", "Infinity" or "-Infinity"`);
+    throw new CheckpointError(`${ctx.where}: ${path} holds the number ${typeof text === 'string' ? JSON.stringify(text) : describe(text)}; expected "NaN", "Infinity" or "-Infinity"`);
   }
   const out: { [key: string]: CheckpointValue } = {};
-  for (const key of keys) defineEntry(out, key, raise(record[key], `${path}.${key}`, ctx));
+  for (const key of keys) defineEntry(out, key, raise(record[key], `${path}.${key}`, ctx, depth + 1));
   return out;
+}
+
+function tooDeep(where: string, path: string): CheckpointError {
+  const shown = path.length > 80 ? `${path.slice(0, 80)}…` : path;
+  return new CheckpointError(`${where}: ${shown} nests more than ${MAX_CHECKPOINT_NESTING} levels deep (the limit for optimizer and extra data)`);
 }

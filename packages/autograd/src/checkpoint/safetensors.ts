@@ -210,10 +210,11 @@ function describeTensor(name: string, info: unknown, where: string): TensorInfo 
       : `${what} has unknown dtype '${dtype}' (readable: ${readable})`);
   }
   if (!Array.isArray(shape) || !shape.every(isCount)) {
-    throw new CheckpointError(`${what}: shape must be a list of non-negative integers; got ${JSON.stringify(shape)}`);
+    throw new CheckpointError(`${what}: shape must be a list of non-negative integers; got ${brief(shape)}`);
   }
+  if (shape.length > K.MAX_RANK) throw new CheckpointError(`${what}: rank ${shape.length} exceeds the limit of ${K.MAX_RANK}`);
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
-    throw new CheckpointError(`${what}: data_offsets must be [begin, end] with non-negative integers; got ${JSON.stringify(offsets)}`);
+    throw new CheckpointError(`${what}: data_offsets must be [begin, end] with non-negative integers; got ${brief(offsets)}`);
   }
   const [begin, end] = offsets as [number, number];
   if (end < begin) throw new CheckpointError(`${what}: data_offsets [${begin}, ${end}] end before they begin`);
@@ -258,6 +259,13 @@ function topLevelKeys(text: string): string[] {
 /** Sets `key` as an own enumerable property, so a name such as `__proto__` in a file is just a name. */
 export function defineEntry<T>(record: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** A header value for a message: a list of numbers as JSON, anything else described (never stringified whole: it may be huge or deeply nested). */
+function brief(value: unknown): string {
+  const flat = (v: unknown) => typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' || v === null;
+  if (flat(value) || (Array.isArray(value) && value.length <= 16 && value.every(flat))) return JSON.stringify(value);
+  return describe(value);
 }
 
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;

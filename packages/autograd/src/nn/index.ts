@@ -1,7 +1,7 @@
 // nn: modules, layers, initializers and losses.
 export { Parameter } from './parameter.js';
 export { Module, StateDictError } from './module.js';
-export type { StateValue, LoadStateDictOptions, LoadStateDictResult } from './module.js';
+export type { StateValue, LoadStateDictOptions, LoadStateDictResult, ShapeMismatch } from './module.js';
 export { Linear } from './linear.js';
 export type { LinearOptions } from './linear.js';
 export { Embedding } from './embedding.js';

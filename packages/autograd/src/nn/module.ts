@@ -2,6 +2,7 @@
 import * as K from '@unroll/core';
 import type { DType, NdArray, Nested } from '@unroll/core';
 import { Tensor } from '../tensor.js';
+import { checkKeys, checkOptionsObject, optionKeys } from '../optim/options.js';
 import { Parameter } from './parameter.js';
 
 /** A state-dict value: a Tensor, an ndarray or nested number arrays. */
@@ -11,14 +12,30 @@ export interface LoadStateDictOptions {
   /** Refuse missing and unexpected keys (default true). Shape mismatches are always refused. */
   strict?: boolean;
 }
+// Every key of LoadStateDictOptions (the compiler checks the list is complete); others are refused.
+const LOAD_STATE_DICT_OPTIONS = optionKeys<LoadStateDictOptions>({ strict: true });
 export interface LoadStateDictResult {
   missingKeys: string[];
   unexpectedKeys: string[];
 }
 
-/** Thrown when a state dict does not fit a module; nothing was changed. */
+/** One tensor whose shape disagrees with the module's. */
+export interface ShapeMismatch {
+  key: string;
+  expected: number[];
+  got: number[];
+}
+
+/**
+ * Thrown when a state dict does not fit a module; nothing was changed. Besides the message, the
+ * problems are kept as data (empty when the error is about something else), so a program can
+ * report them its own way.
+ */
 export class StateDictError extends Error {
   override name = 'StateDictError';
+  missingKeys: string[] = [];
+  unexpectedKeys: string[] = [];
+  mismatched: ShapeMismatch[] = [];
 }
 
 /**
@@ -125,28 +142,36 @@ export class Module {
    * the error lists all of them.
    */
   loadStateDict(stateDict: Record<string, StateValue> | Map<string, StateValue>, opts: LoadStateDictOptions = {}): LoadStateDictResult {
+    const where = `${this.constructor.name}.loadStateDict`;
+    if (!(stateDict instanceof Map) && (typeof stateDict !== 'object' || stateDict === null || Array.isArray(stateDict) || stateDict instanceof Tensor)) {
+      throw new StateDictError(`${where}: stateDict must be a record or a Map of name → value; got ${describeValue(stateDict)}`);
+    }
+    checkKeys(where, checkOptionsObject(where, opts), LOAD_STATE_DICT_OPTIONS);
     const strict = opts.strict ?? true;
     const entries = stateDict instanceof Map ? new Map(stateDict) : new Map(Object.entries(stateDict));
     const targets = new Map<string, Tensor>([...this.namedParameters(), ...this.namedBuffers()]);
     const missingKeys = [...targets.keys()].filter((k) => !entries.has(k));
     const unexpectedKeys = [...entries.keys()].filter((k) => !targets.has(k));
-    const mismatched: string[] = [];
+    const mismatched: ShapeMismatch[] = [];
     const values = new Map<string, NdArray>();
     for (const [name, target] of targets) {
       if (!entries.has(name)) continue;
-      const value = toNdArray(entries.get(name)!, target.dtype);
+      const value = toNdArray(entries.get(name)!, target.dtype, where, name);
       if (!K.sameShape(value.shape, target.shape)) {
-        mismatched.push(`${name}: expected ${K.fmt(target.shape)}, got ${K.fmt(value.shape)}`);
+        mismatched.push({ key: name, expected: [...target.shape], got: [...value.shape] });
       }
       values.set(name, value);
     }
     const problems: string[] = [];
     if (strict && missingKeys.length) problems.push(`missing keys: ${missingKeys.join(', ')}`);
     if (strict && unexpectedKeys.length) problems.push(`unexpected keys: ${unexpectedKeys.join(', ')}`);
-    if (mismatched.length) problems.push(`shape mismatch: ${mismatched.join('; ')}`);
+    if (mismatched.length) problems.push(`shape mismatch: ${mismatched.map((m) => `${m.key}: expected ${K.fmt(m.expected)}, got ${K.fmt(m.got)}`).join('; ')}`);
     const hint = this.stateDictHint(entries, targets);
     if (problems.length) {
-      throw new StateDictError(`${this.constructor.name}.loadStateDict refused (nothing was changed):\n  ${problems.join('\n  ')}${hint ? `\n  ${hint}` : ''}`);
+      const err = new StateDictError(`${this.constructor.name}.loadStateDict refused (nothing was changed):\n  ${problems.join('\n  ')}${hint ? `\n  ${hint}` : ''}`);
+      if (strict) Object.assign(err, { missingKeys, unexpectedKeys });
+      err.mismatched = mismatched;
+      throw err;
     }
     for (const [name, value] of values) {
       const target = targets.get(name)!;
@@ -179,9 +204,24 @@ export class Module {
   }
 }
 
-function toNdArray(value: StateValue, dtype: DType): NdArray {
-  const nd = value instanceof Tensor ? value.data
-    : typeof value === 'object' && value !== null && 'stride' in value ? (value as NdArray)
-    : K.fromNested(value as Nested, { dtype });
-  return K.dtypeOf(nd.data) === dtype ? nd : K.cast(nd, dtype);
+/**
+ * One state-dict value as an ndarray of `dtype`. Any problem (not numbers, ragged, a value int32
+ * cannot hold) is reported with the key, before anything is copied.
+ */
+function toNdArray(value: StateValue, dtype: DType, where: string, name: string): NdArray {
+  const isNdArray = typeof value === 'object' && value !== null && 'stride' in value && 'data' in value;
+  if (!(value instanceof Tensor) && !isNdArray && typeof value !== 'number' && !Array.isArray(value)) {
+    throw new StateDictError(`${where}: '${name}' must be a Tensor, an ndarray or nested arrays of numbers; got ${describeValue(value)}`);
+  }
+  try {
+    const nd = value instanceof Tensor ? value.data : isNdArray ? (value as NdArray) : K.fromNested(value as Nested, { dtype });
+    return K.dtypeOf(nd.data) === dtype ? nd : K.cast(nd, dtype);
+  } catch (err) {
+    throw new StateDictError(`${where}: '${name}' cannot be loaded: ${(err as Error).message}`, { cause: err });
+  }
 }
+
+const describeValue = (v: unknown): string =>
+  typeof v === 'string' ? `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`
+    : v === null || v === undefined ? String(v)
+    : typeof v === 'object' ? (v.constructor === Object || !v.constructor ? 'an object' : `a ${v.constructor.name}`) : `${typeof v} ${String(v)}`;

@@ -198,10 +198,10 @@ const castOp = defineOp<{ dtype: DType }>({
   name: 'cast',
   inputs: ['x'],
   acceptsInt32: true,
-  forward: ([x], { dtype }) => K.cast(x!, dtype),
+  forward: ([x], { dtype }) => K.cast(x!, dtype, 'cast'),
   backward: ({ dy }) => [() => dy], // the engine casts the gradient back to the input's dtype
 });
-/** The same values in another dtype (differentiable between float32 and float64). */
+/** The same values in another dtype (differentiable between float32 and float64); to int32 refuses non-integers, non-finite and out-of-range values. */
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
   // To or from int32 no gradient flows, but the op is still applied, so tracers (ONNX export) see it.

@@ -1,4 +1,6 @@
 // Checking optimizer, clipping and scheduler options: each error names the class, the option and the value.
+// The options-object helpers themselves live in core (options.ts) and are re-exported here.
+export { checkKeys, checkOptions, checkOptionsObject, optionKeys } from '@unroll/core';
 
 /** How a value is shown after "got" in an error message. */
 export function describe(value: unknown): string {
@@ -47,24 +49,3 @@ export function checkBoolean(where: string, name: string, value: unknown): boole
   return value;
 }
 
-/**
- * Refuses keys that are not options: a misspelt option would otherwise be silently ignored.
- * PyTorch's snake_case names get a hint with the camelCase name used here.
- */
-export function checkKeys(where: string, given: object, allowed: readonly string[], what = 'option'): void {
-  for (const key of Object.keys(given)) {
-    if (allowed.includes(key)) continue;
-    const camel = key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-    const hint = camel !== key && allowed.includes(camel) ? ` (did you mean '${camel}'?)` : '';
-    throw new TypeError(`${where}: unknown ${what} '${key}'${hint}; ${what}s are ${allowed.join(', ')}`);
-  }
-}
-
-/** A plain options object (or undefined, read as `{}`); anything else is refused. */
-export function checkOptionsObject<T extends object>(where: string, value: T | undefined): T {
-  if (value === undefined) return {} as T;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TypeError(`${where}: options must be an object; got ${describe(value)}`);
-  }
-  return value;
-}

@@ -8,7 +8,6 @@ import { decodeSafetensors, encodeSafetensors } from '../../src/checkpoint/safet
 import { Module, StateDictError } from '../../src/nn/module.js';
 import { Parameter } from '../../src/nn/parameter.js';
 import { Adam } from '../../src/optim/adam.js';
-import type { OptimizerStateDict } from '../../src/optim/optimizer.js';
 import { Tensor } from '../../src/tensor.js';
 import { expectCheckpointError, expectSameTensor, makeTensor } from './helpers.js';
 
@@ -91,10 +90,14 @@ describe('round trip', () => {
     expect(readCheckpoint(checkpointBytes({})).extra).toBeUndefined();
   });
 
-  it('a top-level Tensor, null and scalars are fine as optimizer or extra', () => {
-    const read = readCheckpoint(checkpointBytes({ optimizer: makeTensor('float32', [2], [1, 2]), extra: null }));
-    expectSameTensor(read.optimizer, makeTensor('float32', [2], [1, 2]));
-    expect(read.extra).toBeNull();
+  it('a top-level Tensor, null and scalars are fine as extra; optimizer must be a state dict', () => {
+    const read = readCheckpoint(checkpointBytes({ extra: makeTensor('float32', [2], [1, 2]) }));
+    expectSameTensor(read.extra, makeTensor('float32', [2], [1, 2]));
+    expect(readCheckpoint(checkpointBytes({ extra: null })).extra).toBeNull();
+    expectCheckpointError(() => checkpointBytes({ optimizer: makeTensor('float32', [2], [1, 2]) }),
+      "checkpointBytes: optimizer must be an optimizer's state dict { state, paramGroups }; got a Tensor (store other data under extra)");
+    expectCheckpointError(() => checkpointBytes({ optimizer: { state: {}, paramGroups: [{ lr: 1 }] } }),
+      'paramGroups.0 must be an object whose params is a list of parameter indices');
     expect(readCheckpoint(checkpointBytes({ extra: 'note' })).extra).toBe('note');
   });
 });
@@ -115,7 +118,7 @@ describe('with a real optimizer', () => {
     const resumed = new Net('float32', [0, 0, 0, 0, 0, 0]);
     const resumedOpt = new Adam(resumed.parameters(), { lr: 1 });
     const read = loadCheckpointInto(resumed, bytes);
-    resumedOpt.loadStateDict(read.optimizer as unknown as OptimizerStateDict);
+    resumedOpt.loadStateDict(read.optimizer!); // typed for loadStateDict: no cast
     expect(resumedOpt.paramGroups[0]!.lr).toBe(0.01);
 
     setGrads(model, 3); opt.step();

@@ -47,7 +47,13 @@ export function zip3(
   op: string, a: NdArray, b: NdArray, c: NdArray,
   f: (x: number, y: number, z: number) => number, dtype: DType,
 ): NdArray<TypedArray> {
-  const shape = broadcastShapes(op, broadcastShapes(op, a.shape, b.shape), c.shape);
+  let shape: number[];
+  try {
+    shape = broadcastShapes(op, broadcastShapes(op, a.shape, b.shape), c.shape);
+  } catch {
+    // The second broadcast would name an intermediate shape; name all three operands instead.
+    throw new ShapeError(`${op}: cannot broadcast ${fmt(a.shape)}, ${fmt(b.shape)} and ${fmt(c.shape)} together`);
+  }
   const out = allocate(dtype, sizeOf(shape));
   const x = contiguous(a), y = contiguous(b), z = contiguous(c);
   let k = 0;

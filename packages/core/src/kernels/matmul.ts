@@ -5,6 +5,7 @@ import { contiguous, type NdArray } from '../array.js';
 import { DTypeError, ShapeError, fmt } from '../errors.js';
 import { broadcastShapes, broadcastStrides, sizeOf } from '../shape.js';
 import { gemm } from './gemm.js';
+import { checkOptions, optionKeys } from '../options.js';
 
 export interface MatmulOptions {
   /** Use aᵀ (its last two axes swapped) without copying. */
@@ -13,11 +14,14 @@ export interface MatmulOptions {
   transB?: boolean;
 }
 
+const MATMUL_OPTIONS = optionKeys<MatmulOptions>({ transA: true, transB: true });
+
 /**
  * a @ b over the last two axes: [..., m, k] @ [..., k, n] → [..., m, n]; leading (batch)
  * axes broadcast as in NumPy. With `transA`/`transB` the operand's last two axes are read swapped.
  */
 export function matmul(a: NdArray, b: NdArray, opts: MatmulOptions = {}): NdArray<FloatArray> {
+  checkOptions('matmul', opts, MATMUL_OPTIONS);
   const transA = opts.transA ?? false, transB = opts.transB ?? false;
   if (a.shape.length < 2 || b.shape.length < 2) {
     throw new ShapeError(`matmul: both operands need rank ≥ 2; got ${fmt(a.shape)} and ${fmt(b.shape)}`);
@@ -35,7 +39,13 @@ export function matmul(a: NdArray, b: NdArray, opts: MatmulOptions = {}): NdArra
     throw new ShapeError(`matmul: cannot multiply ${show(a.shape, transA)} by ${show(b.shape, transB)}`);
   }
   const batchA = a.shape.slice(0, -2), batchB = b.shape.slice(0, -2);
-  const batch = broadcastShapes('matmul', batchA, batchB);
+  let batch: number[];
+  try {
+    batch = broadcastShapes('matmul', batchA, batchB);
+  } catch {
+    // Name both operands, not just their batch dims ("cannot broadcast [2] with [3]" says too little).
+    throw new ShapeError(`matmul: batch dims of a ${fmt(a.shape)} and b ${fmt(b.shape)} do not broadcast (${fmt(batchA)} vs ${fmt(batchB)})`);
+  }
   const x = contiguous(a) as FloatArray, y = contiguous(b) as FloatArray;
   const out = allocate(dtype, sizeOf(batch) * m * n) as FloatArray;
   // Flat matrix index of each operand for every output batch element.

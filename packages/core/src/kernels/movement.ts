@@ -126,9 +126,15 @@ export function stack(arrays: readonly NdArray[], axis = 0): NdArray<TypedArray>
   return concat(arrays.map((b) => ndarray(contiguous(b), withAxis(b.shape))), ax);
 }
 
+/**
+ * An id must lie in [0, n). Negative ids are refused, as PyTorch's gather/index_select do: a −1 left
+ * over from padding or a failed lookup would otherwise silently read the last row.
+ */
 function checkIndex(op: string, v: number, n: number): number {
-  if (!Number.isInteger(v) || v < -n || v >= n) throw new RangeError(`${op}: index ${v} is out of range for a dimension of size ${n}`);
-  return v < 0 ? v + n : v;
+  if (!Number.isInteger(v) || v < 0 || v >= n) {
+    throw new RangeError(`${op}: index ${v} is out of range for a dimension of size ${n}; ids must be in [0, ${n})${v < 0 ? ' (negative ids do not count from the end)' : ''}`);
+  }
+  return v;
 }
 
 /**

@@ -5,6 +5,7 @@ import { contiguous, type NdArray } from '../array.js';
 import { ShapeError, fmt } from '../errors.js';
 import { normalizeAxes, normalizeAxis, sizeOf, stridesOf, type Shape } from '../shape.js';
 import { forEachRun } from './iterate.js';
+import { checkOptions, optionKeys } from '../options.js';
 
 export interface ReduceOptions {
   /** Axes to reduce (negative counts from the end); all axes when omitted. */
@@ -21,7 +22,10 @@ export function reducedShape(op: string, shape: Shape, axes: ReduceOptions['axes
 }
 
 /** Folds every input element into its output slot: acc = f(acc, x). */
+const REDUCE_OPTIONS = optionKeys<ReduceOptions>({ axes: true, keepdims: true });
+
 function fold(op: string, a: NdArray, opts: ReduceOptions, init: number, f: (acc: number, x: number) => number) {
+  checkOptions(op, opts, REDUCE_OPTIONS);
   const { kept, out } = reducedShape(op, a.shape, opts.axes, opts.keepdims);
   const x = contiguous(a);
   const result = allocate(dtypeOf(a.data), sizeOf(kept)).fill(init);

@@ -1,7 +1,8 @@
 // char-rnn checkpoints: one safetensors file with the model weights, the optimizer state and, as
 // extra data, the vocabulary, the config and everything needed to resume exactly (step, RNG, schedule,
 // carried state, loss history). Reading one checks all of it and says what is wrong.
-import { Generator, Tensor } from '@unroll/autograd';
+import * as K from '@unroll/core';
+import { Generator, StateDictError, Tensor } from '@unroll/autograd';
 import type { CheckpointContents, LRSchedulerState } from '@unroll/autograd';
 import { assertFinite, firstNonFinite } from '@unroll/train';
 import { loadCheckpoint, saveCheckpoint } from '@unroll/autograd/node';
@@ -138,9 +139,23 @@ export function modelOf(run: SavedRun): CharRNN {
   try {
     model.loadStateDict(run.model);
   } catch (err) {
-    throw new Error(`checkpoint '${run.path}': its weights do not fit its own config and ${run.vocab.size}-symbol vocabulary: ${(err as Error).message}`);
+    throw new Error(`checkpoint '${run.path}': its weights do not fit its own config and ${run.vocab.size}-symbol vocabulary: ${stateDictProblem(err)}`);
   }
   return model;
+}
+
+/**
+ * A refused state dict in one line, naming the first tensor and both shapes (or the keys), for the
+ * CLI's one-line errors; loadStateDict's own message lists every problem on its own line.
+ */
+export function stateDictProblem(err: unknown): string {
+  if (!(err instanceof StateDictError)) return (err as Error).message;
+  const [m] = err.mismatched;
+  const more = (n: number) => (n > 1 ? ` (and ${n - 1} more)` : '');
+  if (m) return `tensor '${m.key}' is ${K.fmt(m.got)} but the model expects ${K.fmt(m.expected)}${more(err.mismatched.length)}`;
+  if (err.missingKeys.length) return `tensor '${err.missingKeys[0]}' is missing${more(err.missingKeys.length)}`;
+  if (err.unexpectedKeys.length) return `tensor '${err.unexpectedKeys[0]}' is not part of the model${more(err.unexpectedKeys.length)}`;
+  return err.message.replace(/\s*\n\s*/g, '; ');
 }
 
 /**
@@ -165,6 +180,6 @@ export function resumeInto(trainer: Trainer, run: SavedRun): void {
     trainer.model.loadStateDict(run.model);
     trainer.restore(run.state);
   } catch (err) {
-    throw new Error(`${where}: ${(err as Error).message}`);
+    throw new Error(`${where}: ${stateDictProblem(err)}`);
   }
 }

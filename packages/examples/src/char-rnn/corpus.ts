@@ -1,8 +1,9 @@
 // Where the char-rnn's text comes from: the project's own TypeScript sources (the default corpus,
 // as Karpathy's char-rnn learned from the Linux sources) or any text file.
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TextFileError, readUtf8File } from '../text-file.js';
 
 /** A training text and where it came from. */
 export interface Corpus {
@@ -45,7 +46,7 @@ export function projectSources(root = repoRoot()): Corpus {
     if (existsSync(src) && statSync(src).isDirectory()) collectTs(src, files);
   }
   if (files.length === 0) throw new Error(`char-rnn: no .ts files under ${packagesDir}/*/src; pass --text FILE`);
-  const parts = files.map((f) => `// ==> ${relative(root, f).split(sep).join('/')} <==\n${readFileSync(f, 'utf8').replace(/\r\n/g, '\n')}`);
+  const parts = files.map((f) => `// ==> ${relative(root, f).split(sep).join('/')} <==\n${readUtf8File(f, f).replace(/\r\n/g, '\n')}`);
   return { text: parts.join('\n'), source: `the project's TypeScript sources (${files.length} files under packages/*/src)`, path: null };
 }
 
@@ -58,13 +59,14 @@ function collectTs(dir: string, out: string[]): void {
   }
 }
 
-/** Reads a text file for training; a missing, unreadable or empty file is an error naming it. */
+/** Reads a text file for training; a missing, unreadable, empty or non-UTF-8 file is an error naming it (and the bad byte's offset). */
 export function readTextFile(path: string): Corpus {
   const full = resolve(path);
   let text: string;
   try {
-    text = readFileSync(full, 'utf8');
+    text = readUtf8File(full, `--text: '${path}'`);
   } catch (err) {
+    if (err instanceof TextFileError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message;
     throw new Error(`--text: cannot read '${path}' (${why})`);

@@ -6,6 +6,7 @@ import type { FlagSpec, FlagTable, FlagValue } from './args.js';
 import { examplesDir } from './corpus.js';
 import { CELLS } from './model.js';
 import type { ModelConfig } from './model.js';
+import { MAX_SAMPLE_LENGTH } from './sample.js';
 import { SCHEDULES } from './schedule.js';
 import type { ScheduleConfig } from './schedule.js';
 
@@ -73,7 +74,7 @@ export const RUN_FLAGS = {
   resume: bool('continue the run saved in --checkpoint exactly where it stopped'),
   evalEvery: int('steps between validation passes', 200, 1),
   sampleEvery: int('steps between printed samples (0: only at the end)', 400, 0),
-  sampleLength: int('characters per printed sample', 300, 0),
+  sampleLength: int('characters per printed sample', 300, 0, { max: MAX_SAMPLE_LENGTH }),
   temperature: float('temperature of the printed samples', 0.8, { min: 0 }),
   checkpointEvery: int('steps between checkpoints (0: only at the end)', 200, 0),
 } as const satisfies FlagTable;
@@ -85,7 +86,7 @@ export const TRAIN_FLAGS: FlagTable = { ...RUN_FLAGS, ...CONFIG_FLAGS };
 export const SAMPLE_FLAGS = {
   checkpoint: text('checkpoint to sample from (default: packages/examples/out/char-rnn/char-rnn.safetensors)', 'PATH'),
   seedText: text('text to start from (default: the first line of the training text)', 'TEXT'),
-  length: int('characters to generate', 500, 0),
+  length: int(`characters to generate (at most ${MAX_SAMPLE_LENGTH.toLocaleString('en-US')}; printed as they come)`, 500, 0, { max: MAX_SAMPLE_LENGTH }),
   temperature: float('temperature: < 1 safer, > 1 wilder, 0 always the likeliest character', 0.8, { min: 0 }),
   topK: int('draw only among the k likeliest characters (0: all)', 0, 0),
   seed: int('random seed of the draws', 1),

@@ -7,10 +7,11 @@ import type { SampleArgs } from './options.js';
 import { checkSampling, sampleText } from './sample.js';
 
 /**
- * Runs `sample`: returns the seed text followed by `length` generated characters (and prints it
- * when `print` is given). Unknown characters in the seed text are an error naming the character.
+ * Runs `sample`: writes the seed text, then the generated characters as they come (so a long sample
+ * shows progress), then a newline, through `write`; returns the seed text and the sample. Unknown
+ * characters in the seed text are an error naming the character, before anything is written.
  */
-export async function runSample(args: SampleArgs, print: (text: string) => void = (t) => process.stdout.write(`${t}\n`)): Promise<string> {
+export async function runSample(args: SampleArgs, write: (piece: string) => void = (t) => { process.stdout.write(t); }): Promise<string> {
   if (!existsSync(args.checkpoint)) {
     throw new Error(`sample: there is no checkpoint at '${args.checkpoint}'; train one first (${programName()}) or pass --checkpoint PATH`);
   }
@@ -18,9 +19,11 @@ export async function runSample(args: SampleArgs, print: (text: string) => void 
   checkSampling(args.length, args.temperature, args.topK, run.vocab.size);
   const model = modelOf(run);
   const seedText = args.seedText ?? run.info.defaultSeed;
+  run.vocab.encode(seedText, 'the seed text'); // refuse unknown characters before printing anything
+  write(seedText);
   const text = seedText + sampleText(model, run.vocab, {
-    seedText, length: args.length, temperature: args.temperature, topK: args.topK, generator: new Generator(args.seed),
+    seedText, length: args.length, temperature: args.temperature, topK: args.topK, generator: new Generator(args.seed), onText: write,
   });
-  print(text);
+  write('\n');
   return text;
 }

@@ -17,7 +17,12 @@ export interface SampleOptions {
   topK?: number;
   /** The random source of the draws (a fixed seed gives the same text). */
   generator: Generator;
+  /** Called with the text as it is generated (pieces of up to 64 characters, in order), e.g. to stream it to stdout. */
+  onText?: (piece: string) => void;
 }
+
+/** The most characters one sample may ask for (10 million: hours of generation on this machine). */
+export const MAX_SAMPLE_LENGTH = 10_000_000;
 
 /**
  * Generates `length` characters continuing `seedText` (the seed itself is not included). The model
@@ -38,14 +43,18 @@ export function sampleText(model: CharRNN, vocab: Vocab, opts: SampleOptions): s
       let last = logits.values().subarray((seed.length - 1) * V, seed.length * V);
       const out: number[] = [];
       const one = new Int32Array(1);
+      let sent = 0;
+      const flush = () => { if (opts.onText && sent < out.length) { opts.onText(vocab.decode(out.slice(sent))); sent = out.length; } };
       for (let n = 0; n < opts.length; n++) {
         const id = pickNext(last, temperature, topK, opts.generator);
         out.push(id);
+        if (out.length - sent >= 64) flush();
         if (n === opts.length - 1) break;
         one[0] = id;
         ({ logits, state } = model.forward(new Tensor(K.fromData(one.slice(), [1, 1])), state as CharRNNState));
         last = logits.values();
       }
+      flush();
       return vocab.decode(out);
     });
   } finally {
@@ -84,7 +93,9 @@ function argmax(values: ArrayLike<number>): number {
 
 /** Checks the sampling options, naming the CLI flag each one comes from. */
 export function checkSampling(length: number, temperature: number, topK: number, vocabSize: number): void {
-  if (!Number.isInteger(length) || length < 0) throw new RangeError(`sample: --length must be an integer ≥ 0; got ${length}`);
+  if (!Number.isInteger(length) || length < 0 || length > MAX_SAMPLE_LENGTH) {
+    throw new RangeError(`sample: --length must be an integer in [0, ${MAX_SAMPLE_LENGTH}]; got ${length}`);
+  }
   if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new RangeError(`sample: --temperature must be a finite number ≥ 0; got ${temperature}`);
   if (!Number.isInteger(topK) || topK < 0) throw new RangeError(`sample: --top-k must be an integer ≥ 0 (0: no limit); got ${topK}`);
   if (topK > vocabSize) throw new RangeError(`sample: --top-k ${topK} is larger than the ${vocabSize}-symbol vocabulary`);

@@ -1,6 +1,6 @@
 // `char-rnn train`: builds or resumes a run, trains it with a progress bar, validation, samples
 // and checkpoints along the way, and ends with a sample, the checkpoint and a loss-curve SVG.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { Generator } from '@unroll/autograd';
 import { lineChart } from '@unroll/plot';
@@ -40,6 +40,7 @@ const defaultIO: TrainIO = { print: (line) => process.stdout.write(`${line}\n`),
 
 /** Runs `train` with parsed arguments. */
 export async function runTrain(args: TrainArgs, io: TrainIO = defaultIO): Promise<TrainSummary> {
+  prepareOutputPaths(args); // before any work: a bad --out or --checkpoint must not surface after training
   let saved: SavedRun | null = null;
   let config = args.config;
   let textPath = args.text;
@@ -152,6 +153,32 @@ export async function runTrain(args: TrainArgs, io: TrainIO = defaultIO): Promis
   return {
     steps: trainer.step, trainLoss: smooth, valLoss: lastVal, sample, checkpoint: args.checkpoint, lossCurve, interrupted,
   };
+}
+
+/**
+ * Checks, and creates, where `train` will write: --out must be a folder (made if missing), --checkpoint
+ * a file (not a folder) in a folder that can be written, the loss curve's path not a folder. Each
+ * problem is one line naming the flag, the path and the reason.
+ */
+export function prepareOutputPaths(args: Pick<TrainArgs, 'out' | 'checkpoint'>): void {
+  const makeFolder = (flag: string, dir: string, role: string) => {
+    if (existsSync(dir) && !statSync(dir).isDirectory()) throw new Error(`${flag}: '${dir}' is a file, but ${role} must be a folder`);
+    try {
+      mkdirSync(dir, { recursive: true });
+      accessSync(dir, constants.W_OK);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOTDIR' || code === 'EEXIST' ? 'a parent of it is a file' : (err as Error).message;
+      throw new Error(`${flag}: cannot create or write the folder '${dir}' (${why})`);
+    }
+  };
+  makeFolder('--out', args.out, '--out (the folder for the checkpoint and the loss curve)');
+  if (existsSync(args.checkpoint) && statSync(args.checkpoint).isDirectory()) {
+    throw new Error(`--checkpoint: '${args.checkpoint}' is a folder; give a file path (e.g. ${join(args.checkpoint, CHECKPOINT_NAME)})`);
+  }
+  makeFolder('--checkpoint', dirname(args.checkpoint), 'the folder holding the checkpoint');
+  const curve = join(args.out, 'loss-curve.svg');
+  if (existsSync(curve) && statSync(curve).isDirectory()) throw new Error(`--out: '${curve}' (where the loss curve goes) is a folder`);
 }
 
 /**

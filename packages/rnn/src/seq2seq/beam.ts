@@ -1,7 +1,7 @@
 // Batched beam search: B sources × K hypotheses decoded as B·K rows, the K best extensions of
 // each source kept at every step, with length normalisation for the final ranking.
 import * as K from '@unroll/core';
-import { Tensor, indexSelect, noGrad } from '@unroll/autograd';
+import { Tensor, checkOptions, indexSelect, noGrad, optionKeys } from '@unroll/autograd';
 import { selectStateRows } from '../cell.js';
 import type { DecoderMemory } from './decoder.js';
 import { resolveMaxLength } from './greedy.js';
@@ -22,6 +22,9 @@ export interface BeamSearchOptions extends DecodeOptions {
   /** Most hypotheses returned per source (default beamWidth). */
   nBest?: number;
 }
+
+/** Every option of `beamSearch`; any other key is refused. */
+const BEAM_SEARCH_OPTIONS = optionKeys<BeamSearchOptions>({ srcLengths: true, maxLength: true, beamWidth: true, lengthPenalty: true, nBest: true });
 
 /** One decoded hypothesis. */
 export interface Hypothesis {
@@ -54,6 +57,7 @@ interface Node {
  */
 export function beamSearch<SE, SD>(model: Seq2Seq<SE, SD>, src: Tensor, opts: BeamSearchOptions = {}): Hypothesis[][] {
   const who = 'beamSearch';
+  checkOptions(who, opts, BEAM_SEARCH_OPTIONS);
   const width = opts.beamWidth ?? 5;
   if (!Number.isInteger(width) || width < 1) throw new RangeError(`${who}: beamWidth must be a positive integer; got ${String(opts.beamWidth)}`);
   const nBest = opts.nBest ?? width;

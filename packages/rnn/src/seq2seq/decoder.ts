@@ -7,6 +7,7 @@ import type { RecurrentCell } from '../cell.js';
 import { checkFloatDType, checkSize } from '../cells/common.js';
 import type { FloatDType } from '../cells/common.js';
 import { checkCell } from '../unroll.js';
+import { adoptPart } from '../adopt.js';
 import { attend } from './attention.js';
 import type { Attention } from './attention.js';
 
@@ -160,8 +161,8 @@ export class Decoder<S> extends Module {
     }
     const common = { dtype: checkFloatDType(who, opts.dtype), generator: opts.generator };
     this.embedding = this.registerModule('embedding', new Embedding(this.vocabSize, this.embeddingDim, { ...common, paddingIdx: opts.paddingIdx }));
-    if (this.cell instanceof Module) this.registerModule('cell', this.cell);
-    if (attention instanceof Module) this.registerModule('attention', attention);
+    adoptPart(this, 'cell', this.cell, who, 'cell');
+    adoptPart(this, 'attention', attention, who, 'attention', false);
     this.combine = attention ? this.registerModule('combine', new Linear(this.cell.outputSize + attention.memorySize, this.hiddenSize, common)) : null;
     this.output = this.registerModule('output', new Linear(this.hiddenSize, this.vocabSize, common));
   }

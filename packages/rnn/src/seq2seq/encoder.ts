@@ -1,7 +1,7 @@
 // Encoder: an embedding and any recurrent cell or sequence layer (a stack, a bidirectional pair),
 // unrolled over a padded batch of source ids; its outputs are what the decoder attends to.
 import * as K from '@unroll/core';
-import { Embedding, Module, Tensor } from '@unroll/autograd';
+import { Embedding, Module, Tensor, checkOptions, optionKeys } from '@unroll/autograd';
 import type { Generator } from '@unroll/autograd';
 import type { InitialStateOptions, RecurrentCell } from '../cell.js';
 import { checkFloatDType, checkSize } from '../cells/common.js';
@@ -10,6 +10,7 @@ import { isSequenceLayer } from '../layer.js';
 import type { SequenceLayer } from '../layer.js';
 import { checkCell, unroll } from '../unroll.js';
 import type { Lengths } from '../unroll.js';
+import { adoptPart } from '../adopt.js';
 import { lengthMask } from './attention.js';
 import { checkIds, resolveLengths } from './tokens.js';
 
@@ -39,6 +40,8 @@ export interface EncodeOptions {
   /** Each source row's real length (default: from trailing pad ids, or the full width). */
   lengths?: Lengths;
 }
+
+const ENCODE_OPTIONS = optionKeys<EncodeOptions>({ lengths: true });
 
 /** What an encoder returns. */
 export interface EncoderOutput<S> {
@@ -87,7 +90,7 @@ export class Encoder<S> extends Module {
     this.embedding = this.registerModule('embedding', new Embedding(this.vocabSize, dim, {
       paddingIdx: opts.paddingIdx, dtype: checkFloatDType(who, opts.dtype), generator: opts.generator,
     }));
-    if (rnn instanceof Module) this.registerModule('rnn', rnn);
+    adoptPart(this, 'rnn', rnn, who, 'rnn');
   }
 
   /** The rnn's initial state for `batch` rows (the shape a bridge starts from). */
@@ -98,6 +101,7 @@ export class Encoder<S> extends Module {
   /** src int32 [B, S] → outputs [B, S, F], final state, lengths and the padding mask. */
   forward(src: Tensor, opts: EncodeOptions = {}): EncoderOutput<S> {
     const who = 'Encoder.forward';
+    checkOptions(who, opts, ENCODE_OPTIONS);
     const { batch, time } = checkIds(who, 'src', src, this.vocabSize, 'the source vocabulary');
     const lengths = resolveLengths(who, 'src', src, opts.lengths, this.embedding.paddingIdx);
     const full = lengths.every((l) => l === time);

@@ -2,7 +2,7 @@
 // or the length limit; rows that have ended are carried along but no longer change. The same
 // row-by-row loop serves the sampling decoder (sample.ts).
 import * as K from '@unroll/core';
-import { Tensor, noGrad } from '@unroll/autograd';
+import { Tensor, checkOptions, noGrad, optionKeys } from '@unroll/autograd';
 import type { Lengths } from '../unroll.js';
 import type { Seq2Seq } from './seq2seq.js';
 
@@ -12,6 +12,9 @@ export interface DecodeOptions {
   /** Most tokens generated per row, the end token included (default 2·S + 10 for a source of width S). */
   maxLength?: number;
 }
+
+/** Every option of `greedyDecode`; any other key is refused. */
+const DECODE_OPTIONS = optionKeys<DecodeOptions>({ srcLengths: true, maxLength: true });
 
 /** One row's greedy output. */
 export interface GreedyResult {
@@ -41,6 +44,7 @@ export function resolveMaxLength(who: string, maxLength: number | undefined, sou
  * recording gradients; call model.eval() first if it has dropout.
  */
 export function greedyDecode<SE, SD>(model: Seq2Seq<SE, SD>, src: Tensor, opts: DecodeOptions = {}): GreedyResult[] {
+  checkOptions('greedyDecode', opts, DECODE_OPTIONS);
   return decodeRowByRow('greedyDecode', model, src, opts, (logits, V, b) => argmaxRow(logits, b * V, V));
 }
 

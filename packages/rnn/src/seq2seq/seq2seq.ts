@@ -1,8 +1,9 @@
 // Seq2Seq: encoder → bridge → decoder, trained with teacher forcing (or scheduled sampling) on
 // padded batches, with a loss that ignores padding; decoding lives in greedy.ts, sample.ts and beam.ts.
 import * as K from '@unroll/core';
-import { Module, Tensor, crossEntropy, noGrad, reshape, stack } from '@unroll/autograd';
+import { Module, Tensor, checkOptions, crossEntropy, noGrad, optionKeys, reshape, stack } from '@unroll/autograd';
 import type { CrossEntropyOptions, Generator } from '@unroll/autograd';
+import { adoptPart } from '../adopt.js';
 import { checkIds } from './tokens.js';
 import { applyBridge, checkBridgedState } from './bridge.js';
 import type { Bridge } from './bridge.js';
@@ -66,6 +67,11 @@ export interface LossOptions extends ForwardOptions {
   labelSmoothing?: CrossEntropyOptions['labelSmoothing'];
 }
 
+// Every option each method understands; any other key is refused (one line per new option).
+const ENCODE_OPTIONS = optionKeys<{ srcLengths?: Lengths }>({ srcLengths: true });
+const FORWARD_OPTIONS = optionKeys<ForwardOptions>({ srcLengths: true, teacherForcing: true, generator: true });
+const LOSS_OPTIONS = optionKeys<LossOptions>({ srcLengths: true, teacherForcing: true, generator: true, labelSmoothing: true });
+
 /**
  * An encoder–decoder model. Targets are int32 [B, T]: each row's tokens, then `eosId`, then `padId`
  * to the batch's width; the decoder reads `bosId` then the targets shifted right. Registered
@@ -102,7 +108,7 @@ export class Seq2Seq<SE, SD> extends Module {
     this.encoder = this.registerModule('encoder', encoder);
     this.decoder = this.registerModule('decoder', decoder);
     this.bridge = bridge;
-    if (bridge instanceof Module) this.registerModule('bridge', bridge);
+    adoptPart(this, 'bridge', bridge, who, 'bridge', false);
     this.bosId = opts.bosId;
     this.eosId = opts.eosId;
     this.padId = padId;
@@ -113,6 +119,7 @@ export class Seq2Seq<SE, SD> extends Module {
 
   /** Encodes src int32 [B, S] and bridges to the decoder's first state. */
   encode(src: Tensor, opts: { srcLengths?: Lengths } = {}): Encoded<SD> {
+    checkOptions('Seq2Seq.encode', opts, ENCODE_OPTIONS);
     const enc = this.encoder.forward(src, { lengths: opts.srcLengths });
     const batch = src.shape[0]!;
     const cellState = applyBridge(this.bridge, enc.state);
@@ -130,12 +137,13 @@ export class Seq2Seq<SE, SD> extends Module {
    */
   forward(src: Tensor, targets: Tensor, opts: ForwardOptions = {}): Seq2SeqOutput {
     const who = 'Seq2Seq.forward';
+    checkOptions(who, opts, FORWARD_OPTIONS);
     const ratio = opts.teacherForcing ?? 1;
     if (typeof ratio !== 'number' || !(ratio >= 0 && ratio <= 1)) throw new RangeError(`${who}: teacherForcing must be in [0, 1]; got ${String(ratio)}`);
     const { batch, time } = checkIds(who, 'targets', targets, this.decoder.vocabSize, 'the target vocabulary');
     checkIds(who, 'src', src, this.encoder.vocabSize, 'the source vocabulary');
     if (src.shape[0] !== batch) throw new K.ShapeError(`${who}: src has ${src.shape[0]} rows but targets has ${batch}; batch sizes must match`);
-    const enc = this.encode(src, opts);
+    const enc = this.encode(src, { srcLengths: opts.srcLengths });
     const y = targets.values();
     const gen = opts.generator ?? K.defaultGenerator;
     let state = enc.state;
@@ -171,7 +179,7 @@ export class Seq2Seq<SE, SD> extends Module {
    * returns it with the logits and attention.
    */
   loss(src: Tensor, targets: Tensor, opts: LossOptions = {}): Seq2SeqOutput & { loss: Tensor } {
-    const { labelSmoothing, ...forwardOpts } = opts;
+    const { labelSmoothing, ...forwardOpts } = checkOptions('Seq2Seq.loss', opts, LOSS_OPTIONS);
     const out = this.forward(src, targets, forwardOpts);
     return { ...out, loss: crossEntropy(out.logits, targets, { ignoreIndex: this.padId, labelSmoothing }) };
   }

@@ -68,7 +68,10 @@ describe('a plain-object cell as encoder and decoder', () => {
     const encoder = new Encoder({ ...common, vocabSize: 6, rnn: enc, generator: g });
     const decoder = new Decoder({ ...common, vocabSize: 6, cell: dec, generator: g, attention: createAttention('dot', { querySize: 6, memorySize: 6 }) });
     const model = new Seq2Seq({ encoder, decoder, bridge: identityBridge(), bosId: BOS, eosId: EOS });
-    const params = [...model.parameters(), ...slots(enc, dec).map(([o, k]) => (o as Record<string, Tensor>)[k]!)];
+    // The plain cells' weights are found by the containers: model.parameters() alone trains them.
+    const params = model.parameters();
+    for (const [o, k] of slots(enc, dec)) expect(params).toContain((o as Record<string, Tensor>)[k]);
+    expect(Object.keys(model.stateDict())).toContain('encoder.rnn.weights.w');
     const optimizer = new Adam(params, { lr: 0.05 });
     const src = randomIds(g, [3, 2, 3, 1], 6), targets = randomIds(g, [3, 2, 2, 2], 6, { endWith: EOS });
     const losses: number[] = [];

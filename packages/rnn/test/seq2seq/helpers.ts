@@ -75,8 +75,10 @@ export function row(ids: Tensor, b: number, length: number): Tensor {
  * elsewhere (`[owner, key]`, e.g. the weights of a plain-object cell).
  */
 export function gradcheckModel(model: Module, fn: () => Tensor | Tensor[], extra: [object, string][] = []): GradcheckResult {
-  const params: Tensor[] = [...model.parameters(), ...extra.map(([o, k]) => (o as Record<string, Tensor>)[k]!)];
-  const slots: [Record<string, unknown>, string, number][] = extra.map(([o, k], i) => [o as Record<string, unknown>, k, params.length - extra.length + i]);
+  // A plain cell's weights are parameters of the model too (containers adopt them); `extra` says where they sit.
+  const params: Tensor[] = [...model.parameters()];
+  for (const [o, k] of extra) { const t = (o as Record<string, Tensor>)[k]!; if (!params.includes(t)) params.push(t); }
+  const slots: [Record<string, unknown>, string, number][] = extra.map(([o, k]) => [o as Record<string, unknown>, k, params.indexOf((o as Record<string, Tensor>)[k]!)]);
   for (const [, m] of model.namedModules()) {
     for (const key of Object.keys(m)) {
       const v = (m as unknown as Record<string, unknown>)[key];

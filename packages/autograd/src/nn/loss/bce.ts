@@ -20,10 +20,13 @@ export interface BCEWithLogitsOptions {
  * max(x, 0) − x·y + log(1 + e^{−|x|}), written with softplus so the gradient σ(x) − y is smooth at x = 0.
  * Shapes: logits [...], targets [...] (same shape, float, usually 0/1) → a scalar, or [...] with 'none'.
  */
+const BCE_OPTIONS = K.optionKeys<BCEWithLogitsOptions>({ reduction: true, posWeight: true });
+
 export function binaryCrossEntropyWithLogits(logits: Tensor, targets: Tensor, opts: BCEWithLogitsOptions = {}): Tensor {
   const where = 'binaryCrossEntropyWithLogits';
   checkFloatTensor(where, 'logits', logits);
   checkMatchingTarget(where, 'logits', logits, 'targets', targets);
+  K.checkOptions(where, opts, BCE_OPTIONS);
   const reduction = checkReduction(where, opts.reduction ?? 'mean');
   const negativePart = mul(sub(1, targets), logits); // (1 − y)·x
   const logTerm = softplus(neg(logits)); // −log σ(x)

@@ -27,8 +27,12 @@ export interface CrossEntropyOptions extends NLLLossOptions {
  * model; torch puts them on axis 1), targets int32 [...] (i.e. [N] or [B, T]) → a scalar, or
  * targets' shape with reduction 'none'.
  */
+const NLL_OPTIONS = K.optionKeys<NLLLossOptions>({ ignoreIndex: true, reduction: true });
+const CROSS_ENTROPY_OPTIONS = K.optionKeys<CrossEntropyOptions>({ ignoreIndex: true, reduction: true, labelSmoothing: true });
+
 export function nllLoss(logProbs: Tensor, targets: Tensor, opts: NLLLossOptions = {}): Tensor {
   checkFloatTensor('nllLoss', 'logProbs', logProbs);
+  K.checkOptions('nllLoss', opts, NLL_OPTIONS);
   return classLoss('nllLoss', 'logProbs', logProbs, targets, opts, 0);
 }
 
@@ -41,6 +45,7 @@ export function nllLoss(logProbs: Tensor, targets: Tensor, opts: NLLLossOptions 
  * number of non-ignored targets (NaN when every target is ignored, as torch).
  */
 export function crossEntropy(logits: Tensor, targets: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+  K.checkOptions('crossEntropy', opts, CROSS_ENTROPY_OPTIONS);
   const eps = opts.labelSmoothing ?? 0;
   if (typeof eps !== 'number' || !(eps >= 0 && eps <= 1)) {
     throw new RangeError(`crossEntropy: labelSmoothing must be in [0, 1]; got ${String(eps)}`);

@@ -1,4 +1,5 @@
 // Mean squared error between a prediction and a target of the same shape.
+import * as K from '@unroll/core';
 import { mul, sub } from '../../ops/elementwise.js';
 import type { Tensor } from '../../tensor.js';
 import { checkFloatTensor, checkMatchingTarget, checkReduction, reduce, type Reduction } from './reduction.js';
@@ -11,6 +12,7 @@ import { checkFloatTensor, checkMatchingTarget, checkReduction, reduce, type Red
 export function mseLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
   checkFloatTensor('mseLoss', 'input', input);
   checkMatchingTarget('mseLoss', 'input', input, 'target', target);
+  K.checkOptions('mseLoss', opts, ['reduction']);
   const reduction = checkReduction('mseLoss', opts.reduction ?? 'mean');
   const diff = sub(input, target);
   return reduce(mul(diff, diff), reduction);

@@ -4,6 +4,7 @@ import * as K from '@unroll/core';
 import { Module, Parameter, matmul, sigmoid, split, sub, tanh } from '@unroll/autograd';
 import type { DType, StateValue, Tensor } from '@unroll/autograd';
 import type { InitialStateOptions, LSTMState, RecurrentCell } from '../cell.js';
+import { compiledUnrollBuiltin } from '../compile/builtin.js';
 import { lstmSequence } from '../fused/lstm-sequence.js';
 import { lstmStep } from '../fused/lstm-step.js';
 import type { FusedUnroll, FusedUnrollArgs, UnrollResult } from '../unroll.js';
@@ -35,8 +36,9 @@ export interface LSTMCellOptions extends RecurrentCellOptions {
   /**
    * Run the standard cell (sigmoid/tanh activations, a forget gate of its own, peepholes or not) as
    * fused ops: `step` as one `lstmStep` op after the gate matmuls, `unroll` as one `lstmSequence` op
-   * for the whole sequence. Default true; false keeps the composed ops (for debugging, or to compare).
-   * Other variants always compose. Also settable later: `cell.fused = false`.
+   * for the whole sequence. The other variants run `unroll` compiled (`compileCell`: one op for the
+   * whole sequence, generated from the composed step) and `step` composed. Default true; false keeps
+   * the composed ops everywhere (for debugging, or to compare). Also settable later: `cell.fused = false`.
    */
   fused?: boolean;
 }
@@ -69,8 +71,8 @@ const OPTIONS = [
  *
  * Speed: the standard cell (sigmoid/tanh, its own forget gate, peepholes or not) runs fused by
  * default — `step` ends in one `lstmStep` op, `unroll` runs one `lstmSequence` op for the whole
- * sequence. The code below the fused branch in `step` is the definition both are checked against;
- * `fused: false` runs it.
+ * sequence; every other variant's `unroll` runs compiled (see `compileCell`). The code below the fused
+ * branch in `step` is the definition all of them are checked against; `fused: false` runs it.
  */
 export class LSTMCell extends Module implements RecurrentCell<LSTMState>, FusedUnroll<LSTMState> {
   readonly inputSize: number;
@@ -193,13 +195,16 @@ export class LSTMCell extends Module implements RecurrentCell<LSTMState>, FusedU
   }
 
   /**
-   * The whole sequence as one `lstmSequence` op, when `fused` and the variant is standard; null
-   * otherwise, or when a subclass overrides `step` (the runner then steps the cell). Called by
-   * `unroll`; see `FusedUnroll`.
+   * The whole sequence as one `lstmSequence` op, when `fused` and the variant is standard; the other
+   * variants (no forget gate, coupled gates, other activations) as one compiled op (see `compileCell`).
+   * Null when not `fused`, or when a subclass overrides `step` (the runner then steps the cell).
+   * Called by `unroll`; see `FusedUnroll`.
    */
   fusedUnroll(xs: Tensor, args: FusedUnrollArgs<LSTMState>): UnrollResult<LSTMState> | null {
     // A subclass that redefines step must be stepped: the fused op would silently skip its change.
-    if (!this.fused || !this.fusable || this.step !== LSTMCell.prototype.step) return null;
+    if (!this.fused || this.step !== LSTMCell.prototype.step) return null;
+    // Variants without a hand-written kernel run compiled (compileCell) from the composed step.
+    if (!this.fusable) return compiledUnrollBuiltin(this, xs, args);
     // The checks (and messages) step would make.
     const who = 'LSTMCell.step';
     if (xs.dtype !== this.dtype) {

@@ -51,8 +51,8 @@ const converters: Record<string, Converter> = { ...primitiveConverters, ...recur
 
 /** What to do instead, for ops known to have no ONNX form. */
 const HINTS: Record<string, string> = {
-  compiledSequence: 'it is a cell compiled with compileCell, whose generated kernels ONNX cannot hold: export the cell itself ' +
-    '(`compiled.uncompiled`), the same math as primitive ops; ',
+  compiledSequence: 'it is a compiled sequence run outside compileCell\'s cells (exportOnnx steps those as their ops), whose ' +
+    'generated kernels ONNX cannot hold: export the cell itself (`compiled.uncompiled`), the same math as primitive ops; ',
 };
 
 /** The names of the ops exportOnnx converts (autograd primitives, the fused recurrent ops, the cells' sequences). */

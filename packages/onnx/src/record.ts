@@ -1,6 +1,7 @@
 // Recording: runs the user's function once under autograd's `trace`, keeping every op application
 // with the line of user code that made it (for error messages), and without building a backward graph.
 import { Tensor, noGrad, trace } from '@unroll/autograd';
+import { withoutCompilation } from '@unroll/rnn';
 import type { TracedOp } from '@unroll/autograd';
 import { installSequenceHooks } from './sequence-hooks.js';
 
@@ -35,7 +36,8 @@ export function record(fn: (...xs: Tensor[]) => unknown, inputs: readonly Tensor
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 64;
   try {
-    const result = noGrad(() => trace(() => fn(...inputs), observe));
+    // Compiled cells step their composed definition: ONNX cannot hold generated kernels.
+    const result = withoutCompilation(() => noGrad(() => trace(() => fn(...inputs), observe)));
     return { ops, result };
   } finally {
     Error.stackTraceLimit = limit;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Linear, Module, Parameter, Tensor, concat, manualSeed, matmul, randn, zeros } from '@unroll/autograd';
-import { LSTM, stackCells, unroll, LSTMCell, GRUCell } from '@unroll/rnn';
+import { GRUCell, LSTM, LSTMCell, compileCell, stackCells, unroll } from '@unroll/rnn';
 import type { RecurrentCell } from '@unroll/rnn';
 import { DEFAULT_OPSET, SUPPORTED_OPSETS, exportOnnx } from '../src/index.js';
 import { saveOnnx } from '../src/node/index.js';
@@ -74,12 +74,17 @@ class MinimalGatedCell extends Module implements RecurrentCell<{ h: Tensor }> {
 const concatLast = (a: Tensor, b: Tensor) => concat([a, b], 1);
 
 describe('cells ONNX has no node for are exported as their ops, unrolled over the example time steps', () => {
-  it('a user cell, and a stack of built-in cells (stackCells steps them)', async () => {
+  it('a user cell, the same cell compiled, and a stack of built-in cells (stackCells steps them)', async () => {
     manualSeed(8);
     const cell = new MinimalGatedCell();
     const bytes = await checkExport((xs) => unroll(cell, xs).outputs, [randn([4, 2, 3])], { module: cell, dynamicAxes: { input: { 1: 'batch' } } },
       { more: [[randn([4, 5, 3])]] });
     expect(opCounts(bytes).MatMul).toBe(4);
+    // The same cell compiled (compileCell): exported as its composed step's ops, not the generated kernels.
+    const compiled = compileCell(cell);
+    const fromCompiled = await checkExport((xs) => unroll(compiled, xs).outputs, [randn([4, 2, 3])], { module: cell, dynamicAxes: { input: { 1: 'batch' } } },
+      { more: [[randn([4, 3, 3])]] });
+    expect(opCounts(fromCompiled).MatMul).toBe(4);
     const stack = stackCells([new LSTMCell({ inputSize: 3, hiddenSize: 4 }), new GRUCell({ inputSize: 4, hiddenSize: 2 })]);
     await checkExport((xs) => unroll(stack, xs).outputs, [randn([3, 2, 3])], { module: stack });
   });

@@ -50,7 +50,7 @@ function rows(add: boolean, src: FloatArray, from: number, rs: number, cs: numbe
   }
 }
 
-const compiledSequenceOp = defineOp<Attrs>({
+const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
   name: 'compiledSequence',
   inputs: 'variadic',
   forward: function sequenceForward(inputs, a) {
@@ -111,13 +111,13 @@ const compiledSequenceOp = defineOp<Attrs>({
     return { outputs: [wrap(ys, [T, B, outW]), ...finals], saved: record ? ({ V, pooled, dtype, x2d } satisfies Saved) : undefined };
   },
 
-  release: (saved) => release(...(saved as Saved).pooled),
+  release: (saved) => release(...saved.pooled),
 
   backward: function sequenceBackward({ dys, saved, attrs: a, needs, shapes }) {
     const { plan, kernels } = a.compiled;
     const { program: p, B } = plan;
     const { T, reverse, lengths } = a;
-    const { V, dtype, x2d } = saved as Saved;
+    const { V, dtype, x2d } = saved;
     const nX = plan.xInputs.length, nP = plan.pInputs.length;
     const TB = T * B;
     const G: FloatArray[] = [];

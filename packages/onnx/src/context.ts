@@ -20,8 +20,10 @@ export interface ConvertContext {
   readonly opset: number;
   /** The ONNX value name of input k ('' for an absent optional input). */
   input(k: number): string;
-  /** The position of the input named `name` in the op's spec (converters of multi-input ops read inputs by name). */
+  /** The position of the input named `name` (converters of multi-input ops read inputs by name). */
   named(name: string): number;
+  /** Whether the op got an input named `name` (optional inputs — biases, peepholes — may be absent). */
+  has(name: string): boolean;
   /** The recorded tensor at input k (null when absent). */
   tensor(k: number): Tensor | null;
   /** Whether input k is a constant made inside the function whose every value is zero (a default state). */
@@ -133,6 +135,10 @@ export class ExportState {
       named: (name) => {
         const k = base.inputNames.indexOf(name);
         return k >= 0 ? k : fail(`has no input named '${name}' (inputs: ${base.inputNames.join(', ')}); the exporter does not know this form of the op`);
+      },
+      has: (name) => {
+        const k = base.inputNames.indexOf(name);
+        return k >= 0 && base.inputs[k] !== null && base.inputs[k] !== undefined;
       },
       tensor: (k) => base.inputs[k] ?? null,
       isZeros: (k) => {

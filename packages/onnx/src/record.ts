@@ -28,8 +28,8 @@ export function record(fn: (...xs: Tensor[]) => unknown, inputs: readonly Tensor
   const ops: RecordedOp[] = [];
   const push = (op: RecordedOp) => ops.push(op);
   const observe = (t: TracedOp) => {
-    const names = t.spec.inputs === 'variadic' ? t.inputs.map((_, i) => `#${i}`) : t.spec.inputs;
-    push({ op: t.op, attrs: t.attrs, inputNames: names, inputs: t.inputs, outputs: t.outputs, where: userFrame() });
+    // inputNames names each input given (an absent optional one is left out of both lists).
+    push({ op: t.op, attrs: t.attrs, inputNames: t.inputNames, inputs: t.inputs, outputs: t.outputs, where: userFrame() });
   };
   const restore = installSequenceHooks((op) => push({ ...op, where: userFrame() }));
   // Deep module stacks (module → layers → runner → op) would hide the user's frame behind the default 10.

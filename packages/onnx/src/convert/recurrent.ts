@@ -113,39 +113,33 @@ const bind = (ctx: ConvertContext, outs: string[]) => outs.forEach((name, k) => 
 function layerOf(ctx: ConvertContext, withX = true): Layer {
   const seqLens = ctx.lengths(lengthsOf);
   const k = (name: string) => ctx.named(name);
+  const opt = (name: string) => (ctx.has(name) ? ctx.input(k(name)) : ''); // absent optional inputs
   const x = withX ? ctx.input(k('x')) : ''; // a bidirectional layer's reverse direction reads the forward's x
-  const hidden = ctx.tensor(k('weightHh'))!.shape[1]!;
-  const common = { x, hidden, h0: state(ctx, k('h0')), weightIh: ctx.input(k('weightIh')), weightHh: ctx.input(k('weightHh')), seqLens };
+  const common = {
+    x, hidden: ctx.tensor(k('weightHh'))!.shape[1]!, h0: state(ctx, k('h0')), weightIh: ctx.input(k('weightIh')),
+    weightHh: ctx.input(k('weightHh')), biasIh: opt('biasIh'), biasHh: opt('biasHh'), seqLens,
+  };
+  const peep = (): Layer['peep'] => (ctx.has('weightCi') ? [opt('weightCi'), opt('weightCf'), opt('weightCo')] : null);
+  const a = ctx.op.attrs as { reverse: boolean };
   switch (ctx.op.op) {
-    case 'lstmSequence': {
-      // The fused ops take x time-major; absent inputs are placeholders, told apart by attrs.
-      const a = ctx.op.attrs as { reverse: boolean; bias: boolean; peephole: boolean };
+    case 'lstmSequence': // the fused ops take x time-major
       return {
-        ...common, kind: 'LSTM', batchFirst: false, c0: state(ctx, k('c0')),
-        biasIh: a.bias ? ctx.input(k('biasIh')) : '', biasHh: a.bias ? ctx.input(k('biasHh')) : '',
-        peep: a.peephole ? [ctx.input(k('weightCi')), ctx.input(k('weightCf')), ctx.input(k('weightCo'))] : null,
+        ...common, kind: 'LSTM', batchFirst: false, c0: state(ctx, k('c0')), peep: peep(),
         reverse: a.reverse, inputForget: false, linearBeforeReset: false, activations: ['Sigmoid', 'Tanh', 'Tanh'],
       };
-    }
-    case 'gruSequence': {
-      const a = ctx.op.attrs as { reverse: boolean; bias: boolean; resetAfter: boolean };
+    case 'gruSequence':
       return {
-        ...common, kind: 'GRU', batchFirst: false, c0: null,
-        biasIh: a.bias ? ctx.input(k('biasIh')) : '', biasHh: a.bias ? ctx.input(k('biasHh')) : '',
-        peep: null, reverse: a.reverse, inputForget: false, linearBeforeReset: a.resetAfter, activations: ['Sigmoid', 'Tanh'],
+        ...common, kind: 'GRU', batchFirst: false, c0: null, peep: null, reverse: a.reverse, inputForget: false,
+        // The fused op's form: reset after the recurrent product unless told otherwise (its default).
+        linearBeforeReset: (ctx.op.attrs as { resetAfter?: boolean }).resetAfter ?? true, activations: ['Sigmoid', 'Tanh'],
       };
-    }
     default: {
-      // Recorded by the exporter's own hooks (LSTM variants, fused: false, RNNCell): null inputs are absent.
-      const a = ctx.op.attrs as SequenceAttrs;
+      // Recorded by the exporter's own hooks (LSTM variants, fused: false, RNNCell).
+      const h = ctx.op.attrs as SequenceAttrs;
       const kind: Kind = ctx.op.op === 'onnx.lstm' ? 'LSTM' : ctx.op.op === 'onnx.gru' ? 'GRU' : 'RNN';
-      const opt = (name: string) => (ctx.tensor(k(name)) ? ctx.input(k(name)) : '');
-      const lstm = kind === 'LSTM';
       return {
-        ...common, kind, batchFirst: a.batchFirst, c0: lstm ? state(ctx, k('c0')) : null,
-        biasIh: opt('biasIh'), biasHh: opt('biasHh'),
-        peep: lstm && ctx.tensor(k('weightCi')) ? [opt('weightCi'), opt('weightCf'), opt('weightCo')] : null,
-        reverse: a.reverse, inputForget: a.inputForget ?? false, linearBeforeReset: a.resetAfter ?? false, activations: a.activations,
+        ...common, kind, batchFirst: h.batchFirst, c0: kind === 'LSTM' ? state(ctx, k('c0')) : null, peep: kind === 'LSTM' ? peep() : null,
+        reverse: h.reverse, inputForget: h.inputForget ?? false, linearBeforeReset: h.resetAfter ?? false, activations: h.activations,
       };
     }
   }
@@ -195,7 +189,7 @@ export function bidirectionalPairs(ops: readonly RecordedOp[]): Map<number, numb
       const p = ops[j]!;
       if (taken.has(j) || p.op !== o.op || !(p.attrs as { reverse: boolean }).reverse) continue;
       const ready = p.inputs.every((t, k) => k === 0 || t === null || (producer.get(t) ?? -1) < i);
-      const shapes = p.inputs.every((t, k) => (t === null) === (o.inputs[k] === null) && (!t || t.shape.join() === o.inputs[k]!.shape.join()));
+      const shapes = p.inputNames.join() === o.inputNames.join() && p.inputs.every((t, k) => (t === null) === (o.inputs[k] === null) && (!t || t.shape.join() === o.inputs[k]!.shape.join()));
       if (sameX(o.inputs[0], p.inputs[0]) && options(o) === options(p) && sameLengths(o, p) && ready && shapes) {
         pairs.set(i, j);
         taken.add(j);
@@ -212,8 +206,8 @@ const block = (ctx: ConvertContext, name: string, k: number, H: number) =>
 
 /** lstmStep: the LSTM cell's pointwise step on precomputed gates [B, 4H] (i|f|g|o). */
 const lstmStep: Converter = (ctx) => {
-  const { peephole } = ctx.op.attrs as { peephole: boolean };
   const k = (name: string) => ctx.named(name);
+  const peephole = ctx.has('weightCi');
   const b = ctx.b, H = ctx.tensor(k('c'))!.shape[1]!;
   const gates = ctx.input(k('gates')), c = ctx.input(k('c'));
   let [ai, af, ag, ao] = [0, 1, 2, 3].map((k) => block(ctx, gates, k, H)) as [string, string, string, string];

@@ -14,7 +14,7 @@ export { GRUCell } from './cells/gru-cell.js';
 export type { GRUCellOptions } from './cells/gru-cell.js';
 export { unroll } from './unroll.js';
 export type { UnrollOptions, UnrollResult, Lengths, FusedUnroll, FusedUnrollArgs } from './unroll.js';
-export { compileCell } from './compile/compile-cell.js';
+export { compileCell, withoutCompilation } from './compile/compile-cell.js';
 export type { CompileCellOptions, CompiledCell } from './compile/compile-cell.js';
 export { CompileError } from './compile/errors.js';
 export { lstmSequence } from './fused/lstm-sequence.js';

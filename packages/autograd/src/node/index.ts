@@ -1,5 +1,6 @@
 /**
- * What needs Node's file system: checkpoint and safetensors files. The main entry stays environment-free.
+ * What needs Node's file system: checkpoint and safetensors files, and the atomic writer behind them.
+ * The main entry stays environment-free.
  * @module @unroll/autograd/node
  */
-export { saveCheckpoint, loadCheckpoint, saveSafetensors, loadSafetensors } from './checkpoint-file.js';
+export { saveCheckpoint, loadCheckpoint, saveSafetensors, loadSafetensors, writeAtomically } from './checkpoint-file.js';

@@ -8,7 +8,7 @@ import { CellBase } from '../cell-base.js';
 import { lstmSequence } from '../fused/lstm-sequence.js';
 import { lstmStep } from '../fused/lstm-step.js';
 import type { FusedUnroll, FusedUnrollArgs, UnrollResult } from '../unroll.js';
-import { checkFloatDType, checkKnownOptions, checkSize, initRecurrent, resolveActivation, shapeOfValue } from './common.js';
+import { builtinCell, initRecurrent, resolveActivation, shapeOfValue } from './common.js';
 import type { Activation, RecurrentCellOptions } from './common.js';
 
 export interface LSTMCellOptions extends RecurrentCellOptions {
@@ -99,12 +99,8 @@ export class LSTMCell extends CellBase<LSTMState> implements FusedUnroll<LSTMSta
 
   constructor(opts: LSTMCellOptions) {
     const who = 'LSTMCell';
-    checkKnownOptions(who, opts, OPTIONS);
-    const inputSize = checkSize(who, 'inputSize', opts.inputSize);
-    const H = checkSize(who, 'hiddenSize', opts.hiddenSize);
-    const dtype = checkFloatDType(who, opts.dtype);
-    super({ name: who, inputSize, outputSize: H, state: { h: H, c: H }, dtype, generator: opts.generator });
-    this.hiddenSize = H;
+    super(builtinCell(who, opts, OPTIONS, (H) => ({ h: H, c: H })));
+    const H = (this.hiddenSize = this.outputSize), inputSize = this.inputSize;
     this.peephole = opts.peephole ?? false;
     this.forgetGate = opts.forgetGate ?? true;
     this.coupledGates = opts.coupledGates ?? false;

@@ -3,7 +3,7 @@ import { matmul } from '@unroll/autograd';
 import type { Parameter, Tensor } from '@unroll/autograd';
 import type { HiddenState } from '../cell.js';
 import { CellBase } from '../cell-base.js';
-import { checkFloatDType, checkKnownOptions, checkSize, initRecurrent } from './common.js';
+import { builtinCell, initRecurrent } from './common.js';
 import type { RecurrentCellOptions } from './common.js';
 
 export interface RNNCellOptions extends RecurrentCellOptions {
@@ -34,12 +34,8 @@ export class RNNCell extends CellBase<HiddenState> {
   readonly biasHh: Parameter | null;
 
   constructor(opts: RNNCellOptions) {
-    checkKnownOptions('RNNCell', opts, OPTIONS);
-    const inputSize = checkSize('RNNCell', 'inputSize', opts.inputSize);
-    const H = checkSize('RNNCell', 'hiddenSize', opts.hiddenSize);
-    const dtype = checkFloatDType('RNNCell', opts.dtype);
-    super({ name: 'RNNCell', inputSize, outputSize: H, state: { h: H }, dtype, generator: opts.generator });
-    this.hiddenSize = H;
+    super(builtinCell('RNNCell', opts, OPTIONS, (H) => ({ h: H })));
+    const H = (this.hiddenSize = this.outputSize), inputSize = this.inputSize;
     this.nonlinearity = opts.nonlinearity ?? 'tanh';
     if (this.nonlinearity !== 'tanh' && this.nonlinearity !== 'relu') {
       throw new TypeError(`RNNCell: nonlinearity must be 'tanh' or 'relu'; got ${String(this.nonlinearity)}`);

@@ -3,6 +3,8 @@ import * as K from '@unroll/core';
 import type { NdArray } from '@unroll/core';
 import { checkFinite } from './mode.js';
 import type { Node } from './node.js';
+import { GradientSum, SparseGradient, countedElements, resetCount } from './sparse-gradient.js';
+import type { Gradient } from './sparse-gradient.js';
 import { Tensor } from './tensor.js';
 
 export interface BackwardOptions {
@@ -42,14 +44,18 @@ export function backward(root: Tensor, seedOrOpts?: Tensor | NdArray | BackwardO
     return;
   }
 
+  resetCount();
   const order = topologicalOrder(root.node);
-  const pending = new Map<Node, (NdArray | null)[]>();
-  const slot = (node: Node) => {
+  // One running sum per output of a pending node and per leaf (see GradientSum: sparse slice
+  // gradients and repeated contributions go into one buffer in place).
+  const pending = new Map<Node, (GradientSum | null)[]>();
+  const slot = (node: Node, j: number): GradientSum => {
     let s = pending.get(node);
     if (!s) pending.set(node, (s = node.outputShapes.map(() => null)));
-    return s;
+    return (s[j] ??= new GradientSum());
   };
-  slot(root.node)[root.outputIndex] = seedValue;
+  const leaves = new Map<Tensor, GradientSum>();
+  slot(root.node, root.outputIndex).add(seedValue);
   // Non-leaf tensors that asked to keep their gradient, found by walking the recorded inputs.
   const retained = new Map<Node, Tensor[]>();
   for (const node of order) {
@@ -61,9 +67,10 @@ export function backward(root: Tensor, seedOrOpts?: Tensor | NdArray | BackwardO
 
   for (let n = order.length - 1; n >= 0; n--) {
     const node = order[n]!;
-    const got = pending.get(node);
-    if (!got) continue; // reachable, but no gradient arrived through its used outputs
+    const sums = pending.get(node);
+    if (!sums) continue; // reachable, but no gradient arrived through its used outputs
     pending.delete(node);
+    const got = sums.map((s) => s?.value() ?? null);
     // Zeros for outputs no gradient reached, in the dtype of the outputs' gradients (a cast
     // between here and the root can make that differ from the root's dtype).
     const dtype = K.dtypeOf(got.find((g) => g !== null)!.data);
@@ -74,21 +81,41 @@ export function backward(root: Tensor, seedOrOpts?: Tensor | NdArray | BackwardO
       const thunk = thunks[i];
       if (!input.requiresGrad || !thunk) return;
       const grad = reduceToShape(node, i, thunk(), input);
-      checkFinite(grad.data, () => `gradient of op '${node.op}' input '${node.inputNames[i]}' ${K.fmt(grad.shape)}`);
+      checkFinite((grad instanceof SparseGradient ? grad.value : grad).data, () => `gradient of op '${node.op}' input '${node.inputNames[i]}' ${K.fmt(grad.shape)}`);
       if (input.node === null) {
-        accumulateLeaf(input, grad);
+        let sum = leaves.get(input);
+        if (!sum) leaves.set(input, (sum = new GradientSum()));
+        sum.add(grad);
       } else {
-        const s = slot(input.node);
-        const prev = s[input.outputIndex];
-        s[input.outputIndex] = prev ? K.add(prev, grad) : grad;
+        slot(input.node, input.outputIndex).add(grad);
       }
     });
     if (!opts.retainGraph) node.release();
   }
+  for (const [leaf, sum] of leaves) {
+    const g = sum.value()!;
+    leaf.grad = new Tensor(leaf.grad ? K.add(leaf.grad.data, g) : sum.owned ? g : K.clone(g));
+  }
+}
+
+/**
+ * What the last `backward()` did, for tests that hold its cost down: `gradientElements` counts the
+ * elements of every gradient a rule returned plus every buffer the engine allocated to sum them —
+ * linear in the size of the graph (a loop over T time slices of one tensor adds T slices, not T
+ * copies of the tensor).
+ */
+export function backwardStats(): { gradientElements: number } {
+  return { gradientElements: countedElements() };
 }
 
 /** Sums broadcast axes and checks the result has the input's shape (a mismatch is an op bug). */
-function reduceToShape(node: Node, i: number, grad: NdArray, input: Tensor): NdArray {
+function reduceToShape(node: Node, i: number, grad: Gradient, input: Tensor): Gradient {
+  if (grad instanceof SparseGradient) {
+    if (!K.sameShape(grad.shape, input.shape)) {
+      throw new K.ShapeError(`gradient of ${node.op} input '${node.inputNames[i]}' is ${K.fmt(grad.shape)} but the input is ${K.fmt(input.shape)}`);
+    }
+    return grad.dtype === input.dtype ? grad : grad.cast(input.dtype);
+  }
   let g = grad;
   if (!K.sameShape(g.shape, input.shape)) {
     try {

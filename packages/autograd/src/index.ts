@@ -4,10 +4,14 @@ import './fluent.js';
 export { Tensor } from './tensor.js';
 export type { Node, GradThunk } from './node.js';
 export { defineOp, registeredOps, opSpec } from './define-op.js';
-export type { Op, OpSpec, BackwardContext, PointwiseRule } from './define-op.js';
+export type {
+  Op, OpSpec, OpInputs, BackwardContext, ForwardContext, ForwardResult, Gradients, Named, PointwiseRule, SaveSpec,
+} from './define-op.js';
+export { SparseGradient } from './sparse-gradient.js';
+export { InPlaceModificationError } from './saved-versions.js';
 export { trace } from './trace.js';
 export type { TracedOp, TraceObserver } from './trace.js';
-export { backward, topologicalOrder } from './engine.js';
+export { backward, backwardStats, topologicalOrder } from './engine.js';
 export type { BackwardOptions } from './engine.js';
 export { noGrad, enableGrad, isGradEnabled, setAnomalyDetection, detectAnomaly, isAnomalyEnabled, AnomalyError } from './mode.js';
 export { gradcheck } from './gradcheck.js';
@@ -19,6 +23,7 @@ export {
 } from './creation.js';
 export type { TensorOptions, RandomTensorOptions } from './creation.js';
 export type { TensorLike } from './ops/lift.js';
+// The ops: each is one defineOp in ops/<kind>.ts, its forward and backward side by side.
 export {
   add, sub, mul, div, pow, neg, exp, log, sqrt, abs, tanh, sigmoid, relu, softplus, clamp, where,
 } from './ops/elementwise.js';

@@ -1,9 +1,10 @@
 // Node: one recorded op application in the graph (its inputs, saved values and backward rule).
 import type { NdArray } from '@unroll/core';
+import type { SparseGradient } from './sparse-gradient.js';
 import type { Tensor } from './tensor.js';
 
 /** A gradient thunk: called only when the input it belongs to needs a gradient. */
-export type GradThunk = () => NdArray;
+export type GradThunk = () => NdArray | SparseGradient;
 
 export interface Node {
   /** The op's registered name (shown in errors and anomaly reports). */

@@ -22,9 +22,12 @@ export class Tensor {
   readonly outputIndex: number;
   /** Set by `retainGrad()`: keep `.grad` on this non-leaf too. */
   retainsGrad = false;
+  /** The in-place change count, shared with tensors that share this value (`detach()`). */
+  private readonly versions: { value: number };
 
-  constructor(data: NdArray, opts: { requiresGrad?: boolean; node?: Node | null; outputIndex?: number } = {}) {
+  constructor(data: NdArray, opts: { requiresGrad?: boolean; node?: Node | null; outputIndex?: number; versions?: { value: number } } = {}) {
     this.data = data;
+    this.versions = opts.versions ?? { value: 0 };
     this.node = opts.node ?? null;
     this.outputIndex = opts.outputIndex ?? 0;
     this.requiresGrad = opts.requiresGrad ?? false;
@@ -67,7 +70,20 @@ export class Tensor {
   }
   /** A tensor sharing this value but cut from the graph (no gradient flows through it). */
   detach(): Tensor {
-    return new Tensor(this.data);
+    return new Tensor(this.data, { versions: this.versions });
+  }
+  /**
+   * How many times `data` was changed in place (optimizer steps, `loadStateDict`, `bumpVersion()`),
+   * as PyTorch's `_version`. An op that saved this tensor for backward records it; backward throws
+   * if it changed since, instead of computing a gradient from the new values.
+   */
+  get _version(): number {
+    return this.versions.value;
+  }
+  /** Records an in-place change of `data`: call it after writing into `t.data` yourself. */
+  bumpVersion(): this {
+    this.versions.value++;
+    return this;
   }
   /** Sets `requiresGrad` on a leaf and returns it (like `requires_grad_()`). */
   requiresGrad_(flag = true): this {

@@ -8,7 +8,12 @@ export interface TracedOp {
   readonly op: string;
   readonly spec: OpSpec<unknown>;
   readonly attrs: unknown;
+  /**
+   * The inputs in the spec's input order. An absent optional input (a fused LSTM without biases)
+   * is left out; `inputNames` names each one given.
+   */
   readonly inputs: readonly Tensor[];
+  readonly inputNames: readonly string[];
   readonly outputs: readonly Tensor[];
 }
 

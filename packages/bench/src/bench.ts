@@ -15,15 +15,17 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PYTHON = '/usr/bin/python3';
 const TORCH_THREADS = 2;
 
-const USAGE = `usage: pnpm bench [--quick] [--only W1,W3] [--peers tfjs-cpu,tfjs-wasm,torch|none]
-  --quick   1 warm-up + 3 timed runs per workload (tfjs-cpu: 1 + 1) instead of the full plan
-  --only    workloads to run (default W1,W2,W3,W4): ${WORKLOAD_IDS.map((w) => `${w} ${WORKLOAD_TITLES[w]}`).join(', ')}
-  --peers   peers to compare with (default all: ${PEERS.join(',')}); unroll always runs`;
+const USAGE = `usage: pnpm bench [--quick] [--only W1,W3] [--peers tfjs-cpu,tfjs-wasm,torch|none] [--compiled on|off|only]
+  --quick    1 warm-up + 3 timed runs per workload (tfjs-cpu: 1 + 1) instead of the full plan
+  --only     workloads to run (default W1,W2,W3,W4): ${WORKLOAD_IDS.map((w) => `${w} ${WORKLOAD_TITLES[w]}`).join(', ')}
+  --peers    peers to compare with (default all: ${PEERS.join(',')}); unroll always runs
+  --compiled the compileCell rows (unroll only: a user LSTM compiled beside the built-in fused one, a
+             minimal gated unit compiled vs composed): on (default), off, or only them`;
 
-interface Options { quick: boolean; only: WorkloadId[]; peers: SystemId[] }
+interface Options { quick: boolean; only: WorkloadId[]; peers: SystemId[]; compiled: 'on' | 'off' | 'only' }
 
 function parseArgs(argv: readonly string[]): Options {
-  const opts: Options = { quick: false, only: [...WORKLOAD_IDS], peers: [...PEERS] };
+  const opts: Options = { quick: false, only: [...WORKLOAD_IDS], peers: [...PEERS], compiled: 'on' };
   const list = <T extends string>(flag: string, value: string | undefined, allowed: readonly T[], none = false): T[] => {
     const items = (value ?? '').split(',').map((x) => x.trim()).filter(Boolean);
     if (none && items.length === 1 && items[0] === 'none') return [];
@@ -37,6 +39,11 @@ function parseArgs(argv: readonly string[]): Options {
     if (flag === '--quick') opts.quick = true;
     else if (flag === '--only') opts.only = list('--only', value(), WORKLOAD_IDS);
     else if (flag === '--peers') opts.peers = list('--peers', value(), PEERS, true);
+    else if (flag === '--compiled') {
+      const v = value();
+      if (v !== 'on' && v !== 'off' && v !== 'only') throw new UsageError(`--compiled: expected on, off or only; got '${v ?? ''}'`);
+      opts.compiled = v;
+    }
     else if (flag === '--help' || flag === '-h') { console.log(USAGE); process.exit(0); }
     else throw new UsageError(`unknown argument '${argv[i]}'`);
   }
@@ -93,8 +100,20 @@ function torchUnavailable(): string | null {
   return r.status === 0 ? null : `${PYTHON} cannot import torch/numpy (${(r.stderr.trim().split('\n').pop() ?? '').slice(0, 120)})`;
 }
 
+/** The compileCell rows (run-compiled.ts), printed as they come; they compare unroll with itself. */
+function runCompiledRows(quick: boolean): void {
+  const nodeArgs = [...process.execArgv.filter((a) => a !== '--expose-gc')];
+  const r = spawnSync(process.execPath, [...nodeArgs, path.join(HERE, 'run-compiled.ts'), ...(quick ? ['--quick'] : [])],
+    { cwd: path.dirname(HERE), stdio: 'inherit' });
+  if (r.status !== 0) console.log(`note: the compileCell rows failed (${r.error?.message ?? `exit ${r.status}`})`);
+}
+
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.compiled === 'only') {
+    runCompiledRows(opts.quick);
+    return;
+  }
   const t0 = performance.now();
   const notes: string[] = [];
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -170,6 +189,11 @@ async function main(): Promise<void> {
   console.log('\n' + memLine);
   for (const n of notes) console.log(`note: ${n}`);
   console.log(`\ntotal ${((performance.now() - t0) / 1000).toFixed(0)} s; load average now ${load()} (other processes share these ${os.cpus().length} cores)`);
+
+  if (opts.compiled === 'on') {
+    console.log('');
+    runCompiledRows(opts.quick);
+  }
 
   console.log('\nMarkdown:\n');
   console.log(markdownTable(table));

@@ -21,7 +21,7 @@ export {
 export { sum, max, min, mean, sumTo, argmax, reducedShape, softmax, logSoftmax, logsumexp } from './kernels/reduce.js';
 export type { ReduceOptions } from './kernels/reduce.js';
 export {
-  reshape, permute, transpose, slice, sliceAssign, resolveRange, concat, stack, gather, scatterAdd, indexSelect, indexAdd,
+  reshape, permute, transpose, slice, sliceAssign, resolveRange, concat, stack, gather, scatterAdd, indexSelect, indexAdd, indexAddInto,
 } from './kernels/movement.js';
 export type { Range } from './kernels/movement.js';
 export { matmul } from './kernels/matmul.js';

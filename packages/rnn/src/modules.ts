@@ -43,14 +43,20 @@ export interface RecurrentModuleOptions {
 export interface RNNOptions extends RecurrentModuleOptions {
   /** 'tanh' (default) or 'relu'. */
   nonlinearity?: 'tanh' | 'relu';
+  /**
+   * Run each layer compiled (default true; see `compileCell`): one op per layer and direction. false
+   * runs the composed cells step by step — for debugging, or to compare. Settable: `rnn.fused = false`.
+   */
+  fused?: boolean;
 }
 /** LSTM options: the module's plus every LSTMCell variant option (peephole, forgetGate, coupledGates, activations, forgetBias). */
 export interface LSTMOptions extends RecurrentModuleOptions,
   Pick<LSTMCellOptions, 'peephole' | 'forgetGate' | 'coupledGates' | 'gateActivation' | 'cellActivation' | 'hiddenActivation' | 'forgetBias'> {
   /**
    * Run each layer as one fused `lstmSequence` op (default true) when the variant allows it
-   * (sigmoid/tanh, a forget gate of its own; peepholes are fine). false runs the composed cells
-   * step by step — for debugging, or to compare. Also settable later: `lstm.fused = false`.
+   * (sigmoid/tanh, a forget gate of its own; peepholes are fine), and compiled (`compileCell`, one op
+   * per layer) for the other variants. false runs the composed cells step by step — for debugging,
+   * or to compare. Also settable later: `lstm.fused = false`.
    */
   fused?: boolean;
 }
@@ -228,10 +234,17 @@ export class RNN extends RecurrentModule<HiddenState> {
   constructor(opts: RNNOptions) {
     const cellOpts = (inputSize: number, dtype: FloatDType): RNNCellOptions => ({
       inputSize, hiddenSize: opts.hiddenSize, nonlinearity: opts.nonlinearity, bias: opts.bias, dtype,
-      generator: opts.generator, recurrentInit: opts.recurrentInit,
+      generator: opts.generator, recurrentInit: opts.recurrentInit, fused: opts.fused,
     });
-    super('RNN', opts, ['nonlinearity'], ['h'], (i, d) => new RNNCell(cellOpts(i, d)));
+    super('RNN', opts, ['nonlinearity', 'fused'], ['h'], (i, d) => new RNNCell(cellOpts(i, d)));
     this.nonlinearity = opts.nonlinearity ?? 'tanh';
+  }
+  /** Whether the layers run compiled (see `RNNOptions.fused`). Settable. */
+  get fused(): boolean {
+    return (this.cells[0]![0] as unknown as FusableCell).fused;
+  }
+  set fused(on: boolean) {
+    setFused('RNN', this.cells, on);
   }
 }
 

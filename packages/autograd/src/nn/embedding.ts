@@ -48,6 +48,7 @@ export class Embedding extends Module {
     if (this.paddingIdx !== null) {
       const d = embeddingDim, p = this.paddingIdx;
       this.weight.data.data.fill(0, p * d, (p + 1) * d);
+      this.weight.bumpVersion();
     }
   }
 

@@ -196,6 +196,7 @@ function fillNormal<T extends Tensor>(t: T, mean: number, std: number, generator
 /** Writes row-major `values` into t's storage, whatever its strides (a view is filled in place too). */
 function write<T extends Tensor>(t: T, values: Float64Array): T {
   K.sliceAssign(t.data, [], K.fromData(values, t.shape));
+  t.bumpVersion();
   return t;
 }
 

@@ -176,6 +176,7 @@ export class Module {
     for (const [name, value] of values) {
       const target = targets.get(name)!;
       (target.data.data as K.TypedArray).set(K.contiguous(value));
+      target.bumpVersion(); // changed in place: a graph that saved it can no longer go backward
     }
     return { missingKeys, unexpectedKeys };
   }

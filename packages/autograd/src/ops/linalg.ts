@@ -3,19 +3,19 @@ import * as K from '@unroll/core';
 import { defineOp } from '../define-op.js';
 import type { Tensor } from '../tensor.js';
 
-const matmulOp = defineOp<K.MatmulOptions>({
+const matmulOp = defineOp({
   name: 'matmul',
-  inputs: ['a', 'b'],
-  save: 'inputs',
-  forward: ([a, b], opts) => K.matmul(a!, b!, opts),
+  inputs: ['a', 'b'] as const,
+  save: ['a', 'b'],
+  forward: ({ a, b }, opts: K.MatmulOptions) => K.matmul(a, b, opts),
   // With C = op(A)·op(B): d op(A) = dC·op(B)ᵀ and d op(B) = op(A)ᵀ·dC; a transposed operand
   // takes the transpose of that, which is again one gemm with the flags flipped (no copies).
-  backward: ({ dy, inputs: [a, b], attrs }) => {
+  backward: ({ dy, saved: { a, b }, attrs }) => {
     const tA = attrs.transA ?? false, tB = attrs.transB ?? false;
-    return [
-      () => (tA ? K.matmul(b!, dy, { transA: tB, transB: true }) : K.matmul(dy, b!, { transB: !tB })),
-      () => (tB ? K.matmul(dy, a!, { transA: true, transB: tA }) : K.matmul(a!, dy, { transA: !tA })),
-    ];
+    return {
+      a: () => (tA ? K.matmul(b, dy, { transA: tB, transB: true }) : K.matmul(dy, b, { transB: !tB })),
+      b: () => (tB ? K.matmul(dy, a, { transA: true, transB: tA }) : K.matmul(a, dy, { transA: !tA })),
+    };
   },
 });
 

@@ -2,24 +2,25 @@
 import * as K from '@unroll/core';
 import type { DType, Range } from '@unroll/core';
 import { defineOp } from '../define-op.js';
+import { SparseGradient } from '../sparse-gradient.js';
 import { Tensor } from '../tensor.js';
 
-const reshapeOp = defineOp<{ shape: readonly number[] }>({
+const reshapeOp = defineOp({
   name: 'reshape',
-  inputs: ['x'],
+  inputs: ['x'] as const,
   acceptsInt32: true,
-  forward: ([x], { shape }) => K.reshape(x!, shape),
-  backward: ({ dy, shapes: [shape] }) => [() => K.reshape(dy, shape!)],
+  forward: ({ x }, { shape }: { shape: readonly number[] }) => K.reshape(x, shape),
+  backward: ({ dy, shapes }) => ({ x: () => K.reshape(dy, shapes.x) }),
 });
 /** Same elements in a new shape; one dimension may be -1. */
 export const reshape = (x: Tensor, shape: readonly number[]): Tensor => reshapeOp.apply([x], { shape });
 
-const permuteOp = defineOp<{ axes: readonly number[] }>({
+const permuteOp = defineOp({
   name: 'permute',
-  inputs: ['x'],
+  inputs: ['x'] as const,
   acceptsInt32: true,
-  forward: ([x], { axes }) => K.permute(x!, axes),
-  backward: ({ dy, attrs: { axes } }) => [() => K.permute(dy, inversePermutation(axes, dy.shape.length))],
+  forward: ({ x }, { axes }: { axes: readonly number[] }) => K.permute(x, axes),
+  backward: ({ dy, attrs: { axes } }) => ({ x: () => K.permute(dy, inversePermutation(axes, dy.shape.length)) }),
 });
 /** Reorders axes: result axis i is input axis `axes[i]`. */
 export const permute = (x: Tensor, axes: readonly number[]): Tensor => permuteOp.apply([x], { axes });
@@ -28,7 +29,7 @@ export const permute = (x: Tensor, axes: readonly number[]): Tensor => permuteOp
 export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
   const axes = Array.from({ length: x.rank }, (_, i) => i);
   const i = K.normalizeAxis('transpose', axis0, x.rank), j = K.normalizeAxis('transpose', axis1, x.rank);
-  [axes[i], axes[j]] = [axes[j]!, axes[i]!];
+  [axes[i], axes[j]] = [axes[j], axes[i]];
   return permute(x, axes);
 }
 
@@ -38,18 +39,16 @@ function inversePermutation(axes: readonly number[], rank: number): number[] {
   return inv;
 }
 
-const sliceOp = defineOp<{ ranges: readonly (Range | undefined)[] }>({
+const sliceOp = defineOp({
   name: 'slice',
-  inputs: ['x'],
+  inputs: ['x'] as const,
   acceptsInt32: true,
-  forward: ([x], { ranges }) => K.slice(x!, ranges),
-  backward: ({ dy, shapes: [shape], attrs: { ranges } }) => [
-    () => {
-      const g = K.zeros(shape!, { dtype: K.dtypeOf(dy.data) });
-      K.sliceAssign(g, ranges, dy);
-      return g;
-    },
-  ],
+  forward: ({ x }, { ranges }: { ranges: readonly (Range | undefined)[] }) => K.slice(x, ranges),
+  // dy in the sliced region, zero elsewhere: sparse, so the engine adds the T slices a loop takes
+  // from one tensor into one buffer (linear in T) instead of summing T full-size arrays.
+  backward: ({ dy, shapes, attrs: { ranges } }) => ({
+    x: () => new SparseGradient(shapes.x, dy, (into, value) => K.sliceAssign(into, ranges, value, true)),
+  }),
 });
 /**
  * x[start:stop:step, ...] per axis, keeping the rank. Axes without a range are kept whole.
@@ -60,7 +59,7 @@ export const slice = (x: Tensor, ranges: readonly (Range | undefined)[]): Tensor
 /** x[..., index, ...] on `axis`, removing that axis (x[t] for axis 0). */
 export function select(x: Tensor, axis: number, index: number): Tensor {
   const ax = K.normalizeAxis('select', axis, x.rank);
-  const n = x.shape[ax]!;
+  const n = x.shape[ax];
   if (!Number.isInteger(index) || index < -n || index >= n) {
     throw new RangeError(`select: index ${index} is out of range for axis ${ax} of ${K.fmt(x.shape)}`);
   }
@@ -73,7 +72,7 @@ export function select(x: Tensor, axis: number, index: number): Tensor {
 /** `length` elements of `axis` from `start` (like torch.narrow). */
 export function narrow(x: Tensor, axis: number, start: number, length: number): Tensor {
   const ax = K.normalizeAxis('narrow', axis, x.rank);
-  if (start < 0 || length < 0 || start + length > x.shape[ax]!) {
+  if (start < 0 || length < 0 || start + length > x.shape[ax]) {
     throw new RangeError(`narrow: [${start}, ${start + length}) is outside axis ${ax} of ${K.fmt(x.shape)}`);
   }
   const ranges: (Range | undefined)[] = [];
@@ -81,17 +80,17 @@ export function narrow(x: Tensor, axis: number, start: number, length: number): 
   return slice(x, ranges);
 }
 
-const concatOp = defineOp<{ axis: number }>({
+const concatOp = defineOp({
   name: 'concat',
   inputs: 'variadic',
   acceptsInt32: true,
-  forward: (xs, { axis }) => K.concat(xs, axis),
+  forward: (xs, { axis }: { axis: number }) => K.concat(xs, axis),
   backward: ({ dy, shapes, attrs: { axis } }) => {
     const ax = K.normalizeAxis('concat', axis, dy.shape.length);
     let at = 0;
     return shapes.map((s) => {
       const start = at;
-      at += s[ax]!;
+      at += s[ax];
       const ranges: Range[] = [];
       ranges[ax] = { start, stop: at };
       return () => K.slice(dy, ranges);
@@ -104,7 +103,7 @@ export const concat = (xs: readonly Tensor[], axis = 0): Tensor => concatOp.appl
 /** Joins same-shape tensors along a new axis. */
 export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   if (xs.length === 0) throw new K.ShapeError('stack: needs at least one tensor');
-  const shape = xs[0]!.shape;
+  const shape = xs[0].shape;
   const ax = K.normalizeAxis('stack', axis, shape.length + 1);
   for (const x of xs) {
     if (!K.sameShape(x.shape, shape)) throw new K.ShapeError(`stack: all tensors must have one shape; got ${K.fmt(shape)} and ${K.fmt(x.shape)}`);
@@ -115,7 +114,7 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
 /** Splits along `axis` into pieces of `sizes` (an array), or of `size` each (the last may be smaller). */
 export function split(x: Tensor, sizes: number | readonly number[], axis = 0): Tensor[] {
   const ax = K.normalizeAxis('split', axis, x.rank);
-  const n = x.shape[ax]!;
+  const n = x.shape[ax];
   let list: number[];
   if (typeof sizes === 'number') {
     if (!Number.isInteger(sizes) || sizes <= 0) throw new RangeError(`split: size must be a positive integer; got ${sizes}`);
@@ -137,7 +136,7 @@ export function split(x: Tensor, sizes: number | readonly number[], axis = 0): T
 export function chunk(x: Tensor, chunks: number, axis = 0): Tensor[] {
   const ax = K.normalizeAxis('chunk', axis, x.rank);
   if (!Number.isInteger(chunks) || chunks <= 0) throw new RangeError(`chunk: chunks must be a positive integer; got ${chunks}`);
-  return split(x, Math.ceil(x.shape[ax]! / chunks), ax);
+  return split(x, Math.ceil(x.shape[ax] / chunks), ax);
 }
 
 /** Inserts a size-1 axis at `axis`. */
@@ -154,38 +153,41 @@ export function squeeze(x: Tensor, axis?: number): Tensor {
   return reshape(x, x.shape.filter((_, d) => d !== ax));
 }
 
-const expandOp = defineOp<{ shape: readonly number[] }>({
+const expandOp = defineOp({
   name: 'expand',
-  inputs: ['x'],
+  inputs: ['x'] as const,
   acceptsInt32: true,
-  forward: ([x], { shape }) => K.broadcastTo('expand', x!, shape),
-  backward: ({ dy }) => [() => dy], // the engine sums the broadcast axes back
+  forward: ({ x }, { shape }: { shape: readonly number[] }) => K.broadcastTo('expand', x, shape),
+  backward: ({ dy }) => ({ x: () => dy }), // the engine sums the broadcast axes back
 });
 /** Broadcasts to `shape` (materialised). */
 export const expand = (x: Tensor, shape: readonly number[]): Tensor => expandOp.apply([x], { shape });
 
-const gatherOp = defineOp<{ axis: number }>({
+const gatherOp = defineOp({
   name: 'gather',
-  inputs: ['x', 'index'],
+  inputs: ['x', 'index'] as const,
   acceptsInt32: true,
-  nondifferentiable: [1],
-  save: 'inputs',
-  forward: ([x, index], { axis }) => K.gather(x!, axis, index!),
-  backward: ({ dy, inputs: [, index], shapes: [shape], attrs: { axis } }) => [
-    () => K.scatterAdd(K.zeros(shape!, { dtype: K.dtypeOf(dy.data) }), axis, index!, dy),
-  ],
+  nondifferentiable: ['index'],
+  save: ['index'],
+  forward: ({ x, index }, { axis }: { axis: number }) => K.gather(x, axis, index),
+  backward: ({ dy, saved: { index }, shapes, attrs: { axis } }) => ({
+    x: () => K.scatterAdd(K.zeros(shapes.x, { dtype: K.dtypeOf(dy.data) }), axis, index, dy),
+  }),
 });
 /** torch.gather: out[i][j] = x[index[i][j]][j] for axis 0 (and so on); `index` is an int32 tensor of x's rank. */
 export const gather = (x: Tensor, axis: number, index: Tensor): Tensor => gatherOp.apply([x, index], { axis });
 
-const indexSelectOp = defineOp<{ axis: number }>({
+const indexSelectOp = defineOp({
   name: 'indexSelect',
-  inputs: ['x', 'ids'],
+  inputs: ['x', 'ids'] as const,
   acceptsInt32: true,
-  nondifferentiable: [1],
-  save: 'inputs',
-  forward: ([x, ids], { axis }) => K.indexSelect(x!, axis, ids!),
-  backward: ({ dy, inputs: [, ids], shapes: [shape], attrs: { axis } }) => [() => K.indexAdd(shape!, axis, ids!, dy)],
+  nondifferentiable: ['ids'],
+  save: ['ids'],
+  forward: ({ x, ids }, { axis }: { axis: number }) => K.indexSelect(x, axis, ids),
+  // Sparse, like slice's: a decoder embedding one token per step adds T small gradients into one table.
+  backward: ({ dy, saved: { ids }, shapes, attrs: { axis } }) => ({
+    x: () => new SparseGradient(shapes.x, dy, (into, value) => K.indexAddInto(into, axis, ids, value)),
+  }),
 });
 /**
  * Slices of x along `axis` picked by `ids` of any shape (an embedding lookup is
@@ -193,11 +195,11 @@ const indexSelectOp = defineOp<{ axis: number }>({
  */
 export const indexSelect = (x: Tensor, axis: number, ids: Tensor): Tensor => indexSelectOp.apply([x, ids], { axis });
 
-const castOp = defineOp<{ dtype: DType }>({
+const castOp = defineOp({
   name: 'cast',
-  inputs: ['x'],
-  forward: ([x], { dtype }) => K.cast(x!, dtype),
-  backward: ({ dy }) => [() => dy], // the engine casts the gradient back to the input's dtype
+  inputs: ['x'] as const,
+  forward: ({ x }, { dtype }: { dtype: DType }) => K.cast(x, dtype),
+  backward: ({ dy }) => ({ x: () => dy }), // the engine casts the gradient back to the input's dtype
 });
 /** The same values in another dtype (differentiable between float32 and float64); to int32 refuses non-integers, non-finite and out-of-range values. */
 export function cast(x: Tensor, dtype: DType): Tensor {

@@ -110,6 +110,7 @@ export abstract class Optimizer<H extends { lr: number } = { lr: number }, S ext
           this.state.set(p, s);
         }
         this.update(data, g, s, group, fresh);
+        p.bumpVersion(); // the values changed in place: a graph that saved them can no longer go backward
       }
     }
   }

@@ -199,10 +199,18 @@ export function indexSelect(a: NdArray, axis: number, ids: NdArray): NdArray<Typ
 
 /** The adjoint of indexSelect: adds slices of `src` into a zero array of `shape` at `ids` along `axis`. */
 export function indexAdd(shape: Shape, axis: number, ids: NdArray, src: NdArray): NdArray<TypedArray> {
+  const out = ndarray(allocate(dtypeOf(src.data), sizeOf(shape)), [...shape]);
+  indexAddInto(out, axis, ids, src);
+  return out;
+}
+
+/** indexAdd in place: adds slices of `src` into the contiguous array `into` at `ids` along `axis`. */
+export function indexAddInto(into: NdArray, axis: number, ids: NdArray, src: NdArray): void {
+  const shape = into.shape;
   const ax = normalizeAxis('indexAdd', axis, shape.length);
   const { outer, n, inner } = split(shape, ax);
   const id = contiguous(ids), s = contiguous(src);
-  const out = allocate(dtypeOf(src.data), sizeOf(shape));
+  const out = into.data as TypedArray;
   for (let o = 0; o < outer; o++) {
     for (let k = 0; k < id.length; k++) {
       const to = (o * n + checkIndex('indexAdd', id[k]!, n)) * inner;
@@ -210,5 +218,4 @@ export function indexAdd(shape: Shape, axis: number, ids: NdArray, src: NdArray)
       for (let i = 0; i < inner; i++) out[to + i] = out[to + i]! + s[from + i]!;
     }
   }
-  return ndarray(out, [...shape]);
 }

@@ -5,6 +5,7 @@ import { matmul, sigmoid, split, sub, tanh } from '@unroll/autograd';
 import type { Parameter, StateValue, Tensor } from '@unroll/autograd';
 import type { LSTMState } from '../cell.js';
 import { CellBase } from '../cell-base.js';
+import { compiledUnrollBuiltin } from '../compile/builtin.js';
 import { lstmSequence } from '../fused/lstm-sequence.js';
 import { lstmStep } from '../fused/lstm-step.js';
 import type { FusedUnroll, FusedUnrollArgs, UnrollResult } from '../unroll.js';
@@ -33,8 +34,9 @@ export interface LSTMCellOptions extends RecurrentCellOptions {
   /**
    * Run the standard cell (sigmoid/tanh activations, a forget gate of its own, peepholes or not) as
    * fused ops: `step` as one `lstmStep` op after the gate matmuls, `unroll` as one `lstmSequence` op
-   * for the whole sequence. Default true; false keeps the composed ops (for debugging, or to compare).
-   * Other variants always compose. Also settable later: `cell.fused = false`.
+   * for the whole sequence. The other variants run `unroll` compiled (`compileCell`: one op for the
+   * whole sequence, generated from the composed step) and `step` composed. Default true; false keeps
+   * the composed ops everywhere (for debugging, or to compare). Also settable later: `cell.fused = false`.
    */
   fused?: boolean;
 }
@@ -67,8 +69,8 @@ const OPTIONS = [
  *
  * Speed: the standard cell (sigmoid/tanh, its own forget gate, peepholes or not) runs fused by
  * default — `step` ends in one `lstmStep` op, `unroll` runs one `lstmSequence` op for the whole
- * sequence. The code below the fused branch in `step` is the definition both are checked against;
- * `fused: false` runs it.
+ * sequence; every other variant's `unroll` runs compiled (see `compileCell`). The code below the fused
+ * branch in `forward` is the definition all of them are checked against; `fused: false` runs it.
  */
 export class LSTMCell extends CellBase<LSTMState> implements FusedUnroll<LSTMState> {
   readonly hiddenSize: number;
@@ -168,13 +170,16 @@ export class LSTMCell extends CellBase<LSTMState> implements FusedUnroll<LSTMSta
   }
 
   /**
-   * The whole sequence as one `lstmSequence` op, when `fused` and the variant is standard; null
-   * otherwise, or when a subclass overrides `step` (the runner then steps the cell). Called by
-   * `unroll`; see `FusedUnroll`.
+   * The whole sequence as one `lstmSequence` op, when `fused` and the variant is standard; the other
+   * variants (no forget gate, coupled gates, other activations) as one compiled op (see `compileCell`).
+   * Null when not `fused`, or when a subclass overrides `step` or `forward` (the runner then steps the
+   * cell). Called by `unroll`; see `FusedUnroll`.
    */
   fusedUnroll(xs: Tensor, args: FusedUnrollArgs<LSTMState>): UnrollResult<LSTMState> | null {
     // A subclass that redefines step or forward must be stepped: the fused op would silently skip its change.
-    if (!this.fused || !this.fusable || this.step !== LSTMCell.prototype.step || this.forward !== LSTMCell.prototype.forward) return null;
+    if (!this.fused || this.step !== LSTMCell.prototype.step || this.forward !== LSTMCell.prototype.forward) return null;
+    // Variants without a hand-written kernel run compiled (compileCell) from the composed step.
+    if (!this.fusable) return compiledUnrollBuiltin(this, xs, args);
     // The checks (and messages) step would make.
     this.checkDType(xs);
     const { h, c } = this.checkState(args.initialState, xs.shape[args.batchFirst ? 0 : 1]!);

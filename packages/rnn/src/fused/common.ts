@@ -1,8 +1,8 @@
-// What the fused ops share: argument checks with house-style messages, the placeholder for an
-// absent optional input, whether a call records a graph, small array helpers, and what the LSTM and
-// GRU sequence ops share around their cell math (layouts, the WebAssembly heap, input gradients).
+// What the fused ops share: argument checks with house-style messages, small array helpers, and
+// what the LSTM and GRU sequence ops share around their cell math (layouts, the WebAssembly heap,
+// input gradients).
 import * as K from '@unroll/core';
-import { Tensor, isGradEnabled, permute } from '@unroll/autograd';
+import { Tensor, permute } from '@unroll/autograd';
 import type { FloatArray, NdArray } from '@unroll/core';
 import { normalizeLengths } from '../unroll.js';
 import { scratch } from './scratch.js';
@@ -13,21 +13,6 @@ import type { PointwiseWasm } from './wasm/runtime.js';
 /** The dtypes the fused ops compute in. */
 export type { FloatDType } from '@unroll/core';
 import type { FloatDType } from '@unroll/core';
-
-const placeholders: Partial<Record<FloatDType, Tensor>> = {};
-
-/**
- * The stand-in for an absent optional input (no bias, no peepholes): an empty [0] tensor that never
- * requires a gradient. Ops take a fixed list of named inputs; attrs say which ones are real.
- */
-export function absent(dtype: FloatDType): Tensor {
-  return (placeholders[dtype] ??= new Tensor(K.zeros([0], { dtype })));
-}
-
-/** Whether applying an op to `inputs` will record it (the same rule defineOp applies). */
-export function willRecord(inputs: readonly Tensor[]): boolean {
-  return isGradEnabled() && inputs.some((t) => t.requiresGrad);
-}
 
 /** A new zero-filled float array of `dtype`. */
 export function newArray(dtype: FloatDType, size: number): FloatArray {

@@ -4,11 +4,10 @@
 import * as K from '@unroll/core';
 import { defineOp } from '@unroll/autograd';
 import type { Tensor } from '@unroll/autograd';
-import type { NdArray } from '@unroll/core';
 import type { HiddenState } from '../cell.js';
 import {
-  absent, checkBiases, checkLayerWeights, checkShape, columnSums, commonDType, copyOf, dtypeOfArray, flat, inputGrad,
-  lengthsOf, newArray, outputsOf, readSlot, sequenceSizes, simdKernels, swapBatchTime, weightIhGrad, willRecord, wrap,
+  checkBiases, checkLayerWeights, checkShape, columnSums, commonDType, copyOf, dtypeOfArray, flat, inputGrad,
+  lengthsOf, newArray, outputsOf, readSlot, sequenceSizes, simdKernels, swapBatchTime, weightIhGrad, wrap,
 } from './common.js';
 import type { LayerWeights } from './common.js';
 import { forwardJs, forwardWasm, throughTimeJs, throughTimeWasm } from './gru-loops.js';
@@ -19,24 +18,25 @@ import { giveBack } from './pool.js';
 interface Attrs {
   readonly reverse: boolean;
   readonly lengths: Int32Array | null;
-  readonly bias: boolean;
   readonly resetAfter: boolean;
-  readonly record: boolean;
 }
 
-const gruSequenceOp = defineOp<Attrs>({
+const gruSequenceOp = defineOp({
   name: 'gruSequence',
-  inputs: ['x', 'h0', 'weightIh', 'weightHh', 'biasIh', 'biasHh'],
-  forward: ([x, h0, wih, whh, bih, bhh], a) => {
-    const [T, B, I] = x!.shape as [number, number, number];
-    const H = h0!.shape[1]!, BH = B * H;
-    const X = flat(x!), Wih = flat(wih!), Whh = flat(whh!);
+  inputs: ['x', 'h0', 'weightIh', 'weightHh', 'biasIh', 'biasHh'] as const,
+  optional: ['biasIh', 'biasHh'],
+  // Backward reads x and the weights through `saved` (flat views): declared so an in-place change is caught.
+  save: ['x', 'weightIh', 'weightHh'],
+  forward: ({ x, h0, weightIh, weightHh, biasIh, biasHh }, a: Attrs, { recording }) => {
+    const [T, B, I] = x.shape as [number, number, number];
+    const H = h0.shape[1], BH = B * H;
+    const X = flat(x), Wih = flat(weightIh), Whh = flat(weightHh);
     const dtype = dtypeOfArray(X);
-    const bi = a.bias ? flat(bih!) : null, bh = a.bias ? flat(bhh!) : null;
+    const bi = biasIh && flat(biasIh), bh = biasHh && flat(biasHh);
     const { reverse, lengths, resetAfter } = a;
     const maxLen = lengths === null ? T : Math.max(...lengths);
     const args: ForwardArgs = {
-      T, B, I, H, dtype, X, Wih, Whh, bi, bh, h0: flat(h0!), reverse, lengths, maxLen, record: a.record,
+      T, B, I, H, dtype, X, Wih, Whh, bi, bh, h0: flat(h0), reverse, lengths, maxLen, record: recording,
     };
     // float32 reset-after runs the WebAssembly SIMD step when the engine has it (H a multiple of 4 lanes).
     const wasm = simdKernels(dtype, resetAfter, H);
@@ -44,45 +44,40 @@ const gruSequenceOp = defineOp<Attrs>({
 
     const ys = outputsOf(hs, T, B, H, reverse, lengths, dtype);
     const last = (reverse ? 0 : T) * BH;
-    const saved: Saved | undefined = a.record ? { T, B, I, H, dtype, maxLen, X, Wih, Whh, hs, save, rh } : undefined;
+    const saved: Saved | undefined = recording ? { T, B, I, H, dtype, maxLen, X, Wih, Whh, hs, save, rh } : undefined;
     return { outputs: [wrap(ys, [T, B, H]), wrap(hs.subarray(last, last + BH), [B, H])], saved };
   },
 
   // save and rh were only ever read by backward (hs backs the outputs and X is the input's).
-  release: (saved) => {
-    const s = saved as Saved;
-    giveBack(s.save, s.rh);
-  },
+  release: (s) => giveBack(s.save, s.rh),
 
-  backward: ({ dys, saved, attrs: a, needs }) => {
-    const s = saved as Saved;
+  backward: ({ dys, saved: s, attrs: a }) => {
     const { T, B, H, dtype, hs } = s;
     const G = 3 * H, BH = B * H, TB = T * B;
-    const DY = flat(dys[0]!), dhT = flat(dys[1]!);
+    const [DY, dhT] = dys.map((d) => flat(d));
     // float32 reset-after runs the WebAssembly SIMD step backward when the engine has it.
     const wasm = simdKernels(dtype, a.resetAfter, H);
     const { dXg, xAt, dHg, hAt, dh, dhAt } = (wasm && throughTimeWasm(wasm, s, a.reverse, a.lengths, DY, dhT))
       ?? throughTimeJs(s, a.reverse, a.lengths, a.resetAfter, DY, dhT);
-
-    const out: (NdArray | undefined)[] = new Array(6);
-    if (needs[0]) out[0] = inputGrad(s, dXg, xAt, G);
-    if (needs[1]) out[1] = wrap(copyOf(dh, dhAt, BH), [B, H]);
-    if (needs[2]) out[2] = weightIhGrad(s, dXg, xAt, G);
-    if (needs[3]) {
-      const dw = newArray(dtype, G * H);
-      const hPrev = readSlot(0, a.reverse) * BH;
-      if (a.resetAfter) {
-        K.gemm(true, false, G, H, TB, 1, dHg, hAt, G, hs, hPrev, H, 0, dw, 0, H);
-      } else {
-        // Rows r|z of W_hh multiply h_{t−1}; rows n multiply r ⊙ h_{t−1}.
-        K.gemm(true, false, 2 * H, H, TB, 1, dHg, hAt, G, hs, hPrev, H, 0, dw, 0, H);
-        K.gemm(true, false, H, H, TB, 1, dHg, hAt + 2 * H, G, s.rh!, 0, H, 0, dw, 2 * H * H, H);
-      }
-      out[3] = wrap(dw, [G, H]);
-    }
-    if (needs[4]) out[4] = wrap(columnSums(dXg, xAt, TB, G, G, dtype), [G]);
-    if (needs[5]) out[5] = wrap(columnSums(dHg, hAt, TB, G, G, dtype), [G]);
-    return out.map((g) => (g === undefined ? undefined : () => g));
+    return {
+      x: () => inputGrad(s, dXg, xAt, G),
+      h0: () => wrap(copyOf(dh, dhAt, BH), [B, H]),
+      weightIh: () => weightIhGrad(s, dXg, xAt, G),
+      weightHh: () => {
+        const dw = newArray(dtype, G * H);
+        const hPrev = readSlot(0, a.reverse) * BH;
+        if (a.resetAfter || s.rh === null) {
+          K.gemm(true, false, G, H, TB, 1, dHg, hAt, G, hs, hPrev, H, 0, dw, 0, H);
+        } else {
+          // Rows r|z of W_hh multiply h_{t−1}; rows n multiply r ⊙ h_{t−1}.
+          K.gemm(true, false, 2 * H, H, TB, 1, dHg, hAt, G, hs, hPrev, H, 0, dw, 0, H);
+          K.gemm(true, false, H, H, TB, 1, dHg, hAt + 2 * H, G, s.rh, 0, H, 0, dw, 2 * H * H, H);
+        }
+        return wrap(dw, [G, H]);
+      },
+      biasIh: () => wrap(columnSums(dXg, xAt, TB, G, G, dtype), [G]),
+      biasHh: () => wrap(columnSums(dHg, hAt, TB, G, G, dtype), [G]),
+    };
   },
 });
 
@@ -122,12 +117,12 @@ export function gruSequence(x: Tensor, state: HiddenState, weights: GRUSequenceW
   const w = weights;
   const H = checkLayerWeights(who, 3, w, features);
   checkShape(who, 'state.h', state?.h, [batch, H], '[batch, hidden]');
-  const hasBias = checkBiases(who, 3, w, H);
-  const dtype = commonDType(who, [['x', x], ['state.h', state.h], ['weightIh', w.weightIh], ['weightHh', w.weightHh],
+  checkBiases(who, 3, w, H);
+  commonDType(who, [['x', x], ['state.h', state.h], ['weightIh', w.weightIh], ['weightHh', w.weightHh],
     ['biasIh', w.biasIh], ['biasHh', w.biasHh]]);
   const lengths = lengthsOf(who, opts.lengths, batch, time);
-  const none = absent(dtype);
-  const inputs = [swapBatchTime(x, batchFirst), state.h, w.weightIh, w.weightHh, w.biasIh ?? none, w.biasHh ?? none];
-  const [ys, h] = gruSequenceOp.applyMulti(inputs, { reverse, lengths, bias: hasBias, resetAfter, record: willRecord(inputs) });
-  return { outputs: swapBatchTime(ys!, batchFirst), state: { h: h! } };
+  const [ys, h] = gruSequenceOp.applyMulti({
+    x: swapBatchTime(x, batchFirst), h0: state.h, weightIh: w.weightIh, weightHh: w.weightHh, biasIh: w.biasIh, biasHh: w.biasHh,
+  }, { reverse, lengths, resetAfter });
+  return { outputs: swapBatchTime(ys, batchFirst), state: { h } };
 }

@@ -4,7 +4,7 @@ import * as K from '@unroll/core';
 import { defineOp } from '@unroll/autograd';
 import type { Tensor } from '@unroll/autograd';
 import type { FloatArray } from '@unroll/core';
-import { checkMatrix, checkShape, commonDType, dtypeOfArray, flat, newArray, willRecord, wrap } from './common.js';
+import { checkMatrix, checkShape, commonDType, dtypeOfArray, flat, newArray, wrap } from './common.js';
 import type { FloatDType } from './common.js';
 import { gruBackwardRow, gruForwardRow } from './gru-kernels.js';
 import { giveBack, takeBuffer } from './pool.js';
@@ -17,30 +17,31 @@ interface Saved {
   hPrev: FloatArray;
 }
 
-const gruStepOp = defineOp<{ record: boolean }>({
+const gruStepOp = defineOp({
   name: 'gruStep',
-  inputs: ['gi', 'gh', 'h'],
-  forward: ([gi, gh, h], { record }) => {
-    const [B, G] = gi!.shape as [number, number];
+  inputs: ['gi', 'gh', 'h'] as const,
+  // Backward reads h through `saved` (a flat view): declared so an in-place change is caught.
+  save: ['h'],
+  forward: ({ gi, gh, h }, _: undefined, { recording }) => {
+    const [B, G] = gi.shape as [number, number];
     const H = G / 3;
-    const xi = flat(gi!), hi = flat(gh!), hPrev = flat(h!);
+    const xi = flat(gi), hi = flat(gh), hPrev = flat(h);
     const dtype = dtypeOfArray(xi);
     const fast = dtype === 'float32';
-    const save = record ? takeBuffer(dtype, B * 4 * H) : scratch('gruStep.save', dtype, B * 4 * H);
+    const save = recording ? takeBuffer(dtype, B * 4 * H) : scratch('gruStep.save', dtype, B * 4 * H);
     const hNext = newArray(dtype, B * H);
     for (let b = 0; b < B; b++) gruForwardRow(H, fast, xi, b * G, null, hi, b * G, null, hPrev, b * H, hNext, b * H, save, b * 4 * H);
-    return { outputs: [wrap(hNext, [B, H])], saved: record ? ({ B, H, dtype, save, hPrev } satisfies Saved) : undefined };
+    return { outputs: [wrap(hNext, [B, H])], saved: recording ? ({ B, H, dtype, save, hPrev } satisfies Saved) : undefined };
   },
-  backward: ({ dy, saved }) => {
-    const { B, H, dtype, save, hPrev } = saved as Saved;
+  backward: ({ dy, saved: { B, H, dtype, save, hPrev } }) => {
     const G = 3 * H;
     const dgi = newArray(dtype, B * G), dgh = newArray(dtype, B * G), dh = newArray(dtype, B * H);
     const DY = flat(dy);
     for (let b = 0; b < B; b++) gruBackwardRow(H, save, b * 4 * H, hPrev, b * H, DY, b * H, null, 0, dgi, b * G, dgh, b * G, dh, b * H);
-    return [() => wrap(dgi, [B, G]), () => wrap(dgh, [B, G]), () => wrap(dh, [B, H])];
+    return { gi: () => wrap(dgi, [B, G]), gh: () => wrap(dgh, [B, G]), h: () => wrap(dh, [B, H]) };
   },
   // save was read only by backward (hPrev is the input's).
-  release: (saved) => giveBack((saved as Saved).save),
+  release: (s) => giveBack(s.save),
 });
 
 /**
@@ -59,6 +60,5 @@ export function gruStep(gi: Tensor, gh: Tensor, h: Tensor): Tensor {
   checkShape(who, 'gh', gh, [B, G], '[batch, 3·hidden], as gi');
   checkShape(who, 'h', h, [B, G / 3], '[batch, hidden]');
   commonDType(who, [['gi', gi], ['gh', gh], ['h', h]]);
-  const inputs = [gi, gh, h];
-  return gruStepOp.apply(inputs, { record: willRecord(inputs) });
+  return gruStepOp.apply({ gi, gh, h });
 }

@@ -8,8 +8,8 @@ import type { FloatArray, NdArray } from '@unroll/core';
 import type { LSTMState } from '../cell.js';
 import type { Lengths } from '../unroll.js';
 import {
-  absent, checkBiases, checkLayerWeights, checkShape, columnSums, commonDType, copyOf, dtypeOfArray, flat, inputGrad,
-  lengthsOf, newArray, outputsOf, readSlot, sequenceSizes, simdKernels, swapBatchTime, weightIhGrad, willRecord, wrap,
+  checkBiases, checkLayerWeights, checkShape, columnSums, commonDType, copyOf, dtypeOfArray, flat, inputGrad,
+  lengthsOf, newArray, outputsOf, readSlot, sequenceSizes, simdKernels, swapBatchTime, weightIhGrad, wrap,
 } from './common.js';
 import type { LayerWeights } from './common.js';
 import { forwardJs, forwardWasm, throughTimeJs, throughTimeWasm } from './lstm-loops.js';
@@ -21,32 +21,31 @@ interface Attrs {
   readonly reverse: boolean;
   /** Real length of each sequence, or null (all `time`). */
   readonly lengths: Int32Array | null;
-  readonly bias: boolean;
-  readonly peephole: boolean;
-  /** Whether the graph is recorded: only then are the per-step values kept (else scratch is reused). */
-  readonly record: boolean;
 }
 
-const lstmSequenceOp = defineOp<Attrs>({
+const lstmSequenceOp = defineOp({
   name: 'lstmSequence',
-  inputs: ['x', 'h0', 'c0', 'weightIh', 'weightHh', 'biasIh', 'biasHh', 'weightCi', 'weightCf', 'weightCo'],
-  forward: ([x, h0, c0, wih, whh, bih, bhh, wci, wcf, wco], a) => {
-    const [T, B, I] = x!.shape as [number, number, number];
-    const H = h0!.shape[1]!, G = 4 * H, BH = B * H;
-    const X = flat(x!), Wih = flat(wih!), Whh = flat(whh!);
+  inputs: ['x', 'h0', 'c0', 'weightIh', 'weightHh', 'biasIh', 'biasHh', 'weightCi', 'weightCf', 'weightCo'] as const,
+  optional: ['biasIh', 'biasHh', 'weightCi', 'weightCf', 'weightCo'],
+  // Backward reads x and the weights through `saved` (flat views): declared so an in-place change is caught.
+  save: ['x', 'weightIh', 'weightHh', 'weightCi', 'weightCf', 'weightCo'],
+  forward: ({ x, h0, c0, weightIh, weightHh, biasIh, biasHh, weightCi, weightCf, weightCo }, a: Attrs, { recording }) => {
+    const [T, B, I] = x.shape as [number, number, number];
+    const H = h0.shape[1], G = 4 * H, BH = B * H;
+    const X = flat(x), Wih = flat(weightIh), Whh = flat(weightHh);
     const dtype = dtypeOfArray(X);
     let bias: FloatArray | null = null;
-    if (a.bias) {
+    if (biasIh && biasHh) {
       // b_ih + b_hh once, in the dtype, as the composed cell adds them.
       bias = scratch('lstm.bias', dtype, G);
-      const bi = flat(bih!), bh = flat(bhh!);
-      for (let j = 0; j < G; j++) bias[j] = bi[j]! + bh[j]!;
+      const bi = flat(biasIh), bh = flat(biasHh);
+      for (let j = 0; j < G; j++) bias[j] = bi[j] + bh[j];
     }
-    const peep = a.peephole ? { ci: flat(wci!), cf: flat(wcf!), co: flat(wco!) } : null;
-    const { reverse, lengths, record } = a;
+    const peep = weightCi && weightCf && weightCo ? { ci: flat(weightCi), cf: flat(weightCf), co: flat(weightCo) } : null;
+    const { reverse, lengths } = a;
     const maxLen = lengths === null ? T : Math.max(...lengths);
     const args: ForwardArgs = {
-      T, B, I, H, dtype, X, Wih, Whh, bias, peep, h0: flat(h0!), c0: flat(c0!), reverse, lengths, maxLen, record,
+      T, B, I, H, dtype, X, Wih, Whh, bias, peep, h0: flat(h0), c0: flat(c0), reverse, lengths, maxLen, record: recording,
     };
     // float32 without peepholes runs the WebAssembly SIMD step when the engine has it (H a multiple of 4 lanes).
     const wasm = simdKernels(dtype, peep === null, H);
@@ -57,49 +56,40 @@ const lstmSequenceOp = defineOp<Attrs>({
     const hT = hs.subarray(last, last + BH);
     // A copy even when recording: cs goes back to the pool after backward.
     const cT = copyOf(cs, last, BH);
-    const saved: Saved | undefined = record ? { T, B, I, H, dtype, maxLen, X, Wih, Whh, act, hs, cs, tc, peep } : undefined;
+    const saved: Saved | undefined = recording ? { T, B, I, H, dtype, maxLen, X, Wih, Whh, act, hs, cs, tc, peep } : undefined;
     return { outputs: [wrap(ys, [T, B, H]), wrap(hT, [B, H]), wrap(cT, [B, H])], saved };
   },
 
   // act, cs and tc were only ever read by backward (hs backs the outputs and X is the input's).
-  release: (saved) => {
-    const s = saved as Saved;
-    giveBack(s.act, s.cs, s.tc);
-  },
+  release: (s) => giveBack(s.act, s.cs, s.tc),
 
-  backward: ({ dys, saved, attrs: a, needs }) => {
-    const s = saved as Saved;
+  backward: ({ dys, saved: s, attrs: a, needs }) => {
     const { T, B, H, dtype, hs } = s;
     const G = 4 * H, BH = B * H, TB = T * B;
-    const [DY, dhT, dcT] = dys.map((d) => flat(d)) as [FloatArray, FloatArray, FloatArray];
+    const [DY, dhT, dcT] = dys.map((d) => flat(d));
     // float32 without peepholes runs the WebAssembly SIMD step backward when the engine has it.
     const wasm = simdKernels(dtype, s.peep === null, H);
     const { dG, dGAt, dh, dhAt, dc, dcAt, acc } = (wasm && throughTimeWasm(wasm, s, a.reverse, a.lengths, DY, dhT, dcT))
       ?? throughTimeJs(s, a.reverse, a.lengths, DY, dhT, dcT);
-
-    const out: (NdArray | undefined)[] = new Array(10);
-    if (needs[0]) out[0] = inputGrad(s, dG, dGAt, G);
-    if (needs[1]) out[1] = wrap(copyOf(dh, dhAt, BH), [B, H]);
-    if (needs[2]) out[2] = wrap(copyOf(dc, dcAt, BH), [B, H]);
-    if (needs[3]) out[3] = weightIhGrad(s, dG, dGAt, G);
-    if (needs[4]) {
-      // Σ_t dG_tᵀ · h_{t−1} over all steps at once: [4H, T·B] · [T·B, H].
-      const dw = newArray(dtype, G * H);
-      K.gemm(true, false, G, H, TB, 1, dG, dGAt, G, hs, readSlot(0, a.reverse) * BH, H, 0, dw, 0, H);
-      out[4] = wrap(dw, [G, H]);
-    }
-    if (needs[5] || needs[6]) {
-      const db = columnSums(dG, dGAt, TB, G, G, dtype);
-      if (needs[5]) out[5] = wrap(db, [G]);
-      if (needs[6]) out[6] = wrap(needs[5] ? db.slice() : db, [G]);
-    }
-    if (acc) {
-      const toDType = (v: Float64Array) => { const o = newArray(dtype, H); o.set(v); return wrap(o, [H]); };
-      if (needs[7]) out[7] = toDType(acc.ci);
-      if (needs[8]) out[8] = toDType(acc.cf);
-      if (needs[9]) out[9] = toDType(acc.co);
-    }
-    return out.map((g) => (g === undefined ? undefined : () => g));
+    // One column sum serves both biases (their gradients are equal).
+    let db: FloatArray | null = null;
+    const biasGrad = () => (db ??= columnSums(dG, dGAt, TB, G, G, dtype));
+    const peephole = (v: Float64Array) => () => { const o = newArray(dtype, H); o.set(v); return wrap(o, [H]); };
+    return {
+      x: () => inputGrad(s, dG, dGAt, G),
+      h0: () => wrap(copyOf(dh, dhAt, BH), [B, H]),
+      c0: () => wrap(copyOf(dc, dcAt, BH), [B, H]),
+      weightIh: () => weightIhGrad(s, dG, dGAt, G),
+      weightHh: () => {
+        // Σ_t dG_tᵀ · h_{t−1} over all steps at once: [4H, T·B] · [T·B, H].
+        const dw = newArray(dtype, G * H);
+        K.gemm(true, false, G, H, TB, 1, dG, dGAt, G, hs, readSlot(0, a.reverse) * BH, H, 0, dw, 0, H);
+        return wrap(dw, [G, H]);
+      },
+      biasIh: () => wrap(biasGrad(), [G]),
+      biasHh: () => wrap(needs.biasIh ? biasGrad().slice() : biasGrad(), [G]),
+      ...(acc && { weightCi: peephole(acc.ci), weightCf: peephole(acc.cf), weightCo: peephole(acc.co) }),
+    };
   },
 });
 
@@ -150,18 +140,18 @@ export function lstmSequence(x: Tensor, state: LSTMState, weights: LSTMSequenceW
   const H = checkLayerWeights(who, 4, w, features);
   checkShape(who, 'state.h', state?.h, [batch, H], '[batch, hidden]');
   checkShape(who, 'state.c', state?.c, [batch, H], '[batch, hidden]');
-  const hasBias = checkBiases(who, 4, w, H);
+  checkBiases(who, 4, w, H);
   const peeps = [w.weightCi, w.weightCf, w.weightCo];
   const peephole = peeps.some((p) => p);
   if (peephole && !peeps.every((p) => p)) throw new TypeError(`${who}: give all three peepholes (weightCi, weightCf, weightCo), or none`);
   if (peephole) (['weightCi', 'weightCf', 'weightCo'] as const).forEach((n) => checkShape(who, n, w[n], [H], '[hidden]'));
-  const dtype = commonDType(who, [['x', x], ['state.h', state.h], ['state.c', state.c], ['weightIh', w.weightIh],
+  commonDType(who, [['x', x], ['state.h', state.h], ['state.c', state.c], ['weightIh', w.weightIh],
     ['weightHh', w.weightHh], ['biasIh', w.biasIh], ['biasHh', w.biasHh], ['weightCi', w.weightCi], ['weightCf', w.weightCf],
     ['weightCo', w.weightCo]]);
   const lengths = lengthsOf(who, opts.lengths, batch, time);
-  const none = absent(dtype);
-  const inputs = [swapBatchTime(x, batchFirst), state.h, state.c, w.weightIh, w.weightHh,
-    w.biasIh ?? none, w.biasHh ?? none, w.weightCi ?? none, w.weightCf ?? none, w.weightCo ?? none];
-  const [ys, h, c] = lstmSequenceOp.applyMulti(inputs, { reverse, lengths, bias: hasBias, peephole, record: willRecord(inputs) });
-  return { outputs: swapBatchTime(ys!, batchFirst), state: { h: h!, c: c! } };
+  const [ys, h, c] = lstmSequenceOp.applyMulti({
+    x: swapBatchTime(x, batchFirst), h0: state.h, c0: state.c, weightIh: w.weightIh, weightHh: w.weightHh,
+    biasIh: w.biasIh, biasHh: w.biasHh, weightCi: w.weightCi, weightCf: w.weightCf, weightCo: w.weightCo,
+  }, { reverse, lengths });
+  return { outputs: swapBatchTime(ys, batchFirst), state: { h, c } };
 }

@@ -3,9 +3,9 @@
 import * as K from '@unroll/core';
 import { defineOp } from '@unroll/autograd';
 import type { Tensor } from '@unroll/autograd';
-import type { FloatArray, NdArray } from '@unroll/core';
+import type { FloatArray } from '@unroll/core';
 import type { LSTMState } from '../cell.js';
-import { absent, checkMatrix, checkShape, commonDType, dtypeOfArray, flat, newArray, willRecord, wrap } from './common.js';
+import { checkMatrix, checkShape, commonDType, dtypeOfArray, flat, newArray, wrap } from './common.js';
 import type { FloatDType } from './common.js';
 import { lstmBackwardRow, lstmForwardRow } from './lstm-kernels.js';
 import type { PeepholeGrads, Peepholes } from './lstm-kernels.js';
@@ -23,33 +23,35 @@ interface Saved {
   peep: Peepholes | null;
 }
 
-const lstmStepOp = defineOp<{ peephole: boolean; record: boolean }>({
+const lstmStepOp = defineOp({
   name: 'lstmStep',
-  inputs: ['gates', 'c', 'weightCi', 'weightCf', 'weightCo'],
-  forward: ([gates, c, wci, wcf, wco], { peephole, record }) => {
-    const [B, G] = gates!.shape as [number, number];
+  inputs: ['gates', 'c', 'weightCi', 'weightCf', 'weightCo'] as const,
+  optional: ['weightCi', 'weightCf', 'weightCo'],
+  // Backward reads c and the peepholes through `saved` (flat views): declared so an in-place change is caught.
+  save: ['c', 'weightCi', 'weightCf', 'weightCo'],
+  forward: ({ gates, c, weightCi, weightCf, weightCo }, _: undefined, { recording }) => {
+    const [B, G] = gates.shape as [number, number];
     const H = G / 4;
-    const pre = flat(gates!);
+    const pre = flat(gates);
     const dtype = dtypeOfArray(pre);
     // The activations overwrite a copy of the pre-activations (the input is never written); what only
     // backward reads comes from the pool when recording (back to it on release), else is scratch.
-    const act = record ? takeBuffer(dtype, B * G) : scratch('lstmStep.act', dtype, B * G);
+    const act = recording ? takeBuffer(dtype, B * G) : scratch('lstmStep.act', dtype, B * G);
     act.set(pre);
-    const cPrev = flat(c!);
+    const cPrev = flat(c);
     const cNext = newArray(dtype, B * H), hNext = newArray(dtype, B * H);
-    const tc = record ? takeBuffer(dtype, B * H) : scratch('lstmStep.tc', dtype, B * H);
-    const peep = peephole ? { ci: flat(wci!), cf: flat(wcf!), co: flat(wco!) } : null;
+    const tc = recording ? takeBuffer(dtype, B * H) : scratch('lstmStep.tc', dtype, B * H);
+    const peep = weightCi && weightCf && weightCo ? { ci: flat(weightCi), cf: flat(weightCf), co: flat(weightCo) } : null;
     for (let b = 0; b < B; b++) {
       lstmForwardRow(H, dtype === 'float32', act, b * G, null, 0, null, cPrev, b * H, peep, cNext, b * H, hNext, b * H, tc, b * H);
     }
-    const saved: Saved | undefined = record ? { B, H, dtype, act, cPrev, cNext, tc, peep } : undefined;
+    const saved: Saved | undefined = recording ? { B, H, dtype, act, cPrev, cNext, tc, peep } : undefined;
     return { outputs: [wrap(hNext, [B, H]), wrap(cNext, [B, H])], saved };
   },
-  backward: ({ dys, saved, needs }) => {
-    const { B, H, dtype, act, cPrev, cNext, tc, peep } = saved as Saved;
+  backward: ({ dys: [dhOut, dcOut], saved: { B, H, dtype, act, cPrev, cNext, tc, peep } }) => {
     const G = 4 * H;
-    const dh = flat(dys[0]!).slice(); // the kernel zeroes dh as it goes: work on a copy
-    const dcIn = flat(dys[1]!);
+    const dh = flat(dhOut).slice(); // the kernel zeroes dh as it goes: work on a copy
+    const dcIn = flat(dcOut);
     const dG = newArray(dtype, B * G), dc = newArray(dtype, B * H);
     const acc: PeepholeGrads | null = peep
       ? { ci: scratchZeros64('lstmStep.dci', H), cf: scratchZeros64('lstmStep.dcf', H), co: scratchZeros64('lstmStep.dco', H) }
@@ -58,15 +60,16 @@ const lstmStepOp = defineOp<{ peephole: boolean; record: boolean }>({
       lstmBackwardRow(H, act, b * G, cPrev, b * H, cNext, b * H, tc, b * H, dh, b * H, false, null, 0,
         dcIn, b * H, dc, b * H, dG, b * G, peep, acc);
     }
-    const out: (NdArray | undefined)[] = [wrap(dG, [B, G]), wrap(dc, [B, H])];
-    if (acc) {
-      const toDType = (v: Float64Array) => { const o = newArray(dtype, H); o.set(v); return wrap(o, [H]); };
-      out.push(needs[2] ? toDType(acc.ci) : undefined, needs[3] ? toDType(acc.cf) : undefined, needs[4] ? toDType(acc.co) : undefined);
-    }
-    return out.map((g) => (g === undefined ? undefined : () => g));
+    // The peephole sums are float64 scratch: each gradient is a copy in the op's dtype.
+    const peephole = (v: Float64Array) => { const o = newArray(dtype, H); o.set(v); return () => wrap(o, [H]); };
+    return {
+      gates: () => wrap(dG, [B, G]),
+      c: () => wrap(dc, [B, H]),
+      ...(acc && { weightCi: peephole(acc.ci), weightCf: peephole(acc.cf), weightCo: peephole(acc.co) }),
+    };
   },
   // act and tc were read only by backward (cPrev is the input's, cNext an output).
-  release: (saved) => giveBack((saved as Saved).act, (saved as Saved).tc),
+  release: (s) => giveBack(s.act, s.tc),
 });
 
 /** Peephole diagonals for `lstmStep`, each [H]. */
@@ -93,10 +96,10 @@ export function lstmStep(gates: Tensor, c: Tensor, peepholes: LSTMStepPeepholes 
   const H = G / 4;
   checkShape(who, 'c', c, [B, H], '[batch, hidden]');
   if (peepholes) (['weightCi', 'weightCf', 'weightCo'] as const).forEach((n) => checkShape(who, `peepholes.${n}`, peepholes[n], [H], '[hidden]'));
-  const dtype = commonDType(who, [['gates', gates], ['c', c], ['peepholes.weightCi', peepholes?.weightCi],
+  commonDType(who, [['gates', gates], ['c', c], ['peepholes.weightCi', peepholes?.weightCi],
     ['peepholes.weightCf', peepholes?.weightCf], ['peepholes.weightCo', peepholes?.weightCo]]);
-  const none = absent(dtype);
-  const inputs = [gates, c, peepholes?.weightCi ?? none, peepholes?.weightCf ?? none, peepholes?.weightCo ?? none];
-  const [h, cNext] = lstmStepOp.applyMulti(inputs, { peephole: peepholes !== null, record: willRecord(inputs) });
-  return { h: h!, c: cNext! };
+  const [h, cNext] = lstmStepOp.applyMulti({
+    gates, c, weightCi: peepholes?.weightCi, weightCf: peepholes?.weightCf, weightCo: peepholes?.weightCo,
+  });
+  return { h, c: cNext };
 }

@@ -1,0 +1,141 @@
+// compileCell rows of `pnpm bench` (unroll only): W1 with a user-written LSTM cell compiled beside the
+// built-in fused LSTM, and W1 with a minimal gated unit compiled vs composed. Prints times and ratios;
+// never asserts them. The float64 agreement of the two LSTMs on W1's shapes is printed too.
+import os from 'node:os';
+import * as K from '@unroll/core';
+import { Adam, Linear, Module, Parameter, Tensor, crossEntropy, matmul, reshape, sigmoid, split, sum, tanh } from '@unroll/autograd';
+import { LSTMCell, compileCell, unroll } from '@unroll/rnn';
+import type { RecurrentCell } from '@unroll/rnn';
+import { SIZES, charBatch, median } from './workloads.js';
+
+type DT = 'float32' | 'float64';
+
+/** An LSTM written as a user writes a cell (the rnn README's example): public ops only. */
+class MyLSTM extends Module {
+  readonly outputSize: number;
+  readonly weightX: Parameter; readonly weightH: Parameter; readonly bias: Parameter;
+  constructor(readonly inputSize: number, readonly hiddenSize: number, readonly dtype: DT = 'float32') {
+    super();
+    this.outputSize = hiddenSize;
+    const k = 1 / Math.sqrt(hiddenSize), G = 4 * hiddenSize;
+    const u = (shape: number[]) => new Parameter(K.randUniform(shape, -k, k, { dtype }));
+    this.weightX = this.registerParameter('weight_x', u([G, inputSize]));
+    this.weightH = this.registerParameter('weight_h', u([G, hiddenSize]));
+    this.bias = this.registerParameter('bias', u([G]));
+  }
+  initialState(batch: number) {
+    const z = () => new Tensor(K.zeros([batch, this.hiddenSize], { dtype: this.dtype }));
+    return { h: z(), c: z() };
+  }
+  step(state: { h: Tensor; c: Tensor }, x: Tensor) {
+    const gates = matmul(x, this.weightX, { transB: true }).add(matmul(state.h, this.weightH, { transB: true })).add(this.bias);
+    const [i, f, g, o] = split(gates, this.hiddenSize, 1) as [Tensor, Tensor, Tensor, Tensor];
+    const c = sigmoid(f).mul(state.c).add(sigmoid(i).mul(tanh(g)));
+    const h = sigmoid(o).mul(tanh(c));
+    return { state: { h, c }, output: h };
+  }
+}
+
+/** Minimal gated unit (Zhou et al. 2016): f = σ(W_f x + U_f h + b_f), h̃ = tanh(W_h x + U_h (f ⊙ h) + b_h), h' = h + f ⊙ (h̃ − h). */
+class MGU extends Module {
+  readonly outputSize: number;
+  readonly wf: Parameter; readonly uf: Parameter; readonly bf: Parameter;
+  readonly wh: Parameter; readonly uh: Parameter; readonly bh: Parameter;
+  constructor(readonly inputSize: number, readonly hiddenSize: number) {
+    super();
+    this.outputSize = hiddenSize;
+    const k = 1 / Math.sqrt(hiddenSize), H = hiddenSize;
+    const u = (shape: number[]) => new Parameter(K.randUniform(shape, -k, k));
+    this.wf = this.registerParameter('wf', u([H, inputSize]));
+    this.uf = this.registerParameter('uf', u([H, H]));
+    this.bf = this.registerParameter('bf', u([H]));
+    this.wh = this.registerParameter('wh', u([H, inputSize]));
+    this.uh = this.registerParameter('uh', u([H, H]));
+    this.bh = this.registerParameter('bh', u([H]));
+  }
+  initialState(batch: number) {
+    return { h: new Tensor(K.zeros([batch, this.hiddenSize])) };
+  }
+  step(state: { h: Tensor }, x: Tensor) {
+    const h = state.h;
+    const f = sigmoid(matmul(x, this.wf, { transB: true }).add(matmul(h, this.uf, { transB: true })).add(this.bf));
+    const hh = tanh(matmul(x, this.wh, { transB: true }).add(matmul(f.mul(h), this.uh, { transB: true })).add(this.bh));
+    const next = h.add(f.mul(hh.sub(h)));
+    return { state: { h: next }, output: next };
+  }
+}
+
+const { vocab: V, hidden: H, batch: B, time: T, lr } = SIZES;
+const data = charBatch();
+const x = new Tensor(K.fromData(data.inputs, [T, B, V]));
+const targets = new Tensor(K.fromData(data.targets, [T * B]));
+
+/** One W1 training step of cell → Linear head → cross-entropy → Adam; returns a timer of it (wall and CPU ms). */
+function w1(cell: RecurrentCell<any> & Module): () => { wall: number; cpu: number } {
+  const head = new Linear(H, V);
+  const opt = new Adam([...cell.parameters(), ...head.parameters()], { lr });
+  const step = () => {
+    const loss = crossEntropy(head.forward(reshape(unroll(cell, x).outputs, [T * B, H])), targets);
+    opt.zeroGrad();
+    loss.backward();
+    opt.step();
+  };
+  step(); // warm-up: compiles, fills the pools, JIT
+  return () => {
+    const c0 = process.cpuUsage(), t0 = performance.now();
+    step();
+    const c = process.cpuUsage(c0);
+    return { wall: performance.now() - t0, cpu: (c.user + c.system) / 1000 };
+  };
+}
+
+/** Runs the timers round-robin `runs` times (so machine load falls on both alike); medians. */
+function race(runs: number, timers: (() => { wall: number; cpu: number })[]): { wall: number; cpu: number }[] {
+  const walls = timers.map(() => [] as number[]), cpus = timers.map(() => [] as number[]);
+  for (let r = 0; r < runs; r++) {
+    timers.forEach((t, i) => { const m = t(); walls[i]!.push(m.wall); cpus[i]!.push(m.cpu); });
+  }
+  return timers.map((_, i) => ({ wall: median(walls[i]!), cpu: median(cpus[i]!) }));
+}
+
+/** Largest difference, over outputs and every gradient, between the built-in LSTM and MyLSTM with its weights (float64, W1 shapes). */
+function agreement(): number {
+  const builtin = new LSTMCell({ inputSize: V, hiddenSize: H, dtype: 'float64' });
+  const mine = new MyLSTM(V, H, 'float64');
+  mine.weightX.data = K.clone(builtin.weightIh.data);
+  mine.weightH.data = K.clone(builtin.weightHh.data);
+  mine.bias.data = K.add(builtin.biasIh!.data, builtin.biasHh!.data);
+  const x64 = new Tensor(K.cast(x.data, 'float64'));
+  const w = new Tensor(K.randUniform([T, B, H], -1, 1, { dtype: 'float64' }));
+  const run = (cell: RecurrentCell<any>) => {
+    const r = unroll(cell, x64);
+    sum(r.outputs.mul(w)).backward();
+    return [...r.outputs.values()];
+  };
+  const a = run(builtin), b = run(compileCell(mine));
+  let worst = 0;
+  a.forEach((v, i) => { worst = Math.max(worst, Math.abs(v - b[i]!)); });
+  const grads: [Tensor, Tensor][] = [[builtin.weightIh, mine.weightX], [builtin.weightHh, mine.weightH], [builtin.biasIh!, mine.bias]];
+  for (const [p, q] of grads) {
+    const g = p.grad!.values(), h = q.grad!.values();
+    g.forEach((v, i) => { worst = Math.max(worst, Math.abs(v - h[i]!)); });
+  }
+  return worst;
+}
+
+function main(): void {
+  const quick = process.argv.includes('--quick');
+  const runs = quick ? 3 : 7;
+  const fmt = (r: { wall: number; cpu: number }) => `${r.wall.toFixed(0).padStart(6)} ms (cpu ${r.cpu.toFixed(0).padStart(5)} ms)`;
+  console.log(`compileCell (unroll only) — W1 shapes (one-hot ${V} → cell(${H}) → Linear → cross-entropy → Adam, batch ${B}, sequence ${T}, float32); ` +
+    `medians of ${runs} interleaved runs; load average ${os.loadavg()[0]!.toFixed(1)}`);
+  const [fused, compiled] = race(runs, [w1(new LSTMCell({ inputSize: V, hiddenSize: H })), w1(compileCell(new MyLSTM(V, H)))]);
+  console.log(`  W1 built-in fused LSTM            ${fmt(fused!)}`);
+  console.log(`  W1 user LSTM cell, compiled        ${fmt(compiled!)}   ${(compiled!.wall / fused!.wall).toFixed(2)}× the built-in's time (cpu ${(compiled!.cpu / fused!.cpu).toFixed(2)}×)`);
+  console.log(`     agreement with the built-in LSTM in float64 (outputs and weight gradients): ${agreement().toExponential(1)}`);
+  const [mguCompiled, mguComposed] = race(quick ? 1 : 2, [w1(compileCell(new MGU(V, H))), w1(new MGU(V, H))]);
+  console.log(`  W1 minimal gated unit, compiled    ${fmt(mguCompiled!)}`);
+  console.log(`  W1 minimal gated unit, composed    ${fmt(mguComposed!)}   compiled is ${(mguComposed!.wall / mguCompiled!.wall).toFixed(1)}× faster (cpu ${(mguComposed!.cpu / mguCompiled!.cpu).toFixed(1)}×)`);
+}
+
+main();

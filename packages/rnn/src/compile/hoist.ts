@@ -1,0 +1,56 @@
+// Hoisting: the step's ops that read only parameters (P) run once per sequence, those that read x
+// but not the state (X) run once over all T·B rows — an input projection becomes one gemm — as
+// ordinary recorded ops, so their gradients (dW_ih as one gemm over all steps) come from autograd.
+import * as K from '@unroll/core';
+import { Tensor, defineOp, reshape } from '@unroll/autograd';
+import type { Op, OpSpec } from '@unroll/autograd';
+import { hoistedAttrs } from './hoistable.js';
+import type { Plan } from './plan.js';
+import type { Value } from './program.js';
+
+// The registered spec of each op, applied under a name of its own (defineOp names are unique): the same
+// forward and backward, so a hoisted op computes exactly what the step's op computes.
+const hoisted = new Map<OpSpec<unknown>, Op<unknown>>();
+function hoistedOp(spec: OpSpec<unknown>): Op<unknown> {
+  let op = hoisted.get(spec);
+  if (!op) hoisted.set(spec, (op = defineOp({ ...spec, name: `${spec.name} (hoisted by compileCell)` })));
+  return op;
+}
+
+/**
+ * The values the compiled step reads from outside the time loop, as tensors: X values [T·B, n]
+ * (rows time-major) and P values, and x itself as [T·B, I] (the input projections the compiled op
+ * computes read it). `xs` is the time-major sequence [T, B, I].
+ */
+export function hoist(plan: Plan, xs: Tensor): { xInputs: Tensor[]; pInputs: Tensor[]; x2d: Tensor } {
+  const p = plan.program;
+  const [T, B, I] = xs.shape as [number, number, number];
+  const env = new Map<number, Tensor>();
+  env.set(p.x.id, reshape(xs, [T * B, I]));
+  const valueOf = (v: Value): Tensor => {
+    const known = env.get(v.id);
+    if (known) return known;
+    if (v.source === 'external') return v.external!;
+    if (v.source === 'constant') {
+      const t = new Tensor(K.fromData(v.constant!, [...v.shape]));
+      env.set(v.id, t);
+      return t;
+    }
+    throw new Error(`compileCell: internal: value ${v.id} of ${p.cellName}.step is not available outside the time loop`);
+  };
+  const wanted = new Set([...plan.xInputs, ...plan.pInputs].map((v) => v.id));
+  // Only the ops the step's per-step part needs (an unused branch of the step is not computed).
+  const live = new Set<number>();
+  for (let i = p.ops.length - 1; i >= 0; i--) {
+    const op = p.ops[i]!;
+    if (op.dep === 'S' || !op.outputs.some((o) => wanted.has(o.id) || live.has(o.id))) continue;
+    for (const o of op.outputs) live.add(o.id);
+    for (const u of op.inputs) live.add(u.id);
+  }
+  for (const op of p.ops) {
+    if (op.dep === 'S' || !op.outputs.some((o) => live.has(o.id))) continue;
+    const outs = hoistedOp(op.spec).applyMulti(op.inputs.map(valueOf), hoistedAttrs(op, B, T * B));
+    op.outputs.forEach((o, k) => env.set(o.id, outs[k]!));
+  }
+  return { xInputs: plan.xInputs.map(valueOf), pInputs: plan.pInputs.map(valueOf), x2d: env.get(p.x.id)! };
+}

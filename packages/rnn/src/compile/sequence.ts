@@ -1,0 +1,240 @@
+// The compiled sequence: one recorded op running a plan over every time step — per step the gemms
+// that read the state and the generated kernels; backward through time the same way in reverse,
+// with each recurrent weight's gradient one gemm over all steps.
+import * as K from '@unroll/core';
+import { defineOp } from '@unroll/autograd';
+import type { Tensor } from '@unroll/autograd';
+import type { FloatArray, NdArray } from '@unroll/core';
+import { readSlot, writeSlot } from '../fused/common.js';
+import type { ItemKernels } from './codegen.js';
+import type { Access, Plan } from './plan.js';
+import { fresh, gemm, release, scratchSlot, take } from './runtime.js';
+import type { FloatDType } from './runtime.js';
+
+/** A plan with its generated kernels: what the op runs. */
+export interface Compiled { readonly plan: Plan; readonly kernels: readonly (ItemKernels | null)[] }
+
+interface Attrs {
+  readonly compiled: Compiled;
+  readonly T: number;
+  readonly reverse: boolean;
+  readonly lengths: Int32Array | null;
+  readonly record: boolean;
+}
+
+interface Saved { V: FloatArray[]; pooled: FloatArray[]; dtype: FloatDType; x2d: FloatArray | null }
+
+const NONE = new Float64Array(0);
+const flat = (a: NdArray) => K.contiguous(a) as FloatArray;
+const wrap = (a: FloatArray, shape: readonly number[]) => K.fromData(a, [...shape]);
+
+/** Sets each slot's base for step t (value slots, or gradient slots). */
+function setBases(plan: Plan, specs: Plan['slots'], O: Int32Array, t: number, reverse: boolean): void {
+  for (let k = 0; k < specs.length; k++) {
+    const s = specs[k]!;
+    O[k] = s.base === 'step' ? t * s.size : s.base === 'stateRead' ? readSlot(t, reverse) * s.size : 0;
+  }
+}
+
+/**
+ * dst[to + b·ld + j] (+)= src[from + b·rs + j·cs] for rows b < B not padded at t (all rows when
+ * lengths is null), j < n: the step's results in and out of their slots, in plain loops.
+ */
+function rows(add: boolean, src: FloatArray, from: number, rs: number, cs: number, dst: FloatArray, to: number, ld: number,
+  B: number, n: number, lengths: Int32Array | null, t: number): void {
+  for (let b = 0; b < B; b++) {
+    if (lengths !== null && t >= lengths[b]!) continue;
+    const s = from + b * rs, d = to + b * ld;
+    if (add) for (let j = 0; j < n; j++) dst[d + j] += src[s + j * cs]!;
+    else for (let j = 0; j < n; j++) dst[d + j] = src[s + j * cs]!;
+  }
+}
+
+const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
+  name: 'compiledSequence',
+  inputs: 'variadic',
+  forward: function sequenceForward(inputs, a) {
+    const { plan, kernels } = a.compiled;
+    const { program: p, B } = plan;
+    const { T, reverse, lengths, record } = a;
+    const dtype = p.dtype;
+    const nX = plan.xInputs.length, nP = plan.pInputs.length;
+    const V: FloatArray[] = [];
+    const pooled: FloatArray[] = [];
+    const x2d = plan.projections.length ? flat(inputs[nX + nP + p.stateIn.length]!) : null;
+    plan.slots.forEach((s, k) => {
+      if (s.role === 'input') V[k] = flat(inputs[s.base === 'step' ? s.index : nX + s.index]!);
+      else if (s.role === 'projection') {
+        // x·op(W) for every step at once: [T·B, I]·op(W) → [T·B, N].
+        const pr = plan.projections[s.index]!, W = V[plan.access.get(pr.w.id)!.slot] ?? flat(inputs[nX + plan.pInputs.indexOf(pr.w)]!);
+        pooled.push((V[k] = take(dtype, T * s.size)));
+        gemm(false, pr.transB, T * B, pr.N, pr.I, 1, x2d!, 0, pr.I, W, 0, pr.transB ? pr.I : pr.N, 0, V[k]!, 0, pr.N);
+      }
+      else if (s.role === 'constant') V[k] = p.values[s.index]!.constant!;
+      else if (s.role === 'scratch') V[k] = scratchSlot(`v${k}`, dtype, s.size);
+      else pooled.push((V[k] = take(dtype, (s.role === 'state' ? T + 1 : T) * s.size)));
+    });
+    const O = new Int32Array(plan.slots.length);
+    // Initial state in the slot the first step reads.
+    p.stateIn.forEach((v, f) => {
+      V[plan.stateSlots[f]!]!.set(flat(inputs[nX + nP + f]!), readSlot(reverse ? T - 1 : 0, reverse) * plan.slots[plan.stateSlots[f]!]!.size);
+    });
+    const outW = p.output.shape[1]!;
+    const ys = fresh(dtype, T * B * outW);
+    const outA = plan.access.get(p.output.id)!;
+    const outStates = p.stateOut.map((v) => plan.access.get(v.id)!);
+    for (let k = 0; k < T; k++) {
+      const t = reverse ? T - 1 - k : k;
+      setBases(plan, plan.slots, O, t, reverse);
+      for (let i = 0; i < plan.items.length; i++) {
+        const item = plan.items[i]!;
+        if (item.kind !== 'gemm') { kernels[i]?.forward(V, O, null, null, null); continue; }
+        const A = plan.access.get(item.a.id)!, C = plan.access.get(item.c.id)!, W = plan.access.get(item.w.id)!;
+        gemm(false, item.transB, B, item.N, item.K, 1, V[A.slot]!, O[A.slot]! + A.off, A.rs, V[W.slot]!, 0,
+          item.transB ? item.K : item.N, 0, V[C.slot]!, O[C.slot]!, C.rs);
+      }
+      // The step's results: the new state into its slot (padded rows keep the old), the output into ys.
+      p.stateIn.forEach((v, f) => {
+        const s = plan.stateSlots[f]!, n = v.shape[1]!, dst = V[s]!, a = outStates[f]!;
+        const prev = readSlot(t, reverse) * B * n, next = writeSlot(t, reverse) * B * n;
+        if (lengths !== null) dst.copyWithin(next, prev, prev + B * n); // padded rows keep their state
+        rows(false, V[a.slot]!, O[a.slot]! + a.off, a.rs, a.cs, dst, next, n, B, n, lengths, t);
+      });
+      rows(false, V[outA.slot]!, O[outA.slot]! + outA.off, outA.rs, outA.cs, ys, t * B * outW, outW, B, outW, lengths, t);
+    }
+    const last = reverse ? 0 : T;
+    const finals = p.stateIn.map((v, f) => {
+      const size = plan.slots[plan.stateSlots[f]!]!.size;
+      return wrap(V[plan.stateSlots[f]!]!.slice(last * size, last * size + size), v.shape);
+    });
+    if (!record) release(...pooled);
+    return { outputs: [wrap(ys, [T, B, outW]), ...finals], saved: record ? ({ V, pooled, dtype, x2d } satisfies Saved) : undefined };
+  },
+
+  release: (saved) => release(...saved.pooled),
+
+  backward: function sequenceBackward({ dys, saved, attrs: a, needs, shapes }) {
+    const { plan, kernels } = a.compiled;
+    const { program: p, B } = plan;
+    const { T, reverse, lengths } = a;
+    const { V, dtype, x2d } = saved;
+    const nX = plan.xInputs.length, nP = plan.pInputs.length;
+    const TB = T * B;
+    const G: FloatArray[] = [];
+    const pooled: FloatArray[] = [];
+    plan.gradSlots.forEach((s, k) => {
+      if (s.role === 'gradInput') G[k] = fresh(dtype, T * s.size);
+      else if (s.role === 'gradAcc') G[k] = s.accumulates ? new Float64Array(s.size) : NONE;
+      else if (s.role === 'gradAll' || s.role === 'gradProjection') { pooled.push((G[k] = take(dtype, T * s.size))); G[k]!.fill(0); }
+      else G[k] = scratchSlot(`g${k}`, dtype, s.size);
+    });
+    const O = new Int32Array(plan.slots.length), GO = new Int32Array(plan.gradSlots.length);
+    // carry[f]: the gradient reaching state field f after the step being undone.
+    const carry = p.stateIn.map((v, f) => {
+      const c = scratchSlot(`carry${f}`, dtype, B * v.shape[1]!);
+      c.set(flat(dys[1 + f]!));
+      return c;
+    });
+    const DY = flat(dys[0]!);
+    const outW = p.output.shape[1]!;
+    const outG = plan.gradAccess.get(p.output.id);
+    const stateOutG = p.stateOut.map((v) => plan.gradAccess.get(v.id));
+    const maxLen = lengths === null ? T : Math.max(...lengths);
+    const pad = lengths === null ? null : new Uint8Array(B);
+    const scratchGrads = plan.gradSlots.map((s, k) => (s.role === 'gradScratch' ? k : -1)).filter((k) => k >= 0);
+    // Adds rows of src (row stride n) into the gradient at access g (a broadcast one sums over j).
+    const addInto = (g: Access | undefined, src: FloatArray, from: number, n: number, t: number) => {
+      if (!g) return;
+      const dst = G[g.slot]!, to = GO[g.slot]! + g.off;
+      for (let b = 0; b < B; b++) {
+        if (lengths !== null && t >= lengths[b]!) continue;
+        const s = from + b * n, d = to + b * g.rs;
+        for (let j = 0; j < n; j++) dst[d + j * g.cs] += src[s + j]!;
+      }
+    };
+    for (let k = 0; k < T; k++) {
+      const t = reverse ? k : T - 1 - k;
+      if (t >= maxLen) continue; // every row padded: the state passed through, so does its gradient
+      setBases(plan, plan.slots, O, t, reverse);
+      setBases(plan, plan.gradSlots, GO, t, reverse);
+      for (const s of scratchGrads) G[s]!.fill(0);
+      if (pad) for (let b = 0; b < B; b++) pad[b] = t >= lengths![b]! ? 1 : 0;
+      p.stateIn.forEach((v, f) => addInto(stateOutG[f], carry[f]!, 0, v.shape[1]!, t));
+      addInto(outG, DY, t * B * outW, outW, t);
+      for (let i = plan.items.length - 1; i >= 0; i--) {
+        const item = plan.items[i]!;
+        if (item.kind !== 'gemm') { kernels[i]?.backward(V, O, G, GO, pad); continue; }
+        if (!plan.needs[item.a.id]) continue;
+        // dA += dC·op(W)ᵀ for this step (padded rows have dC = 0).
+        const Ga = plan.gradAccess.get(item.a.id)!, Gc = plan.gradAccess.get(item.c.id)!, W = plan.access.get(item.w.id)!;
+        gemm(false, !item.transB, B, item.K, item.N, 1, G[Gc.slot]!, GO[Gc.slot]!, Gc.rs, V[W.slot]!, 0,
+          item.transB ? item.K : item.N, 1, G[Ga.slot]!, GO[Ga.slot]! + Ga.off, Ga.rs);
+      }
+      p.stateIn.forEach((v, f) => {
+        const n = v.shape[1]!;
+        rows(false, G[plan.stateGradSlots[f]!]!, 0, n, 1, carry[f]!, 0, n, B, n, lengths, t);
+      });
+    }
+    // Weight gradients computed by gemms, per gradient slot (summed when a weight has several).
+    const direct = new Map<number, FloatArray>();
+    const addDirect = (slot: number, dw: FloatArray) => {
+      const d = direct.get(slot);
+      if (!d) direct.set(slot, dw);
+      else for (let i = 0; i < dw.length; i++) d[i] += dw[i]!;
+    };
+    // Each recurrent weight's gradient: one gemm over all steps, Σ_t dC_tᵀ·A_t.
+    for (const item of plan.items) {
+      if (item.kind !== 'gemm' || !plan.needs[item.w.id]) continue;
+      const A = plan.access.get(item.a.id)!, Gc = plan.gradAccess.get(item.c.id)!;
+      const spec = plan.slots[A.slot]!;
+      const a0 = (spec.base === 'step' ? 0 : spec.base === 'stateRead' ? readSlot(0, reverse) * spec.size : 0) + A.off;
+      const dw = fresh(dtype, item.N * item.K);
+      if (item.transB) gemm(true, false, item.N, item.K, TB, 1, G[Gc.slot]!, 0, Gc.rs, V[A.slot]!, a0, A.rs, 0, dw, 0, item.K);
+      else gemm(true, false, item.K, item.N, TB, 1, V[A.slot]!, a0, A.rs, G[Gc.slot]!, 0, Gc.rs, 0, dw, 0, item.N);
+      addDirect(plan.gradAccess.get(item.w.id)!.slot, dw);
+    }
+    // Each input projection: dW = dXᵀ·x (or xᵀ·dX) and dx += dX·op(W)ᵀ, one gemm each over all steps.
+    const nS = p.stateIn.length;
+    const dx = plan.projections.length && needs[nX + nP + nS] ? fresh(dtype, shapes[nX + nP + nS]!.reduce((a, d) => a * d, 1)) : null;
+    plan.gradSlots.forEach((s, k) => {
+      if (s.role !== 'gradProjection') return;
+      const pr = plan.projections[s.index]!, dX = G[k]!, W = V[plan.access.get(pr.w.id)!.slot]!;
+      const acc = plan.gradAccess.get(pr.w.id);
+      if (acc && plan.needs[pr.w.id]) {
+        const dw = fresh(dtype, pr.N * pr.I);
+        if (pr.transB) gemm(true, false, pr.N, pr.I, TB, 1, dX, 0, pr.N, x2d!, 0, pr.I, 0, dw, 0, pr.I);
+        else gemm(true, false, pr.I, pr.N, TB, 1, x2d!, 0, pr.I, dX, 0, pr.N, 0, dw, 0, pr.N);
+        addDirect(acc.slot, dw);
+      }
+      if (dx) gemm(false, !pr.transB, TB, pr.I, pr.N, 1, dX, 0, pr.N, W, 0, pr.transB ? pr.I : pr.N, 1, dx, 0, pr.I);
+    });
+    const grads: (NdArray | undefined)[] = new Array(nX + nP + nS + (plan.projections.length ? 1 : 0));
+    if (dx) grads[nX + nP + nS] = wrap(dx, shapes[nX + nP + nS]!);
+    plan.gradSlots.forEach((s, k) => {
+      if (s.role === 'gradInput') grads[s.index] = wrap(G[k]!, shapes[s.index]!);
+      if (s.role === 'gradAcc') {
+        const d = direct.get(k);
+        let out = d;
+        if (s.accumulates) {
+          out = fresh(dtype, s.size);
+          out.set(G[k]!);
+          if (d) for (let i = 0; i < d.length; i++) out[i] += d[i]!;
+        }
+        grads[nX + s.index] = wrap(out ?? fresh(dtype, s.size), shapes[nX + s.index]!);
+      }
+    });
+    p.stateIn.forEach((_, f) => { grads[nX + nP + f] = wrap(carry[f]!.slice(), shapes[nX + nP + f]!); });
+    release(...pooled);
+    return grads.map((g, i) => (g === undefined || !needs[i] ? undefined : () => g));
+  },
+});
+
+/**
+ * Runs a compiled step over a sequence. inputs: the hoisted per-step values [T·B, n] (time-major
+ * rows), the parameter-only values, the initial state tensors, then (when the plan has input
+ * projections) x as [T·B, I]. Returns the outputs [T, B, outputSize] (time order) and the final state.
+ */
+export function runCompiled(compiled: Compiled, T: number, inputs: readonly Tensor[], reverse: boolean, lengths: Int32Array | null,
+  record: boolean): Tensor[] {
+  return compiledSequenceOp.applyMulti(inputs, { compiled, T, reverse, lengths, record });
+}

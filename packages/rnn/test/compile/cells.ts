@@ -1,0 +1,126 @@
+// User cells written with public ops only (as a user would), for the compileCell tests and benchmark:
+// a minimal gated unit, an IndRNN, a layer-norm LSTM and a plain LSTM.
+import * as K from '@unroll/core';
+import { LayerNorm, Module, Parameter, Tensor, matmul, concat, sigmoid, split, tanh } from '@unroll/autograd';
+import type { Generator } from '@unroll/autograd';
+
+type DT = 'float32' | 'float64';
+const param = (shape: number[], g: Generator, dtype: DT) => new Parameter(K.randUniform(shape, -0.6, 0.6, { dtype, generator: g }));
+const zeros = (batch: number, n: number, dtype: DT) => new Tensor(K.zeros([batch, n], { dtype }));
+
+/**
+ * Minimal gated unit (Zhou et al. 2016): f = σ(W_f x + U_f h + b_f), h̃ = tanh(W_h x + U_h (f ⊙ h) + b_h),
+ * h' = h + f ⊙ (h̃ − h). Written with separate x and h products, so compileCell hoists the x ones.
+ */
+export class MGU extends Module {
+  readonly outputSize: number;
+  readonly wf: Parameter; readonly uf: Parameter; readonly bf: Parameter;
+  readonly wh: Parameter; readonly uh: Parameter; readonly bh: Parameter;
+  constructor(readonly inputSize: number, readonly hiddenSize: number, g: Generator, readonly dtype: DT = 'float64') {
+    super();
+    this.outputSize = hiddenSize;
+    const I = inputSize, H = hiddenSize;
+    this.wf = this.registerParameter('wf', param([H, I], g, dtype));
+    this.uf = this.registerParameter('uf', param([H, H], g, dtype));
+    this.bf = this.registerParameter('bf', param([H], g, dtype));
+    this.wh = this.registerParameter('wh', param([H, I], g, dtype));
+    this.uh = this.registerParameter('uh', param([H, H], g, dtype));
+    this.bh = this.registerParameter('bh', param([H], g, dtype));
+  }
+  initialState(batch: number) {
+    return { h: zeros(batch, this.hiddenSize, this.dtype) };
+  }
+  step(state: { h: Tensor }, x: Tensor) {
+    const h = state.h;
+    const f = sigmoid(matmul(x, this.wf, { transB: true }).add(matmul(h, this.uf, { transB: true })).add(this.bf));
+    const hTilde = tanh(matmul(x, this.wh, { transB: true }).add(matmul(f.mul(h), this.uh, { transB: true })).add(this.bh));
+    const next = h.add(f.mul(hTilde.sub(h)));
+    return { state: { h: next }, output: next };
+  }
+}
+
+/** The MGU written with [x, h] concatenated (one product per gate): nothing to hoist, still compiles. */
+export class ConcatMGU extends MGU {
+  readonly wfc: Parameter; readonly whc: Parameter;
+  constructor(inputSize: number, hiddenSize: number, g: Generator, dtype: DT = 'float64') {
+    super(inputSize, hiddenSize, g, dtype);
+    this.wfc = this.registerParameter('wfc', param([hiddenSize, inputSize + hiddenSize], g, dtype));
+    this.whc = this.registerParameter('whc', param([hiddenSize, inputSize + hiddenSize], g, dtype));
+  }
+  override step(state: { h: Tensor }, x: Tensor) {
+    const h = state.h;
+    const f = sigmoid(matmul(concat([x, h], 1), this.wfc, { transB: true }).add(this.bf));
+    const hTilde = tanh(matmul(concat([x, f.mul(h)], 1), this.whc, { transB: true }).add(this.bh));
+    const next = h.add(f.mul(hTilde.sub(h)));
+    return { state: { h: next }, output: next };
+  }
+}
+
+/** IndRNN (Li et al. 2018): h' = relu(W x + u ⊙ h + b) — an elementwise recurrence, no recurrent gemm. */
+export class IndRNN extends Module {
+  readonly outputSize: number;
+  readonly w: Parameter; readonly u: Parameter; readonly b: Parameter;
+  constructor(readonly inputSize: number, readonly hiddenSize: number, g: Generator, readonly dtype: DT = 'float64') {
+    super();
+    this.outputSize = hiddenSize;
+    this.w = this.registerParameter('w', param([hiddenSize, inputSize], g, dtype));
+    this.u = this.registerParameter('u', param([hiddenSize], g, dtype));
+    this.b = this.registerParameter('b', param([hiddenSize], g, dtype));
+  }
+  initialState(batch: number) {
+    return { h: zeros(batch, this.hiddenSize, this.dtype) };
+  }
+  step(state: { h: Tensor }, x: Tensor) {
+    const h = matmul(x, this.w, { transB: true }).add(this.u.mul(state.h)).add(this.b).relu();
+    return { state: { h }, output: h };
+  }
+}
+
+/**
+ * A plain LSTM as a user writes it (PyTorch's gate order i|f|g|o, one bias):
+ * [i, f, g, o] = W x + U h + b;  c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g);  h' = σ(o) ⊙ tanh(c').
+ */
+export class UserLSTM extends Module {
+  readonly outputSize: number;
+  readonly w: Parameter; readonly u: Parameter; readonly b: Parameter;
+  constructor(readonly inputSize: number, readonly hiddenSize: number, g: Generator, readonly dtype: DT = 'float64') {
+    super();
+    this.outputSize = hiddenSize;
+    const H = hiddenSize, k = 1 / Math.sqrt(H);
+    const u = (shape: number[]) => new Parameter(K.randUniform(shape, -k, k, { dtype, generator: g }));
+    this.w = this.registerParameter('w', u([4 * H, inputSize]));
+    this.u = this.registerParameter('u', u([4 * H, H]));
+    this.b = this.registerParameter('b', u([4 * H]));
+  }
+  initialState(batch: number) {
+    return { h: zeros(batch, this.hiddenSize, this.dtype), c: zeros(batch, this.hiddenSize, this.dtype) };
+  }
+  step(state: { h: Tensor; c: Tensor }, x: Tensor) {
+    const gates = matmul(x, this.w, { transB: true }).add(matmul(state.h, this.u, { transB: true })).add(this.b);
+    const [i, f, g, o] = split(gates, this.hiddenSize, 1) as [Tensor, Tensor, Tensor, Tensor];
+    const c = sigmoid(f).mul(state.c).add(sigmoid(i).mul(tanh(g)));
+    const h = sigmoid(o).mul(tanh(c));
+    return { state: { h, c }, output: h };
+  }
+}
+
+/** Layer-norm LSTM (Ba et al. 2016): the gate pre-activations and the cell state are layer-normalized. */
+export class LayerNormLSTM extends UserLSTM {
+  readonly lnGates: LayerNorm; readonly lnCell: LayerNorm;
+  constructor(inputSize: number, hiddenSize: number, g: Generator, dtype: DT = 'float64') {
+    super(inputSize, hiddenSize, g, dtype);
+    this.lnGates = this.registerModule('ln_gates', new LayerNorm(4 * hiddenSize, { dtype }));
+    this.lnCell = this.registerModule('ln_cell', new LayerNorm(hiddenSize, { dtype }));
+    // Non-trivial affine parameters, so their gradients are tested too.
+    for (const p of [...this.lnGates.parameters(), ...this.lnCell.parameters()]) {
+      (p.data.data as Float64Array).set(K.contiguous(K.randUniform(p.shape, 0.5, 1.5, { dtype, generator: g })));
+    }
+  }
+  override step(state: { h: Tensor; c: Tensor }, x: Tensor) {
+    const gates = this.lnGates.forward(matmul(x, this.w, { transB: true }).add(matmul(state.h, this.u, { transB: true })));
+    const [i, f, g, o] = split(gates, this.hiddenSize, 1) as [Tensor, Tensor, Tensor, Tensor];
+    const c = sigmoid(f).mul(state.c).add(sigmoid(i).mul(tanh(g)));
+    const h = sigmoid(o).mul(tanh(this.lnCell.forward(c)));
+    return { state: { h, c }, output: h };
+  }
+}

@@ -9,8 +9,23 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: conditions } },
   test: {
-    include: ['packages/*/test/**/*.test.ts'],
     testTimeout: 60_000,
     pool: 'forks',
+    // Kernels run on UNROLL_NUM_THREADS threads: every suite runs at 2, and the kernel, autograd and rnn
+    // suites again at 1 (`vitest run --project threads-2` runs one of them).
+    projects: [
+      {
+        extends: true,
+        test: { name: 'threads-2', include: ['packages/*/test/**/*.test.ts'], env: { UNROLL_NUM_THREADS: '2' } },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'threads-1',
+          include: ['packages/{core,autograd,rnn}/test/**/*.test.ts'],
+          env: { UNROLL_NUM_THREADS: '1' },
+        },
+      },
+    ],
   },
 });

@@ -78,7 +78,8 @@ def sample(warmup, runs, fn):
 
 
 def result(workload, times, **extra):
-    return {'system': 'torch', 'workload': workload, 'timesMs': times, 'medianMs': statistics.median(times), **extra}
+    return {'system': 'torch', 'workload': workload, 'timesMs': times, 'medianMs': statistics.median(times),
+            'threads': torch.get_num_threads(), **extra}
 
 
 def train_step(workload, kind, warmup, runs):
@@ -134,8 +135,16 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--plan', default='W1:3:15,W2:3:15,W3:3:15,W4:3:15', help='workload:warmup:runs,...')
     parser.add_argument('--threads', type=int, default=2)
+    parser.add_argument('--probe', action='store_true',
+                        help='print the best time (ms) of a 512 x 512 float32 torch.mm and an LSTM forward, and exit')
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.probe:
+        # How fast this process's BLAS kernels are (bench.ts compares OPENBLAS_CORETYPE values with it).
+        a, b = det_uniform((512, 512), 7, 1), det_uniform((512, 512), 8, 1)
+        mm = min(sample(3, 12, lambda: torch.mm(a, b)))
+        print(json.dumps({'mm512Ms': mm}), flush=True)
+        return
     print(INFO_TAG + json.dumps({'system': 'torch', 'version': torch.__version__, 'threads': torch.get_num_threads(),
                                  'blas': blas_library()}), flush=True)
     for item in filter(None, args.plan.split(',')):

@@ -1,6 +1,7 @@
 // `pnpm bench`: runs unroll and its peers (TensorFlow.js cpu and wasm, PyTorch) on W1–W4, each system in
 // its own process, and prints the speed table, the model check, unroll's memory and a Markdown table.
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -13,7 +14,8 @@ import type { SystemId, WorkloadId, WorkloadResult } from './workloads.js';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** Debian's Python, the one with torch (the python3 first on PATH may lack it). */
 const PYTHON = '/usr/bin/python3';
-const TORCH_THREADS = 2;
+/** Every system that can runs at each of these thread counts (unroll's setNumThreads, torch.set_num_threads). */
+const THREADS = [1, 2];
 
 const USAGE = `usage: pnpm bench [--quick] [--only W1,W3] [--peers tfjs-cpu,tfjs-wasm,torch|none] [--compiled on|off|only]
   --quick    1 warm-up + 3 timed runs per workload (tfjs-cpu: 1 + 1) instead of the full plan
@@ -58,7 +60,8 @@ interface RunOutcome { results: WorkloadResult[]; infos: Record<string, unknown>
  * Runs one system's runner as a child process, echoing each result as it arrives. Anything the child
  * prints that is not a tagged record goes to stderr under the system's name, so errors stay visible.
  */
-function runSystem(system: SystemId, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<RunOutcome> {
+function runSystem(system: SystemId, command: string, args: string[], env: NodeJS.ProcessEnv = process.env,
+  label: string = system): Promise<RunOutcome> {
   const started = performance.now();
   const outcome: RunOutcome = { results: [], infos: [], seconds: 0 };
   const stderrTail: string[] = [];
@@ -69,12 +72,12 @@ function runSystem(system: SystemId, command: string, args: string[], env: NodeJ
         const r = JSON.parse(line.slice(RESULT_TAG.length)) as WorkloadResult;
         outcome.results.push(r);
         const times = [...r.timesMs].sort((a, b) => a - b);
-        console.log(`  ${system.padEnd(9)} ${r.workload}${r.size ? ` ${r.size}³`.padEnd(6) : '      '} median ${formatMs(r.medianMs).padStart(8)}`
+        console.log(`  ${label.padEnd(12)} ${r.workload}${r.size ? ` ${r.size}³`.padEnd(6) : '      '} median ${formatMs(r.medianMs).padStart(8)}`
           + `  (${times.length} run${times.length === 1 ? '' : 's'}, ${formatMs(times[0]!)} … ${formatMs(times[times.length - 1]!)})`);
       } else if (line.startsWith(INFO_TAG)) {
         outcome.infos.push(JSON.parse(line.slice(INFO_TAG.length)) as Record<string, unknown>);
       } else if (line.trim()) {
-        console.error(`  [${system}] ${line}`);
+        console.error(`  [${label}] ${line}`);
       }
     });
     createInterface({ input: child.stderr }).on('line', (line) => {
@@ -108,6 +111,49 @@ function runCompiledRows(quick: boolean): void {
   if (r.status !== 0) console.log(`note: the compileCell rows failed (${r.error?.message ?? `exit ${r.status}`})`);
 }
 
+/**
+ * The OPENBLAS_CORETYPE values worth trying on this CPU (OpenBLAS misdetects some CPUs and then runs
+ * slower generic kernels): its own detection ('') and the kernels the CPU's flags allow.
+ */
+function coreTypeCandidates(): string[] {
+  let info = '';
+  try {
+    info = readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return [''];
+  }
+  const flags = new Set((/^flags\s*:(.*)$/m.exec(info)?.[1] ?? '').trim().split(/\s+/));
+  const amd = info.includes('AuthenticAMD');
+  const out = [''];
+  if (flags.has('avx2')) out.push(amd ? 'Zen' : 'Haswell');
+  if (flags.has('avx512f')) out.push('SkylakeX');
+  if (flags.has('avx512_bf16')) out.push('Cooperlake');
+  if (flags.has('amx_tile')) out.push('SapphireRapids');
+  return out;
+}
+
+/**
+ * Times a 512³ torch.mm under each OPENBLAS_CORETYPE candidate (one thread, best of 12) and returns the
+ * fastest, with what was tried; a value the user set is kept as is.
+ */
+function fastestCoreType(): { coreType: string; tried: string } {
+  const set = process.env['OPENBLAS_CORETYPE'];
+  if (set !== undefined) return { coreType: set, tried: 'set by the caller' };
+  const times: [string, number][] = [];
+  for (const c of coreTypeCandidates()) {
+    const env = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', ...(c ? { OPENBLAS_CORETYPE: c } : {}) };
+    const r = spawnSync(PYTHON, [path.join(HERE, '..', 'torch_bench.py'), '--probe', '--threads', '1'], { env, encoding: 'utf8' });
+    const ms = r.status === 0 ? (JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { mm512Ms?: number }).mm512Ms : undefined;
+    if (ms !== undefined) times.push([c, ms]);
+  }
+  times.sort((a, b) => a[1] - b[1]);
+  const name = (c: string) => c || 'its own detection';
+  return {
+    coreType: times[0]?.[0] ?? '',
+    tried: times.map(([c, ms]) => `${name(c)} ${ms.toFixed(2)} ms`).join(', '),
+  };
+}
+
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.compiled === 'only') {
@@ -124,16 +170,30 @@ async function main(): Promise<void> {
   // Node runners start like this process (tsx's loader and the unroll-source condition come from execArgv).
   const nodeArgs = [...process.execArgv.filter((a) => a !== '--expose-gc'), '--expose-gc'];
   const plan = (s: SystemId) => encodePlan(opts.only, planFor(s, opts.quick));
+  // Each entry starts one process; unroll and torch run once per thread count.
+  let torchCoreType = '';
+  const torchEnv = () => ({
+    ...process.env, OMP_WAIT_POLICY: process.env['OMP_WAIT_POLICY'] ?? 'PASSIVE',
+    ...(torchCoreType ? { OPENBLAS_CORETYPE: torchCoreType } : {}),
+  });
   const runs: [SystemId, () => Promise<RunOutcome> | null][] = [
-    ['unroll', () => runSystem('unroll', process.execPath, [...nodeArgs, path.join(HERE, 'run-unroll.ts'), '--plan', plan('unroll')])],
-    ['torch', () => {
-      const why = torchUnavailable();
-      if (why) { notes.push(`torch skipped: ${why}.`); return null; }
+    ...THREADS.map((t): [SystemId, () => Promise<RunOutcome>] => ['unroll', () => runSystem('unroll', process.execPath,
+      [...nodeArgs, path.join(HERE, 'run-unroll.ts'), '--threads', String(t), '--plan', plan('unroll')], process.env, `unroll ${t}T`)]),
+    ...THREADS.map((t, i): [SystemId, () => Promise<RunOutcome> | null] => ['torch', () => {
+      if (i === 0) {
+        const why = torchUnavailable();
+        if (why) { notes.push(`torch skipped: ${why}.`); return null; }
+        const { coreType, tried } = fastestCoreType();
+        torchCoreType = coreType;
+        console.log(`  torch: OPENBLAS_CORETYPE ${coreType || '(unset: OpenBLAS detects)'} — the fastest 512³ mm of: ${tried}\n`);
+      } else if (!ran.includes('torch')) {
+        return null;
+      }
       // NOTE: with OpenMP's default spin-waiting, 2 torch threads on a loaded 2-core machine slow down
       // 15–35× (each barrier spins against the other processes); passive waiting keeps it honest.
-      const env = { ...process.env, OMP_WAIT_POLICY: process.env['OMP_WAIT_POLICY'] ?? 'PASSIVE' };
-      return runSystem('torch', PYTHON, [path.join(HERE, '..', 'torch_bench.py'), '--threads', String(TORCH_THREADS), '--plan', plan('torch')], env);
-    }],
+      return runSystem('torch', PYTHON, [path.join(HERE, '..', 'torch_bench.py'), '--threads', String(t), '--plan', plan('torch')],
+        torchEnv(), `torch ${t}T`);
+    }]),
     ['tfjs-wasm', () => runSystem('tfjs-wasm', process.execPath, [...nodeArgs, path.join(HERE, 'run-tfjs.ts'), '--backend', 'wasm', '--plan', plan('tfjs-wasm')])],
     ['tfjs-cpu', () => runSystem('tfjs-cpu', process.execPath, [...nodeArgs, path.join(HERE, 'run-tfjs.ts'), '--backend', 'cpu', '--plan', plan('tfjs-cpu')])],
   ];
@@ -147,8 +207,8 @@ async function main(): Promise<void> {
     if (!pending) continue;
     const outcome = await pending;
     results.push(...outcome.results);
-    infos.set(system, Object.assign({}, ...outcome.infos) as Record<string, unknown>);
-    ran.push(system);
+    infos.set(system, Object.assign(infos.get(system) ?? {}, ...outcome.infos) as Record<string, unknown>);
+    if (!ran.includes(system)) ran.push(system);
     if (outcome.error) notes.push(`${system} failed after ${outcome.seconds.toFixed(0)} s: ${outcome.error}`);
     console.log(`  ${system} done in ${outcome.seconds.toFixed(0)} s\n`);
   }
@@ -157,20 +217,21 @@ async function main(): Promise<void> {
   const gemm = String(unrollInfo['gemmBackend'] ?? '?');
   const torchInfo = infos.get('torch');
   const wasmInfo = infos.get('tfjs-wasm');
-  const labels: Partial<Record<SystemId, string>> = { torch: `torch (${TORCH_THREADS} threads)` };
   const peers = opts.peers.filter((p) => ran.includes(p));
-  const table = speedTable(results, rowKeys(opts.only), peers, gemm, labels);
+  const table = speedTable(results, rowKeys(opts.only), peers, gemm, {}, THREADS);
   const check = modelCheck(results, ran, opts.only);
 
   const about: string[] = [
     'Medians of the timed runs after warm-up; "(N× faster)" means unroll takes 1/N of the peer\'s time (peer median / unroll median).',
+    `unroll and torch each ran at ${THREADS.join(' and ')} threads (separate processes); "vs torch best" compares with the faster of torch's medians; tfjs columns compare with unroll's best.`,
     'W1/W2: one training step (forward, cross-entropy averaged over all 64×32 steps, backward, Adam) of one-hot(65) → LSTM/GRU(256) → Linear(256, 65), batch 32, sequence 64, float32.',
     'W3: the same LSTM alone, forward only, no gradient recorded. W4: square float32 C = A·B (GFLOP/s = 2n³ / time).',
     `unroll: Node ${process.version}; float32 gemm backend '${gemm}'.`,
   ];
   if (torchInfo) {
     const blas = String(torchInfo['blas']).split(', ').map((p) => path.basename(p)).join(', ');
-    about.push(`PyTorch ${String(torchInfo['version'])}: ${String(torchInfo['threads'])} threads, OMP_WAIT_POLICY=${process.env['OMP_WAIT_POLICY'] ?? 'PASSIVE'}, BLAS ${blas}.`);
+    about.push(`PyTorch ${String(torchInfo['version'])}: OMP_WAIT_POLICY=${process.env['OMP_WAIT_POLICY'] ?? 'PASSIVE'}, `
+      + `OPENBLAS_CORETYPE=${torchCoreType || '(unset)'} (the fastest here), BLAS ${blas}.`);
   }
   const tfjsInfo = wasmInfo ?? infos.get('tfjs-cpu');
   if (tfjsInfo) {

@@ -34,19 +34,47 @@ export function ratio(peerMs: number, unrollMs: number): string {
 
 export interface SpeedTable { header: string[]; rows: string[][] }
 
+/** The thread count a result ran with (results from runners that do not say ran on 1). */
+const threadsOf = (r: WorkloadResult) => r.threads ?? 1;
+
 /**
- * One row per workload (per size for W4): unroll's median and its gemm backend, then each peer's median
- * with how unroll compares, as '5.80 s (8.1× faster)'. A missing result (skipped, failed) prints as '—'.
+ * One row per workload (per size for W4): unroll's median at each thread count of `threads`, how much the
+ * most threads gain over one ('speed-up'), its gemm backend; then torch at each thread count and unroll
+ * at each thread count against torch's BEST (the faster of its medians) as '1.3× slower'; then every
+ * other peer against unroll's best. A missing result (skipped, failed) prints as '—'.
  */
 export function speedTable(results: readonly WorkloadResult[], keys: readonly RowKey[], peers: readonly SystemId[],
-  gemmBackend: string, peerLabels: Partial<Record<SystemId, string>>): SpeedTable {
-  const header = ['workload', 'unroll', 'gemm', ...peers.map((p) => peerLabels[p] ?? p)];
+  gemmBackend: string, peerLabels: Partial<Record<SystemId, string>>, threads: readonly number[] = [1]): SpeedTable {
+  const torch = peers.includes('torch');
+  const others = peers.filter((p) => p !== 'torch');
+  const many = threads.length > 1;
+  const header = [
+    'workload', ...threads.map((t) => `unroll ${t}T`), ...(many ? [`${threads[threads.length - 1]}T speed-up`] : []), 'gemm',
+    ...(torch ? [...threads.map((t) => `torch ${t}T`), ...threads.map((t) => `unroll ${t}T vs torch best`)] : []),
+    ...others.map((p) => peerLabels[p] ?? p),
+  ];
   const rows = keys.map((k) => {
-    const mine = results.find((r) => r.system === 'unroll' && sameRow(r, k));
-    const cells = [rowTitle(k), mine ? figure(mine) : '—', gemmBackend];
-    for (const p of peers) {
-      const theirs = results.find((r) => r.system === p && sameRow(r, k));
-      cells.push(!theirs ? '—' : `${figure(theirs)} (${mine ? ratio(theirs.medianMs, mine.medianMs) : '—'})`);
+    const of = (system: SystemId, t?: number) =>
+      results.find((r) => r.system === system && sameRow(r, k) && (t === undefined || threadsOf(r) === t));
+    const mine = threads.map((t) => of('unroll', t));
+    const best = (rs: (WorkloadResult | undefined)[]) =>
+      rs.reduce<WorkloadResult | undefined>((b, r) => (r && (!b || r.medianMs < b.medianMs) ? r : b), undefined);
+    const myBest = best(mine);
+    const cells = [rowTitle(k), ...mine.map((r) => (r ? figure(r) : '—'))];
+    if (many) {
+      const [one, most] = [mine[0], mine[mine.length - 1]];
+      cells.push(one && most ? `${(one.medianMs / most.medianMs).toFixed(2)}×` : '—');
+    }
+    cells.push(gemmBackend);
+    if (torch) {
+      const theirs = threads.map((t) => of('torch', t));
+      const theirBest = best(theirs);
+      cells.push(...theirs.map((r) => (r ? figure(r) : '—')));
+      cells.push(...mine.map((r) => (r && theirBest ? ratio(theirBest.medianMs, r.medianMs) : '—')));
+    }
+    for (const p of others) {
+      const theirs = of(p);
+      cells.push(!theirs ? '—' : `${figure(theirs)} (${myBest ? ratio(theirs.medianMs, myBest.medianMs) : '—'})`);
     }
     return cells;
   });

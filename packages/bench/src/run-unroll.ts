@@ -108,12 +108,15 @@ const heapAfterGc = () => {
 };
 
 function main(): void {
+  const threadsArg = process.argv.indexOf('--threads');
+  if (threadsArg >= 0) K.setNumThreads(Number(process.argv[threadsArg + 1]));
+  const threads = K.getNumThreads();
   const planArg = process.argv.indexOf('--plan');
   const plans = decodePlan(planArg >= 0 ? process.argv[planArg + 1] ?? '' : 'W1:2:7,W2:2:7,W3:2:9,W4:2:9');
   const heapStart = heapAfterGc();
   const rssStart = process.memoryUsage().rss;
-  console.log(INFO_TAG + JSON.stringify({ system: 'unroll', gemmBackend: gemmBackendName(), node: process.version }));
-  const emit = (r: WorkloadResult) => console.log(RESULT_TAG + JSON.stringify(r));
+  console.log(INFO_TAG + JSON.stringify({ system: 'unroll', gemmBackend: gemmBackendName(), node: process.version, threads }));
+  const emit = (r: WorkloadResult) => console.log(RESULT_TAG + JSON.stringify({ ...r, threads }));
   for (const [w, plan] of plans) {
     if (w === 'W1') emit(trainStep('W1', 'lstm', plan));
     else if (w === 'W2') emit(trainStep('W2', 'gru', plan));

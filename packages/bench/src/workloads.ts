@@ -128,6 +128,8 @@ export interface WorkloadResult {
   workload: WorkloadId;
   /** For W4, the matrix size; otherwise absent. */
   size?: number;
+  /** The threads the system ran on (unroll's setNumThreads, torch.set_num_threads). */
+  threads?: number;
   /** Timed runs, milliseconds, in the order measured. */
   timesMs: number[];
   medianMs: number;

@@ -54,10 +54,20 @@ describe('report', () => {
   it('puts each peer beside unroll, GFLOP/s for gemm, and a dash for what did not run', () => {
     const results = [r('unroll', 'W1', 500), r('torch', 'W1', 100), r('unroll', 'W4', 1, { size: 256 })];
     const t = speedTable(results, rowKeys(['W1', 'W4']), ['torch'], 'js', {});
-    expect(t.header).toEqual(['workload', 'unroll', 'gemm', 'torch']);
-    expect(t.rows[0]).toEqual(['W1 LSTM train step', '500 ms', 'js', '100 ms (5.0× slower)']);
-    expect(t.rows[1]).toEqual(['W4 gemm f32 256³', '33.6 GFLOP/s', 'js', '—']);
+    expect(t.header).toEqual(['workload', 'unroll 1T', 'gemm', 'torch 1T', 'unroll 1T vs torch best']);
+    expect(t.rows[0]).toEqual(['W1 LSTM train step', '500 ms', 'js', '100 ms', '5.0× slower']);
+    expect(t.rows[1]).toEqual(['W4 gemm f32 256³', '33.6 GFLOP/s', 'js', '—', '—']);
     expect(t.rows).toHaveLength(4);
+  });
+
+  it('shows unroll and torch at each thread count, the speed-up, and unroll against torch\'s best', () => {
+    const results = [r('unroll', 'W1', 80, { threads: 1 }), r('unroll', 'W1', 50, { threads: 2 }),
+      r('torch', 'W1', 60, { threads: 1 }), r('torch', 'W1', 66, { threads: 2 }), r('tfjs-wasm', 'W1', 2000)];
+    const t = speedTable(results, rowKeys(['W1']), ['torch', 'tfjs-wasm'], 'auto: wasm', {}, [1, 2]);
+    expect(t.header).toEqual(['workload', 'unroll 1T', 'unroll 2T', '2T speed-up', 'gemm', 'torch 1T', 'torch 2T',
+      'unroll 1T vs torch best', 'unroll 2T vs torch best', 'tfjs-wasm']);
+    expect(t.rows[0]).toEqual(['W1 LSTM train step', '80.0 ms', '50.0 ms', '1.60×', 'auto: wasm', '60.0 ms', '66.0 ms',
+      '1.3× slower', '1.2× faster', '2.00 s (40× faster)']);
   });
 
   it('the model check flags a different parameter count or loss, not float32 noise', () => {

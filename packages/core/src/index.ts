@@ -29,4 +29,5 @@ export type { MatmulOptions } from './kernels/matmul.js';
 export { gemm, gemmNaive, setGemmBackend, gemmBackend } from './kernels/gemm.js';
 export type { GemmBackend } from './kernels/gemm.js';
 export { gemmWasmF32, wasmGemmAvailable } from './kernels/wasm/gemm-f32.js';
-export { FunctionBuilder, ModuleBuilder, ValType } from './kernels/wasm/emitter.js';
+export { setNumThreads, getNumThreads } from './kernels/wasm/threads.js';
+// The WebAssembly runtime, its assembler and gemm on its memory are internal: `@unroll/core/internal`.

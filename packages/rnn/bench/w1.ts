@@ -5,14 +5,20 @@
 //   W2  the same train step with a GRU;
 //   W3  W1's LSTM alone, forward only (noGrad), as packages/bench times it.
 // Prints the median wall time per step (and the process CPU time per step, which machine load
-// inflates less). Run: pnpm exec tsx --conditions=unroll-source packages/rnn/bench/w1.ts [steps]
+// inflates less), the fused path at each thread count of --threads (default 1,2), interleaved.
+// Run: pnpm exec tsx --conditions=unroll-source packages/rnn/bench/w1.ts [steps] [--threads 1,2] [--fused-only]
 import { loadavg } from 'node:os';
 import { Adam, Embedding, Linear, Tensor, crossEntropy, manualSeed, noGrad, reshape } from '@unroll/autograd';
 import * as K from '@unroll/core';
+import { getNumThreads, setNumThreads } from '@unroll/core';
 import { GRU, LSTM } from '@unroll/rnn';
 
 const V = 65, H = 256, B = 32, T = 64, E = 64;
-const steps = Number(process.argv[2] ?? 10);
+const args = process.argv.slice(2);
+const steps = Number(args.find((a) => /^\d+$/.test(a)) ?? 10);
+const threadsArg = args.indexOf('--threads');
+const threadCounts = (threadsArg >= 0 ? args[threadsArg + 1]! : '1,2').split(',').map(Number);
+const fusedOnly = args.includes('--fused-only');
 
 interface Model { forward(): Tensor; recurrent(): Tensor; params: Tensor[] }
 
@@ -67,14 +73,18 @@ function trainStep(m: Model, opt: Adam): void {
 
 const fmt = (r: { wall: number; cpu: number }) => `${r.wall.toFixed(0).padStart(5)} ms (cpu ${r.cpu.toFixed(0)} ms)`;
 console.log(`T=${T} B=${B} H=${H} V=${V} float32; median of ${steps} steps (composed: of ${Math.max(2, steps >> 2)}); load average ${loadavg()[0]!.toFixed(1)}`);
-for (const fused of [true, false]) {
+for (const fused of fusedOnly ? [true] : [true, false]) {
   const n = fused ? steps : Math.max(2, steps >> 2);
-  const label = fused ? 'fused   ' : 'composed';
-  for (const [name, kind] of [['W1  LSTM train (one-hot)  ', 'lstm'], ['W1e LSTM train (embedding)', 'lstm-embedding'], ['W2  GRU train (one-hot)   ', 'gru']] as const) {
-    const m = makeModel(kind, fused);
+  const workloads = [['W1  LSTM train (one-hot)  ', 'lstm'], ['W1e LSTM train (embedding)', 'lstm-embedding'],
+    ['W2  GRU train (one-hot)   ', 'gru'], ['W3  LSTM forward only     ', 'w3']] as const;
+  for (const [name, kind] of workloads) {
+    const m = makeModel(kind === 'w3' ? 'lstm' : kind, fused);
     const opt = new Adam(m.params, { lr: 2e-3 });
-    console.log(`${label} ${name} ${fmt(timeSteps(n, () => trainStep(m, opt)))}`);
+    const step = kind === 'w3' ? () => { noGrad(() => m.recurrent()); } : () => trainStep(m, opt);
+    for (const threads of fused ? threadCounts : [1]) {
+      setNumThreads(threads);
+      const label = fused ? `fused ${getNumThreads()}T` : 'composed';
+      console.log(`${label} ${name} ${fmt(timeSteps(n, step))}`);
+    }
   }
-  const m = makeModel('lstm', fused);
-  console.log(`${label} W3  LSTM forward only       ${fmt(timeSteps(n, () => { noGrad(() => m.recurrent()); }))}`);
 }

@@ -1,4 +1,4 @@
-// Pins the ops the rnn package registers (the fused kernels): adding one is a reviewed act, and
+// Pins the ops the rnn package registers (the fused kernels and compileCell's sequence op): adding one is a reviewed act, and
 // each has its gradcheck in fused-ops.test.ts.
 import { describe, expect, it } from 'vitest';
 import { opSpec, registeredOps } from '@unroll/autograd';
@@ -8,12 +8,12 @@ const autogradOps = new Set(registeredOps());
 await import('@unroll/rnn');
 
 const FUSED = ['gruSequence', 'gruStep', 'lstmSequence', 'lstmStep'];
-// compileCell's one op: a whole compiled sequence (its inputs depend on the traced cell).
+// compileCell's whole-sequence op (variadic: its inputs depend on the compiled cell); gradchecked in test/compile.
 const COMPILED = ['compiledSequence'];
 
 describe('rnn registry', () => {
   it('pins the sorted list of fused ops', () => {
-    expect(registeredOps().filter((name) => !autogradOps.has(name))).toEqual([...COMPILED, ...FUSED]);
+    expect(registeredOps().filter((name) => !autogradOps.has(name))).toEqual([...COMPILED, ...FUSED].sort());
   });
 
   it('declares every input by name, the optional ones too', () => {

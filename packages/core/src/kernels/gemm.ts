@@ -61,8 +61,10 @@ export function gemm(transA: boolean, transB: boolean, m: number, n: number, k: 
   b: FloatArray, bOffset: number, ldb: number,
   beta: number, c: FloatArray, cOffset: number, ldc: number): void {
   if (backend !== 'js' && a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array
-    && (backend === 'wasm' || (m * n * k >= WASM_MIN_WORK && wasmGemmAvailable()))) {
-    return gemmWasmF32(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
+    && (backend === 'wasm' || (m * n * k >= WASM_MIN_WORK && wasmGemmAvailable()))
+    // false: the runtime's memory could not hold the operands; the JS kernel below takes the product.
+    && gemmWasmF32(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc)) {
+    return;
   }
   if (m <= 0 || n <= 0) return;
   // Applying beta first lets every k-slice below simply add into C.

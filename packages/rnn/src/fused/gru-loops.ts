@@ -2,6 +2,7 @@
 // and with the WebAssembly SIMD pointwise steps (float32, reset-after), and what forward keeps for backward.
 import * as K from '@unroll/core';
 import type { FloatArray } from '@unroll/core';
+import { freePacked, gemmCall, packMatrix } from '@unroll/core/internal';
 import { HeapLayout, isPadded, keepPaddedRows, newArray, readSlot, writeSlot } from './common.js';
 import type { SequenceData } from './common.js';
 import {
@@ -9,6 +10,7 @@ import {
 } from './gru-kernels.js';
 import { takeBuffer } from './pool.js';
 import { scratch } from './scratch.js';
+import { stepGemm, stepParts } from './wasm/runtime.js';
 import type { PointwiseWasm } from './wasm/runtime.js';
 
 /** What backward reads. */
@@ -86,7 +88,8 @@ export function forwardJs(s: ForwardArgs, resetAfter: boolean): ForwardValues {
 
 /**
  * The reset-after loop for float32 with the WebAssembly SIMD step: the per-step buffers live in the
- * kernels' memory (the gemms read and write them there) and are copied out once at the end. Null
+ * runtime's memory, W_hh is packed there once, and each step is one queued job [gemm h·W_hhᵀ, pointwise
+ * step] split by batch rows over the threads; what backward needs is copied out once at the end. Null
  * when that memory cannot hold them.
  */
 export function forwardWasm(w: PointwiseWasm, s: ForwardArgs): ForwardValues | null {
@@ -94,34 +97,43 @@ export function forwardWasm(w: PointwiseWasm, s: ForwardArgs): ForwardValues | n
   const G = 3 * H, S = 4 * H, BH = B * H, TB = T * B;
   const L = new HeapLayout();
   const oXg = L.region(TB * G), oGh = L.region(B * G), oBi = L.region(G), oBh = L.region(G);
-  const oHs = L.region((T + 1) * BH), oSave = L.region(TB * S);
-  const heap = w.reserve(L.top);
-  if (heap === null) return null;
-  const minLen = lengths === null ? T : Math.min(...lengths);
-
-  K.gemm(false, true, TB, G, I, 1, X, 0, I, Wih, 0, I, 0, heap, oXg, G);
-  for (const [b, at] of [[bi, oBi], [bh, oBh]] as const) {
-    if (b) heap.set(b, at);
-    else heap.fill(0, at, at + G);
-  }
-  heap.set(s.h0, oHs + (reverse ? T : 0) * BH);
-  for (let k = 0; k < T; k++) {
-    const t = reverse ? T - 1 - k : k;
-    const prev = readSlot(t, reverse) * BH, next = writeSlot(t, reverse) * BH;
-    if (t >= maxLen) {
-      heap.copyWithin(oHs + next, oHs + prev, oHs + prev + BH);
-      continue;
+  const oHs = L.region((T + 1) * BH), oSave = L.region(TB * S), oWhh = L.region(G * H);
+  if (w.reserve(L.top) === null) return null;
+  w.view().set(Whh, oWhh);
+  const whh = packMatrix(true, H, G, w.address(oWhh), H);
+  if (whh === null) return null;
+  try {
+    K.gemm(false, true, TB, G, I, 1, X, 0, I, Wih, 0, I, 0, w.view(), oXg, G);
+    const heap = w.view(); // after the gemm, which may have grown the memory
+    for (const [b, at] of [[bi, oBi], [bh, oBh]] as const) {
+      if (b) heap.set(b, at);
+      else heap.fill(0, at, at + G);
     }
-    K.gemm(false, true, B, G, H, 1, heap, oHs + prev, H, Whh, 0, H, 0, heap, oGh, G);
-    w.gruForward(B, H, oXg + t * B * G, oBi, oGh, oBh, oHs + prev, oHs + next, oSave + t * B * S);
-    if (t >= minLen) keepPaddedRows(heap, [oHs], lengths, t, B, H, prev, next);
+    heap.set(s.h0, oHs + (reverse ? T : 0) * BH);
+    const minLen = lengths === null ? T : Math.min(...lengths);
+    const parts = stepParts(w, B, B * G * H);
+    for (let k = 0; k < T; k++) {
+      const t = reverse ? T - 1 - k : k;
+      const prev = readSlot(t, reverse) * BH, next = writeSlot(t, reverse) * BH;
+      if (t >= maxLen) {
+        heap.copyWithin(oHs + next, oHs + prev, oHs + prev + BH);
+        continue;
+      }
+      w.rt.run([
+        stepGemm(gemmCall(true, false, true, B, G, H, 1, w.address(oHs + prev), H, whh, H, 0, w.address(oGh), G)),
+        w.call(w.gruForward, B, H, oXg + t * B * G, oBi, oGh, oBh, oHs + prev, oHs + next, oSave + t * B * S),
+      ], parts);
+      if (t >= minLen) keepPaddedRows(heap, [oHs], lengths, t, B, H, prev, next);
+    }
+    let save: FloatArray = heap;
+    if (record) {
+      save = takeBuffer('float32', TB * S);
+      save.set(heap.subarray(oSave, oSave + TB * S));
+    }
+    return { hs: heap.slice(oHs, oHs + (T + 1) * BH), save, rh: null };
+  } finally {
+    freePacked(whh);
   }
-  let save: FloatArray = heap;
-  if (record) {
-    save = takeBuffer('float32', TB * S);
-    save.set(heap.subarray(oSave, oSave + TB * S));
-  }
-  return { hs: heap.slice(oHs, oHs + (T + 1) * BH), save, rh: null };
 }
 
 /**
@@ -179,9 +191,9 @@ export function throughTimeJs(s: Saved, reverse: boolean, lengths: Int32Array | 
 
 /**
  * Reset-after backward through time for float32 with the WebAssembly SIMD step: what it reads is
- * copied into the kernels' memory once, the gradients are written there and the gemms read them
- * there. A step with padded rows runs the JS rows on the same memory. Null when that memory cannot
- * hold them.
+ * copied into the runtime's memory once, W_hh is packed there once, and each step is one queued job
+ * [pointwise backward, gemm dh += dG_h·W_hh] split by batch rows over the threads. A step with padded
+ * rows runs the JS rows on the same memory. Null when that memory cannot hold them.
  */
 export function throughTimeWasm(w: PointwiseWasm, s: Saved, reverse: boolean, lengths: Int32Array | null,
   DY: FloatArray, dhT: FloatArray): ThroughTime | null {
@@ -189,25 +201,32 @@ export function throughTimeWasm(w: PointwiseWasm, s: Saved, reverse: boolean, le
   const G = 3 * H, S = 4 * H, BH = B * H, TB = T * B;
   const L = new HeapLayout();
   const oSave = L.region(TB * S), oHs = L.region((T + 1) * BH), oDy = L.region(T * BH), oDh = L.region(BH);
-  const oDx = L.region(TB * G), oDh3 = L.region(TB * G);
-  const heap = w.reserve(L.top);
-  if (heap === null) return null;
-  heap.set(s.save, oSave);
-  heap.set(s.hs, oHs);
-  heap.set(DY, oDy);
-  heap.set(dhT, oDh);
-  const minLen = lengths === null ? T : Math.min(...lengths);
-  for (let k = 0; k < T; k++) {
-    const t = reverse ? k : T - 1 - k;
-    if (t >= maxLen) {
-      heap.fill(0, oDx + t * B * G, oDx + (t + 1) * B * G);
-      heap.fill(0, oDh3 + t * B * G, oDh3 + (t + 1) * B * G);
-      continue;
-    }
-    const prev = oHs + readSlot(t, reverse) * BH;
-    if (t < minLen) {
-      w.gruBackward(B, H, oSave + t * B * S, prev, oDh, oDy + t * BH, oDx + t * B * G, oDh3 + t * B * G);
-    } else {
+  const oDx = L.region(TB * G), oDh3 = L.region(TB * G), oWhh = L.region(G * H);
+  if (w.reserve(L.top) === null) return null;
+  w.view().set(s.Whh, oWhh);
+  const whh = packMatrix(false, G, H, w.address(oWhh), H);
+  if (whh === null) return null;
+  try {
+    const heap = w.view();
+    heap.set(s.save, oSave);
+    heap.set(s.hs, oHs);
+    heap.set(DY, oDy);
+    heap.set(dhT, oDh);
+    const minLen = lengths === null ? T : Math.min(...lengths);
+    const parts = stepParts(w, B, B * G * H);
+    for (let k = 0; k < T; k++) {
+      const t = reverse ? k : T - 1 - k;
+      if (t >= maxLen) {
+        heap.fill(0, oDx + t * B * G, oDx + (t + 1) * B * G);
+        heap.fill(0, oDh3 + t * B * G, oDh3 + (t + 1) * B * G);
+        continue;
+      }
+      const prev = oHs + readSlot(t, reverse) * BH;
+      const gemm = stepGemm(gemmCall(true, false, false, B, H, G, 1, w.address(oDh3 + t * B * G), G, whh, H, 1, w.address(oDh), H));
+      if (t < minLen) {
+        w.rt.run([w.call(w.gruBackward, B, H, oSave + t * B * S, prev, oDh, oDy + t * BH, oDx + t * B * G, oDh3 + t * B * G), gemm], parts);
+        continue;
+      }
       for (let b = 0; b < B; b++) {
         const r = b * H, row = t * B + b;
         if (isPadded(lengths, t, b)) {
@@ -218,8 +237,14 @@ export function throughTimeWasm(w: PointwiseWasm, s: Saved, reverse: boolean, le
             heap, oDx + row * G, heap, oDh3 + row * G, heap, oDh + r);
         }
       }
+      w.rt.run([gemm], parts);
     }
-    K.gemm(false, false, B, H, G, 1, heap, oDh3 + t * B * G, G, s.Whh, 0, H, 1, heap, oDh, H);
+    if (!w.rt.shared) {
+      // Growing an unshared memory detaches its views, and the gemms that consume this result may grow it.
+      return { dXg: heap.slice(oDx, oDx + TB * G), xAt: 0, dHg: heap.slice(oDh3, oDh3 + TB * G), hAt: 0, dh: heap.slice(oDh, oDh + BH), dhAt: 0 };
+    }
+    return { dXg: heap, xAt: oDx, dHg: heap, hAt: oDh3, dh: heap, dhAt: oDh };
+  } finally {
+    freePacked(whh);
   }
-  return { dXg: heap, xAt: oDx, dHg: heap, hAt: oDh3, dh: heap, dhAt: oDh };
 }

@@ -1,5 +1,6 @@
 // A tiny WebAssembly bytecode assembler: the opcodes core's SIMD gemm and rnn's fused pointwise kernels need
-// (locals, i32 and f32 scalar arithmetic, blocks, loops and branches, v128 loads/stores, f32x4 / i32x4 arithmetic).
+// (locals, calls, i32 and f32 scalar arithmetic, blocks, loops and branches, v128 loads/stores, f32x4 / i32x4
+// arithmetic, relaxed SIMD's fused multiply-add). Internal: packages get it from `@unroll/core/internal`.
 
 /** Value types, by their binary encoding. */
 export const ValType = { i32: 0x7f, f32: 0x7d, v128: 0x7b } as const;
@@ -74,13 +75,17 @@ export class FunctionBuilder {
   block(): this { return this.op(0x02, 0x40); }
   /** `loop` with no result: `br` to it jumps back to its start. */
   loop(): this { return this.op(0x03, 0x40); }
-  /** `if` with no result; pops an i32 condition. */
-  if(): this { return this.op(0x04, 0x40); }
+  /** `if`, with no result or one of type `result`; pops an i32 condition. */
+  if(result?: ValType): this { return this.op(0x04, result ?? 0x40); }
   else(): this { return this.op(0x05); }
   end(): this { return this.op(0x0b); }
   /** Branch to the enclosing block/loop `depth` levels out (0 = innermost). */
   br(depth: number): this { return this.op(0x0c).idx(depth); }
   brIf(depth: number): this { return this.op(0x0d).idx(depth); }
+  /** Returns from the function (its results, if any, on the stack). */
+  return(): this { return this.op(0x0f); }
+  /** Calls function number `index` of the module (the order of `addFunction`). */
+  call(index: number): this { return this.op(0x10).idx(index); }
 
   i32Const(value: number): this {
     this.code.push(0x41);
@@ -90,9 +95,12 @@ export class FunctionBuilder {
   i32Add(): this { return this.op(0x6a); }
   i32Sub(): this { return this.op(0x6b); }
   i32Mul(): this { return this.op(0x6c); }
+  i32DivU(): this { return this.op(0x6e); }
+  i32Or(): this { return this.op(0x72); }
   i32Eqz(): this { return this.op(0x45); }
   i32Ne(): this { return this.op(0x47); }
   i32LtS(): this { return this.op(0x48); }
+  i32GtS(): this { return this.op(0x4a); }
   /** Pops b, a; pushes a ≥ b (signed) as 0/1. */
   i32GeS(): this { return this.op(0x4e); }
   i32And(): this { return this.op(0x71); }
@@ -100,8 +108,18 @@ export class FunctionBuilder {
   /** Pops cond, b, a; pushes cond ≠ 0 ? a : b. */
   select(): this { return this.op(0x1b); }
 
+  i32Load(offset = 0): this { return this.op(0x28).memarg(ALIGN_F32, offset); }
+  i32Store(offset = 0): this { return this.op(0x36).memarg(ALIGN_F32, offset); }
   f32Load(offset = 0): this { return this.op(0x2a).memarg(ALIGN_F32, offset); }
   f32Store(offset = 0): this { return this.op(0x38).memarg(ALIGN_F32, offset); }
+  f32Const(value: number): this {
+    this.code.push(0x43);
+    F32_BYTES[0] = value;
+    this.code.push(...F32_AS_U8);
+    return this;
+  }
+  /** Pops b, a; pushes a ≠ b as 0/1 (true for NaN). */
+  f32Ne(): this { return this.op(0x5c); }
   f32Add(): this { return this.op(0x92); }
   f32Mul(): this { return this.op(0x94); }
 
@@ -138,6 +156,11 @@ export class FunctionBuilder {
     return this;
   }
   f32x4Splat(): this { return this.simd(0x13); }
+  /**
+   * Relaxed SIMD's f32x4.relaxed_madd: pops c, b, a; pushes a·b + c, fused or not as the engine likes
+   * (one rounding or two). Only where `WebAssembly.validate` accepts it (Node ≥ 22, current browsers).
+   */
+  f32x4RelaxedMadd(): this { return this.simd(0x105); }
   f32x4Add(): this { return this.simd(0xe4); }
   f32x4Sub(): this { return this.simd(0xe5); }
   f32x4Mul(): this { return this.simd(0xe6); }
@@ -191,16 +214,22 @@ export class FunctionBuilder {
   }
 }
 
+interface MemoryImport { module: string; field: string; minPages: number; maxPages?: number; shared?: boolean }
+
 /**
  * A module made of exported functions over one imported memory (`env.memory`). `encode()` gives the
  * bytes for `new WebAssembly.Module(...)`.
  */
 export class ModuleBuilder {
   private readonly functions: { name: string; fn: FunctionBuilder }[] = [];
-  private memoryImport: { module: string; field: string; minPages: number } | undefined;
+  private memoryImport: MemoryImport | undefined;
 
-  importMemory(module: string, field: string, minPages: number): this {
-    this.memoryImport = { module, field, minPages };
+  /**
+   * Imports the memory the functions work on. A shared memory (for worker threads) must declare its
+   * maximum, and the import must say `shared` exactly when the memory given at instantiation is.
+   */
+  importMemory(module: string, field: string, minPages: number, limits: { maxPages?: number; shared?: boolean } = {}): this {
+    this.memoryImport = { module, field, minPages, ...limits };
     return this;
   }
 
@@ -232,8 +261,12 @@ export class ModuleBuilder {
       u32(imports, 1);
       name(imports, this.memoryImport.module);
       name(imports, this.memoryImport.field);
-      imports.push(0x02, 0x00); // kind memory, limits with a minimum only
-      u32(imports, this.memoryImport.minPages);
+      const { minPages, maxPages, shared } = this.memoryImport;
+      if (shared && maxPages === undefined) throw new Error('ModuleBuilder.importMemory: a shared memory needs maxPages');
+      // kind memory; limits flag 0 = minimum only, 1 = minimum and maximum, 3 = shared with both.
+      imports.push(0x02, shared ? 0x03 : maxPages === undefined ? 0x00 : 0x01);
+      u32(imports, minPages);
+      if (maxPages !== undefined) u32(imports, maxPages);
       section(2, imports);
     }
     const funcs: number[] = [];

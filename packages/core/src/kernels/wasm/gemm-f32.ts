@@ -1,189 +1,189 @@
-// float32 GEMM on WebAssembly SIMD, the JS side: one growable wasm memory, operands copied into it and
-// packed there by the SIMD packers, C staged in and out, and the blocking loops around the macro-kernel.
-import { MR, NR, SCRATCH, gemmF32Module, simdProbeModule, type GemmF32Exports } from './gemm-f32-module.js';
-
-// Cache blocks, as in gemm.ts: a KC × NR panel of B (8 KB) stays in L1 across an MC × KC block of A
-// (128 KB, L2). Speed was flat (±5%, within noise) for KC 128–512 and MC 64–256.
-const KC = 256;
-const MC = 128;
-const NC = 1024;
-// C is staged through wasm memory in blocks of about this many floats (4 MB) at most.
-const C_STAGE = 1 << 20;
-/**
- * Operands of up to this many floats (16 MB) are copied into wasm memory whole and packed there by SIMD
- * code (≈ 0.2 ns per float); larger ones are packed block by block straight from JS (≈ 1–2 ns per float).
- */
-export const WASM_COPY_MAX = 1 << 22;
+// float32 GEMM on WebAssembly SIMD, the JS side: operands in the runtime's memory (copied in when they
+// are not there already), a pre-packed B operand for matrices used many times, and the split of one
+// product into parts that run on the runtime's threads.
+import { KC, MR, NR, WORKSPACE_BYTES, gemmF32Module } from './gemm-f32-module.js';
+import { wasmRuntime, wasmRuntimeFailure } from './runtime.js';
+import type { Call, Kernel, Region, WasmRuntime } from './runtime.js';
 
 const F32 = 4; // bytes per float
-const HEAP = SCRATCH + 256; // byte address where the per-call layout starts
-const PAGE = 65536;
-
-/** The subset of the WebAssembly JS API used here (the global exists in Node and browsers, not in lib.es*). */
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: object };
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-}
-interface WasmMemory { readonly buffer: ArrayBuffer; grow(pages: number): number }
-
-const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-
-let memory: WasmMemory | undefined;
-let heap = new Float32Array(0);
-let wasm: GemmF32Exports | undefined;
-/** Why the module could not be instantiated, once that has been tried and failed. */
-let failure: string | undefined;
-
 /**
- * Instantiates the module on first use: it is 3.4 KB, under the 4 KB that browsers compile synchronously
- * on their main thread, and Node compiles any size synchronously. Returns undefined when the engine has no
- * WebAssembly SIMD (checked by validating a one-instruction module) or refuses to compile it (e.g. a CSP).
+ * Products of at least this many multiply-adds are split over the threads: below it (~0.1 ms of work)
+ * waking the workers costs more than it saves.
  */
-function instance(): GemmF32Exports | undefined {
-  if (wasm || failure !== undefined) return wasm;
-  try {
-    if (!api || !api.validate(simdProbeModule())) throw new Error('this engine has no WebAssembly SIMD');
-    memory = new api.Memory({ initial: 1 });
-    wasm = new api.Instance(new api.Module(gemmF32Module()), { env: { memory } }).exports as GemmF32Exports;
-    heap = new Float32Array(memory.buffer);
-  } catch (e) {
-    failure = e instanceof Error ? e.message : String(e);
-  }
-  return wasm;
+const PARALLEL_MIN_WORK = 1 << 20;
+
+/** A matrix packed once as the B operand of many products (e.g. W_hh for every step of a sequence). */
+export interface PackedMatrix {
+  /** op(B) is [k, n]. */
+  readonly k: number;
+  readonly n: number;
+  readonly region: Region;
 }
 
-/** True when the WebAssembly SIMD kernel can run here (the first call instantiates it). */
+interface Gemm { rt: WasmRuntime; gemm: Kernel; packB: Kernel }
+let loaded: Gemm | null | undefined;
+let workspace: Region | null = null;
+let workspaceThreads = 0;
+
+function kernels(): Gemm | null {
+  if (loaded !== undefined) return loaded;
+  const rt = wasmRuntime();
+  if (!rt) return (loaded = null);
+  const k = rt.load('core.gemm-f32', gemmF32Module);
+  return (loaded = { rt, gemm: k('gemm'), packB: k('packB') });
+}
+
+/** True when the WebAssembly SIMD kernel can run here (the first call starts the runtime). */
 export function wasmGemmAvailable(): boolean {
-  return instance() !== undefined;
+  return kernels() !== null;
 }
 
-/** Grows the wasm memory (it never shrinks) so that `bytes` bytes are addressable; refreshes the view. */
-function reserve(bytes: number): void {
-  const have = memory!.buffer.byteLength;
-  if (bytes <= have) return;
-  memory!.grow(Math.ceil((bytes - have) / PAGE));
-  heap = new Float32Array(memory!.buffer);
-}
-
-const roundUp = (x: number, step: number) => Math.ceil(x / step) * step;
-
-/**
- * One operand as the packers see it: stored `rows` × `cols` with leading dimension `ld`; its packing lines
- * (rows of op(A), columns of op(B)) are either the stored rows (each contiguous along k) or the stored
- * columns (contiguous across lines).
- */
-interface Operand {
-  src: Float32Array; offset: number; rows: number; cols: number; ld: number; linesAreRows: boolean;
-  /** Byte address of the copy in wasm memory and its leading dimension there, or at = -1: packed from JS. */
-  at: number; atLd: number;
-}
-
-function operand(src: Float32Array, offset: number, rows: number, cols: number, ld: number,
-  linesAreRows: boolean): Operand {
-  return { src, offset, rows, cols, ld, linesAreRows, at: -1, atLd: ld };
-}
-
-/**
- * Bytes of wasm memory the copy of `o` needs, and its leading dimension there: the stored span as is
- * when gaps between rows waste ≤ 25% (one memcpy), else the rows packed tight; 0 when it is too large.
- * The slack after it covers what the packers read past the operand: up to width − 1 lines (rows, or
- * floats along a row) plus 3 floats.
- */
-function planCopy(o: Operand, width: number): number {
-  if (o.rows * o.cols > WASM_COPY_MAX) return 0;
-  const span = (o.rows - 1) * o.ld + o.cols;
-  o.atLd = 4 * span <= 5 * o.rows * o.cols ? o.ld : o.cols;
-  return roundUp(((o.rows - 1) * o.atLd + o.cols + width * (o.atLd + 1) + 4) * F32, 64);
-}
-
-function copyIn(o: Operand): void {
-  if (o.at < 0) return;
-  if (o.atLd === o.ld) {
-    const span = (o.rows - 1) * o.ld + o.cols;
-    heap.set(o.src.subarray(o.offset, o.offset + span), o.at / F32);
-  } else {
-    copyRows(o.src, o.offset, o.ld, heap, o.at / F32, o.atLd, o.rows, o.cols);
+/** Byte address of the workspace for `threads` threads (thread t at + t · WORKSPACE_BYTES), or -1. */
+function workspaceFor(rt: WasmRuntime, threads: number): number {
+  if (workspaceThreads < threads) {
+    rt.free(workspace);
+    workspace = rt.alloc((WORKSPACE_BYTES / F32) * threads);
+    workspaceThreads = workspace ? threads : 0;
   }
+  return workspace ? workspace.at : -1;
 }
 
 /**
- * Packs `lines` lines from line l0, steps p0..p0+kc of operand `o` into panels of `width` at byte
- * address dst, with the SIMD packers when the operand was copied into wasm memory.
+ * Bytes past a stored [rows, cols] operand (leading dimension ld floats) that the packers may read: up to
+ * NR − 1 lines past the last and 3 floats past a line's end. The lanes read there are discarded.
  */
-function packBlock(o: Operand, l0: number, lines: number, p0: number, kc: number, width: number, dst: number,
-  contig: (src: number, ss: number, panels: number, kc: number, dst: number) => void,
-  strided: (src: number, ls: number, panels: number, kc: number, dst: number) => void): void {
-  const panels = Math.ceil(lines / width);
-  const ld = o.at >= 0 ? o.atLd : o.ld;
-  const line = o.linesAreRows ? ld : 1, step = o.linesAreRows ? 1 : ld;
-  if (o.at < 0) {
-    packJs(o.src, o.offset + l0 * line + p0 * step, line, step, lines, kc, width, heap, dst / F32);
-  } else if (o.linesAreRows) {
-    strided(o.at + (l0 * line + p0 * step) * F32, line * F32, panels, kc, dst);
-  } else {
-    contig(o.at + (l0 * line + p0 * step) * F32, step * F32, panels, kc, dst);
+const readPast = (ld: number) => (NR * (ld + 1) + 4) * F32;
+
+/**
+ * The call that computes C = alpha · op(A) · op(B) + beta · C on the runtime's memory (addresses in
+ * bytes, leading dimensions in floats, as `gemm`), for a queue of `WasmRuntime.run`; op(B) is `b` itself
+ * or a PackedMatrix. Parts own rows of C (splitRows, in multiples of 4 rows) or columns (multiples of 8).
+ * Null when the runtime cannot run here or its memory cannot grow to cover what the kernel reads.
+ */
+export function gemmCall(splitRows: boolean, transA: boolean, transB: boolean, m: number, n: number, k: number,
+  alpha: number, a: number, lda: number, b: number | PackedMatrix, ldb: number, beta: number, c: number, ldc: number,
+  threads?: number): Call | null {
+  // (threads: the thread count to reserve workspace for, if more than the runtime's now.)
+  const g = kernels();
+  if (!g) return null;
+  // Every thread that may claim a part needs its workspace, whatever `parts` is.
+  const ws = workspaceFor(g.rt, Math.max(threads ?? 1, g.rt.threads()));
+  const packed = typeof b !== 'number';
+  const aRows = transA ? k : m;
+  const bRows = transB ? n : k;
+  if (ws < 0 || !g.rt.ensure(a + (aRows - 1) * lda * F32 + readPast(lda))
+    || (!packed && !g.rt.ensure(b + (bRows - 1) * ldb * F32 + readPast(ldb)))) return null;
+  if (packed && (b.k !== k || b.n !== n)) {
+    throw new RangeError(`gemmCall: the packed B is [${b.k}, ${b.n}] but the product needs [${k}, ${n}]`);
   }
+  return {
+    kernel: g.gemm,
+    args: [ws, splitRows ? 1 : 0, transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda * F32,
+      packed ? 0 : b, ldb * F32, packed ? b.region.at : 0, beta, c, ldc * F32],
+  };
+}
+
+/**
+ * Packs op(B) [k, n] (B at byte address b of the runtime's memory, leading dimension ldb floats) into a
+ * new region, for `gemmCall`s that use it many times. Null where the runtime cannot run or hold it.
+ * Free it with `freePacked`.
+ */
+export function packMatrix(transB: boolean, k: number, n: number, b: number, ldb: number): PackedMatrix | null {
+  const g = kernels();
+  if (!g) return null;
+  const region = g.rt.alloc(Math.ceil(n / NR) * NR * k);
+  if (!region) return null;
+  if (!g.rt.ensure(b + ((transB ? n : k) - 1) * ldb * F32 + readPast(ldb))) {
+    g.rt.free(region);
+    return null;
+  }
+  const slices = Math.ceil(k / KC);
+  g.rt.run([{ kernel: g.packB, args: [transB ? 1 : 0, k, n, b, ldb * F32, region.at] }],
+    n * k >= PARALLEL_MIN_WORK / 8 ? Math.min(slices, g.rt.threads()) : 1);
+  return { k, n, region };
+}
+
+/** Frees what `packMatrix` allocated. */
+export function freePacked(p: PackedMatrix | null | undefined): void {
+  if (p) kernels()?.rt.free(p.region);
+}
+
+/** The parts to split an m × n × k product into, and along which dimension. */
+export function splitOf(rt: WasmRuntime, m: number, n: number, k: number): { parts: number; splitRows: boolean } {
+  const threads = rt.threads();
+  if (threads === 1 || m * n * k < PARALLEL_MIN_WORK) return { parts: 1, splitRows: false };
+  // Split the dimension with more micro-tiles, so each part gets whole tiles and little padding.
+  const splitRows = Math.ceil(m / MR) >= Math.ceil(n / NR);
+  const units = splitRows ? Math.ceil(m / MR) : Math.ceil(n / NR);
+  return { parts: Math.min(threads, units), splitRows };
 }
 
 /**
  * C = alpha · op(A) · op(B) + beta · C for float32, row-major, with `gemm`'s signature and contract:
  * op(A) [m, k], op(B) [k, n], C [m, n]; beta = 0 never reads C; with alpha = 0 or k = 0, A and B are not
  * read; C must not overlap A or B. Sums are float32 (error ≲ k·2⁻²⁴·|A|·|B|), unlike the float64 sums of
- * the JS kernel. The wasm memory grows to hold the operands (≤ 16 MB each, see `WASM_COPY_MAX`) and the
- * packed blocks, and is kept for later calls.
- * alpha and beta are rounded to float32. Throws when the kernel cannot run here (see `wasmGemmAvailable`).
+ * the JS kernel. Operands that live in the runtime's memory are used in place; others are copied in
+ * (and C out). Large products run on all the runtime's threads. alpha and beta are rounded to float32.
+ * Returns false, computing nothing, when the runtime's memory cannot grow to hold the operands; throws
+ * when the kernel cannot run here (see `wasmGemmAvailable`).
  */
 export function gemmWasmF32(transA: boolean, transB: boolean, m: number, n: number, k: number,
   alpha: number, a: Float32Array, aOffset: number, lda: number,
   b: Float32Array, bOffset: number, ldb: number,
-  beta: number, c: Float32Array, cOffset: number, ldc: number): void {
-  const w = instance();
-  if (!w) throw new Error(`gemmWasmF32: the WebAssembly SIMD kernel cannot run here (${failure})`);
-  if (m <= 0 || n <= 0) return;
+  beta: number, c: Float32Array, cOffset: number, ldc: number): boolean {
+  const g = kernels();
+  if (!g) throw new Error(`gemmWasmF32: the WebAssembly SIMD kernel cannot run here (${wasmRuntimeFailure()})`);
+  if (m <= 0 || n <= 0) return true;
   if (k <= 0 || alpha === 0) {
     scaleC(m, n, beta, c, cOffset, ldc);
-    return;
+    return true;
   }
-  // A's packing lines are rows of op(A); B's are columns of op(B).
-  const opA = transA ? operand(a, aOffset, k, m, lda, false) : operand(a, aOffset, m, k, lda, true);
-  const opB = transB ? operand(b, bOffset, n, k, ldb, true) : operand(b, bOffset, k, n, ldb, false);
-
-  // Layout of wasm memory for this call: packed A block, packed B block, staged C, copies of A and B.
-  const kcMax = Math.min(KC, k), ncMax = Math.min(NC, n);
-  const rowsMax = Math.min(m, Math.max(MC, Math.floor(C_STAGE / ncMax / MC) * MC));
-  const aPack = HEAP;
-  const bPack = aPack + roundUp(MC * kcMax * F32, 64);
-  const cStage = bPack + roundUp(roundUp(ncMax, NR) * kcMax * F32, 64);
-  let top = cStage + roundUp(rowsMax * ncMax * F32, 64);
-  const aBytes = planCopy(opA, MR), bBytes = planCopy(opB, NR);
-  if (aBytes > 0) { opA.at = top; top += aBytes; }
-  if (bBytes > 0) { opB.at = top; top += bBytes; }
-  reserve(top);
-  copyIn(opA);
-  copyIn(opB);
-
-  for (let i1 = 0; i1 < m; i1 += rowsMax) {
-    const rows = Math.min(rowsMax, m - i1);
-    for (let j0 = 0; j0 < n; j0 += NC) {
-      const nc = Math.min(NC, n - j0);
-      const cBlock = cOffset + i1 * ldc + j0;
-      if (beta !== 0) copyRows(c, cBlock, ldc, heap, cStage / F32, nc, rows, nc);
-      for (let p0 = 0; p0 < k; p0 += KC) {
-        const kc = Math.min(KC, k - p0);
-        packBlock(opB, j0, nc, p0, kc, NR, bPack, w.packContigB, w.packStridedB);
-        // The first k-slice applies the caller's beta; later ones add to what the earlier ones left.
-        const sliceBeta = p0 === 0 ? beta : 1;
-        for (let i0 = 0; i0 < rows; i0 += MC) {
-          const mc = Math.min(MC, rows - i0);
-          packBlock(opA, i1 + i0, mc, p0, kc, MR, aPack, w.packContigA, w.packStridedA);
-          w.macro(aPack, bPack, cStage + i0 * nc * F32, nc * F32, mc, nc, kc, alpha, sliceBeta, sliceBeta === 0 ? 0 : 1);
-        }
+  const rt = g.rt;
+  const temps: Region[] = [];
+  try {
+    const A = place(rt, temps, a, aOffset, transA ? k : m, transA ? m : k, lda);
+    const B = A && place(rt, temps, b, bOffset, transB ? n : k, transB ? k : n, ldb);
+    let cAt = rt.addressOf(c, cOffset), cLd = ldc;
+    if (B && cAt < 0) {
+      const r = rt.alloc(m * n);
+      if (r) {
+        temps.push(r);
+        cAt = r.at;
+        cLd = n;
+        if (beta !== 0) copyRows(c, cOffset, ldc, rt.f32(), r.at / F32, n, m, n);
       }
-      copyRows(heap, cStage / F32, nc, c, cBlock, ldc, rows, nc);
     }
+    if (!A || !B || cAt < 0) return false;
+    const { parts, splitRows } = splitOf(rt, m, n, k);
+    const call = gemmCall(splitRows, transA, transB, m, n, k, alpha, A.at, A.ld, B.at, B.ld, beta, cAt, cLd, parts);
+    if (!call) return false;
+    rt.run([call], parts);
+    if (rt.addressOf(c, cOffset) < 0) copyRows(rt.f32(), cAt / F32, cLd, c, cOffset, ldc, m, n);
+    return true;
+  } finally {
+    for (const r of temps) rt.free(r);
   }
+}
+
+/**
+ * The byte address and leading dimension of a stored [rows, cols] operand in the runtime's memory: the
+ * operand itself when it lives there, else a copy (the stored span as is when gaps between rows waste
+ * ≤ 25%, one memcpy, else the rows packed tight), with room after it for what the packers read past it.
+ * Null when the memory cannot hold the copy.
+ */
+function place(rt: WasmRuntime, temps: Region[], src: Float32Array, offset: number, rows: number, cols: number,
+  ld: number): { at: number; ld: number } | null {
+  const at = rt.addressOf(src, offset);
+  if (at >= 0) return { at, ld };
+  const span = (rows - 1) * ld + cols;
+  const copyLd = 4 * span <= 5 * rows * cols ? ld : cols;
+  const r = rt.alloc((rows - 1) * copyLd + cols + readPast(copyLd) / F32);
+  if (!r) return null;
+  temps.push(r);
+  const heap = rt.f32();
+  if (copyLd === ld) heap.set(src.subarray(offset, offset + span), r.at / F32);
+  else copyRows(src, offset, ld, heap, r.at / F32, copyLd, rows, cols);
+  return { at: r.at, ld: copyLd };
 }
 
 /** C[m, n] ← beta · C; beta = 0 writes zeros without reading, so NaN garbage in C does not leak. */
@@ -208,23 +208,6 @@ function copyRows(src: Float32Array, from: number, srcLd: number, dst: Float32Ar
     for (let i = 0; i < rows; i++) {
       const x = from + i * srcLd, y = to + i * dstLd;
       for (let j = 0; j < cols; j++) dst[y + j] = src[x + j]!;
-    }
-  }
-}
-
-/**
- * The JS packer for operands too large to copy whole: `lines` lines of length kc into dst from index q as
- * panels of `width` lines (for each step, `width` consecutive values; missing lines are zero). The element
- * (line l, step p) is src[base + l·lineStride + p·stepStride].
- */
-function packJs(src: Float32Array, base: number, lineStride: number, stepStride: number,
-  lines: number, kc: number, width: number, dst: Float32Array, q: number): void {
-  for (let l0 = 0; l0 < lines; l0 += width) {
-    const w = Math.min(width, lines - l0);
-    for (let p = 0; p < kc; p++) {
-      let x = base + l0 * lineStride + p * stepStride;
-      for (let l = 0; l < w; l++, x += lineStride) dst[q++] = src[x]!;
-      for (let l = w; l < width; l++) dst[q++] = 0;
     }
   }
 }

@@ -1,6 +1,9 @@
 // The float32 pointwise steps of LSTM and GRU, forward and backward, as WebAssembly SIMD (four lanes
 // at a time): the same equations as lstm-kernels.ts / gru-kernels.ts, σ and tanh built from f32x4 arithmetic.
-import { FunctionBuilder, ModuleBuilder, ValType } from '@unroll/core';
+// Each is a runtime kernel (see @unroll/core/internal): (part, parts, thread, rows, …) runs the rows that
+// part owns, split as core's gemm splits rows, so a queue [gemm, pointwise] needs no barrier.
+import { FunctionBuilder, GEMM_MR, ModuleBuilder, ValType, emitPartRange } from '@unroll/core/internal';
+import type { Target } from '@unroll/core/internal';
 
 const I32 = ValType.i32, V128 = ValType.v128;
 
@@ -54,12 +57,17 @@ function tanh(f: FunctionBuilder, m: MathLocals): void {
 }
 
 /**
- * Emits `for (b = 0; b < rows; b++) for (j = 0; j < H4; j += 16) body(j)`, advancing each pointer
+ * Emits `for (b = r0; b < r1; b++) for (j = 0; j < H4; j += 16) body(j)` over the rows [r0, r1) that part
+ * `part` of `parts` owns (split in multiples of core's gemm MR, as its splitRows), advancing each pointer
  * local by its row stride (in units of H4 bytes) after every row. H4 = 4·H bytes, H a multiple of 4.
  */
-function rowLoop(f: FunctionBuilder, rows: number, H4: number, pointers: readonly [number, number][], j: number,
-  body: () => void): void {
-  const b = f.local(I32);
+function rowLoop(f: FunctionBuilder, part: number, parts: number, rows: number, H4: number,
+  pointers: readonly [number, number][], j: number, body: () => void): void {
+  const b = f.local(I32), r0 = f.local(I32), r1 = f.local(I32);
+  emitPartRange(f, part, parts, rows, GEMM_MR, r0, r1);
+  // Move every pointer to row r0; from here on `rows` counts the part's rows.
+  for (const [p, blocks] of pointers) f.get(p).get(r0).get(H4).i32Mul().i32Const(blocks).i32Mul().i32Add().set(p);
+  f.get(r1).get(r0).i32Sub().set(rows);
   f.i32Const(0).set(b);
   f.block().loop();
   f.get(b).get(rows).i32GeS().brIf(1);
@@ -75,17 +83,17 @@ function rowLoop(f: FunctionBuilder, rows: number, H4: number, pointers: readonl
 }
 
 /**
- * lstm_fwd(rows, H4, act, hh, bias, cPrev, cNext, hNext, tc): `lstmForwardRow` (no peepholes) for
+ * lstm_fwd(part, parts, thread, rows, H4, act, hh, bias, cPrev, cNext, hNext, tc): `lstmForwardRow` (no peepholes) for
  * `rows` rows, four lanes at a time. act, hh: [rows, 4H] (act is overwritten with i|f|g|o); bias [4H];
  * cPrev, cNext, hNext, tc: [rows, H]. Addresses in bytes; H4 = 4·H bytes.
  */
 function lstmForward(): FunctionBuilder {
-  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32, I32]);
-  const [rows, H4, act, hh, bias, cp, cn, hn, tc] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
+  const [part, parts, , rows, H4, act, hh, bias, cp, cn, hn, tc] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
   const j = f.local(I32), addr = f.local(I32), hAddr = f.local(I32), bAddr = f.local(I32), sAddr = f.local(I32);
   const [a0, a1, a2, a3, i, fg, g, c] = Array.from({ length: 8 }, () => f.local(V128));
   const m = mathLocals(f);
-  rowLoop(f, rows, H4, [[act, 4], [hh, 4], [cp, 1], [cn, 1], [hn, 1], [tc, 1]], j, () => {
+  rowLoop(f, part, parts, rows, H4, [[act, 4], [hh, 4], [cp, 1], [cn, 1], [hn, 1], [tc, 1]], j, () => {
     f.get(act).get(j).i32Add().set(addr);
     f.get(hh).get(j).i32Add().set(hAddr);
     f.get(bias).get(j).i32Add().set(bAddr);
@@ -115,17 +123,17 @@ function lstmForward(): FunctionBuilder {
 }
 
 /**
- * gru_fwd(rows, H4, gi, bi, gh, bh, hPrev, hNext, save): `gruForwardRow` for `rows` rows. gi, gh:
+ * gru_fwd(part, parts, thread, rows, H4, gi, bi, gh, bh, hPrev, hNext, save): `gruForwardRow` for `rows` rows. gi, gh:
  * [rows, 3H]; bi, bh: [3H] (zeros without bias); hPrev, hNext: [rows, H]; save: [rows, 4H] ← r|z|n|h_n.
  */
 function gruForward(): FunctionBuilder {
-  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32, I32]);
-  const [rows, H4, gi, bi, gh, bh, hp, hn, save] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
+  const [part, parts, , rows, H4, gi, bi, gh, bh, hp, hn, save] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
   const j = f.local(I32), xa = f.local(I32), ba = f.local(I32), ha = f.local(I32), ca = f.local(I32), sa = f.local(I32);
   const [r, z, n, hv, h] = Array.from({ length: 5 }, () => f.local(V128));
   const m = mathLocals(f);
   const next = () => { for (const p of [xa, ba, ha, ca]) f.get(p).get(H4).i32Add().set(p); };
-  rowLoop(f, rows, H4, [[gi, 3], [gh, 3], [hp, 1], [hn, 1], [save, 4]], j, () => {
+  rowLoop(f, part, parts, rows, H4, [[gi, 3], [gh, 3], [hp, 1], [hn, 1], [save, 4]], j, () => {
     f.get(gi).get(j).i32Add().set(xa);
     f.get(bi).get(j).i32Add().set(ba);
     f.get(gh).get(j).i32Add().set(ha);
@@ -161,17 +169,17 @@ function sigmoidSlope(f: FunctionBuilder, v: number): void {
 }
 
 /**
- * lstm_bwd(rows, H4, act, cPrev, tc, dh, dy, dc, dG): `lstmBackwardRow` (no peepholes) for `rows`
+ * lstm_bwd(part, parts, thread, rows, H4, act, cPrev, tc, dh, dy, dc, dG): `lstmBackwardRow` (no peepholes) for `rows`
  * rows. act [rows, 4H] (i|f|g|o), cPrev, tc, dh, dy [rows, H]; dc [rows, H] in: from the next step,
  * out: to the previous; dG [rows, 4H] ← d(pre-activations). dh is read, not zeroed (the caller's
  * gemm then overwrites it).
  */
 function lstmBackward(): FunctionBuilder {
-  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32, I32]);
-  const [rows, H4, act, cp, tc, dh, dy, dc, dG] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
+  const [part, parts, , rows, H4, act, cp, tc, dh, dy, dc, dG] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
   const j = f.local(I32), addr = f.local(I32), out = f.local(I32);
   const [i, fg, g, o, th, dhv, dcv] = Array.from({ length: 7 }, () => f.local(V128));
-  rowLoop(f, rows, H4, [[act, 4], [cp, 1], [tc, 1], [dh, 1], [dy, 1], [dc, 1], [dG, 4]], j, () => {
+  rowLoop(f, part, parts, rows, H4, [[act, 4], [cp, 1], [tc, 1], [dh, 1], [dy, 1], [dc, 1], [dG, 4]], j, () => {
     f.get(act).get(j).i32Add().set(addr);
     for (const v of [i, fg, g]) f.get(addr).v128Load().set(v).get(addr).get(H4).i32Add().set(addr);
     f.get(addr).v128Load().set(o);
@@ -203,16 +211,16 @@ function lstmBackward(): FunctionBuilder {
 }
 
 /**
- * gru_bwd(rows, H4, save, hPrev, dh, dy, dgi, dgh): `gruBackwardRow` for `rows` rows. save [rows, 4H]
+ * gru_bwd(part, parts, thread, rows, H4, save, hPrev, dh, dy, dgi, dgh): `gruBackwardRow` for `rows` rows. save [rows, 4H]
  * (r|z|n|h_n); hPrev, dy [rows, H]; dh [rows, H] in: dh', out: its direct part dh'·z (the caller adds
  * dgh·W_hh); dgi, dgh [rows, 3H] ← the x-side and h-side pre-activation gradients.
  */
 function gruBackward(): FunctionBuilder {
-  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32]);
-  const [rows, H4, save, hp, dh, dy, dgi, dgh] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
+  const [part, parts, , rows, H4, save, hp, dh, dy, dgi, dgh] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   const j = f.local(I32), addr = f.local(I32), xo = f.local(I32), ho = f.local(I32);
   const [r, z, n, hn, dhv, dan, daz, dar] = Array.from({ length: 8 }, () => f.local(V128));
-  rowLoop(f, rows, H4, [[save, 4], [hp, 1], [dh, 1], [dy, 1], [dgi, 3], [dgh, 3]], j, () => {
+  rowLoop(f, part, parts, rows, H4, [[save, 4], [hp, 1], [dh, 1], [dy, 1], [dgi, 3], [dgh, 3]], j, () => {
     f.get(save).get(j).i32Add().set(addr);
     for (const v of [r, z, n]) f.get(addr).v128Load().set(v).get(addr).get(H4).i32Add().set(addr);
     f.get(addr).v128Load().set(hn);
@@ -241,10 +249,10 @@ function gruBackward(): FunctionBuilder {
   return f;
 }
 
-/** The module's bytes: exports `lstm_fwd`, `lstm_bwd`, `gru_fwd` and `gru_bwd`, importing `env.memory`. */
-export function pointwiseModule(): Uint8Array {
+/** The module's bytes for `target`: exports `lstm_fwd`, `lstm_bwd`, `gru_fwd` and `gru_bwd`, importing `env.memory`. */
+export function pointwiseModule(target: Target): Uint8Array {
   return new ModuleBuilder()
-    .importMemory('env', 'memory', 1)
+    .importMemory('env', 'memory', 1, target.memory)
     .addFunction('lstm_fwd', lstmForward()).addFunction('lstm_bwd', lstmBackward())
     .addFunction('gru_fwd', gruForward()).addFunction('gru_bwd', gruBackward())
     .encode();

@@ -1,37 +1,57 @@
-// Loading the WebAssembly SIMD pointwise kernels (kernels.ts) and the one growable memory they work
-// in; null where the engine has no WebAssembly SIMD (the fused ops then run their JS kernels).
+// The fused ops' WebAssembly side: their pointwise kernels (kernels.ts) loaded into core's kernel runtime
+// (one memory for every kernel, shared with its worker threads), and a grow-only scratch region of that
+// memory where a fused op lays out its per-call buffers. Null where the engine has no WebAssembly SIMD
+// (the fused ops then run their JS kernels).
+import { wasmRuntime } from '@unroll/core/internal';
+import type { Call, Kernel, Region, WasmRuntime } from '@unroll/core/internal';
 import { pointwiseModule } from './kernels.js';
 
-/** The subset of the WebAssembly JS API used here (the global exists in Node and browsers). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: object };
-  Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer; grow(pages: number): number };
-}
-type Fn = (...args: number[]) => void;
-interface Exports { lstm_fwd: Fn; lstm_bwd: Fn; gru_fwd: Fn; gru_bwd: Fn }
-
 /**
- * The kernels and their memory. Buffers are laid out by the caller as float offsets into `heap`;
- * kernels take those offsets. Nothing in the memory outlives the synchronous op call that wrote it.
+ * The kernels and the scratch region. Buffers are laid out by the caller as float offsets into the
+ * region (`reserve` returns a view of it); `call` turns offsets into a kernel's byte addresses. Nothing in
+ * the region outlives the synchronous op call that wrote it.
  */
 export interface PointwiseWasm {
+  readonly rt: WasmRuntime;
   /**
-   * Grows the memory to hold `floats` float32 values (never shrinks); returns the current view of it,
-   * or null past `MAX_BYTES` or when the engine refuses to grow it (the caller then runs its JS kernels).
+   * Makes the scratch region hold `floats` float32 values (grown, never shrunk; its contents are then
+   * garbage); returns a view of it, or null past `MAX_BYTES` or when the memory cannot grow (the caller
+   * then runs its JS kernels).
    */
   reserve(floats: number): Float32Array | null;
-  /** lstm_fwd over `rows` rows (see kernels.ts); every argument after H is a float offset into the heap. */
-  lstmForward(rows: number, H: number, act: number, hh: number, bias: number, cPrev: number, cNext: number,
-    hNext: number, tc: number): void;
-  /** lstm_bwd over `rows` rows (see kernels.ts); float offsets into the heap. */
-  lstmBackward(rows: number, H: number, act: number, cPrev: number, tc: number, dh: number, dy: number, dc: number,
-    dG: number): void;
-  /** gru_fwd over `rows` rows (see kernels.ts); float offsets into the heap. */
-  gruForward(rows: number, H: number, gi: number, bi: number, gh: number, bh: number, hPrev: number, hNext: number,
-    save: number): void;
-  /** gru_bwd over `rows` rows (see kernels.ts); float offsets into the heap. */
-  gruBackward(rows: number, H: number, save: number, hPrev: number, dh: number, dy: number, dgi: number, dgh: number): void;
+  /** A fresh view of the scratch region (after something may have grown the memory). */
+  view(): Float32Array;
+  /** Byte address of float offset `at` of the scratch region. */
+  address(at: number): number;
+  /**
+   * A queue entry for `kernel` over `rows` rows of width H: (rows, 4H bytes, …float offsets into the
+   * region). See kernels.ts for each kernel's arguments.
+   */
+  call(kernel: Kernel, rows: number, H: number, ...offsets: number[]): Call;
+  readonly lstmForward: Kernel;
+  readonly lstmBackward: Kernel;
+  readonly gruForward: Kernel;
+  readonly gruBackward: Kernel;
+}
+
+/**
+ * The parts a recurrent step of `rows` batch rows and `work` multiply-adds is split into: the runtime's
+ * threads when each gets at least 4 rows and enough work to pay for waking it (~64K multiply-adds, a few
+ * µs), else 1. The rows of a batch are independent sequences, so a step split by rows needs no barrier
+ * between its gemm and its pointwise kernel.
+ */
+export function stepParts(w: PointwiseWasm, rows: number, work: number): number {
+  if (work < 1 << 16) return 1;
+  return Math.max(1, Math.min(w.rt.threads(), Math.floor(rows / 4)));
+}
+
+/**
+ * A step's gemm call; gemmCall is null only when the memory cannot grow to cover what it reads, which
+ * the caller's `reserve` already made room for.
+ */
+export function stepGemm(call: Call | null): Call {
+  if (call === null) throw new Error('fused step: the WebAssembly memory could not grow for the recurrent gemm');
+  return call;
 }
 
 let loaded: PointwiseWasm | null | undefined;
@@ -39,9 +59,7 @@ let enabled = true;
 
 /**
  * The WebAssembly kernels, or null when they cannot run here or are switched off with
- * `setPointwiseWasm(false)`. Loaded on first use: ~5 KB compiled synchronously, which engines without
- * WebAssembly SIMD refuse, as do main threads of Chrome before it raised its 4 KB limit on
- * synchronous compilation — in both cases the fused ops run their JS kernels.
+ * `setPointwiseWasm(false)`. Loaded on first use (~5 KB compiled synchronously).
  */
 export function pointwiseWasm(): PointwiseWasm | null {
   if (!enabled) return null;
@@ -59,49 +77,41 @@ export function setPointwiseWasm(on: boolean): boolean {
   return before;
 }
 
-const PAGE = 65536;
 // The memory never shrinks, so one huge sequence must not pin gigabytes for good: beyond this the
 // fused ops use their JS kernels (whose buffers the garbage collector can take back).
 const MAX_BYTES = 512 * 2 ** 20;
 
 function load(): PointwiseWasm | null {
-  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (!api) return null;
-  let memory: InstanceType<WasmApi['Memory']>;
-  let w: Exports;
+  const rt = wasmRuntime();
+  if (!rt) return null;
+  let kernel: (name: string) => Kernel;
   try {
-    memory = new api.Memory({ initial: 1 });
-    w = new api.Instance(new api.Module(pointwiseModule()), { env: { memory } }).exports as Exports;
+    kernel = rt.load('rnn.pointwise', pointwiseModule);
   } catch {
-    return null; // no SIMD (the module does not validate), or synchronous compilation refused
+    return null; // synchronous compilation refused
   }
-  let heap = new Float32Array(memory.buffer);
+  let region: Region | null = null;
   const B = 4; // bytes per float
   return {
+    rt,
     reserve(floats) {
-      const bytes = floats * B;
-      if (bytes > MAX_BYTES) return null;
-      if (bytes > memory.buffer.byteLength) {
-        try {
-          memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE));
-        } catch {
-          return null;
-        }
-        heap = new Float32Array(memory.buffer);
+      if (floats * B > MAX_BYTES) return null;
+      if (!region || region.floats < floats) {
+        rt.free(region);
+        // Grow by half again so slowly increasing sizes do not reallocate every call.
+        region = rt.alloc(Math.max(floats, region ? Math.min(MAX_BYTES / B, Math.ceil(region.floats * 1.5)) : 0));
+        if (!region) return null;
       }
-      return heap;
+      return rt.view(region);
     },
-    lstmForward(rows, H, act, hh, bias, cPrev, cNext, hNext, tc) {
-      w.lstm_fwd(rows, H * B, act * B, hh * B, bias * B, cPrev * B, cNext * B, hNext * B, tc * B);
+    view: () => rt.view(region!),
+    address: (at) => region!.at + at * B,
+    call(k, rows, H, ...offsets) {
+      return { kernel: k, args: [rows, H * B, ...offsets.map((o) => region!.at + o * B)] };
     },
-    lstmBackward(rows, H, act, cPrev, tc, dh, dy, dc, dG) {
-      w.lstm_bwd(rows, H * B, act * B, cPrev * B, tc * B, dh * B, dy * B, dc * B, dG * B);
-    },
-    gruForward(rows, H, gi, bi, gh, bh, hPrev, hNext, save) {
-      w.gru_fwd(rows, H * B, gi * B, bi * B, gh * B, bh * B, hPrev * B, hNext * B, save * B);
-    },
-    gruBackward(rows, H, save, hPrev, dh, dy, dgi, dgh) {
-      w.gru_bwd(rows, H * B, save * B, hPrev * B, dh * B, dy * B, dgi * B, dgh * B);
-    },
+    lstmForward: kernel('lstm_fwd'),
+    lstmBackward: kernel('lstm_bwd'),
+    gruForward: kernel('gru_fwd'),
+    gruBackward: kernel('gru_bwd'),
   };
 }

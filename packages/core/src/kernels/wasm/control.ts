@@ -1,0 +1,32 @@
+// The control block: the first bytes of the runtime's memory, through which the main thread hands jobs
+// to worker threads (see threads.ts and worker-source.ts). Int32 indices unless named *_F64.
+export const CTRL = {
+  /** Job word: (generation << 8) | next unclaimed part. Workers sleep on it. */
+  CLAIM: 0,
+  /** Parts finished in the current job. */
+  DONE: 1,
+  /** Parts in the current job (≤ 255). */
+  PARTS: 2,
+  /** Calls in the current job's queue. */
+  OPS: 3,
+  /** Workers that have started. */
+  READY: 4,
+  /** Workers sleeping in Atomics.wait (the main thread notifies only when some are). */
+  SLEEPERS: 5,
+  /** 1 + the id of a thread whose kernel threw, else 0. */
+  FAILED: 6,
+  /** Workers allowed to claim parts: those with id ≤ ACTIVE (fewer threads leave the others asleep). */
+  ACTIVE: 7,
+  /** Module table: (byte address, byte length) of each kernel module's bytes, 2 ints per module. */
+  MODULES: 16,
+  /** Most kernel modules the table holds. */
+  MAX_MODULES: 48,
+  /** Float64 index of the queue: per call (module, function index, argument count, arguments…). */
+  OP_F64: 64,
+  /** Float64 slots per queued call. */
+  OP_SLOTS: 32,
+  /** Most calls in one job. */
+  MAX_OPS: 12,
+  /** Bytes of the control block (the allocator starts after it). */
+  BYTES: 4096,
+} as const;

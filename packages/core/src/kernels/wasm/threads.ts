@@ -1,0 +1,191 @@
+// The worker-thread pool behind the runtime: how many threads kernels run on, starting the workers
+// (Node worker_threads, or Web Workers when the page is cross-origin isolated), and handing a job's parts
+// out through the control block. Nothing here imports a Node module at the top level: Node's modules are
+// reached at run time through process.getBuiltinModule, so core still loads in a browser bundle.
+import { CTRL } from './control.js';
+import { WORKER_SOURCE } from './worker-source.js';
+
+/** Most threads a job is split over (the claim word keeps the part number in 8 bits). */
+export const MAX_THREADS = 64;
+
+interface NodeWorker { unref(): void; on(event: string, fn: (e: unknown) => void): void }
+interface Host {
+  /** Starts worker number `id` on `memory`, or throws. */
+  start(memory: object, id: number): unknown;
+  cores: number;
+}
+
+const g = globalThis as {
+  process?: { env?: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown; versions?: { node?: string } };
+  crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number };
+  Worker?: new (url: string) => { postMessage(m: unknown): void };
+  Blob?: new (parts: string[], o: { type: string }) => object;
+  URL?: { createObjectURL(b: object): string };
+  SharedArrayBuffer?: unknown;
+};
+
+/** Where worker threads can run, and how to start one; null where they cannot (then one thread). */
+function detectHost(): Host | null {
+  if (g.SharedArrayBuffer === undefined) return null;
+  const node = g.process?.versions?.node !== undefined ? g.process.getBuiltinModule : undefined;
+  if (node) {
+    const wt = node('node:worker_threads') as { Worker: new (src: string, o: object) => NodeWorker } | undefined;
+    const os = node('node:os') as { availableParallelism?: () => number; cpus(): unknown[] } | undefined;
+    if (!wt || !os) return null;
+    return {
+      cores: os.availableParallelism?.() ?? os.cpus().length,
+      start(memory, id) {
+        const w = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: { memory, id } });
+        // A worker must never keep the process alive; errors surface through the control block.
+        w.unref();
+        w.on('error', () => { failedStart = true; });
+        return w;
+      },
+    };
+  }
+  if (g.crossOriginIsolated === true && g.Worker && g.Blob && g.URL) {
+    const url = g.URL.createObjectURL(new g.Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+    return {
+      cores: g.navigator?.hardwareConcurrency ?? 1,
+      start(memory, id) {
+        const w = new g.Worker!(url);
+        w.postMessage({ memory, id });
+        return w;
+      },
+    };
+  }
+  return null;
+}
+
+let host: Host | null | undefined;
+let failedStart = false;
+/** The host, detected once. */
+export function threadHost(): Host | null {
+  if (host === undefined) {
+    try {
+      host = detectHost();
+    } catch {
+      host = null;
+    }
+  }
+  return host;
+}
+
+/** The thread count asked for by UNROLL_NUM_THREADS, or undefined; throws on a value that is not a count. */
+function fromEnv(): number | undefined {
+  const raw = g.process?.env?.['UNROLL_NUM_THREADS'];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`UNROLL_NUM_THREADS must be a whole number ≥ 1; got '${raw}'`);
+  return n;
+}
+
+let requested: number | undefined;
+
+/**
+ * Sets how many threads unroll's kernels use (as `torch.set_num_threads`): the calling thread plus
+ * n − 1 workers. Where no worker can run (no SharedArrayBuffer, or a browser page that is not
+ * cross-origin isolated) kernels use one thread whatever n is; `getNumThreads` reports what is used.
+ * The default is UNROLL_NUM_THREADS when set, else the available cores. Results depend on n only through
+ * float rounding, and are the same from run to run for a given n (fixed partitions, no float atomics).
+ */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads: n must be a whole number ≥ 1; got ${n}`);
+  requested = Math.min(n, MAX_THREADS);
+}
+
+/** The number of threads kernels run on here (1 where worker threads are unavailable). */
+export function getNumThreads(): number {
+  const h = threadHost();
+  if (!h || failedStart) return 1;
+  requested ??= Math.min(fromEnv() ?? h.cores, MAX_THREADS);
+  return requested;
+}
+
+/** The workers started so far; worker i has id i + 1 (the calling thread is 0). They are never stopped. */
+const workers: unknown[] = [];
+
+/**
+ * Makes workers 1 … threads − 1 take part in the next jobs, starting those not running yet; returns how
+ * many take part. Workers beyond the count stay asleep (stopping one mid-job could lose a part it had
+ * claimed; keeping it also keeps ids, and so workspaces, unique).
+ */
+export function ensureWorkers(memory: object, i32: Int32Array, threads: number): number {
+  const h = threadHost();
+  if (!h) return 0;
+  while (workers.length < threads - 1 && !failedStart) {
+    try {
+      workers.push(h.start(memory, workers.length + 1));
+    } catch {
+      failedStart = true;
+    }
+  }
+  const active = Math.min(workers.length, threads - 1);
+  Atomics.store(i32, CTRL.ACTIVE, active);
+  return active;
+}
+
+let generation = 0;
+
+// Oversubscription guard: when the workers keep this thread waiting longer than its own share took (a
+// worker descheduled by other processes mid-part), the next jobs run here alone for a while. Parts are
+// the same either way, so results do not change; only who computes them does.
+const SOLO_MS = 50;
+const LAG_STREAK = 3;
+let soloUntil = 0;
+let lagStreak = 0;
+
+/**
+ * Runs a job already written into the control block (its calls and `parts`) on every thread: bumps the
+ * generation, wakes sleeping workers, claims parts on this thread too, and returns once all parts are
+ * done. Parts are claimed with a compare-and-swap on the job word (generation, next part), so a part
+ * runs exactly once, on whichever thread takes it first: which thread runs a part never changes what
+ * it computes. `runPart(part)` runs one part on this thread.
+ */
+export function runJob(i32: Int32Array, parts: number, runPart: (part: number) => void): void {
+  const start = performance.now();
+  if (start < soloUntil) {
+    for (let part = 0; part < parts; part++) runPart(part);
+    return;
+  }
+  generation = (generation + 1) & 0xffffff;
+  Atomics.store(i32, CTRL.PARTS, parts);
+  Atomics.store(i32, CTRL.DONE, 0);
+  Atomics.store(i32, CTRL.FAILED, 0);
+  Atomics.store(i32, CTRL.CLAIM, generation << 8);
+  if (Atomics.load(i32, CTRL.SLEEPERS) > 0) Atomics.notify(i32, CTRL.CLAIM);
+  let error: unknown;
+  for (;;) {
+    const c = Atomics.load(i32, CTRL.CLAIM);
+    const part = c & 255;
+    if (part >= parts) break;
+    if (Atomics.compareExchange(i32, CTRL.CLAIM, c, c + 1) !== c) continue;
+    try {
+      runPart(part);
+    } catch (e) {
+      error ??= e;
+    }
+    Atomics.add(i32, CTRL.DONE, 1);
+  }
+  const worked = performance.now();
+  // Wait for parts other threads hold: spin briefly, then (where this thread may block) sleep in short naps.
+  let spins = 0;
+  for (let done = Atomics.load(i32, CTRL.DONE); done < parts; done = Atomics.load(i32, CTRL.DONE)) {
+    if (++spins > 20000 && canBlock) Atomics.wait(i32, CTRL.DONE, done, 1);
+  }
+  const waited = performance.now() - worked;
+  if (waited > 0.05 && waited > worked - start) {
+    if (++lagStreak >= LAG_STREAK) {
+      soloUntil = performance.now() + SOLO_MS;
+      lagStreak = 0;
+    }
+  } else {
+    lagStreak = 0;
+  }
+  if (error !== undefined) throw error;
+  const failed = Atomics.load(i32, CTRL.FAILED);
+  if (failed !== 0) throw new Error(`unroll runtime: a kernel failed on worker thread ${failed - 1}`);
+}
+
+/** Browsers forbid Atomics.wait on their main thread; Node allows it everywhere. */
+const canBlock = g.process?.versions?.node !== undefined;

@@ -1,0 +1,95 @@
+// The source of a kernel worker thread, as plain JavaScript text: a Node `worker_threads` worker is started
+// from it with `eval: true`, a browser Web Worker from a Blob URL. It is text (not a module file) so that
+// it runs the same from TypeScript sources, from the built package and in a bundle.
+//
+// A worker owns nothing: it reads jobs from the control block at the start of the shared memory (layout
+// in ./control.ts), compiles each kernel module once from the bytes the runtime left in memory, and runs
+// its share of a job's parts. It never touches the event loop while it works, so it cannot keep a
+// process alive (the runtime unrefs it) and needs no message after start-up.
+import { CTRL } from './control.js';
+
+/** Spin this many polls of the control word (about 50–100 µs) before sleeping in Atomics.wait. */
+const SPINS = 20000;
+
+export const WORKER_SOURCE = `
+'use strict';
+const C = ${JSON.stringify(CTRL)};
+let memory, id, i32, f64;
+const kernels = [];
+
+function kernel(mod, index) {
+  let list = kernels[mod];
+  if (list === undefined) {
+    const at = i32[C.MODULES + 2 * mod], len = i32[C.MODULES + 2 * mod + 1];
+    const bytes = new Uint8Array(memory.buffer, at, len).slice();
+    const module = new WebAssembly.Module(bytes);
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    list = kernels[mod] = WebAssembly.Module.exports(module).map((e) => instance.exports[e.name]);
+  }
+  return list[index];
+}
+
+function runPart(part, parts) {
+  const ops = i32[C.OPS];
+  for (let q = 0; q < ops; q++) {
+    const at = C.OP_F64 + q * C.OP_SLOTS;
+    const f = kernel(f64[at], f64[at + 1]);
+    const n = f64[at + 2], a = [];
+    for (let k = 0; k < n; k++) a.push(f64[at + 3 + k]);
+    f(part, parts, id, ...a);
+  }
+}
+
+// Claims and runs parts of job 'gen' until none is left; see claimParts in threads.ts for the protocol.
+function work(gen) {
+  // A worker beyond the thread count (after setNumThreads lowered it) sits this job out.
+  if (id > Atomics.load(i32, C.ACTIVE)) return;
+  for (;;) {
+    const c = Atomics.load(i32, C.CLAIM);
+    if ((c >>> 8) !== gen) return;
+    const part = c & 255, parts = i32[C.PARTS];
+    if (part >= parts) return;
+    if (Atomics.compareExchange(i32, C.CLAIM, c, c + 1) !== c) continue;
+    try {
+      runPart(part, parts);
+    } catch (e) {
+      Atomics.store(i32, C.FAILED, 1 + id);
+    }
+    Atomics.add(i32, C.DONE, 1);
+    Atomics.notify(i32, C.DONE);
+  }
+}
+
+function loop() {
+  i32 = new Int32Array(memory.buffer, 0, C.BYTES / 4);
+  f64 = new Float64Array(memory.buffer, 0, C.BYTES / 8);
+  Atomics.add(i32, C.READY, 1);
+  let seen = -1;
+  for (;;) {
+    let c = Atomics.load(i32, C.CLAIM), spins = 0;
+    while ((c >>> 8) === seen) {
+      if (++spins < ${SPINS}) { c = Atomics.load(i32, C.CLAIM); continue; }
+      Atomics.add(i32, C.SLEEPERS, 1);
+      Atomics.wait(i32, C.CLAIM, c);
+      Atomics.sub(i32, C.SLEEPERS, 1);
+      c = Atomics.load(i32, C.CLAIM);
+      spins = 0;
+    }
+    seen = c >>> 8;
+    work(seen);
+  }
+}
+
+if (typeof require === 'function') {
+  const { workerData } = require('node:worker_threads');
+  memory = workerData.memory;
+  id = workerData.id;
+  loop();
+} else {
+  self.onmessage = (e) => {
+    memory = e.data.memory;
+    id = e.data.id;
+    loop();
+  };
+}
+`;

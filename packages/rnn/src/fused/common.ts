@@ -2,6 +2,7 @@
 // what the LSTM and GRU sequence ops share around their cell math (layouts, the WebAssembly heap,
 // input gradients).
 import * as K from '@unroll/core';
+import { isPadded } from '../padding.js';
 import { Tensor, permute } from '@unroll/autograd';
 import type { FloatArray, NdArray } from '@unroll/core';
 import { normalizeLengths } from '../unroll.js';
@@ -234,7 +235,7 @@ export const readSlot = (t: number, reverse: boolean): number => (reverse ? t + 
 /** The slot step t writes its new state to. */
 export const writeSlot = (t: number, reverse: boolean): number => (reverse ? t : t + 1);
 /** Whether sequence b is padding at step t. */
-export const isPadded = (lengths: Int32Array | null, t: number, b: number): boolean => lengths !== null && t >= lengths[b]!;
+export { isPadded } from '../padding.js';
 
 /** The outputs [T, B, H] in time order: a view of hs, or (with lengths) a copy with padded steps zero. */
 export function outputsOf(hs: FloatArray, T: number, B: number, H: number, reverse: boolean, lengths: Int32Array | null,

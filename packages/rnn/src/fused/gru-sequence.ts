@@ -2,6 +2,7 @@
 // reset-before (Cho et al. 2014): the input projection in one gemm, the recurrence one gemm per step
 // (two for reset-before), the pointwise step fused, and backward through time with gemms.
 import * as K from '@unroll/core';
+import { paddingBounds } from '../padding.js';
 import { defineOp } from '@unroll/autograd';
 import type { Tensor } from '@unroll/autograd';
 import type { HiddenState } from '../cell.js';
@@ -32,7 +33,7 @@ const gruSequenceOp = defineOp({
     const dtype = dtypeOfArray(X);
     const bi = biasIh && flat(biasIh), bh = biasHh && flat(biasHh);
     const { reverse, lengths, resetAfter } = a;
-    const maxLen = lengths === null ? T : Math.max(...lengths);
+    const { maxLen } = paddingBounds(lengths, T);
     const args: ForwardArgs = {
       T, B, I, H, dtype, X, Wih, Whh, bi, bh, h0: flat(h0), reverse, lengths, maxLen, record: recording,
     };

@@ -2,6 +2,7 @@
 // projection of every step in one gemm, one gemm per step for the recurrence, the pointwise step
 // fused, and a hand-written backward through time whose weight gradients are single gemms.
 import * as K from '@unroll/core';
+import { paddingBounds } from '../padding.js';
 import { defineOp } from '@unroll/autograd';
 import type { Tensor } from '@unroll/autograd';
 import type { FloatArray, NdArray } from '@unroll/core';
@@ -43,7 +44,7 @@ const lstmSequenceOp = defineOp({
     }
     const peep = weightCi && weightCf && weightCo ? { ci: flat(weightCi), cf: flat(weightCf), co: flat(weightCo) } : null;
     const { reverse, lengths } = a;
-    const maxLen = lengths === null ? T : Math.max(...lengths);
+    const { maxLen } = paddingBounds(lengths, T);
     const args: ForwardArgs = {
       T, B, I, H, dtype, X, Wih, Whh, bias, peep, h0: flat(h0), c0: flat(c0), reverse, lengths, maxLen, record: recording,
     };

@@ -3,18 +3,19 @@
 // attention matrix. Run:
 //   pnpm exec tsx --conditions=unroll-source packages/examples/scripts/seq2seq-dates.ts --attention additive --minutes 15
 import { writeFileSync } from 'node:fs';
-import { Adam, Generator, manualSeed } from '@unroll/autograd';
+import { manualSeed } from '@unroll/autograd';
 import type { Tensor } from '@unroll/autograd';
 import type { AttentionKind } from '@unroll/rnn';
-import { earlyStopping, fit, formatDuration } from '@unroll/train';
+import { formatDuration } from '@unroll/train';
 import type { Callback } from '@unroll/train';
 import { terminalProgress } from '@unroll/train/node';
 import { heatmap } from '@unroll/plot';
 import { FORMATS } from '../src/date-normalization/formats.js';
-import { TARGET_VOCAB, example, makeSplits, toBatch, trainBatches } from '../src/date-normalization/dataset.js';
+import { TARGET_VOCAB, example, makeSplits, toBatch } from '../src/date-normalization/dataset.js';
 import { buildDateModel } from '../src/date-normalization/model.js';
 import type { CellKind } from '../src/date-normalization/model.js';
 import { attentionText, exactMatch } from '../src/date-normalization/evaluate.js';
+import { trainDateModel } from '../src/date-normalization/train.js';
 import { parseValue, scriptFlags } from '../src/flags.js';
 
 const args = scriptFlags('seq2seq-dates.ts', {
@@ -57,58 +58,26 @@ console.log(`model: ${cell.toUpperCase()} encoder–decoder, attention ${attenti
   + `budget ${minutes} min${maxSteps < Infinity ? ` or ${maxSteps} steps` : ''}, batch ${batchSize}, Adam lr ${lr} (linear decay to 10%)`);
 for (const f of FORMATS.slice(0, 4)) console.log(`  e.g. ${f.name.padEnd(15)} ${example({ year: 2026, month: 11, day: 22 }, f).source}`);
 
-const optimizer = new Adam(model.parameters(), { lr });
-const gen = new Generator(seed + 1);
 const budgetMs = minutes * 60_000;
 const started = Date.now();
-let best = { accuracy: -1, step: 0, state: model.stateDict() };
-let reached99: string | null = null;
-let step = 0, examples = 0;
 const elapsed = () => formatDuration((Date.now() - started) / 1000);
-// Linear decay over whichever budget runs out first, set after each step for the next one.
-const decay = {
-  step() {
-    const fraction = Math.max((Date.now() - started) / budgetMs, step / maxSteps);
-    optimizer.paramGroups[0]!.lr = lr * Math.max(0.1, 1 - 0.9 * fraction);
-  },
-};
 const progress = terminalProgress({
   unit: 'ex', unitsPerStep: batchSize, lineIntervalMs: 10_000,
   figures: (e, loss) => ({ loss, lr: e.lr.toExponential(1), time: `${elapsed()} of ${formatDuration(budgetMs / 1000)}` }),
 });
-const bookkeeping: Callback = {
-  onStepEnd: (e) => {
-    step = e.step;
-    if (Date.now() - started >= budgetMs) e.stop(`the ${minutes}-minute budget is spent`);
-  },
-  onEvalEnd: (e) => {
-    const accuracy = e.metrics.val_exact_match!;
-    // Ties go to the later weights (trained longer, at a lower learning rate).
-    if (accuracy >= best.accuracy) best = { accuracy, step: e.step, state: model.stateDict() };
-    if (accuracy >= 0.99 && !reached99) reached99 = `step ${e.step}, ${elapsed()}`;
-    progress.log(`step ${e.step} (${elapsed()}): loss ${progress.line.match(/loss ([\d.]+)/)?.[1] ?? '?'}, ` +
-      `validation exact match ${(100 * accuracy).toFixed(2)}% (greedy, ${splits.validation.length} examples)`);
-  },
+const logEvaluations: Callback = {
+  onEvalEnd: (e) => progress.log(`step ${e.step} (${elapsed()}): loss ${progress.line.match(/loss ([\d.]+)/)?.[1] ?? '?'}, ` +
+    `validation exact match ${(100 * e.metrics.val_exact_match!).toFixed(2)}% (greedy, ${splits.validation.length} examples)`),
 };
-const result = await fit({
-  model, optimizer, scheduler: decay, clipGradNorm: 5,
-  // --steps bounds the run only when given; the time budget (a callback) ends it otherwise.
-  ...(maxSteps < Infinity ? { steps: maxSteps } : {}),
-  data: (function* () {
-    for (const batch of trainBatches(splits.trainDays, batchSize, gen)) { examples += batch.examples.length; yield batch; }
-  })(),
-  loss: (batch) => model.loss(batch.src, batch.targets, { teacherForcing }).loss,
-  evaluate: () => ({ val_exact_match: exactMatch(model, splits.validation).accuracy }),
-  evalEvery,
-  callbacks: [bookkeeping, progress, ...(stopAt === Infinity ? [] : [earlyStopping({ monitor: 'val_exact_match', target: stopAt })])],
+const trained = await trainDateModel(model, splits, {
+  budgetMs, seed, batchSize, lr, teacherForcing, evalEvery, callbacks: [progress, logEvaluations],
+  ...(maxSteps < Infinity ? { steps: maxSteps } : {}), ...(stopAt < Infinity ? { stopAt } : {}),
 });
-step = result.step;
-const trainedFor = (Date.now() - started) / 1000;
-if (result.stopReason !== 'steps') console.log(`stopped: ${result.stopReason}`);
-console.log(`\ntrained ${step} steps (${examples} examples) in ${formatDuration(trainedFor)}; `
-  + `using the weights of step ${best.step} (validation ${(100 * best.accuracy).toFixed(2)}%)`);
-console.log(`validation first reached 99%: ${reached99 ?? 'never'}`);
-model.loadStateDict(best.state);
+if (trained.stopReason !== 'steps') console.log(`stopped: ${trained.stopReason}`);
+console.log(`\ntrained ${trained.steps} steps (${trained.examples} examples) in ${formatDuration(trained.seconds)}; `
+  + `using the weights of step ${trained.best.step} (validation ${(100 * trained.best.accuracy).toFixed(2)}%)`);
+const r99 = trained.reached99;
+console.log(`validation first reached 99%: ${r99 ? `step ${r99.step}, ${formatDuration(r99.seconds)}` : 'never'}`);
 
 console.log(`\ntest exact-match accuracy (${splits.test.length} examples, dates never seen in training):`);
 const report = (label: string, r: ReturnType<typeof exactMatch>, seconds: number) => {

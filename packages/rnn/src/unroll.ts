@@ -1,6 +1,7 @@
 // The runner: unrolls any RecurrentCell over time (time-major or batch-first), with an initial
 // state, per-sequence lengths or a per-step mask (padded steps leave the state alone) and reverse order.
 import * as K from '@unroll/core';
+import { isPadded } from './padding.js';
 import { Tensor, checkOptions, optionKeys, select, stack, where, zeros } from '@unroll/autograd';
 import { stateTensors, whereState } from './cell.js';
 import type { RecurrentCell } from './cell.js';
@@ -105,8 +106,8 @@ export function unroll<S>(cell: RecurrentCell<S>, xs: Tensor, opts: UnrollOption
     const r = fused.call(cell, xs, { batchFirst, reverse, lengths, initialState: state });
     if (r !== null) return r;
   }
-  // Which rows are real at each step (null: all of them, at every step).
-  steps ??= lengths && Array.from({ length: time }, (_, t) => Uint8Array.from(lengths!, (len) => (t < len ? 1 : 0)));
+  // Which rows are real at each step (null: all of them, at every step): the mask's, or padding.ts's rule for lengths.
+  steps ??= lengths && Array.from({ length: time }, (_, t) => Uint8Array.from(lengths!, (_len, b) => (isPadded(lengths, t, b) ? 0 : 1)));
   const ys: Tensor[] = new Array(time);
   for (let k = 0; k < time; k++) {
     const t = reverse ? time - 1 - k : k;

@@ -3,6 +3,7 @@
 import * as K from '@unroll/core';
 import { Parameter, Tensor, init, sigmoid, tanh, relu } from '@unroll/autograd';
 import type { FloatDType } from '@unroll/core';
+import type { CellBaseOptions, StateShape } from '../cell-base.js';
 import type { DType, Generator, StateValue } from '@unroll/autograd';
 
 /** An activation by name, or any function Tensor → Tensor (elementwise, shape-preserving). */
@@ -52,6 +53,20 @@ export function checkFloatDType(who: string, dtype: DType | undefined): FloatDTy
   const d = dtype ?? 'float32';
   if (d !== 'float32' && d !== 'float64') throw new K.DTypeError(`${who}: dtype must be 'float32' or 'float64'; got ${String(d)}`);
   return d;
+}
+
+/**
+ * The `CellBase` options of a built-in cell, after checking its options object (unknown keys, the
+ * sizes, the dtype): `super(builtinCell('GRUCell', opts, OPTIONS, (H) => ({ h: H })))`.
+ */
+export function builtinCell<S>(
+  who: string, opts: RecurrentCellOptions, known: readonly string[], state: (hiddenSize: number) => StateShape<S>,
+): CellBaseOptions<S> {
+  checkKnownOptions(who, opts, known);
+  const inputSize = checkSize(who, 'inputSize', opts.inputSize);
+  const H = checkSize(who, 'hiddenSize', opts.hiddenSize);
+  const dtype = checkFloatDType(who, opts.dtype);
+  return { name: who, inputSize, outputSize: H, state: state(H), dtype, generator: opts.generator };
 }
 
 /** Throws when `opts` holds a key this constructor does not know (no option is silently ignored). */

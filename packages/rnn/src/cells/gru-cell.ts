@@ -8,7 +8,7 @@ import { compiledUnrollBuiltin } from '../compile/builtin.js';
 import { gruSequence } from '../fused/gru-sequence.js';
 import { gruStep } from '../fused/gru-step.js';
 import type { FusedUnroll, FusedUnrollArgs, UnrollResult } from '../unroll.js';
-import { checkFloatDType, checkKnownOptions, checkSize, initRecurrent } from './common.js';
+import { builtinCell, initRecurrent } from './common.js';
 import type { RecurrentCellOptions } from './common.js';
 import { CellNoise } from '../state-noise.js';
 import type { StateNoiseOptions } from '../state-noise.js';
@@ -63,12 +63,8 @@ export class GRUCell extends CellBase<HiddenState> implements FusedUnroll<Hidden
   readonly noise: CellNoise;
 
   constructor(opts: GRUCellOptions) {
-    checkKnownOptions('GRUCell', opts, OPTIONS);
-    const inputSize = checkSize('GRUCell', 'inputSize', opts.inputSize);
-    const H = checkSize('GRUCell', 'hiddenSize', opts.hiddenSize);
-    const dtype = checkFloatDType('GRUCell', opts.dtype);
-    super({ name: 'GRUCell', inputSize, outputSize: H, state: { h: H }, dtype, generator: opts.generator });
-    this.hiddenSize = H;
+    super(builtinCell('GRUCell', opts, OPTIONS, (H) => ({ h: H })));
+    const H = (this.hiddenSize = this.outputSize), inputSize = this.inputSize;
     this.resetAfter = opts.resetAfter ?? true;
     if (opts.fused !== undefined && typeof opts.fused !== 'boolean') throw new TypeError(`GRUCell: fused must be a boolean; got ${String(opts.fused)}`);
     this.fused = opts.fused ?? true;

@@ -9,7 +9,7 @@ import { compiledUnrollBuiltin } from '../compile/builtin.js';
 import { lstmSequence } from '../fused/lstm-sequence.js';
 import { lstmStep } from '../fused/lstm-step.js';
 import type { FusedUnroll, FusedUnrollArgs, UnrollResult } from '../unroll.js';
-import { checkFloatDType, checkKnownOptions, checkSize, initRecurrent, resolveActivation, shapeOfValue } from './common.js';
+import { builtinCell, initRecurrent, resolveActivation, shapeOfValue } from './common.js';
 import type { Activation, RecurrentCellOptions } from './common.js';
 import { hoistedUnroll } from './lstm-hoisted.js';
 import { CellNoise } from '../state-noise.js';
@@ -102,7 +102,7 @@ const OPTIONS = [
  * Speed: the standard cell (sigmoid/tanh, its own forget gate, peepholes or not) runs fused by
  * default — `step` ends in one `lstmStep` op, `unroll` runs one `lstmSequence` op for the whole
  * sequence; every other variant's `unroll` runs compiled (see `compileCell`). The code below the fused
- * branch in `step` is the definition all of them are checked against; `fused: false` runs it.
+ * branch in `forward` is the definition all of them are checked against; `fused: false` runs it.
  */
 export class LSTMCell extends CellBase<LSTMState> implements FusedUnroll<LSTMState> {
   readonly hiddenSize: number;
@@ -143,16 +143,14 @@ export class LSTMCell extends CellBase<LSTMState> implements FusedUnroll<LSTMSta
 
   constructor(opts: LSTMCellOptions) {
     const who = 'LSTMCell';
-    checkKnownOptions(who, opts, OPTIONS);
-    const inputSize = checkSize(who, 'inputSize', opts.inputSize);
-    const H = checkSize(who, 'hiddenSize', opts.hiddenSize);
-    const dtype = checkFloatDType(who, opts.dtype);
+    const base = builtinCell(who, opts, OPTIONS, (H) => ({ h: H, c: H }));
+    const H = base.outputSize, inputSize = base.inputSize;
     const P = opts.projSize ?? 0;
     if (!Number.isInteger(P) || P < 0 || P >= H) {
       throw new RangeError(`${who}: projSize must be an integer in [1, hiddenSize) = [1, ${H}) (0 or absent: no projection); got ${String(opts.projSize)}`);
     }
     // With a projection h (the output and the state fed back) has P features; c keeps H.
-    super({ name: who, inputSize, outputSize: P || H, state: { h: P || H, c: H }, dtype, generator: opts.generator });
+    super({ ...base, outputSize: P || H, state: { h: P || H, c: H } });
     this.hiddenSize = H;
     this.projSize = P;
     if (opts.layerNorm !== undefined && typeof opts.layerNorm !== 'boolean') throw new TypeError(`${who}: layerNorm must be a boolean; got ${String(opts.layerNorm)}`);

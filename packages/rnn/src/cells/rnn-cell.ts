@@ -5,7 +5,7 @@ import type { HiddenState } from '../cell.js';
 import { CellBase } from '../cell-base.js';
 import { compiledUnrollBuiltin } from '../compile/builtin.js';
 import type { FusedUnroll, FusedUnrollArgs, UnrollResult } from '../unroll.js';
-import { checkFloatDType, checkKnownOptions, checkSize, initRecurrent } from './common.js';
+import { builtinCell, initRecurrent } from './common.js';
 import type { RecurrentCellOptions } from './common.js';
 import { CellNoise } from '../state-noise.js';
 import type { StateNoiseOptions } from '../state-noise.js';
@@ -51,16 +51,14 @@ export class RNNCell extends CellBase<HiddenState> implements FusedUnroll<Hidden
   fused: boolean;
 
   constructor(opts: RNNCellOptions) {
-    checkKnownOptions('RNNCell', opts, OPTIONS);
-    const inputSize = checkSize('RNNCell', 'inputSize', opts.inputSize);
-    const H = checkSize('RNNCell', 'hiddenSize', opts.hiddenSize);
-    const dtype = checkFloatDType('RNNCell', opts.dtype);
-    super({ name: 'RNNCell', inputSize, outputSize: H, state: { h: H }, dtype, generator: opts.generator });
-    this.hiddenSize = H;
+    super(builtinCell('RNNCell', opts, OPTIONS, (H) => ({ h: H })));
+    const H = (this.hiddenSize = this.outputSize), inputSize = this.inputSize;
     this.nonlinearity = opts.nonlinearity ?? 'tanh';
     if (this.nonlinearity !== 'tanh' && this.nonlinearity !== 'relu') {
       throw new TypeError(`RNNCell: nonlinearity must be 'tanh' or 'relu'; got ${String(this.nonlinearity)}`);
     }
+    if (opts.fused !== undefined && typeof opts.fused !== 'boolean') throw new TypeError(`RNNCell: fused must be a boolean; got ${String(opts.fused)}`);
+    this.fused = opts.fused ?? true;
     // PyTorch's init: every weight and bias U(−1/√H, 1/√H), drawn in this order.
     this.weightIh = this.parameter('weight_ih', [H, inputSize]);
     this.weightHh = this.parameter('weight_hh', [H, H]);
@@ -69,8 +67,6 @@ export class RNNCell extends CellBase<HiddenState> implements FusedUnroll<Hidden
     this.biasHh = this.parameterIf(bias, 'bias_hh', [H]);
     initRecurrent('RNNCell', opts.recurrentInit, this.weightHh, 1, H, opts.generator);
     this.noise = new CellNoise('RNNCell', opts, ['h'], opts.generator);
-    if (opts.fused !== undefined && typeof opts.fused !== 'boolean') throw new TypeError(`RNNCell: fused must be a boolean; got ${String(opts.fused)}`);
-    this.fused = opts.fused ?? true;
   }
 
   /** A new sequence starts (the runner calls this): recurrentDropout draws new masks. */

@@ -82,7 +82,9 @@ export class Resident {
     }
     if (top * 4 > MAX_RESIDENT_BYTES) return null;
     const region = rt.alloc(Math.max(top, 16));
-    return region ? new Resident(rt, region, at, sizes) : null;
+    if (!region) return null;
+    passes++;
+    return new Resident(rt, region, at, sizes);
   }
 
   /** Whether slot k lives in the region. */
@@ -142,6 +144,11 @@ export class Resident {
 }
 
 let enabled = true;
+let passes = 0;
+/** How many passes (forwards, backwards) have run on the runtime so far: for tests that it is used. */
+export function residentPasses(): number {
+  return passes;
+}
 /**
  * Switches compiled float32 sequences' resident WebAssembly gemms on (default) or off (then they run
  * core's `gemm` on JS arrays), for tests comparing the two. Returns the previous setting.

@@ -4,8 +4,9 @@
 // for compileCell's float32 sequences, whose recurrent gemms run on the same runtime split the same way.
 import { afterEach, describe, expect, it } from 'vitest';
 import { getNumThreads, setNumThreads } from '@unroll/core';
+import { wasmRuntime } from '@unroll/core/internal';
 import { Generator, Tensor } from '@unroll/autograd';
-import { GRU, LSTM, compileCell } from '@unroll/rnn';
+import { GRU, LSTM, compileCell, unroll } from '@unroll/rnn';
 import { residentPasses, setResidentGemm } from '../src/compile/runtime.js';
 import { MGU, UserLSTM } from './compile/cells.js';
 import { maxError, runAll } from './compile/run.js';
@@ -74,4 +75,20 @@ describe('compiled float32 sequences at 1 and 2 threads', () => {
       });
     }
   }
+});
+
+describe('compiled float32 sequences and the kernel memory', () => {
+  it('a recorded forward that is never backwarded keeps nothing in the kernel memory (which never shrinks)', () => {
+    const g = new Generator(6);
+    const cell = compileCell(new UserLSTM(9, 48, g, 'float32'));
+    const xs = rand([7, 16, 9], g, { dtype: 'float32', requiresGrad: true });
+    const outs = [unroll(cell, xs).outputs];
+    const bytes = wasmRuntime()!.memory.buffer.byteLength;
+    const passes = residentPasses();
+    // Graphs kept alive and never backwarded: each forward's region must have been freed for reuse.
+    for (let i = 0; i < 40; i++) outs.push(unroll(cell, xs).outputs);
+    expect(residentPasses()).toBe(passes + 40);
+    expect(wasmRuntime()!.memory.buffer.byteLength).toBe(bytes);
+    expect(outs.every((o) => o.requiresGrad)).toBe(true);
+  });
 });

@@ -22,11 +22,7 @@ interface Attrs {
   readonly record: boolean;
 }
 
-interface Saved {
-  V: FloatArray[]; pooled: FloatArray[]; dtype: FloatDType; x2d: FloatArray | null;
-  /** The forward's float32 slots in core's WebAssembly memory (views in V re-fetched with bind). */
-  res: Resident | null;
-}
+interface Saved { V: FloatArray[]; pooled: FloatArray[]; dtype: FloatDType; x2d: FloatArray | null }
 
 type GemmItem = Extract<Plan['items'][number], { kind: 'gemm' }>;
 const gemmItems = (plan: Plan) => plan.items.filter((i): i is GemmItem => i.kind === 'gemm');
@@ -155,12 +151,26 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
       const size = plan.slots[plan.stateSlots[f]!]!.size;
       return wrap(V[plan.stateSlots[f]!]!.slice(last * size, last * size + size), v.shape);
     });
-    res?.unpack();
-    if (!record) { release(...pooled); res?.close(); }
-    return { outputs: [wrap(ys, [T, B, outW]), ...finals], saved: record ? ({ V, pooled, dtype, x2d, res } satisfies Saved) : undefined };
+    if (res) {
+      // What backward reads leaves the kernel memory now: a recorded graph may never be backwarded
+      // (and so never released), and that memory never shrinks; pooled arrays are collectable.
+      if (record) {
+        res.bind(V);
+        plan.slots.forEach((s, k) => {
+          if (!res.has(k)) return;
+          const kept = s.role === 'scratch' ? scratchSlot(`v${k}`, dtype, s.size) : take(dtype, V[k]!.length);
+          if (s.role !== 'scratch') pooled.push(kept);
+          kept.set(V[k]!);
+          V[k] = kept;
+        });
+      }
+      res.close();
+    }
+    if (!record) release(...pooled);
+    return { outputs: [wrap(ys, [T, B, outW]), ...finals], saved: record ? ({ V, pooled, dtype, x2d } satisfies Saved) : undefined };
   },
 
-  release: (saved) => { release(...saved.pooled); saved.res?.close(); },
+  release: (saved) => release(...saved.pooled),
 
   backward: function sequenceBackward({ dys, saved, attrs: a, needs, shapes }) {
     const G: FloatArray[] = [];
@@ -169,7 +179,6 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const { program: p, B } = plan;
     const { T, reverse, lengths } = a;
     const { V, dtype, x2d } = saved;
-    saved.res?.bind(V);
     const res = residentGrads(plan, T);
     res?.bind(G_());
     const nX = plan.xInputs.length, nP = plan.pInputs.length;
@@ -186,7 +195,6 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const packed = res ? plan.items.map((it) => (it.kind === 'gemm' && plan.needs[it.a.id]
       ? res.pack(!it.transB, it.N, it.K, V[plan.access.get(it.w.id)!.slot]!, it.transB ? it.K : it.N) : null)) : null;
     res?.bind(G);
-    saved.res?.bind(V);
     const O = new Int32Array(plan.slots.length), GO = new Int32Array(plan.gradSlots.length);
     // carry[f]: the gradient reaching state field f after the step being undone.
     const carry = p.stateIn.map((v, f) => {
@@ -230,7 +238,6 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
           res.gemm(B, item.K, item.N, res.address(Gc.slot, GO[Gc.slot]!), Gc.rs, packed![i]!, true,
             res.address(Ga.slot, GO[Ga.slot]! + Ga.off), Ga.rs);
           res.bind(G);
-          saved.res?.bind(V);
           continue;
         }
         gemm(false, !item.transB, B, item.K, item.N, 1, G[Gc.slot]!, GO[Gc.slot]!, Gc.rs, V[W.slot]!, 0,
@@ -242,7 +249,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
       });
     }
     res?.unpack();
-    const rebind = () => { saved.res?.bind(V); res?.bind(G); };
+    const rebind = () => res?.bind(G);
     // Weight gradients computed by gemms, per gradient slot (summed when a weight has several).
     const direct = new Map<number, FloatArray>();
     const addDirect = (slot: number, dw: FloatArray) => {

@@ -1,4 +1,9 @@
-// @unroll/autograd: tensors that remember, their differentiable ops, gradcheck.
+/**
+ * Tensors that remember how they were computed: differentiable ops (as functions and as chainable
+ * Tensor methods), reverse-mode `backward`, `gradcheck`, `defineOp`, nn modules, losses,
+ * optimizers and checkpoints. Works in any JavaScript environment.
+ * @module @unroll/autograd
+ */
 import './fluent.js';
 
 export { Tensor } from './tensor.js';
@@ -15,6 +20,8 @@ export { backward, backwardStats, topologicalOrder } from './engine.js';
 export type { BackwardOptions } from './engine.js';
 export { noGrad, enableGrad, isGradEnabled, setAnomalyDetection, detectAnomaly, isAnomalyEnabled, AnomalyError } from './mode.js';
 export { gradcheck } from './gradcheck.js';
+export { setPrintOptions, getPrintOptions } from './print.js';
+export type { PrintOptions } from './print.js';
 export type { GradcheckOptions, GradcheckResult } from './gradcheck.js';
 export {
   tensor, zeros, ones, full, zerosLike, onesLike, arange, randUniform, randNormal, randn, rand,

@@ -2,6 +2,7 @@
 import * as K from '@unroll/core';
 import type { DType, NdArray, Nested } from '@unroll/core';
 import type { Node } from './node.js';
+import { formatTensor } from './print.js';
 
 /**
  * An n-dimensional array that remembers how it was computed.
@@ -102,8 +103,12 @@ export class Tensor {
     this.grad = null;
   }
 
+  /** PyTorch-style text: aligned values (summarized past 1000 elements), shape, dtype, requiresGrad. */
   toString(): string {
-    const body = this.size <= 64 ? JSON.stringify(this.toArray()) : `${this.size} values`;
-    return `Tensor(${K.fmt(this.shape)}, ${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''}: ${body})`;
+    return formatTensor(this);
+  }
+  /** What `console.log` and `util.inspect` show in Node (a symbol, so no Node import is needed). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
 }

@@ -1,5 +1,5 @@
 // Creating scijs ndarrays, reading them back, and the contiguous view every kernel works on.
-import ndarray from 'ndarray';
+import { ndarray } from './ndarray.js';
 import type { NdArray as ScijsNdArray } from 'ndarray';
 import { allocate, checkDType, DEFAULT_DTYPE, dtypeOf, type DType, type TypedArray } from './dtype.js';
 import { DTypeError, ShapeError, fmt } from './errors.js';

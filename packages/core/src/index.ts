@@ -1,4 +1,9 @@
-// @unroll/core: scijs ndarrays over typed arrays, and the kernels that compute on them (no gradients).
+/**
+ * Arrays (scijs-ndarray-compatible views over typed arrays) and the kernels that compute on them:
+ * broadcasting elementwise maps, reductions, softmax family, gemm (WebAssembly SIMD for float32),
+ * movement, gather/scatter, a seeded random source. No gradients here.
+ * @module @unroll/core
+ */
 export { ShapeError, DTypeError, fmt } from './errors.js';
 export { DEFAULT_DTYPE, allocate, dtypeOf, isFloat, checkDType } from './dtype.js';
 export type { DType, FloatDType, TypedArray, FloatArray } from './dtype.js';

@@ -1,5 +1,8 @@
-// @unroll/rnn: recurrent cells, the runner that unrolls any cell, stacking, bidirectional,
-// truncated BPTT and PyTorch-compatible RNN / LSTM / GRU modules.
+/**
+ * Recurrent cells, the runner that unrolls any cell, stacking, bidirectional, truncated BPTT,
+ * PyTorch-compatible RNN / LSTM / GRU modules and seq2seq.
+ * @module @unroll/rnn
+ */
 export { mapState, zipState, stateTensors, detachState, selectStateRows, whereState } from './cell.js';
 export type { RecurrentCell, StateOf, InitialStateOptions, HiddenState, LSTMState } from './cell.js';
 export type { Activation, FloatDType, RecurrentInit } from './cells/common.js';
@@ -11,7 +14,7 @@ export { GRUCell } from './cells/gru-cell.js';
 export type { GRUCellOptions } from './cells/gru-cell.js';
 export { unroll } from './unroll.js';
 export type { UnrollOptions, UnrollResult, Lengths, FusedUnroll, FusedUnrollArgs } from './unroll.js';
-export { compileCell } from './compile/compile-cell.js';
+export { compileCell, withoutCompilation } from './compile/compile-cell.js';
 export type { CompileCellOptions, CompiledCell } from './compile/compile-cell.js';
 export { CompileError } from './compile/errors.js';
 export { lstmSequence } from './fused/lstm-sequence.js';

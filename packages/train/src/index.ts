@@ -1,5 +1,8 @@
-// @unroll/train: one training loop (fit), its callbacks and progress displays. Browser-safe: no Node
-// API here; saving checkpoints and the terminal bar live in '@unroll/train/node'.
+/**
+ * One training loop (`fit`), its callbacks and progress displays. Browser-safe: no Node API here;
+ * saving checkpoints and the terminal bar live in `@unroll/train/node`.
+ * @module @unroll/train
+ */
 export { fit, fitSync, NonFiniteLossError } from './fit.js';
 export type {
   FitOptions, FitResult, FitOptimizer, Trainable, LossFn, LossOutput, Metrics, StepEnd, EvalEnd, Callback,

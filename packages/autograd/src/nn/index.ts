@@ -1,6 +1,7 @@
 // nn: modules, layers, initializers and losses.
 export { Parameter } from './parameter.js';
 export { Module, StateDictError } from './module.js';
+export { summary } from './print.js';
 export type { StateValue, LoadStateDictOptions, LoadStateDictResult, ShapeMismatch } from './module.js';
 export { Linear } from './linear.js';
 export type { LinearOptions } from './linear.js';

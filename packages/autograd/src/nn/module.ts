@@ -4,6 +4,7 @@ import type { DType, NdArray, Nested } from '@unroll/core';
 import { Tensor } from '../tensor.js';
 import { checkKeys, checkOptionsObject, optionKeys } from '../optim/options.js';
 import { Parameter } from './parameter.js';
+import { defaultExtraRepr, formatModule } from './print.js';
 
 /** A state-dict value: a Tensor, an ndarray or nested number arrays. */
 export type StateValue = Tensor | NdArray | Nested;
@@ -184,6 +185,23 @@ export class Module {
   /** A subclass may explain a refused state dict (e.g. a known layout difference); shown in the error. */
   protected stateDictHint(_entries: Map<string, StateValue>, _targets: Map<string, Tensor>): string | null {
     return null;
+  }
+
+  /**
+   * The settings shown in the module's printed header, `Linear(inFeatures=4, outFeatures=2)`
+   * (PyTorch's `extra_repr`). By default every own number, boolean, string or number-array field;
+   * override it to show something else.
+   */
+  extraRepr(): string {
+    return defaultExtraRepr(this);
+  }
+  /** A PyTorch-like tree: each module with its settings, parameter shapes and parameter count. */
+  toString(): string {
+    return formatModule(this);
+  }
+  /** What `console.log` and `util.inspect` show in Node (a symbol, so no Node import is needed). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return formatModule(this);
   }
 
   private walk(prefix: string, visit: (prefix: string, m: Module) => void): void {

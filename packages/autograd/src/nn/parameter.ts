@@ -10,4 +10,9 @@ export class Parameter extends Tensor {
     // A parameter owns its storage: optimizers write to it in place.
     super(K.clone(data), { requiresGrad: opts.requiresGrad ?? true });
   }
+
+  /** As PyTorch: `Parameter containing:` above the tensor. */
+  override toString(): string {
+    return `Parameter containing:\n${super.toString()}`;
+  }
 }

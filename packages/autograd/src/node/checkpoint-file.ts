@@ -68,8 +68,10 @@ async function readBytes(path: string, where: string): Promise<Uint8Array> {
  * When `path` is a symbolic link, the file it points to is replaced and the link stays (as editors
  * do): renaming over the link itself would silently turn it into a regular file and leave the real
  * checkpoint, which other links or tools may point at, stale.
+ * Exported for other file formats written the same way (`saveOnnx` in @unroll/onnx/node); `where` names
+ * the caller in the error (a CheckpointError) when the file cannot be written.
  */
-async function writeAtomically(path: string, where: string, plan: () => Iterable<Uint8Array>): Promise<void> {
+export async function writeAtomically(path: string, where: string, plan: () => Iterable<Uint8Array>): Promise<void> {
   checkPath(path, where);
   // Contents are checked here, before any file exists; those errors describe the contents, not the path.
   const chunks = plan();

@@ -1,2 +1,6 @@
-// @unroll/autograd/node: what needs Node's file system (checkpoint and safetensors files); the main entry stays environment-free.
-export { saveCheckpoint, loadCheckpoint, saveSafetensors, loadSafetensors } from './checkpoint-file.js';
+/**
+ * What needs Node's file system: checkpoint and safetensors files, and the atomic writer behind them.
+ * The main entry stays environment-free.
+ * @module @unroll/autograd/node
+ */
+export { saveCheckpoint, loadCheckpoint, saveSafetensors, loadSafetensors, writeAtomically } from './checkpoint-file.js';

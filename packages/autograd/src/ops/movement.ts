@@ -2,6 +2,7 @@
 import * as K from '@unroll/core';
 import type { DType, Range } from '@unroll/core';
 import { defineOp } from '../define-op.js';
+import { noGrad } from '../mode.js';
 import { SparseGradient } from '../sparse-gradient.js';
 import { Tensor } from '../tensor.js';
 
@@ -198,12 +199,14 @@ export const indexSelect = (x: Tensor, axis: number, ids: Tensor): Tensor => ind
 const castOp = defineOp({
   name: 'cast',
   inputs: ['x'] as const,
-  forward: ({ x }, { dtype }: { dtype: DType }) => K.cast(x, dtype),
+  acceptsInt32: true,
+  forward: ({ x }, { dtype }: { dtype: DType }) => K.cast(x, dtype, 'cast'),
   backward: ({ dy }) => ({ x: () => dy }), // the engine casts the gradient back to the input's dtype
 });
 /** The same values in another dtype (differentiable between float32 and float64); to int32 refuses non-integers, non-finite and out-of-range values. */
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
-  if (x.dtype === 'int32' || dtype === 'int32') return new Tensor(K.cast(x.data, K.checkDType(dtype, 'cast'), 'cast'));
+  // To or from int32 no gradient flows, but the op is still applied, so tracers (ONNX export) see it.
+  if (x.dtype === 'int32' || dtype === 'int32') return noGrad(() => castOp.apply([x], { dtype: K.checkDType(dtype, 'cast') }));
   return castOp.apply([x], { dtype });
 }

@@ -1,5 +1,5 @@
 // Elementwise kernels with NumPy broadcasting. Outputs are fresh, row-major and contiguous.
-import ndarray from 'ndarray';
+import { ndarray } from '../ndarray.js';
 import { allocate, dtypeOf, type DType, type TypedArray } from '../dtype.js';
 import { contiguous, type NdArray } from '../array.js';
 import { ShapeError, fmt } from '../errors.js';

@@ -1,5 +1,5 @@
 // Matrix products on ndarrays: 2-D and batched (batch dims broadcast), either operand transposed.
-import ndarray from 'ndarray';
+import { ndarray } from '../ndarray.js';
 import { allocate, dtypeOf, type FloatArray } from '../dtype.js';
 import { contiguous, type NdArray } from '../array.js';
 import { DTypeError, ShapeError, fmt } from '../errors.js';

@@ -1,5 +1,5 @@
 // Kernels that move elements: reshape, permute, slice, concat, stack, gather/scatter-add, index-select.
-import ndarray from 'ndarray';
+import { ndarray } from '../ndarray.js';
 import { allocate, dtypeOf, type TypedArray } from '../dtype.js';
 import { contiguous, type NdArray } from '../array.js';
 import { ShapeError, fmt } from '../errors.js';

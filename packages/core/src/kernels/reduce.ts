@@ -1,5 +1,5 @@
 // Reductions over any axes (with keepdims), and the stable softmax family along one axis.
-import ndarray from 'ndarray';
+import { ndarray } from '../ndarray.js';
 import { allocate, dtypeOf, type TypedArray } from '../dtype.js';
 import { contiguous, type NdArray } from '../array.js';
 import { ShapeError, fmt } from '../errors.js';

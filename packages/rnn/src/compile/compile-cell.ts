@@ -57,6 +57,25 @@ export type CompiledCell<C> = C & FusedUnroll<StateOf<C>> & {
  * tensor values); tensors made inside step whose values differ between calls (dropout in training
  * mode, noise, values read out of tensors). Each is checked when a sequence is first compiled.
  */
+let suspended = 0;
+
+/**
+ * Runs `fn` with every compiled cell (and built-in variant that would run compiled) stepping its
+ * composed definition instead, op by op — what `exportOnnx` records, since ONNX cannot hold the
+ * generated kernels. Nests; `fn` must be synchronous.
+ */
+export function withoutCompilation<T>(fn: () => T): T {
+  suspended++;
+  try {
+    return fn();
+  } finally {
+    suspended--;
+  }
+}
+
+/** Whether `withoutCompilation` is running. */
+export const compilationSuspended = (): boolean => suspended > 0;
+
 export function compileCell<C extends RecurrentCell<any>>(cell: C, opts: CompileCellOptions = {}): CompiledCell<C> {
   if (typeof cell !== 'object' || cell === null || typeof cell.step !== 'function' || typeof cell.initialState !== 'function') {
     throw new TypeError('compileCell: cell must be a RecurrentCell (step(state, x), initialState(batch), inputSize, outputSize)');
@@ -72,7 +91,8 @@ export function compileCell<C extends RecurrentCell<any>>(cell: C, opts: Compile
     step: { value: (state: StateOf<C>, x: Tensor) => source.step(state, x) },
     initialState: { value: (batch: number, o?: InitialStateOptions) => source.initialState(batch, o) },
     fusedUnroll: {
-      value: (xs: Tensor, args: FusedUnrollArgs<StateOf<C>>) => compiledUnroll(source, xs, args, settings),
+      // null while compilation is suspended: the runner then steps the cell (its primitive ops).
+      value: (xs: Tensor, args: FusedUnrollArgs<StateOf<C>>) => (suspended > 0 ? null : compiledUnroll(source, xs, args, settings)),
     },
   });
   // train()/eval() on the view switch the cell itself (dropout, and which program is compiled).

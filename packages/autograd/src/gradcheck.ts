@@ -27,6 +27,8 @@ export interface GradcheckResult {
 
 type Outputs = Tensor | readonly Tensor[];
 
+const GRADCHECK_OPTIONS = K.optionKeys<GradcheckOptions>({ eps: true, atol: true, rtol: true, seed: true, maxReported: true });
+
 /**
  * Checks `fn`'s gradients with respect to every input that requires a gradient.
  * Inputs are copied to float64; the outputs are contracted with a fixed random weight
@@ -34,15 +36,22 @@ type Outputs = Tensor | readonly Tensor[];
  * input element's analytic gradient is compared with (L(x+ε) − L(x−ε)) / 2ε.
  * Passes when |analytic − numeric| ≤ atol + rtol·|numeric| everywhere.
  */
-const GRADCHECK_OPTIONS = K.optionKeys<GradcheckOptions>({ eps: true, atol: true, rtol: true, seed: true, maxReported: true });
-
 export function gradcheck(fn: (...inputs: Tensor[]) => Outputs, inputs: readonly Tensor[], opts: GradcheckOptions = {}): GradcheckResult {
   K.checkOptions('gradcheck', opts, GRADCHECK_OPTIONS);
-  const eps = opts.eps ?? 1e-6, atol = opts.atol ?? 1e-5, rtol = opts.rtol ?? 1e-3;
   const xs = inputs.map((t) =>
     t.dtype === 'int32' ? t : new Tensor(K.cast(t.data, 'float64'), { requiresGrad: t.requiresGrad }));
+  if (!xs.some((t) => t.requiresGrad)) throw new Error('gradcheck: no input has requiresGrad: true');
+  return checkLeaves(() => fn(...xs), xs, xs.map((_, i) => `input ${i}`), opts);
+}
+
+/**
+ * The check itself, on float64 leaves that `run` reads: each leaf that requires a gradient is
+ * perturbed in place, element by element. `labels` name the leaves in the report. Shared by
+ * `gradcheck` (leaves: copies of its inputs) and `gradcheckModule` (leaves: a module's parameters).
+ */
+export function checkLeaves(run: () => Outputs, xs: readonly Tensor[], labels: readonly string[], opts: GradcheckOptions): GradcheckResult {
+  const eps = opts.eps ?? 1e-6, atol = opts.atol ?? 1e-5, rtol = opts.rtol ?? 1e-3;
   const checked = xs.map((t, i) => (t.requiresGrad ? i : -1)).filter((i) => i >= 0);
-  if (checked.length === 0) throw new Error('gradcheck: no input has requiresGrad: true');
 
   const generator = new K.Generator(opts.seed ?? 0);
   let weights: K.NdArray[] | null = null;
@@ -53,12 +62,12 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Outputs, inputs: readonly
   };
   const loss = (): number =>
     noGrad(() => {
-      const outs = contract(fn(...xs));
+      const outs = contract(run());
       return outs.reduce((s, o, j) => s + K.sum(K.mul(K.cast(o.data, 'float64'), weights![j]!)).data[0]!, 0);
     });
 
   // Analytic: backward of each output seeded with its weight (= gradient of Σ w ⊙ y).
-  const outs = contract(fn(...xs));
+  const outs = contract(run());
   for (const i of checked) xs[i]!.grad = null;
   outs.forEach((o, j) => {
     if (o.requiresGrad) backward(o, K.cast(weights![j]!, o.dtype), { retainGraph: j < outs.length - 1 });
@@ -82,7 +91,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Outputs, inputs: readonly
       maxAbsError = Math.max(maxAbsError, err);
       if (!(err <= atol + rtol * Math.abs(numeric))) {
         if (bad++ < (opts.maxReported ?? 5)) {
-          lines.push(`input ${i} ${K.fmt(x.shape)} element ${K.fmt(unravel(k, x.shape))}: analytic ${analytic[k]}, numeric ${numeric}`);
+          lines.push(`${labels[i]} ${K.fmt(x.shape)} element ${K.fmt(unravel(k, x.shape))}: analytic ${analytic[k]}, numeric ${numeric}`);
         }
       }
     }

@@ -23,6 +23,8 @@ export { gradcheck } from './gradcheck.js';
 export { setPrintOptions, getPrintOptions } from './print.js';
 export type { PrintOptions } from './print.js';
 export type { GradcheckOptions, GradcheckResult } from './gradcheck.js';
+export { gradcheckModule } from './gradcheck-module.js';
+export type { GradcheckModuleOptions } from './gradcheck-module.js';
 export {
   tensor, zeros, ones, full, zerosLike, onesLike, arange, randUniform, randNormal, randn, rand,
 } from './creation.js';

@@ -1,75 +1,52 @@
 // The adding problem (Hochreiter & Schmidhuber 1997, Experiment 4) for several recurrent layers,
 // with a progress line while each trains and a results table at the end.
 // Run: pnpm exec tsx --conditions=unroll-source packages/examples/scripts/adding-problem.ts --T 100 --models lstm,rnn
-import { parseArgs } from 'node:util';
 import { terminalProgress } from '@unroll/train/node';
 import {
   MODEL_KINDS, addingTestSet, baselineEvaluation, movingAverage, parseModelKind, resolveAddingOptions, resultsTable, trainAdding,
 } from '../src/adding-problem/index.js';
+import { flagName, parseValue, scriptFlags } from '../src/flags.js';
 import type { AddingResult } from '../src/adding-problem/index.js';
 
-const USAGE = `usage: adding-problem.ts [options]
-  --T N            minimal sequence length (default 100)
-  --steps N        most training steps per model (default 5000)
-  --models LIST    comma-separated, from ${MODEL_KINDS.join(', ')} (default: all)
-  --seed N         seeds the weights and every data set (default 0)
-  --batch N        sequences per step (default 32)
-  --hidden N       hidden units (default 32)
-  --forget-bias X  initial forget-gate bias of lstm and lstm-peephole (default 3)
-  --input-bias=X   initial input-gate bias of every LSTM kind (default -3; 'none' keeps PyTorch's
-                   init; write negative values with '=', as here)
-  --lr X           Adam learning rate (default 1e-2)
-  --clip X         gradient-norm clipping (default 1)
-  --eval-every N   validate every N steps (default 100)
-  --stop-at X      stop when validation accuracy reaches X (default 0.995; 'none' trains all steps)
-  --test-size N    test sequences (default 2560)
-  --fixed-length   every sequence exactly T long (default: T to T + T/10, as in the paper)`;
-
-const { values } = parseArgs({
-  options: {
-    'T': { type: 'string', default: '100' },
-    'steps': { type: 'string', default: '5000' },
-    'models': { type: 'string', default: MODEL_KINDS.join(',') },
-    'seed': { type: 'string', default: '0' },
-    'batch': { type: 'string', default: '32' },
-    'hidden': { type: 'string', default: '32' },
-    'forget-bias': { type: 'string', default: '3' },
-    'input-bias': { type: 'string', default: '-3' },
-    'lr': { type: 'string', default: '1e-2' },
-    'clip': { type: 'string', default: '1' },
-    'eval-every': { type: 'string', default: '100' },
-    'stop-at': { type: 'string', default: '0.995' },
-    'test-size': { type: 'string', default: '2560' },
-    'fixed-length': { type: 'boolean', default: false },
-    'help': { type: 'boolean', default: false },
-  },
-  strict: true,
+const flags = scriptFlags('adding-problem.ts', {
+  T: { kind: 'int', min: 1, default: 100, help: 'minimal sequence length' },
+  steps: { kind: 'int', min: 1, default: 5000, help: 'most training steps per model' },
+  models: { kind: 'string', default: MODEL_KINDS.join(','), metavar: 'LIST', help: `comma-separated, from ${MODEL_KINDS.join(', ')}` },
+  seed: { kind: 'int', min: 0, default: 0, help: 'seeds the weights and every data set' },
+  batch: { kind: 'int', min: 1, default: 32, help: 'sequences per step' },
+  hidden: { kind: 'int', min: 1, default: 32, help: 'hidden units' },
+  forgetBias: { kind: 'float', default: 3, help: 'initial forget-gate bias of lstm and lstm-peephole' },
+  inputBias: { kind: 'string', default: '-3', metavar: 'X', help: "initial input-gate bias of every LSTM kind ('none' keeps PyTorch's init)" },
+  lr: { kind: 'float', min: 0, exclusiveMin: true, default: 1e-2, help: 'Adam learning rate' },
+  clip: { kind: 'float', min: 0, default: 1, help: 'gradient-norm clipping' },
+  evalEvery: { kind: 'int', min: 1, default: 100, help: 'validate every N steps' },
+  stopAt: { kind: 'string', default: '0.995', metavar: 'X', help: "stop when validation accuracy reaches X ('none' trains all steps)" },
+  testSize: { kind: 'int', min: 1, default: 2560, help: 'test sequences' },
+  fixedLength: { kind: 'bool', help: 'every sequence exactly T long (default: T to T + T/10, as in the paper)' },
 });
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
 
-const num = (name: keyof typeof values): number => {
-  const v = Number(values[name]);
-  if (!Number.isFinite(v)) {
-    console.error(`--${name} must be a number; got '${values[name]}'\n${USAGE}`);
+/** A number flag that may also be 'none' (→ null). */
+const numberOrNone = (key: string, text: string): number | null => {
+  if (text === 'none') return null;
+  try {
+    return parseValue(flagName(key), { kind: 'float', help: '' }, text) as number;
+  } catch (e) {
+    console.error(`${(e as Error).message} (or 'none')`);
     process.exit(2);
   }
-  return v;
 };
 
 let kinds;
 try {
-  kinds = values.models.split(',').map((s) => parseModelKind(s.trim()));
+  kinds = flags.models.split(',').map((s) => parseModelKind(s.trim()));
 } catch (e) {
   console.error((e as Error).message);
   process.exit(2);
 }
 const options = resolveAddingOptions({
-  T: num('T'), steps: num('steps'), seed: num('seed'), batchSize: num('batch'), hiddenSize: num('hidden'), forgetBias: num('forget-bias'), inputBias: values['input-bias'] === 'none' ? null : num('input-bias'), lr: num('lr'),
-  clip: num('clip'), evalEvery: num('eval-every'), testSize: num('test-size'), variableLength: !values['fixed-length'],
-  stopAt: values['stop-at'] === 'none' ? null : num('stop-at'),
+  T: flags.T, steps: flags.steps, seed: flags.seed, batchSize: flags.batch, hiddenSize: flags.hidden, forgetBias: flags.forgetBias,
+  inputBias: numberOrNone('inputBias', flags.inputBias), lr: flags.lr, clip: flags.clip, evalEvery: flags.evalEvery,
+  testSize: flags.testSize, variableLength: !flags.fixedLength, stopAt: numberOrNone('stopAt', flags.stopAt),
 });
 
 const test = addingTestSet(options.T, options.testSize, options.seed, options.variableLength);

@@ -3,76 +3,54 @@
 // attention matrix. Run:
 //   pnpm exec tsx --conditions=unroll-source packages/examples/scripts/seq2seq-dates.ts --attention additive --minutes 15
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { Adam, Generator, manualSeed } from '@unroll/autograd';
+import { manualSeed } from '@unroll/autograd';
 import type { Tensor } from '@unroll/autograd';
 import type { AttentionKind } from '@unroll/rnn';
-import { earlyStopping, fit, formatDuration } from '@unroll/train';
+import { formatDuration } from '@unroll/train';
 import type { Callback } from '@unroll/train';
 import { terminalProgress } from '@unroll/train/node';
 import { heatmap } from '@unroll/plot';
 import { FORMATS } from '../src/date-normalization/formats.js';
-import { TARGET_VOCAB, example, makeSplits, toBatch, trainBatches } from '../src/date-normalization/dataset.js';
+import { TARGET_VOCAB, example, makeSplits, toBatch } from '../src/date-normalization/dataset.js';
 import { buildDateModel } from '../src/date-normalization/model.js';
 import type { CellKind } from '../src/date-normalization/model.js';
 import { attentionText, exactMatch } from '../src/date-normalization/evaluate.js';
+import { trainDateModel } from '../src/date-normalization/train.js';
+import { parseValue, scriptFlags } from '../src/flags.js';
 
-const { values: args } = parseArgs({
-  options: {
-    attention: { type: 'string', default: 'additive' },
-    cell: { type: 'string', default: 'gru' },
-    minutes: { type: 'string', default: '15' },
-    steps: { type: 'string' },
-    beam: { type: 'string', default: '1,2,5' },
-    seed: { type: 'string', default: '1' },
-    batch: { type: 'string', default: '64' },
-    hidden: { type: 'string', default: '32' },
-    embedding: { type: 'string', default: '32' },
-    lr: { type: 'string', default: '0.003' },
-    'teacher-forcing': { type: 'string', default: '1' },
-    'eval-every': { type: 'string', default: '250' },
-    'stop-at': { type: 'string' },
-    test: { type: 'string', default: '2000' },
-    svg: { type: 'string' },
-    help: { type: 'boolean', default: false },
-  },
+const args = scriptFlags('seq2seq-dates.ts', {
+  attention: { kind: 'choice', choices: ['additive', 'dot', 'general', 'none'], default: 'additive', help: 'the decoder\'s attention' },
+  cell: { kind: 'choice', choices: ['lstm', 'gru'], default: 'gru', help: 'encoder and decoder cell' },
+  minutes: { kind: 'float', min: 0, exclusiveMin: true, default: 15, help: 'training budget in minutes (whichever of --minutes and --steps ends first)' },
+  steps: { kind: 'int', min: 1, help: 'training budget in steps (default: none)' },
+  beam: { kind: 'string', default: '1,2,5', metavar: 'LIST', help: 'beam widths to report test exact match for' },
+  seed: { kind: 'int', default: 1, help: 'seeds the splits and the weights' },
+  batch: { kind: 'int', min: 1, default: 64, help: 'examples per step' },
+  hidden: { kind: 'int', min: 1, default: 32, help: 'hidden units' },
+  embedding: { kind: 'int', min: 1, default: 32, help: 'embedding size' },
+  lr: { kind: 'float', min: 0, exclusiveMin: true, default: 0.003, help: 'Adam learning rate (linear decay to 10%)' },
+  teacherForcing: { kind: 'float', min: 0, max: 1, default: 1, help: 'probability of feeding the target token' },
+  evalEvery: { kind: 'int', min: 1, default: 250, help: 'validate every N steps' },
+  stopAt: { kind: 'float', min: 0, exclusiveMin: true, help: 'stop when validation exact match reaches this (default: never)' },
+  test: { kind: 'int', min: 1, default: 2000, help: 'test examples' },
+  svg: { kind: 'string', metavar: 'FILE', help: 'write the attention heatmap here' },
 });
-if (args.help) {
-  console.log(`usage: seq2seq-dates.ts [--attention additive|dot|general|none] [--cell lstm|gru] [--minutes 15]
-  [--steps N] [--beam 1,2,5] [--seed 1] [--batch 64] [--hidden 32] [--embedding 32] [--lr 0.003]
-  [--teacher-forcing 1] [--eval-every 250] [--stop-at 0.995] [--test 2000] [--svg attention.svg]
-Trains for --minutes or --steps, whichever ends first (or until the validation exact match reaches
---stop-at), then reports test exact match with greedy decoding and beam search of each --beam width.`);
-  process.exit(0);
-}
-
-function choice<T extends string>(name: string, value: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value)) throw new RangeError(`--${name} must be one of ${allowed.join(', ')}; got '${value}'`);
-  return value as T;
-}
-function positive(name: string, value: string, integer = true): number {
-  const v = Number(value);
-  if (!(v > 0) || (integer && !Number.isInteger(v))) throw new RangeError(`--${name} must be a positive ${integer ? 'integer' : 'number'}; got '${value}'`);
-  return v;
-}
-const attention = choice<AttentionKind | 'none'>('attention', args.attention, ['additive', 'dot', 'general', 'none']);
-const cell = choice<CellKind>('cell', args.cell, ['lstm', 'gru']);
-const minutes = positive('minutes', args.minutes, false);
-const maxSteps = args.steps === undefined ? Infinity : positive('steps', args.steps);
-const seed = Number(args.seed);
-if (!Number.isInteger(seed)) throw new RangeError(`--seed must be an integer; got '${args.seed}'`);
-const batchSize = positive('batch', args.batch);
-const beams = args.beam.split(',').map((b) => positive('beam', b.trim()));
-const lr = positive('lr', args.lr, false);
-const teacherForcing = Number(args['teacher-forcing']);
-if (!(teacherForcing >= 0 && teacherForcing <= 1)) throw new RangeError(`--teacher-forcing must be in [0, 1]; got '${args['teacher-forcing']}'`);
-const evalEvery = positive('eval-every', args['eval-every']);
-const stopAt = args['stop-at'] === undefined ? Infinity : positive('stop-at', args['stop-at'], false);
+const attention = args.attention as AttentionKind | 'none';
+const cell = args.cell as CellKind;
+const minutes = args.minutes;
+const maxSteps = args.steps ?? Infinity;
+const seed = args.seed;
+const batchSize = args.batch;
+const beams = args.beam.split(',').map((b) => parseValue('--beam', { kind: 'int', min: 1, help: '' }, b.trim()) as number);
+const lr = args.lr;
+const teacherForcing = args.teacherForcing;
+const evalEvery = args.evalEvery;
+const stopAt = args.stopAt ?? Infinity;
 
 manualSeed(seed);
-const splits = makeSplits({ seed, test: positive('test', args.test) });
+const splits = makeSplits({ seed, test: args.test });
 const model = buildDateModel({
-  attention, cell, seed, hidden: positive('hidden', args.hidden), embeddingDim: positive('embedding', args.embedding),
+  attention, cell, seed, hidden: args.hidden, embeddingDim: args.embedding,
 });
 console.log(`date normalisation: ${FORMATS.length} input formats, ${splits.trainDays.length} training dates, `
   + `${splits.validation.length} validation, ${splits.test.length} test (disjoint dates, seed ${seed})`);
@@ -80,58 +58,26 @@ console.log(`model: ${cell.toUpperCase()} encoder–decoder, attention ${attenti
   + `budget ${minutes} min${maxSteps < Infinity ? ` or ${maxSteps} steps` : ''}, batch ${batchSize}, Adam lr ${lr} (linear decay to 10%)`);
 for (const f of FORMATS.slice(0, 4)) console.log(`  e.g. ${f.name.padEnd(15)} ${example({ year: 2026, month: 11, day: 22 }, f).source}`);
 
-const optimizer = new Adam(model.parameters(), { lr });
-const gen = new Generator(seed + 1);
 const budgetMs = minutes * 60_000;
 const started = Date.now();
-let best = { accuracy: -1, step: 0, state: model.stateDict() };
-let reached99: string | null = null;
-let step = 0, examples = 0;
 const elapsed = () => formatDuration((Date.now() - started) / 1000);
-// Linear decay over whichever budget runs out first, set after each step for the next one.
-const decay = {
-  step() {
-    const fraction = Math.max((Date.now() - started) / budgetMs, step / maxSteps);
-    optimizer.paramGroups[0]!.lr = lr * Math.max(0.1, 1 - 0.9 * fraction);
-  },
-};
 const progress = terminalProgress({
   unit: 'ex', unitsPerStep: batchSize, lineIntervalMs: 10_000,
   figures: (e, loss) => ({ loss, lr: e.lr.toExponential(1), time: `${elapsed()} of ${formatDuration(budgetMs / 1000)}` }),
 });
-const bookkeeping: Callback = {
-  onStepEnd: (e) => {
-    step = e.step;
-    if (Date.now() - started >= budgetMs) e.stop(`the ${minutes}-minute budget is spent`);
-  },
-  onEvalEnd: (e) => {
-    const accuracy = e.metrics.val_exact_match!;
-    // Ties go to the later weights (trained longer, at a lower learning rate).
-    if (accuracy >= best.accuracy) best = { accuracy, step: e.step, state: model.stateDict() };
-    if (accuracy >= 0.99 && !reached99) reached99 = `step ${e.step}, ${elapsed()}`;
-    progress.log(`step ${e.step} (${elapsed()}): loss ${progress.line.match(/loss ([\d.]+)/)?.[1] ?? '?'}, ` +
-      `validation exact match ${(100 * accuracy).toFixed(2)}% (greedy, ${splits.validation.length} examples)`);
-  },
+const logEvaluations: Callback = {
+  onEvalEnd: (e) => progress.log(`step ${e.step} (${elapsed()}): loss ${progress.line.match(/loss ([\d.]+)/)?.[1] ?? '?'}, ` +
+    `validation exact match ${(100 * e.metrics.val_exact_match!).toFixed(2)}% (greedy, ${splits.validation.length} examples)`),
 };
-const result = await fit({
-  model, optimizer, scheduler: decay, clipGradNorm: 5,
-  // --steps bounds the run only when given; the time budget (a callback) ends it otherwise.
-  ...(maxSteps < Infinity ? { steps: maxSteps } : {}),
-  data: (function* () {
-    for (const batch of trainBatches(splits.trainDays, batchSize, gen)) { examples += batch.examples.length; yield batch; }
-  })(),
-  loss: (batch) => model.loss(batch.src, batch.targets, { teacherForcing }).loss,
-  evaluate: () => ({ val_exact_match: exactMatch(model, splits.validation).accuracy }),
-  evalEvery,
-  callbacks: [bookkeeping, progress, ...(stopAt === Infinity ? [] : [earlyStopping({ monitor: 'val_exact_match', target: stopAt })])],
+const trained = await trainDateModel(model, splits, {
+  budgetMs, seed, batchSize, lr, teacherForcing, evalEvery, callbacks: [progress, logEvaluations],
+  ...(maxSteps < Infinity ? { steps: maxSteps } : {}), ...(stopAt < Infinity ? { stopAt } : {}),
 });
-step = result.step;
-const trainedFor = (Date.now() - started) / 1000;
-if (result.stopReason !== 'steps') console.log(`stopped: ${result.stopReason}`);
-console.log(`\ntrained ${step} steps (${examples} examples) in ${formatDuration(trainedFor)}; `
-  + `using the weights of step ${best.step} (validation ${(100 * best.accuracy).toFixed(2)}%)`);
-console.log(`validation first reached 99%: ${reached99 ?? 'never'}`);
-model.loadStateDict(best.state);
+if (trained.stopReason !== 'steps') console.log(`stopped: ${trained.stopReason}`);
+console.log(`\ntrained ${trained.steps} steps (${trained.examples} examples) in ${formatDuration(trained.seconds)}; `
+  + `using the weights of step ${trained.best.step} (validation ${(100 * trained.best.accuracy).toFixed(2)}%)`);
+const r99 = trained.reached99;
+console.log(`validation first reached 99%: ${r99 ? `step ${r99.step}, ${formatDuration(r99.seconds)}` : 'never'}`);
 
 console.log(`\ntest exact-match accuracy (${splits.test.length} examples, dates never seen in training):`);
 const report = (label: string, r: ReturnType<typeof exactMatch>, seconds: number) => {

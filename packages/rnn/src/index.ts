@@ -5,6 +5,8 @@
  */
 export { mapState, zipState, stateTensors, detachState, selectStateRows, whereState } from './cell.js';
 export type { RecurrentCell, StateOf, InitialStateOptions, HiddenState, LSTMState } from './cell.js';
+export { CellBase } from './cell-base.js';
+export type { CellBaseOptions, StateShape, ParameterInit } from './cell-base.js';
 export type { Activation, FloatDType, RecurrentInit } from './cells/common.js';
 export { RNNCell } from './cells/rnn-cell.js';
 export type { RNNCellOptions } from './cells/rnn-cell.js';

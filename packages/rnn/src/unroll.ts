@@ -1,6 +1,7 @@
 // The runner: unrolls any RecurrentCell over time (time-major or batch-first), with an initial
 // state, per-sequence lengths (padded steps leave the state alone) and reverse order.
 import * as K from '@unroll/core';
+import { isPadded, paddingBounds } from './padding.js';
 import { Tensor, checkOptions, optionKeys, select, stack, where, zeros } from '@unroll/autograd';
 import { stateTensors, whereState } from './cell.js';
 import type { RecurrentCell } from './cell.js';
@@ -78,8 +79,7 @@ export function unroll<S>(cell: RecurrentCell<S>, xs: Tensor, opts: UnrollOption
     const r = fused.call(cell, xs, { batchFirst, reverse, lengths, initialState: state });
     if (r !== null) return r;
   }
-  const maxLength = lengths ? Math.max(...lengths) : time;
-  const minLength = lengths ? Math.min(...lengths) : time;
+  const { minLen: minLength, maxLen: maxLength } = paddingBounds(lengths, time);
   const ys: Tensor[] = new Array(time);
   for (let k = 0; k < time; k++) {
     const t = reverse ? time - 1 - k : k;
@@ -95,7 +95,7 @@ export function unroll<S>(cell: RecurrentCell<S>, xs: Tensor, opts: UnrollOption
       ys[t] = r.output;
     } else {
       // Some sequences are padded at t: keep their old state, zero their output.
-      const mask = lengths!.map((len) => (t < len ? 1 : 0));
+      const mask = lengths!.map((_, b) => (isPadded(lengths, t, b) ? 0 : 1));
       state = whereState(mask, r.state, state);
       ys[t] = where(new Tensor(K.fromNested(mask.map((m) => [m]), { dtype: 'int32' })), r.output, 0);
     }

@@ -1,9 +1,8 @@
-// Test helpers: seeded random tensors, fast-check size arbitraries, and gradcheck through a
-// module's parameters (the checked copies are swapped in for the parameters while fn runs).
+// Test helpers: seeded random tensors, fast-check size arbitraries, gradcheck tolerances and
+// closeness checks (gradcheck through a module's parameters is autograd's public gradcheckModule).
 import fc from 'fast-check';
 import * as K from '@unroll/core';
-import { Generator, Parameter, Tensor, gradcheck } from '@unroll/autograd';
-import type { GradcheckResult } from '@unroll/autograd';
+import { Generator, Parameter, Tensor } from '@unroll/autograd';
 
 export const SEED = 20240611;
 export const GRAD_TOL = { eps: 1e-6, atol: 1e-5, rtol: 1e-3 } as const;
@@ -27,26 +26,6 @@ export type TinySizes = { batch: number; time: number; input: number; hidden: nu
 /** The names of an object's own Parameter-valued properties (e.g. weightIh, biasHh, weightCi). */
 export function parameterKeys(obj: object): string[] {
   return Object.keys(obj).filter((k) => (obj as Record<string, unknown>)[k] instanceof Parameter);
-}
-
-/**
- * gradcheck of `fn(...inputs, ...params)` with respect to the inputs AND the parameters `keys`
- * of `owner`: while fn runs, gradcheck's float64 copies of the parameters replace them.
- */
-export function gradcheckWithParams(
-  owner: object, inputs: Tensor[], fn: (...inputs: Tensor[]) => Tensor | Tensor[], keys = parameterKeys(owner),
-): GradcheckResult {
-  const target = owner as Record<string, unknown>;
-  const params = keys.map((k) => target[k] as Tensor);
-  return gradcheck((...all: Tensor[]) => {
-    const saved = keys.map((k) => target[k]);
-    keys.forEach((k, i) => { target[k] = all[inputs.length + i]; });
-    try {
-      return fn(...all.slice(0, inputs.length));
-    } finally {
-      keys.forEach((k, i) => { target[k] = saved[i]; });
-    }
-  }, [...inputs, ...params], GRAD_TOL);
 }
 
 /** Largest |a − b| over two same-shape tensors (throws on a shape mismatch). */

@@ -3,10 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as K from '@unroll/core';
-import { Generator, Tensor, stack, tensor } from '@unroll/autograd';
+import { Generator, gradcheckModule, Tensor, stack, tensor } from '@unroll/autograd';
 import { GRUCell, LSTMCell, RNNCell, unroll } from '@unroll/rnn';
 import type { LSTMState, RecurrentCell } from '@unroll/rnn';
-import { SEED, expectClose, gradcheckWithParams, rand, tinySizes } from './helpers.js';
+import { GRAD_TOL, SEED, expectClose, rand, tinySizes } from './helpers.js';
 
 const f64 = { dtype: 'float64' as const };
 
@@ -96,10 +96,10 @@ describe('unroll', () => {
         const lens = Array.from({ length: s.batch }, () => 1 + gg.int(s.time));
         const x = rand([s.time, s.batch, s.input], gg, { requiresGrad: true });
         const h0 = rand([s.batch, s.hidden], gg, { requiresGrad: true });
-        const r = gradcheckWithParams(c, [x, h0], (xx, hh) => {
+        const r = gradcheckModule(c, (xx, hh) => {
           const out = unroll(c, xx!, { initialState: { h: hh! }, lengths: lens, reverse });
           return [out.outputs, out.state.h];
-        });
+        }, { inputs: [x, h0], ...GRAD_TOL });
         expect(r.ok, r.report).toBe(true);
       }), { seed: SEED, numRuns: 8 });
     });
@@ -113,10 +113,10 @@ describe('unroll', () => {
       const x = rand([s.batch, s.time, s.input], gg, { requiresGrad: true });
       const h0 = rand([s.batch, s.hidden], gg, { requiresGrad: true });
       const c0 = rand([s.batch, s.hidden], gg, { requiresGrad: true });
-      const r = gradcheckWithParams(c, [x, h0, c0], (xx, hh, cc) => {
+      const r = gradcheckModule(c, (xx, hh, cc) => {
         const out = unroll(c, xx!, { batchFirst: true, initialState: { h: hh!, c: cc! }, lengths: lens, reverse: s.seed % 2 === 1 });
         return [out.outputs, out.state.h, out.state.c];
-      });
+      }, { inputs: [x, h0, c0], ...GRAD_TOL });
       expect(r.ok, r.report).toBe(true);
     }), { seed: SEED, numRuns: 5 });
   });

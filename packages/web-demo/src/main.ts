@@ -2,7 +2,7 @@
 // All the numerical work happens in the worker; this thread only draws.
 import { DEFAULT_TEXT } from './corpus.js';
 import { LossPlot } from './plot.js';
-import type { FromWorker, ToWorker, TrainConfig } from './protocol.js';
+import type { FromWorker, RuntimeInfo, ToWorker, TrainConfig } from './protocol.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const status = $<HTMLElement>('status');
@@ -17,7 +17,12 @@ const hiddenInput = $<HTMLInputElement>('hidden');
 textArea.value = DEFAULT_TEXT;
 
 /** What the page has seen, for the browser test and for curious users (`window.demo` in the console). */
-const demo = { steps: 0, losses: [] as number[], samples: [] as string[], frames: 0, error: null as string | null, info: null as unknown };
+const demo = {
+  steps: 0, losses: [] as number[], samples: [] as string[], frames: 0, error: null as string | null,
+  info: null as RuntimeInfo | null,
+  /** Threads the kernels ran the last step on (1 once a pool worker failed to start). */
+  threads: 0,
+};
 (window as unknown as { demo: typeof demo }).demo = demo;
 
 // A frame counter: it keeps counting while the worker trains, which shows the page stays responsive.
@@ -45,7 +50,7 @@ function start(): void {
   };
   plot = new LossPlot($<HTMLElement>('plot'));
   samples.replaceChildren();
-  Object.assign(demo, { steps: 0, losses: [], samples: [], error: null, info: null });
+  Object.assign(demo, { steps: 0, losses: [], samples: [], error: null, info: null, threads: 0 });
   worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   worker.onmessage = (e: MessageEvent<FromWorker>) => receive(e.data);
   worker.onerror = (e) => fail(`the worker failed to load or run: ${e.message}`);
@@ -68,24 +73,32 @@ function fail(message: string): void {
   button.textContent = 'Train';
 }
 
+function showRuntime(i: RuntimeInfo): void {
+  runtime.textContent = [
+    `WebAssembly gemm: ${i.wasmGemm ? 'yes' : 'no (TypeScript kernel)'}`,
+    `cross-origin isolated: ${i.crossOriginIsolated ? 'yes' : 'no'}`,
+    `threads: ${demo.threads}`,
+    `eval blocked by CSP: ${i.evalBlocked ? 'yes' : 'no'}`,
+    `${i.vocabSize} characters, ${i.parameters.toLocaleString('en-US')} parameters`,
+  ].join(' · ');
+}
+
 function receive(m: FromWorker): void {
   switch (m.type) {
     case 'ready': {
       demo.info = m.info;
-      const i = m.info;
-      runtime.textContent = [
-        `WebAssembly gemm: ${i.wasmGemm ? 'yes' : 'no (TypeScript kernel)'}`,
-        `cross-origin isolated: ${i.crossOriginIsolated ? 'yes' : 'no'}`,
-        `threads: ${i.threads}`,
-        `eval blocked by CSP: ${i.evalBlocked ? 'yes' : 'no'}`,
-        `${i.vocabSize} characters, ${i.parameters.toLocaleString('en-US')} parameters`,
-      ].join(' · ');
-      modelText.textContent = i.model;
+      demo.threads = m.info.threads;
+      showRuntime(m.info);
+      modelText.textContent = m.info.model;
       status.textContent = 'training';
       break;
     }
     case 'step':
       demo.steps = m.step;
+      if (m.threads !== demo.threads && demo.info) {
+        demo.threads = m.threads;
+        showRuntime(demo.info);
+      }
       demo.losses.push(m.loss);
       plot!.add(m.loss);
       lossText.textContent = `step ${m.step}: loss ${plot!.mean!.toFixed(3)} nats/char (${m.msPerStep.toFixed(0)} ms/step)`;

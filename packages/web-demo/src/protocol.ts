@@ -26,7 +26,7 @@ export type ToWorker = { type: 'start'; config: TrainConfig } | { type: 'stop' }
 export interface RuntimeInfo {
   /** The page is cross-origin isolated (SharedArrayBuffer, so worker threads, are available). */
   crossOriginIsolated: boolean;
-  /** Threads the kernels use. */
+  /** Threads the kernels use when training starts (the step messages carry the count in use). */
   threads: number;
   /** The WebAssembly SIMD gemm is in use (else the TypeScript one). */
   wasmGemm: boolean;
@@ -40,7 +40,8 @@ export interface RuntimeInfo {
 
 export type FromWorker =
   | { type: 'ready'; info: RuntimeInfo }
-  | { type: 'step'; step: number; loss: number; msPerStep: number }
+  // threads: what the kernels ran on (1 once a pool worker failed to start, e.g. refused by the page's CSP).
+  | { type: 'step'; step: number; loss: number; msPerStep: number; threads: number }
   | { type: 'sample'; step: number; text: string }
   | { type: 'stopped'; step: number }
   | { type: 'error'; message: string };

@@ -87,7 +87,7 @@ async function train(config: TrainConfig): Promise<void> {
     callbacks: [{
       onStepEnd(e) {
         const now = performance.now();
-        post({ type: 'step', step: e.step, loss: e.loss, msPerStep: now - started });
+        post({ type: 'step', step: e.step, loss: e.loss, msPerStep: now - started, threads: K.getNumThreads() });
         if (e.step % sampleEvery === 0) {
           const first = text[generator.int(text.length)]!;
           post({ type: 'sample', step: e.step, text: first + sample(model, vocab, first, sampleLength, 0.8, generator) });

@@ -1,7 +1,8 @@
 // End to end in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core): the built
 // page, served with cross-origin isolation headers from 127.0.0.1, trains in its worker — the loss
-// falls, a sample appears, the page keeps drawing frames — and the same page under a strict
-// Content-Security-Policy (no eval) trains too. Screenshots go to artifacts/ (CI keeps them).
+// falls, a sample appears, the page keeps drawing frames, core's kernels run on 2 threads — and the same
+// page under a strict Content-Security-Policy (no eval, no blob: workers) trains too, on one thread, and
+// on 2 threads again once the policy allows blob: workers. Screenshots go to artifacts/ (CI keeps them).
 // Run: pnpm --filter @unroll/web-demo test:browser (builds first). CHROMIUM=/path overrides the browser.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -65,6 +66,8 @@ test('the page trains in its worker: loss falls, samples appear, frames keep com
   assert.deepEqual(errors, []);
   assert.equal(demo.info.wasmGemm, true);
   assert.equal(demo.info.crossOriginIsolated, true);
+  // This machine has 2 cores: the pool runs the kernels on this thread and one worker.
+  assert.equal(demo.threads, 2, 'the kernels ran on 2 threads');
   const first = demo.losses[0];
   const last = mean(demo.losses.slice(-10));
   // An untrained model is near uniform over the characters: loss ≈ ln(vocabulary size).
@@ -92,6 +95,18 @@ test('under a strict Content-Security-Policy (script-src self + wasm-unsafe-eval
   assert.equal(demo.info.evalBlocked, true, 'the policy is in force: new Function is refused in the worker');
   assert.equal(demo.info.wasmGemm, true, "'wasm-unsafe-eval' lets the WebAssembly gemm compile");
   assert.ok(demo.losses.every(Number.isFinite));
+  // worker-src 'self' refuses the pool's blob: workers: core falls back to one thread, without an error.
+  assert.equal(demo.threads, 1, 'the refused pool falls back to one thread');
   await page.screenshot({ path: join(artifacts, 'web-demo-strict-csp.png'), fullPage: true });
+  await page.close();
+});
+
+test("the strict policy plus worker-src 'self' blob: lets the pool's workers start", async () => {
+  const { page, demo, errors } = await trainOn('/strict-blob/?autostart', { steps: 30 });
+  assert.equal(demo.error, null, `no error (got ${demo.error})`);
+  assert.deepEqual(errors, []);
+  assert.equal(demo.info.evalBlocked, true);
+  assert.equal(demo.threads, 2, 'the kernels ran on 2 threads');
+  assert.ok(demo.losses.every(Number.isFinite));
   await page.close();
 });

@@ -64,6 +64,19 @@ export function updateMoments(m: FloatArray, v: FloatArray, i: number, g: number
   v[i] = v[i]! * beta2 + (1 - beta2) * g * g;
 }
 
+/**
+ * Element i's gradient with L2 weight decay folded in (g + λp, as PyTorch's NAdam and RAdam), after
+ * updating the moments `exp_avg`, `exp_avg_sq` with it; returns that gradient.
+ */
+export function decayedMoments(
+  s: { exp_avg: FloatArray; exp_avg_sq: FloatArray }, p: FloatArray, g: TypedArray, i: number,
+  weightDecay: number, beta1: number, beta2: number,
+): number {
+  const gi = weightDecay !== 0 ? g[i]! + weightDecay * p[i]! : g[i]!;
+  updateMoments(s.exp_avg, s.exp_avg_sq, i, gi, beta1, beta2);
+  return gi;
+}
+
 const SPEC: OptimizerSpec<Required<AdamOptions>> = {
   name: 'Adam',
   defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false },

@@ -1,7 +1,7 @@
 // NAdam: Adam with Nesterov momentum (Dozat, 2016), as PyTorch 1.13 documents it.
 import type { FloatArray, TypedArray } from '@unroll/core';
 import type { Tensor } from '../tensor.js';
-import { updateMoments, validateMoments } from './adam.js';
+import { decayedMoments, validateMoments } from './adam.js';
 import { bufferLike, Optimizer, type OptimizerSpec, type ParamGroupInput } from './optimizer.js';
 import { checkNumber } from './options.js';
 
@@ -72,13 +72,9 @@ export class NAdam extends Optimizer<Required<NAdamOptions>, NAdamState> {
     const muProduct = (s.mu_product *= mu);
     const gradStep = (-lr * (1 - mu)) / (1 - muProduct);
     const momentStep = (-lr * muNext) / (1 - muProduct * muNext);
-    const m = s.exp_avg;
-    const v = s.exp_avg_sq;
-    const n = p.length;
-    for (let i = 0; i < n; i++) {
-      let gi = g[i]!;
-      if (weightDecay !== 0) gi += weightDecay * p[i]!;
-      updateMoments(m, v, i, gi, beta1, beta2);
+    const m = s.exp_avg, v = s.exp_avg_sq;
+    for (let i = 0; i < p.length; i++) {
+      const gi = decayedMoments(s, p, g, i, weightDecay, beta1, beta2);
       const denom = Math.sqrt(v[i]! / bc2) + eps;
       p[i] = p[i]! + gradStep * (gi / denom) + momentStep * (m[i]! / denom);
     }

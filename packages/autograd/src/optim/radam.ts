@@ -1,7 +1,7 @@
 // RAdam: Adam with the variance of its adaptive learning rate rectified (Liu et al., 2019).
 import type { FloatArray, TypedArray } from '@unroll/core';
 import type { Tensor } from '../tensor.js';
-import { updateMoments, validateMoments } from './adam.js';
+import { decayedMoments, validateMoments } from './adam.js';
 import { bufferLike, Optimizer, type OptimizerSpec, type ParamGroupInput } from './optimizer.js';
 
 /** Options of `RAdam` (PyTorch's names in camelCase; defaults as PyTorch's). */
@@ -63,13 +63,9 @@ export class RAdam extends Optimizer<Required<RAdamOptions>, RAdamState> {
     const rectified = rho > 5;
     const rect = rectified ? Math.sqrt(((rho - 4) * (rho - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rho)) : 0;
     const bc2Sqrt = Math.sqrt(bc2);
-    const m = s.exp_avg;
-    const v = s.exp_avg_sq;
-    const n = p.length;
-    for (let i = 0; i < n; i++) {
-      let gi = g[i]!;
-      if (weightDecay !== 0) gi += weightDecay * p[i]!;
-      updateMoments(m, v, i, gi, beta1, beta2);
+    const m = s.exp_avg, v = s.exp_avg_sq;
+    for (let i = 0; i < p.length; i++) {
+      decayedMoments(s, p, g, i, weightDecay, beta1, beta2);
       const mHat = m[i]! / bc1;
       p[i] = rectified
         ? p[i]! - mHat * lr * (bc2Sqrt / (Math.sqrt(v[i]!) + eps)) * rect

@@ -1,7 +1,7 @@
 // The closed-form learning-rate schedules: PyTorch's StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR,
 // CosineAnnealingWarmRestarts, LinearLR and LambdaLR.
 import { LRScheduler, type SchedulableOptimizer } from './lr-scheduler.js';
-import { checkKeys, checkNumber, checkOptionsObject, describe } from './options.js';
+import { checkNumber, checkOptions, describe } from './options.js';
 
 /** Options of `StepLR`. */
 export interface StepLROptions {
@@ -16,8 +16,7 @@ export class StepLR extends LRScheduler {
   readonly stepSize: number;
   readonly gamma: number;
   constructor(optimizer: SchedulableOptimizer, options: StepLROptions) {
-    const o = checkOptionsObject('StepLR', options);
-    checkKeys('StepLR', o, ['stepSize', 'gamma']);
+    const o = checkOptions('StepLR', options, ['stepSize', 'gamma']);
     const stepSize = checkNumber('StepLR', 'stepSize', o.stepSize, { min: 1, integer: true });
     const gamma = checkNumber('StepLR', 'gamma', o.gamma ?? 0.1, { min: 0, minExclusive: true });
     super('StepLR', optimizer, (e, base) => base * gamma ** Math.floor(e / stepSize));
@@ -36,8 +35,7 @@ export interface ExponentialLROptions {
 export class ExponentialLR extends LRScheduler {
   readonly gamma: number;
   constructor(optimizer: SchedulableOptimizer, options: ExponentialLROptions) {
-    const o = checkOptionsObject('ExponentialLR', options);
-    checkKeys('ExponentialLR', o, ['gamma']);
+    const o = checkOptions('ExponentialLR', options, ['gamma']);
     const gamma = checkNumber('ExponentialLR', 'gamma', o.gamma, { min: 0, minExclusive: true });
     super('ExponentialLR', optimizer, (e, base) => base * gamma ** e);
     this.gamma = gamma;
@@ -60,8 +58,7 @@ export class CosineAnnealingLR extends LRScheduler {
   readonly tMax: number;
   readonly etaMin: number;
   constructor(optimizer: SchedulableOptimizer, options: CosineAnnealingLROptions) {
-    const o = checkOptionsObject('CosineAnnealingLR', options);
-    checkKeys('CosineAnnealingLR', o, ['tMax', 'etaMin']);
+    const o = checkOptions('CosineAnnealingLR', options, ['tMax', 'etaMin']);
     const tMax = checkNumber('CosineAnnealingLR', 'tMax', o.tMax, { min: 1, integer: true });
     const etaMin = checkNumber('CosineAnnealingLR', 'etaMin', o.etaMin ?? 0, { min: 0 });
     super('CosineAnnealingLR', optimizer, (e, base) => etaMin + ((base - etaMin) * (1 + Math.cos((Math.PI * e) / tMax))) / 2);
@@ -89,8 +86,7 @@ export class LinearLR extends LRScheduler {
   readonly endFactor: number;
   readonly totalIters: number;
   constructor(optimizer: SchedulableOptimizer, options: LinearLROptions = {}) {
-    const o = checkOptionsObject('LinearLR', options);
-    checkKeys('LinearLR', o, ['startFactor', 'endFactor', 'totalIters']);
+    const o = checkOptions('LinearLR', options, ['startFactor', 'endFactor', 'totalIters']);
     const s = checkNumber('LinearLR', 'startFactor', o.startFactor ?? 1 / 3, { min: 0, minExclusive: true, max: 1 });
     const f = checkNumber('LinearLR', 'endFactor', o.endFactor ?? 1, { min: 0, max: 1 });
     const total = checkNumber('LinearLR', 'totalIters', o.totalIters ?? 5, { min: 1, integer: true });
@@ -110,8 +106,7 @@ export interface LambdaLROptions {
 /** lr(e) = base · lrLambda(e), as PyTorch's `LambdaLR`. A factor that is not a finite number is an error. */
 export class LambdaLR extends LRScheduler {
   constructor(optimizer: SchedulableOptimizer, options: LambdaLROptions) {
-    const o = checkOptionsObject('LambdaLR', options);
-    checkKeys('LambdaLR', o, ['lrLambda']);
+    const o = checkOptions('LambdaLR', options, ['lrLambda']);
     const fns = Array.isArray(o.lrLambda) ? [...(o.lrLambda as readonly ((e: number) => number)[])] : null;
     const groups = (optimizer as Partial<SchedulableOptimizer> | null)?.paramGroups;
     if (fns === null && typeof o.lrLambda !== 'function') {
@@ -145,8 +140,7 @@ export class MultiStepLR extends LRScheduler {
   readonly milestones: readonly number[];
   readonly gamma: number;
   constructor(optimizer: SchedulableOptimizer, options: MultiStepLROptions) {
-    const o = checkOptionsObject('MultiStepLR', options);
-    checkKeys('MultiStepLR', o, ['milestones', 'gamma']);
+    const o = checkOptions('MultiStepLR', options, ['milestones', 'gamma']);
     if (!Array.isArray(o.milestones)) throw new TypeError(`MultiStepLR: milestones must be an array of epochs; got ${describe(o.milestones)}`);
     const milestones = o.milestones.map((m, i) => checkNumber('MultiStepLR', `milestones[${i}]`, m, { min: 0, integer: true })).sort((a, b) => a - b);
     const gamma = checkNumber('MultiStepLR', 'gamma', o.gamma ?? 0.1, { min: 0, minExclusive: true });
@@ -179,8 +173,7 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   readonly etaMin: number;
   constructor(optimizer: SchedulableOptimizer, options: CosineAnnealingWarmRestartsOptions) {
     const who = 'CosineAnnealingWarmRestarts';
-    const o = checkOptionsObject(who, options);
-    checkKeys(who, o, ['t0', 'tMult', 'etaMin']);
+    const o = checkOptions(who, options, ['t0', 'tMult', 'etaMin']);
     const t0 = checkNumber(who, 't0', o.t0, { min: 1, integer: true });
     const tMult = checkNumber(who, 'tMult', o.tMult ?? 1, { min: 1, integer: true });
     const etaMin = checkNumber(who, 'etaMin', o.etaMin ?? 0, { min: 0 });

@@ -1,9 +1,9 @@
-// Shared helpers for the nn tests: seeded float64 leaves, closeness checks, and swapping
-// gradcheck's float64 copies into a module's parameter fields.
+// Shared helpers for the nn tests: seeded float64 leaves, closeness checks, and gradcheck of a
+// function or a module (through the public gradcheckModule) that first proves every input is used.
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import * as K from '@unroll/core';
-import { Tensor, gradcheck, type Nested } from '@unroll/autograd';
+import { Module, Tensor, gradcheck, gradcheckModule, type Nested } from '@unroll/autograd';
 
 /** The one seed every property test here uses, so failures replay. */
 export const SEED = 42;
@@ -42,32 +42,22 @@ export function expectClose(actual: Tensor | Nested, expected: Tensor | Nested, 
 }
 
 /**
- * Runs `fn` with some fields of `target` (a module's weight, bias, …) pointing at other tensors, then
- * restores them. gradcheck hands `fn` float64 copies of its inputs; putting those copies where
- * forward reads its parameters checks the module's own forward against finite differences.
+ * gradcheck of `fn` over `inputs` (and, given a module, over its parameters through its own forward,
+ * with the public `gradcheckModule`), after first proving that every input and parameter reaches the
+ * output (each gets a gradient from backward): one that `fn` ignored would pass a finite-difference
+ * check trivially (0 vs 0).
  */
-export function withFields<T extends object, R>(target: T, fields: Partial<Record<keyof T, Tensor | null>>, fn: () => R): R {
-  const saved: Record<string, unknown> = {};
-  for (const k of Object.keys(fields)) saved[k] = (target as Record<string, unknown>)[k];
-  Object.assign(target, fields);
-  try {
-    return fn();
-  } finally {
-    Object.assign(target, saved);
-  }
-}
-
-/**
- * gradcheck, after first proving that every input reaches the output (each gets a gradient from
- * backward): an input that `fn` ignored would pass a finite-difference check trivially (0 vs 0).
- */
-export function checkGrads(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Tensor[]): void {
+export function checkGrads(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Tensor[], module?: Module): void {
   const copies = inputs.map((t) => (t.requiresGrad ? new Tensor(K.clone(t.data), { requiresGrad: true }) : t));
+  const params = module?.namedParameters() ?? [];
+  module?.zeroGrad();
   const out = fn(...copies);
   out.mul(out).sum().backward(); // squared, so a gradient that happens to sum to zero still shows up
   copies.forEach((t, i) => {
     if (t.requiresGrad) expect(t.grad, `input ${i} gets no gradient: fn does not use it`).not.toBeNull();
   });
-  const r = gradcheck(fn, inputs, TOL);
+  for (const [name, p] of params) expect(p.grad, `parameter ${name} gets no gradient: fn does not use it`).not.toBeNull();
+  module?.zeroGrad();
+  const r = module ? gradcheckModule(module, fn, { inputs, ...TOL }) : gradcheck(fn, inputs, TOL);
   expect(r.ok, r.report).toBe(true);
 }

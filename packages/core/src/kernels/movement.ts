@@ -2,6 +2,7 @@
 import { ndarray } from '../ndarray.js';
 import { allocate, dtypeOf, type TypedArray } from '../dtype.js';
 import { contiguous, type NdArray } from '../array.js';
+import { forEachRun } from './iterate.js';
 import { ShapeError, fmt } from '../errors.js';
 import { normalizeAxis, resolveReshape, sameShape, sizeOf, stridesOf, type Shape } from '../shape.js';
 import { split } from './reduce.js';
@@ -75,18 +76,14 @@ export function sliceAssign(dst: NdArray, ranges: readonly (Range | undefined)[]
   const view = rangeView('sliceAssign', dst, ranges);
   const { shape, stride, offset } = view;
   if (!sameShape(shape, src.shape)) throw new ShapeError(`sliceAssign: region is ${fmt(shape)}; got ${fmt(src.shape)}`);
-  const values = contiguous(src);
-  const rank = shape.length;
-  const index = new Array<number>(rank).fill(0);
-  let p = offset;
-  for (let k = 0; k < values.length; k++) {
-    view.data[p] = accumulate ? view.data[p]! + values[k]! : values[k]!;
-    for (let d = rank - 1; d >= 0; d--) {
-      if (++index[d]! < shape[d]!) { p += stride[d]!; break; }
-      p -= stride[d]! * (shape[d]! - 1);
-      index[d] = 0;
-    }
-  }
+  // Walks the region and src together run by run (src keeps its own strides: no contiguous copy).
+  const out = view.data as TypedArray, values = src.data as TypedArray, srcOffset = src.offset;
+  forEachRun(shape, [stride, src.stride], (o, n, s) => {
+    const sd = s[0]!, ss = s[1]!;
+    let p = offset + o[0]!, q = srcOffset + o[1]!;
+    if (accumulate) for (let i = 0; i < n; i++, p += sd, q += ss) out[p] = out[p]! + values[q]!;
+    else for (let i = 0; i < n; i++, p += sd, q += ss) out[p] = values[q]!;
+  });
 }
 
 /** Joins arrays along an existing axis; all other dims must agree. */

@@ -1,23 +1,18 @@
 // Bidirectional tagging: tag each token whose twin appears later, with a bidirectional and a
 // unidirectional LSTM. Run: pnpm exec tsx --conditions=unroll-source packages/examples/scripts/uses/bidirectional-tagging.ts
 import { terminalProgress } from '@unroll/train/node';
-import { parseFlags, usage } from '../../src/uses/common/flags.js';
+import { scriptFlags } from '../../src/flags.js';
 import { writeOutput } from '../../src/uses/common/output.js';
 import { fullRun } from '../../src/uses/common/run.js';
 import { describeTagging, taggingCharts, taggingTable, trainTagger } from '../../src/uses/bidirectional-tagging/index.js';
 
 const spec = {
-  steps: { kind: 'number', help: 'Adam steps per model (default 400; 1500 with UNROLL_FULL=1)' },
-  length: { kind: 'number', help: 'tokens per sequence (default 12)' },
-  alphabet: { kind: 'number', help: 'distinct tokens (default 8)' },
-  seed: { kind: 'number', help: 'seed of weights and data (default 0)' },
-  help: { kind: 'boolean', help: 'show this help' },
+  steps: { kind: 'int', min: 0, help: 'Adam steps per model (default 400; 1500 with UNROLL_FULL=1)' },
+  length: { kind: 'int', min: 0, help: 'tokens per sequence (default 12)' },
+  alphabet: { kind: 'int', min: 0, help: 'distinct tokens (default 8)' },
+  seed: { kind: 'int', min: 0, help: 'seed of weights and data (default 0)' },
 } as const;
-const flags = parseFlags(process.argv.slice(2), spec);
-if (flags.help) {
-  console.log(usage('bidirectional-tagging.ts', spec));
-  process.exit(0);
-}
+const flags = scriptFlags('bidirectional-tagging.ts', spec);
 const steps = flags.steps ?? (fullRun() ? 1500 : 400);
 const length = flags.length ?? 12, alphabet = flags.alphabet ?? 8;
 const results = [true, false].map((bi) => {

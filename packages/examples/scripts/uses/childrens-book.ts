@@ -1,23 +1,18 @@
 // The children's book ("Doug saw Jane."): vanilla RNN and LSTM next-word models, and the mistakes
 // in what they write. Run: pnpm exec tsx --conditions=unroll-source packages/examples/scripts/uses/childrens-book.ts
 import { terminalProgress } from '@unroll/train/node';
-import { parseFlags, usage } from '../../src/uses/common/flags.js';
+import { scriptFlags } from '../../src/flags.js';
 import { writeOutput } from '../../src/uses/common/output.js';
 import { fullRun } from '../../src/uses/common/run.js';
 import { BOOK_MODELS, bookLossChart, bookTable, describeBook, poolSeeds, trainNextWord } from '../../src/uses/childrens-book/index.js';
 import type { BookResult } from '../../src/uses/childrens-book/index.js';
 
 const spec = {
-  steps: { kind: 'number', help: 'Adam steps per model (default 300; 600 with UNROLL_FULL=1)' },
-  seeds: { kind: 'number', help: 'seeds to pool, 0 … n−1 (default 1; 3 with UNROLL_FULL=1)' },
-  seed: { kind: 'number', help: 'first seed (default 0)' },
-  help: { kind: 'boolean', help: 'show this help' },
+  steps: { kind: 'int', min: 0, help: 'Adam steps per model (default 300; 600 with UNROLL_FULL=1)' },
+  seeds: { kind: 'int', min: 0, help: 'seeds to pool, 0 … n−1 (default 1; 3 with UNROLL_FULL=1)' },
+  seed: { kind: 'int', min: 0, help: 'first seed (default 0)' },
 } as const;
-const flags = parseFlags(process.argv.slice(2), spec);
-if (flags.help) {
-  console.log(usage('childrens-book.ts', spec));
-  process.exit(0);
-}
+const flags = scriptFlags('childrens-book.ts', spec);
 const full = fullRun();
 const steps = flags.steps ?? (full ? 600 : 300);
 const seeds = flags.seeds ?? (full ? 3 : 1);

@@ -1,7 +1,7 @@
 // Sentiment where word order matters: a bag-of-words baseline against an LSTM and a GRU.
 // Run: pnpm exec tsx --conditions=unroll-source packages/examples/scripts/uses/sentiment.ts
 import { terminalProgress } from '@unroll/train/node';
-import { parseFlags, usage } from '../../src/uses/common/flags.js';
+import { scriptFlags } from '../../src/flags.js';
 import { writeOutput } from '../../src/uses/common/output.js';
 import { fullRun } from '../../src/uses/common/run.js';
 import {
@@ -10,17 +10,12 @@ import {
 import type { SentimentKind } from '../../src/uses/sentiment/index.js';
 
 const spec = {
-  steps: { kind: 'number', help: 'Adam steps per model (default 400; 1500 with UNROLL_FULL=1)' },
-  train: { kind: 'number', help: 'training reviews (default 3000)' },
-  test: { kind: 'number', help: 'test reviews (default 1000)' },
-  seed: { kind: 'number', help: 'seed of weights and corpus (default 0)' },
-  help: { kind: 'boolean', help: 'show this help' },
+  steps: { kind: 'int', min: 0, help: 'Adam steps per model (default 400; 1500 with UNROLL_FULL=1)' },
+  train: { kind: 'int', min: 0, help: 'training reviews (default 3000)' },
+  test: { kind: 'int', min: 0, help: 'test reviews (default 1000)' },
+  seed: { kind: 'int', min: 0, help: 'seed of weights and corpus (default 0)' },
 } as const;
-const flags = parseFlags(process.argv.slice(2), spec);
-if (flags.help) {
-  console.log(usage('sentiment.ts', spec));
-  process.exit(0);
-}
+const flags = scriptFlags('sentiment.ts', spec);
 const steps = flags.steps ?? (fullRun() ? 1500 : 400);
 const seed = flags.seed ?? 0;
 const corpus = sentimentCorpus(seed, flags.train ?? 3000, flags.test ?? 1000);

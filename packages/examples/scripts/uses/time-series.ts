@@ -2,7 +2,7 @@
 // its past, against the naive and seasonal-naive baselines. Any CSV column works:
 //   pnpm exec tsx --conditions=unroll-source packages/examples/scripts/uses/time-series.ts [--csv FILE --column NAME]
 import { terminalProgress } from '@unroll/train/node';
-import { parseFlags, usage } from '../../src/uses/common/flags.js';
+import { scriptFlags } from '../../src/flags.js';
 import { writeOutput } from '../../src/uses/common/output.js';
 import {
   defaultCsvPath, describeForecast, forecastChart, forecastLossChart, forecastTable, readSeriesCsv, trainForecaster,
@@ -11,20 +11,15 @@ import {
 const spec = {
   csv: { kind: 'string', help: 'CSV file with a header row (default: the shipped stock.csv)' },
   column: { kind: 'string', help: 'numeric column to forecast (default price)' },
-  window: { kind: 'number', help: 'past values each forecast reads (default 28)' },
-  horizon: { kind: 'number', help: 'steps forecast at once (default 7)' },
-  season: { kind: 'number', help: 'period of the seasonal-naive baseline (default 7)' },
-  steps: { kind: 'number', help: 'Adam steps (default 400; on the shipped CSV longer runs overfit its 584 training days: 2000 steps gave a higher test MAE)' },
-  seed: { kind: 'number', help: 'seed of the weights and batches (default 0)' },
-  help: { kind: 'boolean', help: 'show this help' },
+  window: { kind: 'int', min: 0, help: 'past values each forecast reads (default 28)' },
+  horizon: { kind: 'int', min: 0, help: 'steps forecast at once (default 7)' },
+  season: { kind: 'int', min: 0, help: 'period of the seasonal-naive baseline (default 7)' },
+  steps: { kind: 'int', min: 0, help: 'Adam steps (default 400; on the shipped CSV longer runs overfit its 584 training days: 2000 steps gave a higher test MAE)' },
+  seed: { kind: 'int', min: 0, help: 'seed of the weights and batches (default 0)' },
 } as const;
 
 try {
-  const flags = parseFlags(process.argv.slice(2), spec);
-  if (flags.help) {
-    console.log(usage('time-series.ts', spec));
-    process.exit(0);
-  }
+  const flags = scriptFlags('time-series.ts', spec);
   const path = flags.csv ?? defaultCsvPath(), column = flags.column ?? 'price';
   const series = readSeriesCsv(column, path);
   console.log(`${path}: column '${column}', ${series.length} values, from ${series[0]} to ${series[series.length - 1]}`);

@@ -1,23 +1,18 @@
 // Weather reports both ways: a vector → its sentence (one-to-many, like image captioning) and
 // the sentence → its vector (many-to-one). Run: pnpm exec tsx --conditions=unroll-source packages/examples/scripts/uses/weather.ts
 import { terminalProgress } from '@unroll/train/node';
-import { parseFlags, usage } from '../../src/uses/common/flags.js';
+import { scriptFlags } from '../../src/flags.js';
 import { writeOutput } from '../../src/uses/common/output.js';
 import { fullRun } from '../../src/uses/common/run.js';
 import { describeWeather, trainCaptioner, trainReader, weatherData, weatherLossChart, weatherTables } from '../../src/uses/weather/index.js';
 
 const spec = {
-  'caption-steps': { kind: 'number', help: 'Adam steps of the vector → sentence model (default 600; 3000 with UNROLL_FULL=1)' },
-  'read-steps': { kind: 'number', help: 'Adam steps of the sentence → vector model (default 300; 1500 with UNROLL_FULL=1)' },
-  hidden: { kind: 'number', help: 'LSTM hidden units (default 64)' },
-  seed: { kind: 'number', help: 'seed of weights and days (default 0)' },
-  help: { kind: 'boolean', help: 'show this help' },
+  'caption-steps': { kind: 'int', min: 0, help: 'Adam steps of the vector → sentence model (default 600; 3000 with UNROLL_FULL=1)' },
+  'read-steps': { kind: 'int', min: 0, help: 'Adam steps of the sentence → vector model (default 300; 1500 with UNROLL_FULL=1)' },
+  hidden: { kind: 'int', min: 0, help: 'LSTM hidden units (default 64)' },
+  seed: { kind: 'int', min: 0, help: 'seed of weights and days (default 0)' },
 } as const;
-const flags = parseFlags(process.argv.slice(2), spec);
-if (flags.help) {
-  console.log(usage('weather.ts', spec));
-  process.exit(0);
-}
+const flags = scriptFlags('weather.ts', spec);
 const full = fullRun();
 const seed = flags.seed ?? 0;
 const data = weatherData(seed);

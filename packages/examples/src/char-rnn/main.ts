@@ -1,6 +1,6 @@
 // The char-rnn program: parses the command line, runs `train` or `sample`, and turns every
 // error into one clear line and an exit code (2 for a command-line mistake, 1 otherwise).
-import { UsageError, helpLines } from './args.js';
+import { UsageError, helpLines } from '../flags.js';
 import { RUN_FLAGS, CONFIG_FLAGS, SAMPLE_FLAGS, parseCommandLine, programName } from './options.js';
 import { runExport } from './export-command.js';
 import { runSample } from './sample-command.js';

@@ -1,8 +1,8 @@
 // The char-rnn command line: the flags of `train` and `sample` with their defaults, and the
 // training configuration they make (what a checkpoint stores and a resume must match).
 import { join } from 'node:path';
-import { UsageError, checkFlagValue, flagName, parseFlags } from './args.js';
-import type { FlagSpec, FlagTable, FlagValue } from './args.js';
+import { UsageError, checkFlagValue, flagName, parseFlags } from '../flags.js';
+import type { FlagSpec, FlagTable, FlagValue } from '../flags.js';
 import { examplesDir } from './corpus.js';
 import { CELLS } from './model.js';
 import type { ModelConfig } from './model.js';

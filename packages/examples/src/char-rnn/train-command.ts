@@ -7,7 +7,7 @@ import { lineChart } from '@unroll/plot';
 import { NonFiniteLossError, fit, formatDuration } from '@unroll/train';
 import type { Callback } from '@unroll/train';
 import { saveCheckpoints, terminalProgress } from '@unroll/train/node';
-import { flagName } from './args.js';
+import { flagName } from '../flags.js';
 import { loadRun, resumeInto, runContents, saveRun } from './checkpoint.js';
 import type { RunInfo, SavedRun } from './checkpoint.js';
 import { projectSources, readTextFile } from './corpus.js';

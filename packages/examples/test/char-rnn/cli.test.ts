@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { UsageError } from '../../src/char-rnn/args.js';
+import { UsageError } from '../../src/flags.js';
 import { main } from '../../src/char-rnn/main.js';
 import { parseCommandLine } from '../../src/char-rnn/options.js';
 

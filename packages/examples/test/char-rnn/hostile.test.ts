@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/char-rnn/args.js';
+import { UsageError } from '../../src/flags.js';
 import { loadRun, modelOf } from '../../src/char-rnn/checkpoint.js';
 import { readTextFile } from '../../src/char-rnn/corpus.js';
 import { parseCommandLine } from '../../src/char-rnn/options.js';

@@ -1,30 +1,7 @@
-// The uses' shared helpers: the flag reader, seeded streams, sampling, tables and smoothing.
+// The uses' shared helpers: seeded streams, sampling, tables and smoothing (their flags: test/flags.test.ts).
 import { describe, expect, it } from 'vitest';
 import { Generator } from '@unroll/autograd';
-import { parseFlags, usage } from '../../src/uses/common/flags.js';
 import { argmax, markdownTable, percent, permutation, sampleIndex, seededStreams, smooth } from '../../src/uses/common/run.js';
-
-describe('parseFlags', () => {
-  const spec = {
-    steps: { kind: 'number', help: 'steps' },
-    csv: { kind: 'string', help: 'file' },
-    help: { kind: 'boolean', help: 'help' },
-  } as const;
-
-  it('reads numbers, strings and switches', () => {
-    expect(parseFlags(['--steps', '30', '--csv', 'a.csv', '--help'], spec)).toEqual({ steps: 30, csv: 'a.csv', help: true });
-    expect(parseFlags([], spec)).toEqual({});
-    expect(usage('x.ts', spec)).toContain('--steps <number>');
-  });
-
-  it('names the flag in every error', () => {
-    expect(() => parseFlags(['--stpes', '3'], spec)).toThrow(/unknown flag --stpes; known: --steps, --csv, --help/);
-    expect(() => parseFlags(['--steps', 'many'], spec)).toThrow(/--steps must be a number; got 'many'/);
-    expect(() => parseFlags(['--csv'], spec)).toThrow(/--csv needs a value/);
-    expect(() => parseFlags(['--csv', '--steps', '3'], spec)).toThrow(/--csv needs a value/);
-    expect(() => parseFlags(['steps'], spec)).toThrow(/unexpected argument 'steps'/);
-  });
-});
 
 describe('run helpers', () => {
   it('seeded streams are reproducible and independent', () => {

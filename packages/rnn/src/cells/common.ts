@@ -1,14 +1,16 @@
-// What the built-in cells share: option checks, activations by name, PyTorch's default init,
-// step validation with house-style messages, and reading shapes out of state-dict values.
+// What the built-in cells share: option checks, activations by name, orthogonal recurrent init
+// and reading shapes out of state-dict values (the rest of a cell's set-up is CellBase).
 import * as K from '@unroll/core';
 import { Parameter, Tensor, init, sigmoid, tanh, relu } from '@unroll/autograd';
+import type { FloatDType } from '@unroll/core';
+import type { CellBaseOptions, StateShape } from '../cell-base.js';
 import type { DType, Generator, StateValue } from '@unroll/autograd';
 
 /** An activation by name, or any function Tensor → Tensor (elementwise, shape-preserving). */
 export type Activation = 'sigmoid' | 'tanh' | 'relu' | 'identity' | ((x: Tensor) => Tensor);
 
-/** The dtypes parameters can have. */
-export type FloatDType = 'float32' | 'float64';
+/** The dtypes parameters can have (declared once, in core). */
+export type { FloatDType } from '@unroll/core';
 
 /** The options every built-in cell takes (`RNNCellOptions`, `LSTMCellOptions` and `GRUCellOptions` add their own). */
 export interface RecurrentCellOptions {
@@ -53,16 +55,25 @@ export function checkFloatDType(who: string, dtype: DType | undefined): FloatDTy
   return d;
 }
 
+/**
+ * The `CellBase` options of a built-in cell, after checking its options object (unknown keys, the
+ * sizes, the dtype): `super(builtinCell('GRUCell', opts, OPTIONS, (H) => ({ h: H })))`.
+ */
+export function builtinCell<S>(
+  who: string, opts: RecurrentCellOptions, known: readonly string[], state: (hiddenSize: number) => StateShape<S>,
+): CellBaseOptions<S> {
+  checkKnownOptions(who, opts, known);
+  const inputSize = checkSize(who, 'inputSize', opts.inputSize);
+  const H = checkSize(who, 'hiddenSize', opts.hiddenSize);
+  const dtype = checkFloatDType(who, opts.dtype);
+  return { name: who, inputSize, outputSize: H, state: state(H), dtype, generator: opts.generator };
+}
+
 /** Throws when `opts` holds a key this constructor does not know (no option is silently ignored). */
 export function checkKnownOptions(who: string, opts: object, known: readonly string[]): void {
   for (const k of Object.keys(opts)) {
     if (!known.includes(k)) throw new TypeError(`${who}: unknown option '${k}' (known: ${known.join(', ')})`);
   }
-}
-
-/** A parameter drawn from U(−bound, bound) — PyTorch's default for every RNN weight and bias, bound = 1/√H. */
-export function uniformParameter(shape: number[], bound: number, dtype: FloatDType, generator?: Generator): Parameter {
-  return new Parameter(K.randUniform(shape, -bound, bound, { dtype, generator }));
 }
 
 /** How weight_hh starts: 'uniform' (PyTorch's default) or 'orthogonal' (each gate block). */
@@ -86,50 +97,9 @@ export function initRecurrent(
   }
 }
 
-/** Validates x: [batch, inputSize] (rank, size, dtype) at the start of `who` (e.g. `LSTMCell.step`). */
-export function checkInput(who: string, x: unknown, inputSize: number, dtype: DType): number {
-  if (!(x instanceof Tensor)) throw new TypeError(`${who}: x must be a Tensor [batch, ${inputSize}]; got ${describe(x)}`);
-  if (x.rank !== 2 || x.shape[1] !== inputSize || x.shape[0] === 0) {
-    throw new K.ShapeError(`${who}: x must be [batch, ${inputSize}]; got ${K.fmt(x.shape)}`);
-  }
-  if (x.dtype !== dtype) {
-    throw new K.DTypeError(`${who}: x is ${x.dtype} but the parameters are ${dtype}; convert one (x.to('${dtype}') or cell.to('${x.dtype}'))`);
-  }
-  return x.shape[0]!;
-}
-
-/** Validates state[key]: a Tensor [batch, hidden] of the parameters' dtype; returns it. */
-export function checkStateTensor(who: string, state: unknown, key: string, batch: number, hidden: number, dtype: DType): Tensor {
-  if (typeof state !== 'object' || state === null) {
-    throw new TypeError(`${who}: state must be a record with '${key}'; got ${describe(state)}`);
-  }
-  const t = (state as Record<string, unknown>)[key];
-  if (!(t instanceof Tensor)) throw new TypeError(`${who}: state.${key} must be a Tensor [${batch}, ${hidden}]; got ${describe(t)}`);
-  if (t.rank !== 2 || t.shape[0] !== batch || t.shape[1] !== hidden) {
-    throw new K.ShapeError(`${who}: state.${key} must be [${batch}, ${hidden}]; got ${K.fmt(t.shape)}`);
-  }
-  if (t.dtype !== dtype) {
-    throw new K.DTypeError(`${who}: state.${key} is ${t.dtype} but the parameters are ${dtype}; convert it with .to('${dtype}')`);
-  }
-  return t;
-}
-
-/** Zeros [batch, hidden] for an initial state; checks `batch`. */
-export function zerosState(who: string, batch: number, hidden: number, dtype: DType): Tensor {
-  if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`${who}: batch must be a positive integer; got ${batch}`);
-  return new Tensor(K.zeros([batch, hidden], { dtype }));
-}
-
 /** The shape of a state-dict value (a Tensor, an ndarray or nested arrays). */
 export function shapeOfValue(v: StateValue): number[] {
   if (v instanceof Tensor) return v.shape;
   if (typeof v === 'object' && v !== null && 'stride' in v) return [...(v as K.NdArray).shape];
   return K.shapeOfNested(v as K.Nested);
-}
-
-function describe(v: unknown): string {
-  if (v instanceof Tensor) return `Tensor ${K.fmt(v.shape)}`;
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  return typeof v;
 }

@@ -1,15 +1,13 @@
 // GRUCell: the gated recurrent unit in PyTorch's r|z|n layout, with the reset gate applied after
 // the recurrent product (PyTorch/cuDNN, the default) or before it (Cho et al. 2014).
-import * as K from '@unroll/core';
-import { Module, Parameter, matmul, narrow, split } from '@unroll/autograd';
-import type { DType, Tensor } from '@unroll/autograd';
-import type { HiddenState, InitialStateOptions, RecurrentCell } from '../cell.js';
+import { matmul, narrow, split } from '@unroll/autograd';
+import type { Parameter, Tensor } from '@unroll/autograd';
+import type { HiddenState } from '../cell.js';
+import { CellBase } from '../cell-base.js';
 import { gruSequence } from '../fused/gru-sequence.js';
 import { gruStep } from '../fused/gru-step.js';
 import type { FusedUnroll, FusedUnrollArgs, UnrollResult } from '../unroll.js';
-import {
-  checkFloatDType, checkInput, checkKnownOptions, checkSize, checkStateTensor, initRecurrent, uniformParameter, zerosState,
-} from './common.js';
+import { builtinCell, initRecurrent } from './common.js';
 import type { RecurrentCellOptions } from './common.js';
 
 export interface GRUCellOptions extends RecurrentCellOptions {
@@ -45,10 +43,8 @@ const OPTIONS = ['inputSize', 'hiddenSize', 'bias', 'dtype', 'generator', 'recur
  * reset-after `step` ends in one `gruStep` op; the composed code in `step` is the definition they
  * are checked against, and `fused: false` runs it.
  */
-export class GRUCell extends Module implements RecurrentCell<HiddenState>, FusedUnroll<HiddenState> {
-  readonly inputSize: number;
+export class GRUCell extends CellBase<HiddenState> implements FusedUnroll<HiddenState> {
   readonly hiddenSize: number;
-  readonly outputSize: number;
   readonly resetAfter: boolean;
   /** W_ih [3H, I] (`weight_ih`), gate blocks r|z|n. */
   readonly weightIh: Parameter;
@@ -62,38 +58,23 @@ export class GRUCell extends Module implements RecurrentCell<HiddenState>, Fused
   fused: boolean;
 
   constructor(opts: GRUCellOptions) {
-    super();
-    checkKnownOptions('GRUCell', opts, OPTIONS);
-    this.inputSize = checkSize('GRUCell', 'inputSize', opts.inputSize);
-    const H = (this.hiddenSize = checkSize('GRUCell', 'hiddenSize', opts.hiddenSize));
-    this.outputSize = H;
+    super(builtinCell('GRUCell', opts, OPTIONS, (H) => ({ h: H })));
+    const H = (this.hiddenSize = this.outputSize), inputSize = this.inputSize;
     this.resetAfter = opts.resetAfter ?? true;
     if (opts.fused !== undefined && typeof opts.fused !== 'boolean') throw new TypeError(`GRUCell: fused must be a boolean; got ${String(opts.fused)}`);
     this.fused = opts.fused ?? true;
-    const dtype = checkFloatDType('GRUCell', opts.dtype);
-    const k = 1 / Math.sqrt(H), gen = opts.generator;
-    this.weightIh = this.registerParameter('weight_ih', uniformParameter([3 * H, this.inputSize], k, dtype, gen));
-    this.weightHh = this.registerParameter('weight_hh', uniformParameter([3 * H, H], k, dtype, gen));
+    // PyTorch's init: every weight and bias U(−1/√H, 1/√H), drawn in this order.
+    this.weightIh = this.parameter('weight_ih', [3 * H, inputSize]);
+    this.weightHh = this.parameter('weight_hh', [3 * H, H]);
     const bias = opts.bias ?? true;
-    this.biasIh = this.registerParameter('bias_ih', bias ? uniformParameter([3 * H], k, dtype, gen) : null);
-    this.biasHh = this.registerParameter('bias_hh', bias ? uniformParameter([3 * H], k, dtype, gen) : null);
-    initRecurrent('GRUCell', opts.recurrentInit, this.weightHh, 3, H, gen);
+    this.biasIh = this.parameterIf(bias, 'bias_ih', [3 * H]);
+    this.biasHh = this.parameterIf(bias, 'bias_hh', [3 * H]);
+    initRecurrent('GRUCell', opts.recurrentInit, this.weightHh, 3, H, opts.generator);
   }
 
-  /** The parameters' dtype (follows `to(dtype)`). */
-  get dtype(): DType {
-    return this.weightIh.dtype;
-  }
-
-  /** `{ h: zeros [batch, H] }`. */
-  initialState(batch: number, opts: InitialStateOptions = {}): HiddenState {
-    return { h: zerosState('GRUCell.initialState', batch, this.hiddenSize, opts.dtype ?? this.dtype) };
-  }
-
-  /** One step: x [batch, I], state.h [batch, H] → `{ state: { h' }, output: h' }`. */
-  step(state: HiddenState, x: Tensor): { state: HiddenState; output: Tensor } {
-    const batch = checkInput('GRUCell.step', x, this.inputSize, this.dtype);
-    const hPrev = checkStateTensor('GRUCell.step', state, 'h', batch, this.hiddenSize, this.dtype);
+  /** One step (after `step`'s checks): x [batch, I], state.h [batch, H] → `{ state: { h' }, output: h' }`. */
+  protected forward(state: HiddenState, x: Tensor): { state: HiddenState; output: Tensor } {
+    const hPrev = state.h;
     const H = this.hiddenSize;
     let gi = matmul(x, this.weightIh, { transB: true });
     if (this.biasIh) gi = gi.add(this.biasIh);
@@ -134,14 +115,11 @@ export class GRUCell extends Module implements RecurrentCell<HiddenState>, Fused
    * subclass overrides `step` (the runner then steps the cell). Called by `unroll`; see `FusedUnroll`.
    */
   fusedUnroll(xs: Tensor, args: FusedUnrollArgs<HiddenState>): UnrollResult<HiddenState> | null {
-    // A subclass that redefines step must be stepped: the fused op would silently skip its change.
-    if (!this.fused || this.step !== GRUCell.prototype.step) return null;
-    const who = 'GRUCell.step';
-    if (xs.dtype !== this.dtype) {
-      throw new K.DTypeError(`${who}: x is ${xs.dtype} but the parameters are ${this.dtype}; convert one (x.to('${this.dtype}') or cell.to('${xs.dtype}'))`);
-    }
-    const batch = xs.shape[args.batchFirst ? 0 : 1]!;
-    const h = checkStateTensor(who, args.initialState, 'h', batch, this.hiddenSize, this.dtype);
+    // A subclass that redefines step or forward must be stepped: the fused op would silently skip its change.
+    if (!this.fused || this.step !== GRUCell.prototype.step || this.forward !== GRUCell.prototype.forward) return null;
+    // The checks (and messages) step would make.
+    this.checkDType(xs);
+    const { h } = this.checkState(args.initialState, xs.shape[args.batchFirst ? 0 : 1]!);
     const r = gruSequence(xs, { h }, this, {
       batchFirst: args.batchFirst, reverse: args.reverse, lengths: args.lengths, resetAfter: this.resetAfter,
     });

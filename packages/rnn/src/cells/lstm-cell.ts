@@ -1,17 +1,15 @@
 // LSTMCell: PyTorch's LSTM step and its classic variants (peepholes, no forget gate, coupled
 // input-forget gate, chosen activations), all in PyTorch's i|f|g|o parameter layout.
 import * as K from '@unroll/core';
-import { Module, Parameter, matmul, sigmoid, split, sub, tanh } from '@unroll/autograd';
-import type { DType, StateValue, Tensor } from '@unroll/autograd';
-import type { InitialStateOptions, LSTMState, RecurrentCell } from '../cell.js';
+import { matmul, sigmoid, split, sub, tanh } from '@unroll/autograd';
+import type { Parameter, StateValue, Tensor } from '@unroll/autograd';
+import type { LSTMState } from '../cell.js';
+import { CellBase } from '../cell-base.js';
 import { compiledUnrollBuiltin } from '../compile/builtin.js';
 import { lstmSequence } from '../fused/lstm-sequence.js';
 import { lstmStep } from '../fused/lstm-step.js';
 import type { FusedUnroll, FusedUnrollArgs, UnrollResult } from '../unroll.js';
-import {
-  checkFloatDType, checkInput, checkKnownOptions, checkSize, checkStateTensor, initRecurrent, resolveActivation,
-  shapeOfValue, uniformParameter, zerosState,
-} from './common.js';
+import { builtinCell, initRecurrent, resolveActivation, shapeOfValue } from './common.js';
 import type { Activation, RecurrentCellOptions } from './common.js';
 
 export interface LSTMCellOptions extends RecurrentCellOptions {
@@ -72,12 +70,10 @@ const OPTIONS = [
  * Speed: the standard cell (sigmoid/tanh, its own forget gate, peepholes or not) runs fused by
  * default — `step` ends in one `lstmStep` op, `unroll` runs one `lstmSequence` op for the whole
  * sequence; every other variant's `unroll` runs compiled (see `compileCell`). The code below the fused
- * branch in `step` is the definition all of them are checked against; `fused: false` runs it.
+ * branch in `forward` is the definition all of them are checked against; `fused: false` runs it.
  */
-export class LSTMCell extends Module implements RecurrentCell<LSTMState>, FusedUnroll<LSTMState> {
-  readonly inputSize: number;
+export class LSTMCell extends CellBase<LSTMState> implements FusedUnroll<LSTMState> {
   readonly hiddenSize: number;
-  readonly outputSize: number;
   readonly peephole: boolean;
   readonly forgetGate: boolean;
   readonly coupledGates: boolean;
@@ -104,13 +100,9 @@ export class LSTMCell extends Module implements RecurrentCell<LSTMState>, FusedU
   private readonly hiddenAct: (x: Tensor) => Tensor;
 
   constructor(opts: LSTMCellOptions) {
-    super();
     const who = 'LSTMCell';
-    checkKnownOptions(who, opts, OPTIONS);
-    this.inputSize = checkSize(who, 'inputSize', opts.inputSize);
-    const H = (this.hiddenSize = checkSize(who, 'hiddenSize', opts.hiddenSize));
-    this.outputSize = H;
-    const dtype = checkFloatDType(who, opts.dtype);
+    super(builtinCell(who, opts, OPTIONS, (H) => ({ h: H, c: H })));
+    const H = (this.hiddenSize = this.outputSize), inputSize = this.inputSize;
     this.peephole = opts.peephole ?? false;
     this.forgetGate = opts.forgetGate ?? true;
     this.coupledGates = opts.coupledGates ?? false;
@@ -132,42 +124,25 @@ export class LSTMCell extends Module implements RecurrentCell<LSTMState>, FusedU
     this.fused = opts.fused ?? true;
     this.fusable = this.gateAct === sigmoid && this.cellAct === tanh && this.hiddenAct === tanh && this.forgetGate && !this.coupledGates;
 
-    const k = 1 / Math.sqrt(H), gen = opts.generator;
-    this.weightIh = this.registerParameter('weight_ih', uniformParameter([4 * H, this.inputSize], k, dtype, gen));
-    this.weightHh = this.registerParameter('weight_hh', uniformParameter([4 * H, H], k, dtype, gen));
-    this.biasIh = this.registerParameter('bias_ih', bias ? uniformParameter([4 * H], k, dtype, gen) : null);
-    this.biasHh = this.registerParameter('bias_hh', bias ? uniformParameter([4 * H], k, dtype, gen) : null);
+    // PyTorch's init: every weight and bias U(−1/√H, 1/√H), drawn in this order.
+    this.weightIh = this.parameter('weight_ih', [4 * H, inputSize]);
+    this.weightHh = this.parameter('weight_hh', [4 * H, H]);
+    this.biasIh = this.parameterIf(bias, 'bias_ih', [4 * H]);
+    this.biasHh = this.parameterIf(bias, 'bias_hh', [4 * H]);
     const ownF = this.forgetGate && !this.coupledGates;
-    this.weightCi = this.registerParameter('weight_ci', this.peephole ? uniformParameter([H], k, dtype, gen) : null);
-    this.weightCf = this.registerParameter('weight_cf', this.peephole && ownF ? uniformParameter([H], k, dtype, gen) : null);
-    this.weightCo = this.registerParameter('weight_co', this.peephole ? uniformParameter([H], k, dtype, gen) : null);
-    initRecurrent(who, opts.recurrentInit, this.weightHh, 4, H, gen);
+    this.weightCi = this.parameterIf(this.peephole, 'weight_ci', [H]);
+    this.weightCf = this.parameterIf(this.peephole && ownF, 'weight_cf', [H]);
+    this.weightCo = this.parameterIf(this.peephole, 'weight_co', [H]);
+    initRecurrent(who, opts.recurrentInit, this.weightHh, 4, H, opts.generator);
     if (opts.forgetBias !== undefined) {
       (this.biasIh!.data.data as K.FloatArray).fill(opts.forgetBias, H, 2 * H);
       (this.biasHh!.data.data as K.FloatArray).fill(0, H, 2 * H);
     }
   }
 
-  /** The parameters' dtype (follows `to(dtype)`). */
-  get dtype(): DType {
-    return this.weightIh.dtype;
-  }
-
-  /** `{ h, c }`, zeros [batch, H]. */
-  initialState(batch: number, opts: InitialStateOptions = {}): LSTMState {
-    const dtype = opts.dtype ?? this.dtype;
-    return {
-      h: zerosState('LSTMCell.initialState', batch, this.hiddenSize, dtype),
-      c: zerosState('LSTMCell.initialState', batch, this.hiddenSize, dtype),
-    };
-  }
-
-  /** One step: x [batch, I], state `{ h, c }` [batch, H] → `{ state: { h', c' }, output: h' }`. */
-  step(state: LSTMState, x: Tensor): { state: LSTMState; output: Tensor } {
-    const who = 'LSTMCell.step';
-    const batch = checkInput(who, x, this.inputSize, this.dtype);
-    const hPrev = checkStateTensor(who, state, 'h', batch, this.hiddenSize, this.dtype);
-    const cPrev = checkStateTensor(who, state, 'c', batch, this.hiddenSize, this.dtype);
+  /** One step (after `step`'s checks): x [batch, I], state `{ h, c }` [batch, H] → `{ state: { h', c' }, output: h' }`. */
+  protected forward(state: LSTMState, x: Tensor): { state: LSTMState; output: Tensor } {
+    const { h: hPrev, c: cPrev } = state;
     let gates = matmul(x, this.weightIh, { transB: true }).add(matmul(hPrev, this.weightHh, { transB: true }));
     if (this.biasIh && this.biasHh) gates = gates.add(this.biasIh.add(this.biasHh));
     if (this.fused && this.fusable) {
@@ -197,22 +172,17 @@ export class LSTMCell extends Module implements RecurrentCell<LSTMState>, FusedU
   /**
    * The whole sequence as one `lstmSequence` op, when `fused` and the variant is standard; the other
    * variants (no forget gate, coupled gates, other activations) as one compiled op (see `compileCell`).
-   * Null when not `fused`, or when a subclass overrides `step` (the runner then steps the cell).
-   * Called by `unroll`; see `FusedUnroll`.
+   * Null when not `fused`, or when a subclass overrides `step` or `forward` (the runner then steps the
+   * cell). Called by `unroll`; see `FusedUnroll`.
    */
   fusedUnroll(xs: Tensor, args: FusedUnrollArgs<LSTMState>): UnrollResult<LSTMState> | null {
-    // A subclass that redefines step must be stepped: the fused op would silently skip its change.
-    if (!this.fused || this.step !== LSTMCell.prototype.step) return null;
+    // A subclass that redefines step or forward must be stepped: the fused op would silently skip its change.
+    if (!this.fused || this.step !== LSTMCell.prototype.step || this.forward !== LSTMCell.prototype.forward) return null;
     // Variants without a hand-written kernel run compiled (compileCell) from the composed step.
     if (!this.fusable) return compiledUnrollBuiltin(this, xs, args);
     // The checks (and messages) step would make.
-    const who = 'LSTMCell.step';
-    if (xs.dtype !== this.dtype) {
-      throw new K.DTypeError(`${who}: x is ${xs.dtype} but the parameters are ${this.dtype}; convert one (x.to('${this.dtype}') or cell.to('${xs.dtype}'))`);
-    }
-    const batch = xs.shape[args.batchFirst ? 0 : 1]!;
-    const h = checkStateTensor(who, args.initialState, 'h', batch, this.hiddenSize, this.dtype);
-    const c = checkStateTensor(who, args.initialState, 'c', batch, this.hiddenSize, this.dtype);
+    this.checkDType(xs);
+    const { h, c } = this.checkState(args.initialState, xs.shape[args.batchFirst ? 0 : 1]!);
     const r = lstmSequence(xs, { h, c }, this, { batchFirst: args.batchFirst, reverse: args.reverse, lengths: args.lengths });
     return { outputs: r.outputs, state: r.state };
   }

@@ -1,12 +1,11 @@
 // RNNCell: the vanilla (Elman) recurrent cell with tanh or relu, in PyTorch's parameter layout.
-import { Module, Parameter, matmul } from '@unroll/autograd';
-import type { DType, Tensor } from '@unroll/autograd';
-import type { HiddenState, InitialStateOptions, RecurrentCell } from '../cell.js';
+import { matmul } from '@unroll/autograd';
+import type { Parameter, Tensor } from '@unroll/autograd';
+import type { HiddenState } from '../cell.js';
+import { CellBase } from '../cell-base.js';
 import { compiledUnrollBuiltin } from '../compile/builtin.js';
 import type { FusedUnroll, FusedUnrollArgs, UnrollResult } from '../unroll.js';
-import {
-  checkFloatDType, checkInput, checkKnownOptions, checkSize, checkStateTensor, initRecurrent, uniformParameter, zerosState,
-} from './common.js';
+import { builtinCell, initRecurrent } from './common.js';
 import type { RecurrentCellOptions } from './common.js';
 
 export interface RNNCellOptions extends RecurrentCellOptions {
@@ -33,10 +32,8 @@ const OPTIONS = ['inputSize', 'hiddenSize', 'nonlinearity', 'bias', 'dtype', 'ge
  * Speed: `unroll` runs it compiled (see `compileCell` and `RNNCellOptions.fused`); `step` is the
  * composed definition the compiled sequence is checked against.
  */
-export class RNNCell extends Module implements RecurrentCell<HiddenState>, FusedUnroll<HiddenState> {
-  readonly inputSize: number;
+export class RNNCell extends CellBase<HiddenState> implements FusedUnroll<HiddenState> {
   readonly hiddenSize: number;
-  readonly outputSize: number;
   readonly nonlinearity: 'tanh' | 'relu';
   /** W_ih [H, I] (`weight_ih`). */
   readonly weightIh: Parameter;
@@ -50,41 +47,26 @@ export class RNNCell extends Module implements RecurrentCell<HiddenState>, Fused
   fused: boolean;
 
   constructor(opts: RNNCellOptions) {
-    super();
-    checkKnownOptions('RNNCell', opts, OPTIONS);
-    this.inputSize = checkSize('RNNCell', 'inputSize', opts.inputSize);
-    const H = (this.hiddenSize = checkSize('RNNCell', 'hiddenSize', opts.hiddenSize));
-    this.outputSize = H;
+    super(builtinCell('RNNCell', opts, OPTIONS, (H) => ({ h: H })));
+    const H = (this.hiddenSize = this.outputSize), inputSize = this.inputSize;
     this.nonlinearity = opts.nonlinearity ?? 'tanh';
     if (this.nonlinearity !== 'tanh' && this.nonlinearity !== 'relu') {
       throw new TypeError(`RNNCell: nonlinearity must be 'tanh' or 'relu'; got ${String(this.nonlinearity)}`);
     }
     if (opts.fused !== undefined && typeof opts.fused !== 'boolean') throw new TypeError(`RNNCell: fused must be a boolean; got ${String(opts.fused)}`);
     this.fused = opts.fused ?? true;
-    const dtype = checkFloatDType('RNNCell', opts.dtype);
-    const k = 1 / Math.sqrt(H), gen = opts.generator;
-    this.weightIh = this.registerParameter('weight_ih', uniformParameter([H, this.inputSize], k, dtype, gen));
-    this.weightHh = this.registerParameter('weight_hh', uniformParameter([H, H], k, dtype, gen));
+    // PyTorch's init: every weight and bias U(−1/√H, 1/√H), drawn in this order.
+    this.weightIh = this.parameter('weight_ih', [H, inputSize]);
+    this.weightHh = this.parameter('weight_hh', [H, H]);
     const bias = opts.bias ?? true;
-    this.biasIh = this.registerParameter('bias_ih', bias ? uniformParameter([H], k, dtype, gen) : null);
-    this.biasHh = this.registerParameter('bias_hh', bias ? uniformParameter([H], k, dtype, gen) : null);
-    initRecurrent('RNNCell', opts.recurrentInit, this.weightHh, 1, H, gen);
+    this.biasIh = this.parameterIf(bias, 'bias_ih', [H]);
+    this.biasHh = this.parameterIf(bias, 'bias_hh', [H]);
+    initRecurrent('RNNCell', opts.recurrentInit, this.weightHh, 1, H, opts.generator);
   }
 
-  /** The parameters' dtype (follows `to(dtype)`). */
-  get dtype(): DType {
-    return this.weightIh.dtype;
-  }
-
-  /** `{ h: zeros [batch, H] }`. */
-  initialState(batch: number, opts: InitialStateOptions = {}): HiddenState {
-    return { h: zerosState('RNNCell.initialState', batch, this.hiddenSize, opts.dtype ?? this.dtype) };
-  }
-
-  /** One step: x [batch, I], state.h [batch, H] → `{ state: { h' }, output: h' }`. */
-  step(state: HiddenState, x: Tensor): { state: HiddenState; output: Tensor } {
-    const batch = checkInput('RNNCell.step', x, this.inputSize, this.dtype);
-    const hPrev = checkStateTensor('RNNCell.step', state, 'h', batch, this.hiddenSize, this.dtype);
+  /** One step (after `step`'s checks): x [batch, I], state.h [batch, H] → `{ state: { h' }, output: h' }`. */
+  protected forward(state: HiddenState, x: Tensor): { state: HiddenState; output: Tensor } {
+    const hPrev = state.h;
     let pre = matmul(x, this.weightIh, { transB: true }).add(matmul(hPrev, this.weightHh, { transB: true }));
     // One [H] add of both biases, then one broadcast add over the batch.
     if (this.biasIh && this.biasHh) pre = pre.add(this.biasIh.add(this.biasHh));
@@ -94,10 +76,10 @@ export class RNNCell extends Module implements RecurrentCell<HiddenState>, Fused
 
   /**
    * The whole sequence as one compiled op (see `compileCell`) when `fused`; null otherwise, or when a
-   * subclass overrides `step` (the runner then steps the cell). Called by `unroll`; see `FusedUnroll`.
+   * subclass overrides `step` or `forward` (the runner then steps the cell). Called by `unroll`; see `FusedUnroll`.
    */
   fusedUnroll(xs: Tensor, args: FusedUnrollArgs<HiddenState>): UnrollResult<HiddenState> | null {
-    if (!this.fused || this.step !== RNNCell.prototype.step) return null;
+    if (!this.fused || this.step !== RNNCell.prototype.step || this.forward !== RNNCell.prototype.forward) return null;
     return compiledUnrollBuiltin(this, xs, args);
   }
 }

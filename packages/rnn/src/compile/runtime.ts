@@ -8,7 +8,8 @@ import { expFast, sigmoidFast, tanhFast } from '../fused/fast-math.js';
 import { giveBack, takeBuffer } from '../fused/pool.js';
 import { scratch } from '../fused/scratch.js';
 
-export type FloatDType = 'float32' | 'float64';
+export type { FloatDType } from '@unroll/core';
+import type { FloatDType } from '@unroll/core';
 
 /** C = α·op(A)·op(B) + β·C on flat row-major arrays with offsets and leading dimensions (core's gemm). */
 export const gemm = K.gemm;

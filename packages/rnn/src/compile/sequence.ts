@@ -2,6 +2,7 @@
 // that read the state and the generated kernels; backward through time the same way in reverse,
 // with each recurrent weight's gradient one gemm over all steps.
 import * as K from '@unroll/core';
+import { paddingBounds } from '../padding.js';
 import { defineOp } from '@unroll/autograd';
 import type { Tensor } from '@unroll/autograd';
 import type { FloatArray, NdArray } from '@unroll/core';
@@ -206,7 +207,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const outW = p.output.shape[1]!;
     const outG = plan.gradAccess.get(p.output.id);
     const stateOutG = p.stateOut.map((v) => plan.gradAccess.get(v.id));
-    const maxLen = lengths === null ? T : Math.max(...lengths);
+    const { maxLen } = paddingBounds(lengths, T);
     const pad = lengths === null ? null : new Uint8Array(B);
     const scratchGrads = plan.gradSlots.map((s, k) => (s.role === 'gradScratch' ? k : -1)).filter((k) => k >= 0);
     // Adds rows of src (row stride n) into the gradient at access g (a broadcast one sums over j).

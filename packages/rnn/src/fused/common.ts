@@ -2,6 +2,7 @@
 // what the LSTM and GRU sequence ops share around their cell math (layouts, the WebAssembly heap,
 // input gradients).
 import * as K from '@unroll/core';
+import { isPadded } from '../padding.js';
 import { Tensor, permute } from '@unroll/autograd';
 import type { FloatArray, NdArray } from '@unroll/core';
 import { normalizeLengths } from '../unroll.js';
@@ -11,7 +12,8 @@ import type { Lengths } from '../unroll.js';
 import type { PointwiseWasm } from './wasm/runtime.js';
 
 /** The dtypes the fused ops compute in. */
-export type FloatDType = 'float32' | 'float64';
+export type { FloatDType } from '@unroll/core';
+import type { FloatDType } from '@unroll/core';
 
 /** A new zero-filled float array of `dtype`. */
 export function newArray(dtype: FloatDType, size: number): FloatArray {
@@ -135,6 +137,37 @@ export function swapBatchTime(x: Tensor, batchFirst: boolean): Tensor {
   return batchFirst ? permute(x, [1, 0, 2]) : x;
 }
 
+/** Options of `lstmSequence` and `gruSequence` (the runner's, with the same meaning). */
+export interface FusedSequenceOptions {
+  /** x and outputs are [batch, time, features] (default false: [time, batch, features]). */
+  batchFirst?: boolean;
+  /** Read each sequence from its last real step back to its first; outputs stay in time order. */
+  reverse?: boolean;
+  /** Real length of each sequence in [1, time]: padded steps keep the state and output zeros. */
+  lengths?: Lengths | null;
+}
+
+/**
+ * What `lstmSequence` and `gruSequence` check and prepare alike: x's layout, the layer's weights
+ * (`gates` blocks), each state tensor [batch, H], the biases, `check(H)` for what only one cell has,
+ * one dtype over x, the state, the weights and `extra`, and the lengths. Returns x time-major.
+ */
+export function prepareSequence(
+  who: string, gates: number, x: Tensor, state: Readonly<Record<string, Tensor | undefined>>, w: LayerWeights, opts: FusedSequenceOptions,
+  check: (H: number) => void = () => {}, extra: [string, Tensor | null | undefined][] = [],
+): { xs: Tensor; lengths: Int32Array | null; reverse: boolean; batchFirst: boolean } {
+  const batchFirst = opts.batchFirst ?? false, reverse = opts.reverse ?? false;
+  const { time, batch, features } = sequenceSizes(who, x, batchFirst);
+  const H = checkLayerWeights(who, gates, w, features);
+  const keys = Object.keys(state);
+  for (const k of keys) checkShape(who, `state.${k}`, state?.[k], [batch, H], '[batch, hidden]');
+  checkBiases(who, gates, w, H);
+  check(H);
+  commonDType(who, [['x', x], ...keys.map((k): [string, Tensor | undefined] => [`state.${k}`, state[k]]), ['weightIh', w.weightIh],
+    ['weightHh', w.weightHh], ['biasIh', w.biasIh], ['biasHh', w.biasHh], ...extra]);
+  return { xs: swapBatchTime(x, batchFirst), lengths: lengthsOf(who, opts.lengths, batch, time), reverse, batchFirst };
+}
+
 /** What a sequence op's loops know of every call: sizes [T, B, I] → H, dtype and the flat x, W_ih, W_hh. */
 export interface SequenceData {
   T: number; B: number; I: number; H: number; dtype: FloatDType;
@@ -202,7 +235,7 @@ export const readSlot = (t: number, reverse: boolean): number => (reverse ? t + 
 /** The slot step t writes its new state to. */
 export const writeSlot = (t: number, reverse: boolean): number => (reverse ? t : t + 1);
 /** Whether sequence b is padding at step t. */
-export const isPadded = (lengths: Int32Array | null, t: number, b: number): boolean => lengths !== null && t >= lengths[b]!;
+export { isPadded } from '../padding.js';
 
 /** The outputs [T, B, H] in time order: a view of hs, or (with lengths) a copy with padded steps zero. */
 export function outputsOf(hs: FloatArray, T: number, B: number, H: number, reverse: boolean, lengths: Int32Array | null,

@@ -1,6 +1,7 @@
 // The loops inside gruSequence: forward and backward through time, in JS (either dtype, either form)
 // and with the WebAssembly SIMD pointwise steps (float32, reset-after), and what forward keeps for backward.
 import * as K from '@unroll/core';
+import { paddingBounds } from '../padding.js';
 import type { FloatArray } from '@unroll/core';
 import { freePacked, gemmCall, packMatrix } from '@unroll/core/internal';
 import { HeapLayout, isPadded, keepPaddedRows, newArray, readSlot, writeSlot } from './common.js';
@@ -110,7 +111,7 @@ export function forwardWasm(w: PointwiseWasm, s: ForwardArgs): ForwardValues | n
       else heap.fill(0, at, at + G);
     }
     heap.set(s.h0, oHs + (reverse ? T : 0) * BH);
-    const minLen = lengths === null ? T : Math.min(...lengths);
+    const { minLen } = paddingBounds(lengths, T);
     const parts = stepParts(w, B, B * G * H);
     for (let k = 0; k < T; k++) {
       const t = reverse ? T - 1 - k : k;
@@ -212,7 +213,7 @@ export function throughTimeWasm(w: PointwiseWasm, s: Saved, reverse: boolean, le
     heap.set(s.hs, oHs);
     heap.set(DY, oDy);
     heap.set(dhT, oDh);
-    const minLen = lengths === null ? T : Math.min(...lengths);
+    const { minLen } = paddingBounds(lengths, T);
     const parts = stepParts(w, B, B * G * H);
     for (let k = 0; k < T; k++) {
       const t = reverse ? k : T - 1 - k;

@@ -2,17 +2,16 @@
 // reset-before (Cho et al. 2014): the input projection in one gemm, the recurrence one gemm per step
 // (two for reset-before), the pointwise step fused, and backward through time with gemms.
 import * as K from '@unroll/core';
+import { paddingBounds } from '../padding.js';
 import { defineOp } from '@unroll/autograd';
 import type { Tensor } from '@unroll/autograd';
 import type { HiddenState } from '../cell.js';
 import {
-  checkBiases, checkLayerWeights, checkShape, columnSums, commonDType, copyOf, dtypeOfArray, flat, inputGrad,
-  lengthsOf, newArray, outputsOf, readSlot, sequenceSizes, simdKernels, swapBatchTime, weightIhGrad, wrap,
+  columnSums, copyOf, dtypeOfArray, flat, inputGrad, newArray, outputsOf, prepareSequence, readSlot, simdKernels, swapBatchTime, weightIhGrad, wrap,
 } from './common.js';
-import type { LayerWeights } from './common.js';
+import type { FusedSequenceOptions, LayerWeights } from './common.js';
 import { forwardJs, forwardWasm, throughTimeJs, throughTimeWasm } from './gru-loops.js';
 import type { ForwardArgs, Saved } from './gru-loops.js';
-import type { FusedSequenceOptions } from './lstm-sequence.js';
 import { giveBack } from './pool.js';
 
 interface Attrs {
@@ -34,7 +33,7 @@ const gruSequenceOp = defineOp({
     const dtype = dtypeOfArray(X);
     const bi = biasIh && flat(biasIh), bh = biasHh && flat(biasHh);
     const { reverse, lengths, resetAfter } = a;
-    const maxLen = lengths === null ? T : Math.max(...lengths);
+    const { maxLen } = paddingBounds(lengths, T);
     const args: ForwardArgs = {
       T, B, I, H, dtype, X, Wih, Whh, bi, bh, h0: flat(h0), reverse, lengths, maxLen, record: recording,
     };
@@ -111,18 +110,12 @@ export interface GRUSequenceOptions extends FusedSequenceOptions {
  */
 export function gruSequence(x: Tensor, state: HiddenState, weights: GRUSequenceWeights,
   opts: GRUSequenceOptions = {}): { outputs: Tensor; state: HiddenState } {
-  const who = 'gruSequence';
-  const batchFirst = opts.batchFirst ?? false, reverse = opts.reverse ?? false, resetAfter = opts.resetAfter ?? true;
-  const { time, batch, features } = sequenceSizes(who, x, batchFirst);
+  const resetAfter = opts.resetAfter ?? true;
+  const { resetAfter: _, ...common } = opts;
+  const { xs, lengths, reverse, batchFirst } = prepareSequence('gruSequence', 3, x, { h: state?.h }, weights, common);
   const w = weights;
-  const H = checkLayerWeights(who, 3, w, features);
-  checkShape(who, 'state.h', state?.h, [batch, H], '[batch, hidden]');
-  checkBiases(who, 3, w, H);
-  commonDType(who, [['x', x], ['state.h', state.h], ['weightIh', w.weightIh], ['weightHh', w.weightHh],
-    ['biasIh', w.biasIh], ['biasHh', w.biasHh]]);
-  const lengths = lengthsOf(who, opts.lengths, batch, time);
   const [ys, h] = gruSequenceOp.applyMulti({
-    x: swapBatchTime(x, batchFirst), h0: state.h, weightIh: w.weightIh, weightHh: w.weightHh, biasIh: w.biasIh, biasHh: w.biasHh,
+    x: xs, h0: state.h, weightIh: w.weightIh, weightHh: w.weightHh, biasIh: w.biasIh, biasHh: w.biasHh,
   }, { reverse, lengths, resetAfter });
   return { outputs: swapBatchTime(ys, batchFirst), state: { h } };
 }

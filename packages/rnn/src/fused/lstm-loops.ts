@@ -1,6 +1,7 @@
 // The loops inside lstmSequence: forward and backward through time, in JS (either dtype) and with the
 // WebAssembly SIMD pointwise steps (float32), and what forward keeps for backward.
 import * as K from '@unroll/core';
+import { paddingBounds } from '../padding.js';
 import type { FloatArray } from '@unroll/core';
 import { freePacked, gemmCall, packMatrix } from '@unroll/core/internal';
 import { HeapLayout, isPadded, keepPaddedRows, newArray, readSlot, writeSlot } from './common.js';
@@ -103,7 +104,7 @@ export function forwardWasm(w: PointwiseWasm, s: ForwardArgs): ForwardValues | n
     const first = (reverse ? T : 0) * BH;
     heap.set(s.h0, oHs + first);
     heap.set(s.c0, oCs + first);
-    const minLen = lengths === null ? T : Math.min(...lengths);
+    const { minLen } = paddingBounds(lengths, T);
     const parts = stepParts(w, B, B * G * H);
     for (let k = 0; k < T; k++) {
       const t = reverse ? T - 1 - k : k;
@@ -209,7 +210,7 @@ export function throughTimeWasm(w: PointwiseWasm, s: Saved, reverse: boolean, le
     heap.set(DY, oDy);
     heap.set(dhT, oDh);
     heap.set(dcT, oDc);
-    const minLen = lengths === null ? T : Math.min(...lengths);
+    const { minLen } = paddingBounds(lengths, T);
     const parts = stepParts(w, B, B * G * H);
     for (let k = 0; k < T; k++) {
       const t = reverse ? k : T - 1 - k;

@@ -2,16 +2,17 @@
 // projection of every step in one gemm, one gemm per step for the recurrence, the pointwise step
 // fused, and a hand-written backward through time whose weight gradients are single gemms.
 import * as K from '@unroll/core';
+import { paddingBounds } from '../padding.js';
 import { defineOp } from '@unroll/autograd';
 import type { Tensor } from '@unroll/autograd';
 import type { FloatArray, NdArray } from '@unroll/core';
 import type { LSTMState } from '../cell.js';
-import type { Lengths } from '../unroll.js';
 import {
-  checkBiases, checkLayerWeights, checkShape, columnSums, commonDType, copyOf, dtypeOfArray, flat, inputGrad,
-  lengthsOf, newArray, outputsOf, readSlot, sequenceSizes, simdKernels, swapBatchTime, weightIhGrad, wrap,
+  checkShape, columnSums, copyOf, dtypeOfArray, flat, inputGrad, newArray, outputsOf, prepareSequence, readSlot, simdKernels, swapBatchTime, weightIhGrad, wrap,
 } from './common.js';
-import type { LayerWeights } from './common.js';
+import type { FusedSequenceOptions, LayerWeights } from './common.js';
+
+export type { FusedSequenceOptions } from './common.js';
 import { forwardJs, forwardWasm, throughTimeJs, throughTimeWasm } from './lstm-loops.js';
 import type { ForwardArgs, Saved } from './lstm-loops.js';
 import { giveBack } from './pool.js';
@@ -43,7 +44,7 @@ const lstmSequenceOp = defineOp({
     }
     const peep = weightCi && weightCf && weightCo ? { ci: flat(weightCi), cf: flat(weightCf), co: flat(weightCo) } : null;
     const { reverse, lengths } = a;
-    const maxLen = lengths === null ? T : Math.max(...lengths);
+    const { maxLen } = paddingBounds(lengths, T);
     const args: ForwardArgs = {
       T, B, I, H, dtype, X, Wih, Whh, bias, peep, h0: flat(h0), c0: flat(c0), reverse, lengths, maxLen, record: recording,
     };
@@ -104,16 +105,6 @@ export interface LSTMSequenceWeights extends LayerWeights {
   readonly weightCo?: Tensor | null;
 }
 
-/** Options of `lstmSequence` and `gruSequence` (the runner's, with the same meaning). */
-export interface FusedSequenceOptions {
-  /** x and outputs are [batch, time, features] (default false: [time, batch, features]). */
-  batchFirst?: boolean;
-  /** Read each sequence from its last real step back to its first; outputs stay in time order. */
-  reverse?: boolean;
-  /** Real length of each sequence in [1, time]: padded steps keep the state and output zeros. */
-  lengths?: Lengths | null;
-}
-
 /**
  * A whole LSTM layer over a sequence as one fused op — what `unroll` runs for a standard `LSTMCell`
  * (sigmoid/tanh, forget gate, optionally peepholes). Same equations as `LSTMCell`:
@@ -134,23 +125,15 @@ export interface FusedSequenceOptions {
 export function lstmSequence(x: Tensor, state: LSTMState, weights: LSTMSequenceWeights,
   opts: FusedSequenceOptions = {}): { outputs: Tensor; state: LSTMState } {
   const who = 'lstmSequence';
-  const batchFirst = opts.batchFirst ?? false, reverse = opts.reverse ?? false;
-  const { time, batch, features } = sequenceSizes(who, x, batchFirst);
   const w = weights;
-  const H = checkLayerWeights(who, 4, w, features);
-  checkShape(who, 'state.h', state?.h, [batch, H], '[batch, hidden]');
-  checkShape(who, 'state.c', state?.c, [batch, H], '[batch, hidden]');
-  checkBiases(who, 4, w, H);
   const peeps = [w.weightCi, w.weightCf, w.weightCo];
-  const peephole = peeps.some((p) => p);
-  if (peephole && !peeps.every((p) => p)) throw new TypeError(`${who}: give all three peepholes (weightCi, weightCf, weightCo), or none`);
-  if (peephole) (['weightCi', 'weightCf', 'weightCo'] as const).forEach((n) => checkShape(who, n, w[n], [H], '[hidden]'));
-  commonDType(who, [['x', x], ['state.h', state.h], ['state.c', state.c], ['weightIh', w.weightIh],
-    ['weightHh', w.weightHh], ['biasIh', w.biasIh], ['biasHh', w.biasHh], ['weightCi', w.weightCi], ['weightCf', w.weightCf],
-    ['weightCo', w.weightCo]]);
-  const lengths = lengthsOf(who, opts.lengths, batch, time);
+  const { xs, lengths, reverse, batchFirst } = prepareSequence(who, 4, x, { h: state?.h, c: state?.c }, w, opts, (H) => {
+    const peephole = peeps.some((p) => p);
+    if (peephole && !peeps.every((p) => p)) throw new TypeError(`${who}: give all three peepholes (weightCi, weightCf, weightCo), or none`);
+    if (peephole) (['weightCi', 'weightCf', 'weightCo'] as const).forEach((n) => checkShape(who, n, w[n], [H], '[hidden]'));
+  }, [['weightCi', w.weightCi], ['weightCf', w.weightCf], ['weightCo', w.weightCo]]);
   const [ys, h, c] = lstmSequenceOp.applyMulti({
-    x: swapBatchTime(x, batchFirst), h0: state.h, c0: state.c, weightIh: w.weightIh, weightHh: w.weightHh,
+    x: xs, h0: state.h, c0: state.c, weightIh: w.weightIh, weightHh: w.weightHh,
     biasIh: w.biasIh, biasHh: w.biasHh, weightCi: w.weightCi, weightCf: w.weightCf, weightCo: w.weightCo,
   }, { reverse, lengths });
   return { outputs: swapBatchTime(ys, batchFirst), state: { h, c } };

@@ -1,8 +1,6 @@
 // Recycled buffers for what a fused op keeps for its backward: taken in forward, handed back by the
 // op's `release` once the engine has freed the node, so a training loop allocates them only once.
-import type { FloatArray } from '@unroll/core';
-
-type FloatDType = 'float32' | 'float64';
+import type { FloatArray, FloatDType } from '@unroll/core';
 
 // Free buffers by dtype and exact length.
 const free: Record<FloatDType, Map<number, FloatArray[]>> = { float32: new Map(), float64: new Map() };

@@ -1,8 +1,6 @@
 // Scratch buffers the fused kernels reuse from call to call, so the hot path allocates nothing
 // it hands back or saves: one grow-only typed array per (slot, dtype).
-import type { FloatArray } from '@unroll/core';
-
-type FloatDType = 'float32' | 'float64';
+import type { FloatArray, FloatDType } from '@unroll/core';
 
 const pools: Record<FloatDType, Map<string, FloatArray>> = { float32: new Map(), float64: new Map() };
 // Larger requests get a fresh array that is not kept: a one-off huge sequence must not pin its

@@ -51,8 +51,7 @@ export class AdditiveAttention extends Module implements Attention {
   constructor(opts: AttentionOptions) {
     super();
     const who = 'AdditiveAttention';
-    this.querySize = checkSize(who, 'querySize', opts.querySize);
-    this.memorySize = checkSize(who, 'memorySize', opts.memorySize);
+    [this.querySize, this.memorySize] = checkSizes(who, opts);
     this.attentionSize = checkSize(who, 'attentionSize', opts.attentionSize ?? opts.querySize);
     const common = { dtype: checkFloatDType(who, opts.dtype), generator: opts.generator };
     this.keyProjection = this.registerModule('keys', new Linear(this.memorySize, this.attentionSize, { ...common, bias: false }));
@@ -75,6 +74,11 @@ export class AdditiveAttention extends Module implements Attention {
   }
 }
 
+/** Checks and returns [querySize, memorySize] of an attention's options. */
+function checkSizes(who: string, opts: Pick<AttentionOptions, 'querySize' | 'memorySize'>): [number, number] {
+  return [checkSize(who, 'querySize', opts.querySize), checkSize(who, 'memorySize', opts.memorySize)];
+}
+
 /**
  * Dot-product attention (Luong et al. 2015, "dot"): e_j = qᵀ h_j. No parameters; the query and
  * memory sizes must be equal.
@@ -87,8 +91,7 @@ export class DotAttention extends Module implements Attention {
   constructor(opts: Pick<AttentionOptions, 'querySize' | 'memorySize'>) {
     super();
     const who = 'DotAttention';
-    this.querySize = checkSize(who, 'querySize', opts.querySize);
-    this.memorySize = checkSize(who, 'memorySize', opts.memorySize);
+    [this.querySize, this.memorySize] = checkSizes(who, opts);
     if (this.querySize !== this.memorySize) {
       throw new RangeError(`${who}: querySize (${this.querySize}) must equal memorySize (${this.memorySize}); use 'general' or 'additive' attention for different sizes`);
     }
@@ -119,8 +122,7 @@ export class GeneralAttention extends Module implements Attention {
   constructor(opts: AttentionOptions) {
     super();
     const who = 'GeneralAttention';
-    this.querySize = checkSize(who, 'querySize', opts.querySize);
-    this.memorySize = checkSize(who, 'memorySize', opts.memorySize);
+    [this.querySize, this.memorySize] = checkSizes(who, opts);
     this.keyProjection = this.registerModule('keys', new Linear(this.memorySize, this.querySize, {
       bias: false, dtype: checkFloatDType(who, opts.dtype), generator: opts.generator,
     }));

@@ -2,12 +2,13 @@
 // serves as encoder (alone, reversed, or bidirectional) and as decoder (with and without attention).
 import { describe, expect, it } from 'vitest';
 import * as K from '@unroll/core';
-import { Adam, Generator, Tensor, crossEntropy, matmul, tanh, zeros } from '@unroll/autograd';
+import { Adam, Generator, Tensor, crossEntropy, gradcheckModule, matmul, tanh, zeros } from '@unroll/autograd';
 import {
   Decoder, Encoder, LinearBridge, Seq2Seq, bidirectional, createAttention, identityBridge,
 } from '../../src/index.js';
 import type { RecurrentCell } from '../../src/index.js';
-import { BOS, EOS, PAD, gradcheckModel, randomIds } from './helpers.js';
+import { GRAD_TOL } from '../helpers.js';
+import { BOS, EOS, PAD, randomIds } from './helpers.js';
 
 interface PlainCell extends RecurrentCell<{ h: Tensor }> {
   readonly weights: { w: Tensor; u: Tensor; b: Tensor };
@@ -29,7 +30,8 @@ function plainCell(inputSize: number, hidden: number, g: Generator): PlainCell {
   };
 }
 
-const slots = (...cells: PlainCell[]): [object, string][] => cells.flatMap((c) => (['w', 'u', 'b'] as const).map((k): [object, string] => [c.weights, k]));
+/** The weights the plain cells keep (containers adopt them: the model's parameters() lists them). */
+const weightsOf = (...cells: PlainCell[]): Tensor[] => cells.flatMap((c) => [c.weights.w, c.weights.u, c.weights.b]);
 const common = { embeddingDim: 2, paddingIdx: PAD, dtype: 'float64' } as const;
 
 describe('a plain-object cell as encoder and decoder', () => {
@@ -40,7 +42,7 @@ describe('a plain-object cell as encoder and decoder', () => {
     const decoder = new Decoder({ ...common, vocabSize: 5, cell: dec, generator: g });
     const model = new Seq2Seq({ encoder, decoder, bridge: identityBridge(), bosId: BOS, eosId: EOS });
     const src = randomIds(g, [3, 2], 5), targets = randomIds(g, [2, 3], 5, { endWith: EOS });
-    const r = gradcheckModel(model, () => model.loss(src, targets).loss, slots(enc, dec));
+    const r = gradcheckModule(model, () => model.loss(src, targets).loss, GRAD_TOL);
     expect(r.ok, r.report).toBe(true);
     expect(model.greedy(src, { maxLength: 4 })).toHaveLength(2);
     expect(model.beamSearch(src, { beamWidth: 2, maxLength: 4 })[1]!.length).toBeGreaterThan(0);
@@ -55,10 +57,10 @@ describe('a plain-object cell as encoder and decoder', () => {
     const bridge = new LinearBridge(encoder, dec, { dtype: 'float64', generator: g });
     const model = new Seq2Seq({ encoder, decoder, bridge, bosId: BOS, eosId: EOS });
     const src = randomIds(g, [3, 1], 5), targets = randomIds(g, [3, 2], 5, { endWith: EOS });
-    const r = gradcheckModel(model, () => {
+    const r = gradcheckModule(model, () => {
       const out = model.forward(src, targets);
       return [crossEntropy(out.logits, targets, { ignoreIndex: PAD }), out.attention!];
-    }, slots(f, b, dec));
+    }, GRAD_TOL);
     expect(r.ok, r.report).toBe(true);
   });
 
@@ -70,7 +72,7 @@ describe('a plain-object cell as encoder and decoder', () => {
     const model = new Seq2Seq({ encoder, decoder, bridge: identityBridge(), bosId: BOS, eosId: EOS });
     // The plain cells' weights are found by the containers: model.parameters() alone trains them.
     const params = model.parameters();
-    for (const [o, k] of slots(enc, dec)) expect(params).toContain((o as Record<string, Tensor>)[k]);
+    for (const w of weightsOf(enc, dec)) expect(params).toContain(w);
     expect(Object.keys(model.stateDict())).toContain('encoder.rnn.weights.w');
     const optimizer = new Adam(params, { lr: 0.05 });
     const src = randomIds(g, [3, 2, 3, 1], 6), targets = randomIds(g, [3, 2, 2, 2], 6, { endWith: EOS });

@@ -1,13 +1,11 @@
 // Seq2seq test helpers: tiny float64 models of every attention kind, random padded id batches,
-// and gradcheck with respect to every parameter of a module tree.
+// and closeness of number lists.
 import * as K from '@unroll/core';
-import { Generator, Module, Parameter, Tensor, gradcheck } from '@unroll/autograd';
-import type { GradcheckResult } from '@unroll/autograd';
+import { Generator, Tensor } from '@unroll/autograd';
 import {
   Decoder, Encoder, GRUCell, LSTMCell, LinearBridge, RNNCell, Seq2Seq, bidirectional, createAttention, identityBridge,
 } from '../../src/index.js';
 import type { AttentionKind, AttentionOrder, RecurrentCell } from '../../src/index.js';
-import { GRAD_TOL } from '../helpers.js';
 
 export const PAD = 0, BOS = 1, EOS = 2;
 export type Kind = AttentionKind | 'none';
@@ -67,35 +65,6 @@ export function randomIds(g: Generator, lengths: readonly number[], vocab: numbe
 export function row(ids: Tensor, b: number, length: number): Tensor {
   const T = ids.shape[1]!;
   return new Tensor(K.fromData(Int32Array.from(ids.values().subarray(b * T, b * T + length)), [1, length]));
-}
-
-/**
- * gradcheck of `fn()` with respect to every parameter of `model`: each module property holding a
- * Parameter is swapped for gradcheck's float64 copy while fn runs. `extra` adds tensors held
- * elsewhere (`[owner, key]`, e.g. the weights of a plain-object cell).
- */
-export function gradcheckModel(model: Module, fn: () => Tensor | Tensor[], extra: [object, string][] = []): GradcheckResult {
-  // A plain cell's weights are parameters of the model too (containers adopt them); `extra` says where they sit.
-  const params: Tensor[] = [...model.parameters()];
-  for (const [o, k] of extra) { const t = (o as Record<string, Tensor>)[k]!; if (!params.includes(t)) params.push(t); }
-  const slots: [Record<string, unknown>, string, number][] = extra.map(([o, k]) => [o as Record<string, unknown>, k, params.indexOf((o as Record<string, Tensor>)[k]!)]);
-  for (const [, m] of model.namedModules()) {
-    for (const key of Object.keys(m)) {
-      const v = (m as unknown as Record<string, unknown>)[key];
-      if (v instanceof Parameter && params.includes(v)) slots.push([m as unknown as Record<string, unknown>, key, params.indexOf(v)]);
-    }
-  }
-  const covered = new Set(slots.map(([, , i]) => i));
-  if (covered.size !== params.length) throw new Error(`gradcheckModel: ${params.length - covered.size} parameter(s) are not reachable as module properties`);
-  const inputs = params.map((p) => new Tensor(K.clone(p.data), { requiresGrad: true }));
-  return gradcheck((...xs: Tensor[]) => {
-    for (const [owner, key, i] of slots) owner[key] = xs[i];
-    try {
-      return fn();
-    } finally {
-      for (const [owner, key, i] of slots) owner[key] = params[i];
-    }
-  }, inputs, GRAD_TOL);
 }
 
 /** Largest |a − b| over two equal-length number lists. */

@@ -2,6 +2,11 @@
 // (Node worker_threads, or Web Workers when the page is cross-origin isolated), and handing a job's parts
 // out through the control block. Nothing here imports a Node module at the top level: Node's modules are
 // reached at run time through process.getBuiltinModule, so core still loads in a browser bundle.
+//
+// A worker that fails to start (a Content-Security-Policy refusing the browser's blob: worker, a Node
+// worker that errors while it loads) makes the pool fall back to one thread for good: its `error` event,
+// a constructor that throws, or a start handshake (READY in the control block) not reached within
+// START_TIMEOUT_MS all count. Until then jobs still finish: a part no worker claims runs on this thread.
 import { CTRL } from './control.js';
 import { WORKER_SOURCE } from './worker-source.js';
 
@@ -9,16 +14,20 @@ import { WORKER_SOURCE } from './worker-source.js';
 export const MAX_THREADS = 64;
 
 interface NodeWorker { unref(): void; on(event: string, fn: (e: unknown) => void): void }
-interface Host {
-  /** Starts worker number `id` on `memory`, or throws. */
-  start(memory: object, id: number): unknown;
+/** Where worker threads run. */
+export interface Host {
+  /**
+   * Starts worker number `id` on `memory`, or throws; calls `failed` if the worker cannot start after all
+   * (its `error` event). A started worker adds 1 to the control block's READY.
+   */
+  start(memory: object, id: number, failed: () => void): unknown;
   cores: number;
 }
 
 const g = globalThis as {
   process?: { env?: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown; versions?: { node?: string } };
   crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number };
-  Worker?: new (url: string) => { postMessage(m: unknown): void };
+  Worker?: new (url: string) => { postMessage(m: unknown): void; addEventListener(type: string, fn: () => void): void };
   Blob?: new (parts: string[], o: { type: string }) => object;
   URL?: { createObjectURL(b: object): string };
   SharedArrayBuffer?: unknown;
@@ -34,11 +43,11 @@ function detectHost(): Host | null {
     if (!wt || !os) return null;
     return {
       cores: os.availableParallelism?.() ?? os.cpus().length,
-      start(memory, id) {
+      start(memory, id, failed) {
         const w = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: { memory, id } });
-        // A worker must never keep the process alive; errors surface through the control block.
+        // A worker must never keep the process alive; a kernel's errors surface through the control block.
         w.unref();
-        w.on('error', () => { failedStart = true; });
+        w.on('error', failed);
         return w;
       },
     };
@@ -47,8 +56,10 @@ function detectHost(): Host | null {
     const url = g.URL.createObjectURL(new g.Blob([WORKER_SOURCE], { type: 'text/javascript' }));
     return {
       cores: g.navigator?.hardwareConcurrency ?? 1,
-      start(memory, id) {
+      start(memory, id, failed) {
+        // A policy without blob: in worker-src (or script-src) refuses the worker: an `error` event, no throw.
         const w = new g.Worker!(url);
+        w.addEventListener('error', failed);
         w.postMessage({ memory, id });
         return w;
       },
@@ -58,7 +69,9 @@ function detectHost(): Host | null {
 }
 
 let host: Host | null | undefined;
+/** A worker failed to start: kernels run on one thread from then on. */
 let failedStart = false;
+const markFailed = () => { failedStart = true; };
 /** The host, detected once. */
 export function threadHost(): Host | null {
   if (host === undefined) {
@@ -69,6 +82,12 @@ export function threadHost(): Host | null {
     }
   }
   return host;
+}
+
+/** For tests: runs the pool on `h` (a fake host; null for no workers) instead of detecting one; before the first kernel runs. */
+export function setThreadHost(h: Host | null): void {
+  if (workers.length > 0) throw new Error('setThreadHost: call it before the first worker starts');
+  host = h;
 }
 
 /** The thread count asked for by UNROLL_NUM_THREADS, or undefined; throws on a value that is not a count. */
@@ -85,7 +104,9 @@ let requested: number | undefined;
 /**
  * Sets how many threads unroll's kernels use (as `torch.set_num_threads`): the calling thread plus
  * n − 1 workers. Where no worker can run (no SharedArrayBuffer, or a browser page that is not
- * cross-origin isolated) kernels use one thread whatever n is; `getNumThreads` reports what is used.
+ * cross-origin isolated) kernels use one thread whatever n is, and likewise once a worker has failed to
+ * start (e.g. a Content-Security-Policy without `blob:` in `worker-src`: the workers are started from a
+ * blob: URL); `getNumThreads` reports what is used.
  * The default is UNROLL_NUM_THREADS when set, else the available cores. Results depend on n only through
  * float rounding, and are the same from run to run for a given n (fixed partitions, no float atomics).
  */
@@ -94,7 +115,10 @@ export function setNumThreads(n: number): void {
   requested = Math.min(n, MAX_THREADS);
 }
 
-/** The number of threads kernels run on here (1 where worker threads are unavailable). */
+/**
+ * The number of threads kernels run on here: 1 where worker threads are unavailable or a worker failed
+ * to start (workers start with the first job that is split, so that is known only after it).
+ */
 export function getNumThreads(): number {
   const h = threadHost();
   if (!h || failedStart) return 1;
@@ -106,6 +130,14 @@ export function getNumThreads(): number {
 const workers: unknown[] = [];
 
 /**
+ * How long a started worker may take to reach READY before the pool gives up on it. Generous: a worker
+ * starts in tens of ms, but a loaded machine can take far longer, and the cost of waiting is only that
+ * jobs are split into parts this thread runs itself meanwhile.
+ */
+export const START_TIMEOUT_MS = 5000;
+let lastStart = 0;
+
+/**
  * Makes workers 1 … threads − 1 take part in the next jobs, starting those not running yet; returns how
  * many take part. Workers beyond the count stay asleep (stopping one mid-job could lose a part it had
  * claimed; keeping it also keeps ids, and so workspaces, unique).
@@ -115,12 +147,15 @@ export function ensureWorkers(memory: object, i32: Int32Array, threads: number):
   if (!h) return 0;
   while (workers.length < threads - 1 && !failedStart) {
     try {
-      workers.push(h.start(memory, workers.length + 1));
+      workers.push(h.start(memory, workers.length + 1, markFailed));
+      lastStart = performance.now();
     } catch {
       failedStart = true;
     }
   }
-  const active = Math.min(workers.length, threads - 1);
+  if (Atomics.load(i32, CTRL.READY) < workers.length && performance.now() - lastStart > START_TIMEOUT_MS) failedStart = true;
+  // After a failed start every worker sits out (one that starts late sees ACTIVE 0); parts run here.
+  const active = failedStart ? 0 : Math.min(workers.length, threads - 1);
   Atomics.store(i32, CTRL.ACTIVE, active);
   return active;
 }

@@ -1,6 +1,7 @@
 // Shared plumbing of the lecture-notes uses: run length (quick or UNROLL_FULL), seeded streams,
 // sampling, and small formatting helpers for the words each use prints.
 import { Generator } from '@unroll/autograd';
+import type { Callback } from '@unroll/train';
 
 /** An endless batch source for `fit` (it pulls one per step): each batch drawn from the use's seeded stream. */
 export function* forever<B>(draw: () => B): IterableIterator<B> {
@@ -67,4 +68,20 @@ export function smooth(values: readonly number[], w = 20): number[] {
     out.push(sum / Math.min(i + 1, w));
   }
   return out;
+}
+
+/** The training options the uses share (each adds its own and documents its defaults). */
+export interface UseTrainOptions {
+  /** Adam steps. */
+  steps?: number;
+  /** Examples per batch. */
+  batchSize?: number;
+  /** Adam's learning rate. */
+  lr?: number;
+  /** Hidden units of the recurrent layer. */
+  hiddenSize?: number;
+  /** Seeds the weights and the batches. */
+  seed?: number;
+  /** `fit` callbacks (progress, early stopping, …), e.g. `terminalProgress()` from '@unroll/train/node'. */
+  callbacks?: readonly Callback[];
 }

@@ -3,13 +3,17 @@
 // baselines; MAE/RMSE on the last part of the series, which training never sees.
 import { Adam, Generator, Linear, Module, Tensor, mseLoss, noGrad, tensor } from '@unroll/autograd';
 import { fitSync } from '@unroll/train';
-import type { Callback } from '@unroll/train';
 import { LSTM } from '@unroll/rnn';
 import { lineChart } from '@unroll/plot';
 import { forever, markdownTable, seededStreams, smooth } from '../common/run.js';
+import type { UseTrainOptions } from '../common/run.js';
 
 /** Window, horizon, baseline season, split and training settings. */
-export interface ForecastOptions {
+/**
+ * How to train a forecaster. Defaults: 400 Adam steps on batches of 32 windows, learning rate 0.005,
+ * 32 LSTM hidden units, seed 0.
+ */
+export interface ForecastOptions extends UseTrainOptions {
   /** Past values each forecast reads (default 28: four weeks) and steps it predicts (default 7). */
   window?: number;
   horizon?: number;
@@ -17,15 +21,6 @@ export interface ForecastOptions {
   season?: number;
   /** Fraction of the series used for training; the rest is the test part (default 0.8). */
   trainFraction?: number;
-  /** Adam steps (default 400) on batches of `batchSize` (default 32) windows; learning rate (default 0.005). */
-  steps?: number;
-  batchSize?: number;
-  lr?: number;
-  /** LSTM hidden units (default 32). */
-  hiddenSize?: number;
-  seed?: number;
-  /** `fit` callbacks (progress, early stopping, …), e.g. `terminalProgress()` from '@unroll/train/node'. */
-  callbacks?: readonly Callback[];
 }
 
 /**

@@ -23,6 +23,9 @@ export interface WeatherModelOptions {
   generator?: Generator;
 }
 
+/** The model options with their defaults: H hidden units (64), E embedding size (16). */
+const sizes = (opts: WeatherModelOptions) => ({ H: opts.hiddenSize ?? 64, E: opts.embeddingSize ?? 16, generator: opts.generator });
+
 /**
  * One-to-many, as image captioning: the scaled vector v [B, 5] becomes the initial state through
  * one hidden layer (as a CNN's features would), f = tanh(W_f v + b_f), h₀ = tanh(W_h f + b_h),
@@ -39,7 +42,7 @@ export class WeatherCaptioner extends Module {
 
   constructor(opts: WeatherModelOptions = {}) {
     super();
-    const H = opts.hiddenSize ?? 64, E = opts.embeddingSize ?? 16, generator = opts.generator;
+    const { H, E, generator } = sizes(opts);
     this.hiddenSize = H;
     this.features = this.registerModule('features', new Linear(FIELDS.length, H, { generator }));
     this.init = this.registerModule('init', new Linear(H, 2 * H, { generator }));
@@ -93,7 +96,7 @@ export class WeatherReader extends Module {
 
   constructor(opts: WeatherModelOptions = {}) {
     super();
-    const H = opts.hiddenSize ?? 64, E = opts.embeddingSize ?? 16, generator = opts.generator;
+    const { H, E, generator } = sizes(opts);
     this.embedding = this.registerModule('embedding', new Embedding(WEATHER_VOCAB.length, E, { generator }));
     this.lstm = this.registerModule('lstm', new LSTM({ inputSize: E, hiddenSize: H, batchFirst: true, forgetBias: FORGET_BIAS, generator }));
     this.head = this.registerModule('head', new Linear(H, FIELDS.length, { generator }));

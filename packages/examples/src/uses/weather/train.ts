@@ -2,26 +2,19 @@
 // sentences and tokens, the reader by the mean absolute error of each field.
 import { Adam, crossEntropy, mseLoss, noGrad, tensor } from '@unroll/autograd';
 import { fitSync } from '@unroll/train';
-import type { Callback } from '@unroll/train';
 import { lineChart } from '@unroll/plot';
 import { forever, markdownTable, percent, seededStreams, smooth } from '../common/run.js';
+import type { UseTrainOptions } from '../common/run.js';
 import { BOS, FIELDS, decodeWeather, encodeWeather, scaleWeather, unscaleWeather, weatherSplits, weatherText } from './data.js';
 import type { FieldName, Weather, WeatherSplits } from './data.js';
 import { WeatherCaptioner, WeatherReader } from './model.js';
 
-/** How to train either direction. */
-export interface WeatherTrainOptions {
-  /** Adam steps (default 600 for the captioner, 300 for the reader) on batches of `batchSize` (default 32) training days; learning rate (default 0.01). */
-  steps?: number;
-  batchSize?: number;
-  lr?: number;
-  /** Hidden units (default 64). */
-  hiddenSize?: number;
-  /** Seeds weights, data and batches (default 0); the days depend on the seed only. */
-  seed?: number;
-  /** `fit` callbacks (progress, early stopping, …), e.g. `terminalProgress()` from '@unroll/train/node'. */
-  callbacks?: readonly Callback[];
-}
+/**
+ * How to train either direction.
+ * Defaults: 600 Adam steps for the captioner, 300 for the reader, on batches of 32 training days;
+ * learning rate 0.01; 64 hidden units; seed 0 (it seeds weights, data and batches; the days depend on the seed only).
+ */
+export type WeatherTrainOptions = UseTrainOptions;
 
 /** The training and held-out days of a seed (defaults: 2000 and 300). */
 export function weatherData(seed = 0, trainSize = 2000, testSize = 300): WeatherSplits {

@@ -1,5 +1,6 @@
-// A small command-line flag parser: each flag is declared once (kind, range, default, help), and the
-// same declaration parses the command line, checks values read back from a checkpoint and prints --help.
+// The one command-line flag parser of every example script and the char-rnn CLI: each flag is declared
+// once (kind, range, default, help), and the same declaration parses the command line (an unknown flag
+// gets "did you mean"), checks values read back from a checkpoint and prints --help.
 
 /** A mistake on the command line (unknown flag, bad value); the CLI prints it with a pointer to --help. */
 export class UsageError extends Error {
@@ -13,8 +14,8 @@ export type FlagValue = number | string | boolean | null;
 export interface FlagSpec {
   kind: 'int' | 'float' | 'string' | 'bool' | 'choice';
   help: string;
-  /** The value when the flag is absent (null: none). bool flags default to false. */
-  default: FlagValue;
+  /** The value when the flag is absent (null or omitted: none). bool flags default to false. */
+  default?: FlagValue;
   /** Placeholder in --help (`--hidden N`). */
   metavar?: string;
   choices?: readonly string[];
@@ -33,8 +34,8 @@ export interface ParsedFlags {
   given: Set<string>;
 }
 
-/** The command-line spelling of a flag key: `seqLen` → `--seq-len`. */
-export const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+/** The command-line spelling of a flag key: `seqLen` → `--seq-len` (a key that is one capital, `T`, stays `--T`). */
+export const flagName = (key: string): string => `--${key.replace(/(?<=[a-z0-9])[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 /**
  * Parses `--flag value`, `--flag=value` and bare `--flag` (bool) arguments against `table`.
@@ -44,7 +45,7 @@ export const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) 
 export function parseFlags(argv: readonly string[], table: FlagTable, command: string, others: Record<string, string> = {}): ParsedFlags {
   const byName = new Map(Object.keys(table).map((key) => [flagName(key), key]));
   const values: Record<string, FlagValue> = {};
-  for (const [key, spec] of Object.entries(table)) values[key] = spec.kind === 'bool' ? false : spec.default;
+  for (const [key, spec] of Object.entries(table)) values[key] = spec.kind === 'bool' ? false : spec.default ?? null;
   const given = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -72,7 +73,8 @@ export function parseFlags(argv: readonly string[], table: FlagTable, command: s
     if (eq >= 0) {
       text = arg.slice(eq + 1);
     } else {
-      if (i + 1 >= argv.length) throw new UsageError(`${name} needs a value (${describeSpec(spec)})`);
+      // The next flag is not this one's value (a value that starts with -- is written --flag=value).
+      if (i + 1 >= argv.length || argv[i + 1]!.startsWith('--')) throw new UsageError(`${name} needs a value (${describeSpec(spec)})`);
       text = argv[++i]!;
     }
     values[key] = parseValue(name, spec, text);
@@ -105,7 +107,7 @@ export function parseValue(name: string, spec: FlagSpec, text: string): FlagValu
  */
 export function checkFlagValue(spec: FlagSpec, value: unknown): string | null {
   const bad = `expected ${describeSpec(spec)}; got ${JSON.stringify(value) ?? String(value)}`;
-  if (value === null) return spec.default === null ? null : bad;
+  if (value === null) return (spec.default ?? null) === null ? null : bad;
   switch (spec.kind) {
     case 'string':
       return typeof value === 'string' ? null : bad;
@@ -167,9 +169,39 @@ function editDistance(a: string, b: string): number {
 export function helpLines(table: FlagTable): string[] {
   const rows = Object.entries(table).map(([key, spec]) => {
     const left = `${flagName(key)}${spec.kind === 'bool' ? '' : ` ${spec.metavar ?? (spec.kind === 'choice' ? spec.choices!.join('|') : spec.kind === 'int' ? 'N' : spec.kind === 'float' ? 'X' : 'TEXT')}`}`;
-    const dflt = spec.kind === 'bool' || spec.default === null ? '' : ` [default: ${spec.default}]`;
+    const dflt = spec.kind === 'bool' || spec.default === null || spec.default === undefined ? '' : ` [default: ${spec.default}]`;
     return [left, `${spec.help}${dflt}`] as const;
   });
   const width = Math.max(...rows.map(([l]) => l.length)) + 2;
   return rows.map(([l, r]) => `  ${l.padEnd(width)}${r}`);
+}
+
+/** A script's flag values, typed by kind; a flag that is absent and has no default is undefined. */
+export type ScriptFlags<T extends FlagTable> = {
+  [K in keyof T]: (T[K]['kind'] extends 'int' | 'float' ? number : T[K]['kind'] extends 'bool' ? boolean : string)
+    | (T[K] extends { default: number | string | boolean } ? never : undefined);
+};
+
+/**
+ * The flags of an example script: parses `argv` (default: the process's) against `table` plus a
+ * `--help` switch. `--help` prints the usage and exits 0; a usage error prints one line naming the
+ * flag (with "did you mean" for a misspelt one) and exits 2.
+ */
+export function scriptFlags<T extends FlagTable>(script: string, table: T, argv: readonly string[] = process.argv.slice(2)): ScriptFlags<T> {
+  const withHelp: FlagTable = { ...table, help: { kind: 'bool', help: 'show this help' } };
+  let values: Record<string, FlagValue>;
+  try {
+    values = parseFlags(argv, withHelp, script).values;
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`${e.message}\n(${script} --help lists the flags)`);
+    process.exit(2);
+  }
+  if (values.help) {
+    console.log([`usage: ${script} [flags]`, ...helpLines(withHelp)].join('\n'));
+    process.exit(0);
+  }
+  const out: Record<string, number | string | boolean | undefined> = {};
+  for (const key of Object.keys(table)) out[key] = values[key] ?? undefined;
+  return out as ScriptFlags<T>;
 }

@@ -1,10 +1,15 @@
 // The fused LSTM and GRU layers on 1 and 2 threads: each step is split by batch rows (independent
 // sequences), so every row is computed the same way whatever the split — outputs, final states and
-// every gradient must be bit-identical, with and without lengths, in both directions.
+// every gradient must be bit-identical, with and without lengths, in both directions. The same holds
+// for compileCell's float32 sequences, whose recurrent gemms run on the same runtime split the same way.
 import { afterEach, describe, expect, it } from 'vitest';
 import { getNumThreads, setNumThreads } from '@unroll/core';
+import { wasmRuntime } from '@unroll/core/internal';
 import { Generator, Tensor } from '@unroll/autograd';
-import { GRU, LSTM } from '@unroll/rnn';
+import { GRU, LSTM, compileCell, unroll } from '@unroll/rnn';
+import { residentPasses, setResidentGemm } from '../src/compile/runtime.js';
+import { MGU, UserLSTM } from './compile/cells.js';
+import { maxError, runAll } from './compile/run.js';
 import { rand } from './helpers.js';
 
 const threadsAtStart = getNumThreads();
@@ -35,4 +40,55 @@ describe('fused layers at 1 and 2 threads', () => {
       });
     }
   }
+});
+
+describe('compiled float32 sequences at 1 and 2 threads', () => {
+  // hidden 48: a UserLSTM step is B·4H·H ≥ 2¹⁶ multiply-adds, so its recurrent gemm is split over the threads.
+  const cases = [
+    ['UserLSTM', (g: Generator) => new UserLSTM(9, 48, g, 'float32')],
+    ['MGU', (g: Generator) => new MGU(9, 80, g, 'float32')],
+  ] as const;
+  for (const [name, make] of cases) {
+    for (const [batch, lengths] of [[24, undefined], [13, [7, 3, 5, 7, 1, 2, 7, 6, 4, 7, 7, 2, 3]]] as const) {
+      it(`${name}, batch ${batch}${lengths ? ', with lengths' : ''}: bit-identical at 1 and 2 threads, and equal to the JS gemm to rounding`, () => {
+        const g = new Generator(5);
+        const cell = make(g);
+        const xs = rand([7, batch, 9], g, { dtype: 'float32', requiresGrad: true });
+        const h0 = cell.initialState(batch);
+        const opts = { lengths: lengths as number[] | undefined, reverse: lengths !== undefined };
+        const run = () => runAll(compileCell(cell), cell.parameters(), xs, h0, opts, 1);
+        setNumThreads(1);
+        const passes = residentPasses();
+        const one = run();
+        expect(residentPasses()).toBe(passes + 2); // forward and backward ran on the runtime
+        setNumThreads(2);
+        const two = run();
+        expect(two).toEqual(one);
+        const before = setResidentGemm(false);
+        try {
+          const js = run();
+          const scale = Math.max(...js.flat().map(Math.abs));
+          expect(maxError(two, js) / scale).toBeLessThan(2e-5);
+        } finally {
+          setResidentGemm(before);
+        }
+      });
+    }
+  }
+});
+
+describe('compiled float32 sequences and the kernel memory', () => {
+  it('a recorded forward that is never backwarded keeps nothing in the kernel memory (which never shrinks)', () => {
+    const g = new Generator(6);
+    const cell = compileCell(new UserLSTM(9, 48, g, 'float32'));
+    const xs = rand([7, 16, 9], g, { dtype: 'float32', requiresGrad: true });
+    const outs = [unroll(cell, xs).outputs];
+    const bytes = wasmRuntime()!.memory.buffer.byteLength;
+    const passes = residentPasses();
+    // Graphs kept alive and never backwarded: each forward's region must have been freed for reuse.
+    for (let i = 0; i < 40; i++) outs.push(unroll(cell, xs).outputs);
+    expect(residentPasses()).toBe(passes + 40);
+    expect(wasmRuntime()!.memory.buffer.byteLength).toBe(bytes);
+    expect(outs.every((o) => o.requiresGrad)).toBe(true);
+  });
 });

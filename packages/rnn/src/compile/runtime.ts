@@ -1,8 +1,9 @@
-// Everything compiled sequences take from the machine, in one place: gemm, buffers, float32 fast math.
-// When core's kernel runtime (one WebAssembly memory, resident packed weights) lands, this file is
-// the one to switch.
+// Everything compiled sequences take from the machine, in one place: gemm, buffers, float32 fast math,
+// and (float32) core's WebAssembly kernel runtime: resident step buffers and packed recurrent weights.
 import * as K from '@unroll/core';
 import type { FloatArray } from '@unroll/core';
+import { freePacked, gemmCall, packMatrix, wasmRuntime } from '@unroll/core/internal';
+import type { PackedMatrix, Region, WasmRuntime } from '@unroll/core/internal';
 import { expFast, sigmoidFast, tanhFast } from '../fused/fast-math.js';
 import { giveBack, takeBuffer } from '../fused/pool.js';
 import { scratch } from '../fused/scratch.js';
@@ -35,4 +36,126 @@ const FAST: Record<string, (x: number) => number> = { tanh: tanhFast, sigmoid: s
 /** The fast float32 forward of an elementwise op, when there is one. */
 export function fastForward(op: string): ((x: number) => number) | undefined {
   return Object.hasOwn(FAST, op) ? FAST[op] : undefined;
+}
+
+// ---- float32 on core's WebAssembly runtime: resident buffers and packed recurrent weights ----
+
+// The memory never shrinks: beyond this a compiled float32 sequence runs its gemms from JS arrays.
+const MAX_RESIDENT_BYTES = 512 * 2 ** 20;
+
+/**
+ * Step gemms worth splitting over the threads: at least 2¹⁶ multiply-adds (waking a worker costs a few
+ * µs) and 4 batch rows per part. Rows are independent, and a part always computes the same rows the same
+ * way, so results do not depend on which thread ran it.
+ */
+function stepParts(rt: WasmRuntime, rows: number, work: number): number {
+  if (work < 1 << 16) return 1;
+  return Math.max(1, Math.min(rt.threads(), Math.floor(rows / 4)));
+}
+
+/**
+ * Some slots of a compiled float32 sequence laid out in ONE region of core's kernel memory, so the
+ * per-step recurrent gemms read and write them in place (no copies in or out), with each recurrent weight
+ * packed there once per forward (or backward) pass. Slots hold views of the region; `bind` re-fetches
+ * them after the memory grew (a non-shared memory detaches old views). Free it with `close`.
+ */
+export class Resident {
+  private readonly packs: PackedMatrix[] = [];
+  private buffer: ArrayBufferLike | null = null;
+  private bound: FloatArray[] | null = null;
+
+  private constructor(readonly rt: WasmRuntime, readonly region: Region, private readonly at: readonly number[],
+    private readonly sizes: readonly number[]) {}
+
+  /**
+   * A region holding slot k's `sizes[k]` floats (0: the slot stays a JS array); null where the runtime
+   * cannot run, the dtype is float64, or the memory cannot hold them (callers then use the JS gemm).
+   */
+  static open(dtype: FloatDType, sizes: readonly number[]): Resident | null {
+    if (dtype !== 'float32' || !enabled) return null;
+    const rt = wasmRuntime();
+    if (!rt) return null;
+    const at: number[] = [];
+    let top = 0;
+    for (const n of sizes) {
+      at.push(top);
+      top += Math.ceil(n / 16) * 16; // 64-byte aligned slots
+    }
+    if (top * 4 > MAX_RESIDENT_BYTES) return null;
+    const region = rt.alloc(Math.max(top, 16));
+    if (!region) return null;
+    passes++;
+    return new Resident(rt, region, at, sizes);
+  }
+
+  /** Whether slot k lives in the region. */
+  has(k: number): boolean {
+    return (this.sizes[k] ?? 0) > 0;
+  }
+
+  /** Puts the region's views into V for its slots (fresh ones when the memory grew since). */
+  bind(V: FloatArray[]): void {
+    const heap = this.rt.f32();
+    if (heap.buffer === this.buffer && V === this.bound) return;
+    this.buffer = heap.buffer;
+    this.bound = V;
+    const base = this.region.at / 4;
+    this.sizes.forEach((n, k) => { if (n > 0) V[k] = heap.subarray(base + this.at[k]!, base + this.at[k]! + n); });
+  }
+
+  /** Byte address of float `offset` of slot k. */
+  address(k: number, offset: number): number {
+    return this.region.at + 4 * (this.at[k]! + offset);
+  }
+
+  /** op(W) [k, n] packed for this pass (W copied into the memory when it is not there). */
+  pack(transB: boolean, k: number, n: number, W: FloatArray, ld: number): PackedMatrix {
+    let at = this.rt.addressOf(W as Float32Array);
+    let temp: Region | null = null;
+    if (at < 0) {
+      temp = this.rt.alloc(W.length);
+      if (!temp) throw new Error('compileCell: the WebAssembly memory could not grow for a recurrent weight');
+      this.rt.f32().set(W, temp.at / 4);
+      at = temp.at;
+    }
+    const packed = packMatrix(transB, k, n, at, ld);
+    this.rt.free(temp);
+    if (!packed) throw new Error('compileCell: the WebAssembly memory could not grow for a packed recurrent weight');
+    this.packs.push(packed);
+    return packed;
+  }
+
+  /** C[c..] = op(A[a..])·W (+ C when accumulate), rows of B batch rows split over the threads. */
+  gemm(m: number, n: number, k: number, a: number, lda: number, w: PackedMatrix, accumulate: boolean, c: number, ldc: number): void {
+    const call = gemmCall(true, false, false, m, n, k, 1, a, lda, w, 0, accumulate ? 1 : 0, c, ldc);
+    if (!call) throw new Error('compileCell: the WebAssembly memory could not grow for a recurrent gemm');
+    this.rt.run([call], stepParts(this.rt, m, m * n * k));
+  }
+
+  /** Frees the packed weights (the region stays until `close`). */
+  unpack(): void {
+    for (const p of this.packs.splice(0)) freePacked(p);
+  }
+
+  /** Frees the region and the packed weights. */
+  close(): void {
+    this.unpack();
+    this.rt.free(this.region);
+  }
+}
+
+let enabled = true;
+let passes = 0;
+/** How many passes (forwards, backwards) have run on the runtime so far: for tests that it is used. */
+export function residentPasses(): number {
+  return passes;
+}
+/**
+ * Switches compiled float32 sequences' resident WebAssembly gemms on (default) or off (then they run
+ * core's `gemm` on JS arrays), for tests comparing the two. Returns the previous setting.
+ */
+export function setResidentGemm(on: boolean): boolean {
+  const before = enabled;
+  enabled = on;
+  return before;
 }

@@ -9,7 +9,7 @@ import type { FloatArray, NdArray } from '@unroll/core';
 import { readSlot, writeSlot } from '../fused/common.js';
 import type { ItemKernels } from './codegen.js';
 import type { Access, Plan } from './plan.js';
-import { fresh, gemm, release, scratchSlot, take } from './runtime.js';
+import { Resident, fresh, gemm, release, scratchSlot, take } from './runtime.js';
 import type { FloatDType } from './runtime.js';
 
 /** A plan with its generated kernels: what the op runs. */
@@ -24,6 +24,30 @@ interface Attrs {
 }
 
 interface Saved { V: FloatArray[]; pooled: FloatArray[]; dtype: FloatDType; x2d: FloatArray | null }
+
+type GemmItem = Extract<Plan['items'][number], { kind: 'gemm' }>;
+const gemmItems = (plan: Plan) => plan.items.filter((i): i is GemmItem => i.kind === 'gemm');
+
+/**
+ * float32: the forward's per-step slots (projections, state, saved values, scratch) in one region of
+ * core's kernel memory, so the recurrent gemms run there in place on the worker threads; null when
+ * the runtime cannot hold them (the JS gemm then runs on pooled arrays).
+ */
+function residentValues(plan: Plan, T: number): Resident | null {
+  const sizes = plan.slots.map((s) => (s.role === 'state' ? (T + 1) * s.size
+    : s.role === 'projection' || s.role === 'saved' ? T * s.size : s.role === 'scratch' ? s.size : 0));
+  const ok = gemmItems(plan).every((it) => sizes[plan.access.get(it.a.id)!.slot]! > 0 && sizes[plan.access.get(it.c.id)!.slot]! > 0);
+  return ok && gemmItems(plan).length > 0 ? Resident.open(plan.program.dtype, sizes) : null;
+}
+
+/** The same for backward's gradient slots (all but the returned input gradients and the accumulators). */
+function residentGrads(plan: Plan, T: number): Resident | null {
+  const sizes = plan.gradSlots.map((s) => (s.role === 'gradAll' || s.role === 'gradProjection' ? T * s.size
+    : s.role === 'gradScratch' ? s.size : 0));
+  const items = gemmItems(plan).filter((it) => plan.needs[it.a.id]);
+  const ok = items.every((it) => sizes[plan.gradAccess.get(it.a.id)!.slot]! > 0 && sizes[plan.gradAccess.get(it.c.id)!.slot]! > 0);
+  return ok && items.length > 0 ? Resident.open(plan.program.dtype, sizes) : null;
+}
 
 const NONE = new Float64Array(0);
 const flat = (a: NdArray) => K.contiguous(a) as FloatArray;
@@ -63,7 +87,17 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const V: FloatArray[] = [];
     const pooled: FloatArray[] = [];
     const x2d = plan.projections.length ? flat(inputs[nX + nP + p.stateIn.length]!) : null;
+    const res = residentValues(plan, T);
+    res?.bind(V);
     plan.slots.forEach((s, k) => {
+      if (res?.has(k)) {
+        if (s.role === 'projection') {
+          const pr = plan.projections[s.index]!, W = flat(inputs[nX + plan.pInputs.indexOf(pr.w)]!);
+          gemm(false, pr.transB, T * B, pr.N, pr.I, 1, x2d!, 0, pr.I, W, 0, pr.transB ? pr.I : pr.N, 0, V[k]!, 0, pr.N);
+          res.bind(V);
+        }
+        return;
+      }
       if (s.role === 'input') V[k] = flat(inputs[s.base === 'step' ? s.index : nX + s.index]!);
       else if (s.role === 'projection') {
         // x·op(W) for every step at once: [T·B, I]·op(W) → [T·B, N].
@@ -75,6 +109,11 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
       else if (s.role === 'scratch') V[k] = scratchSlot(`v${k}`, dtype, s.size);
       else pooled.push((V[k] = take(dtype, (s.role === 'state' ? T + 1 : T) * s.size)));
     });
+    res?.bind(V);
+    // Each recurrent weight packed once for the whole sequence (op(W) as the step's B operand).
+    const packed = res ? plan.items.map((it) => (it.kind === 'gemm'
+      ? res.pack(it.transB, it.K, it.N, V[plan.access.get(it.w.id)!.slot]!, it.transB ? it.K : it.N) : null)) : null;
+    res?.bind(V);
     const O = new Int32Array(plan.slots.length);
     // Initial state in the slot the first step reads.
     p.stateIn.forEach((v, f) => {
@@ -91,6 +130,11 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
         const item = plan.items[i]!;
         if (item.kind !== 'gemm') { kernels[i]?.forward(V, O, null, null, null); continue; }
         const A = plan.access.get(item.a.id)!, C = plan.access.get(item.c.id)!, W = plan.access.get(item.w.id)!;
+        if (res) {
+          res.gemm(B, item.N, item.K, res.address(A.slot, O[A.slot]! + A.off), A.rs, packed![i]!, false, res.address(C.slot, O[C.slot]!), C.rs);
+          res.bind(V);
+          continue;
+        }
         gemm(false, item.transB, B, item.N, item.K, 1, V[A.slot]!, O[A.slot]! + A.off, A.rs, V[W.slot]!, 0,
           item.transB ? item.K : item.N, 0, V[C.slot]!, O[C.slot]!, C.rs);
       }
@@ -108,6 +152,21 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
       const size = plan.slots[plan.stateSlots[f]!]!.size;
       return wrap(V[plan.stateSlots[f]!]!.slice(last * size, last * size + size), v.shape);
     });
+    if (res) {
+      // What backward reads leaves the kernel memory now: a recorded graph may never be backwarded
+      // (and so never released), and that memory never shrinks; pooled arrays are collectable.
+      if (record) {
+        res.bind(V);
+        plan.slots.forEach((s, k) => {
+          if (!res.has(k)) return;
+          const kept = s.role === 'scratch' ? scratchSlot(`v${k}`, dtype, s.size) : take(dtype, V[k]!.length);
+          if (s.role !== 'scratch') pooled.push(kept);
+          kept.set(V[k]!);
+          V[k] = kept;
+        });
+      }
+      res.close();
+    }
     if (!record) release(...pooled);
     return { outputs: [wrap(ys, [T, B, outW]), ...finals], saved: record ? ({ V, pooled, dtype, x2d } satisfies Saved) : undefined };
   },
@@ -115,20 +174,28 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
   release: (saved) => release(...saved.pooled),
 
   backward: function sequenceBackward({ dys, saved, attrs: a, needs, shapes }) {
+    const G: FloatArray[] = [];
+    const G_ = () => G;
     const { plan, kernels } = a.compiled;
     const { program: p, B } = plan;
     const { T, reverse, lengths } = a;
     const { V, dtype, x2d } = saved;
+    const res = residentGrads(plan, T);
+    res?.bind(G_());
     const nX = plan.xInputs.length, nP = plan.pInputs.length;
     const TB = T * B;
-    const G: FloatArray[] = [];
     const pooled: FloatArray[] = [];
     plan.gradSlots.forEach((s, k) => {
+      if (res?.has(k)) { if (s.role !== 'gradScratch') G[k]!.fill(0); return; }
       if (s.role === 'gradInput') G[k] = fresh(dtype, T * s.size);
       else if (s.role === 'gradAcc') G[k] = s.accumulates ? new Float64Array(s.size) : NONE;
       else if (s.role === 'gradAll' || s.role === 'gradProjection') { pooled.push((G[k] = take(dtype, T * s.size))); G[k]!.fill(0); }
       else G[k] = scratchSlot(`g${k}`, dtype, s.size);
     });
+    // Each recurrent weight packed once for the whole pass, as op(W)ᵀ [N, K] (the step's dA += dC·op(W)ᵀ).
+    const packed = res ? plan.items.map((it) => (it.kind === 'gemm' && plan.needs[it.a.id]
+      ? res.pack(!it.transB, it.N, it.K, V[plan.access.get(it.w.id)!.slot]!, it.transB ? it.K : it.N) : null)) : null;
+    res?.bind(G);
     const O = new Int32Array(plan.slots.length), GO = new Int32Array(plan.gradSlots.length);
     // carry[f]: the gradient reaching state field f after the step being undone.
     const carry = p.stateIn.map((v, f) => {
@@ -168,6 +235,12 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
         if (!plan.needs[item.a.id]) continue;
         // dA += dC·op(W)ᵀ for this step (padded rows have dC = 0).
         const Ga = plan.gradAccess.get(item.a.id)!, Gc = plan.gradAccess.get(item.c.id)!, W = plan.access.get(item.w.id)!;
+        if (res) {
+          res.gemm(B, item.K, item.N, res.address(Gc.slot, GO[Gc.slot]!), Gc.rs, packed![i]!, true,
+            res.address(Ga.slot, GO[Ga.slot]! + Ga.off), Ga.rs);
+          res.bind(G);
+          continue;
+        }
         gemm(false, !item.transB, B, item.K, item.N, 1, G[Gc.slot]!, GO[Gc.slot]!, Gc.rs, V[W.slot]!, 0,
           item.transB ? item.K : item.N, 1, G[Ga.slot]!, GO[Ga.slot]! + Ga.off, Ga.rs);
       }
@@ -176,6 +249,8 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
         rows(false, G[plan.stateGradSlots[f]!]!, 0, n, 1, carry[f]!, 0, n, B, n, lengths, t);
       });
     }
+    res?.unpack();
+    const rebind = () => res?.bind(G);
     // Weight gradients computed by gemms, per gradient slot (summed when a weight has several).
     const direct = new Map<number, FloatArray>();
     const addDirect = (slot: number, dw: FloatArray) => {
@@ -190,6 +265,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
       const spec = plan.slots[A.slot]!;
       const a0 = (spec.base === 'step' ? 0 : spec.base === 'stateRead' ? readSlot(0, reverse) * spec.size : 0) + A.off;
       const dw = fresh(dtype, item.N * item.K);
+      rebind();
       if (item.transB) gemm(true, false, item.N, item.K, TB, 1, G[Gc.slot]!, 0, Gc.rs, V[A.slot]!, a0, A.rs, 0, dw, 0, item.K);
       else gemm(true, false, item.K, item.N, TB, 1, V[A.slot]!, a0, A.rs, G[Gc.slot]!, 0, Gc.rs, 0, dw, 0, item.N);
       addDirect(plan.gradAccess.get(item.w.id)!.slot, dw);
@@ -199,6 +275,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const dx = plan.projections.length && needs[nX + nP + nS] ? fresh(dtype, shapes[nX + nP + nS]!.reduce((a, d) => a * d, 1)) : null;
     plan.gradSlots.forEach((s, k) => {
       if (s.role !== 'gradProjection') return;
+      rebind();
       const pr = plan.projections[s.index]!, dX = G[k]!, W = V[plan.access.get(pr.w.id)!.slot]!;
       const acc = plan.gradAccess.get(pr.w.id);
       if (acc && plan.needs[pr.w.id]) {
@@ -226,6 +303,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     });
     p.stateIn.forEach((_, f) => { grads[nX + nP + f] = wrap(carry[f]!.slice(), shapes[nX + nP + f]!); });
     release(...pooled);
+    res?.close();
     return grads.map((g, i) => (g === undefined || !needs[i] ? undefined : () => g));
   },
 });

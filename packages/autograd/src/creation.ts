@@ -1,6 +1,6 @@
 // Making tensors: from nested arrays, ndarrays, constants, ranges and the seeded generator.
 import * as K from '@unroll/core';
-import type { DType, Generator, NdArray, Nested, Shape } from '@unroll/core';
+import type { DType, RandomGenerator, NdArray, Nested, Shape } from '@unroll/core';
 import { Tensor } from './tensor.js';
 
 export interface TensorOptions {
@@ -11,7 +11,7 @@ export interface TensorOptions {
 }
 export interface RandomTensorOptions extends TensorOptions {
   /** The random source (the default generator, seeded with `manualSeed`, if omitted). */
-  generator?: Generator;
+  generator?: RandomGenerator;
 }
 
 const TENSOR_OPTIONS = K.optionKeys<TensorOptions>({ dtype: true, requiresGrad: true });

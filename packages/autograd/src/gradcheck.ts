@@ -53,7 +53,7 @@ export function checkLeaves(run: () => Outputs, xs: readonly Tensor[], labels: r
   const eps = opts.eps ?? 1e-6, atol = opts.atol ?? 1e-5, rtol = opts.rtol ?? 1e-3;
   const checked = xs.map((t, i) => (t.requiresGrad ? i : -1)).filter((i) => i >= 0);
 
-  const generator = new K.Generator(opts.seed ?? 0);
+  const generator = new K.RandomGenerator(opts.seed ?? 0);
   let weights: K.NdArray[] | null = null;
   const contract = (outs: Outputs): Tensor[] => {
     const list = Array.isArray(outs) ? [...outs] : [outs as Tensor];

@@ -41,7 +41,7 @@ export {
   reshape, permute, transpose, slice, select, narrow, concat, stack, split, chunk, unsqueeze, squeeze, expand,
   gather, indexSelect, cast,
 } from './ops/movement.js';
-export { ShapeError, DTypeError, manualSeed, Generator, setNumThreads, getNumThreads } from '@unroll/core';
+export { ShapeError, DTypeError, manualSeed, RandomGenerator, Generator, setNumThreads, getNumThreads } from '@unroll/core';
 export type { DType, Nested, Range, Shape, NdArray } from '@unroll/core';
 export * from './nn/index.js';
 export * from './optim/index.js';

@@ -1,7 +1,7 @@
 // gradcheckModule checks a module's own parameters through its real forward, names them in the
 // report, runs float32 modules in float64, and leaves the module exactly as it found it.
 import { describe, expect, it } from 'vitest';
-import { Generator, Linear, Module, Parameter, gradcheckModule, matmul, randn, tensor } from '@unroll/autograd';
+import { RandomGenerator, Linear, Module, Parameter, gradcheckModule, matmul, randn, tensor } from '@unroll/autograd';
 import type { Tensor } from '@unroll/autograd';
 
 /** y = tanh(x Wᵀ) · s, with an optional bug: W's path is detached (no gradient reaches W). */
@@ -10,7 +10,7 @@ class Layer extends Module {
   readonly scale: Parameter;
   constructor(readonly buggy = false, dtype: 'float32' | 'float64' = 'float64') {
     super();
-    const g = new Generator(3);
+    const g = new RandomGenerator(3);
     this.weight = this.registerParameter('weight', new Parameter(randn([2, 3], { dtype, generator: g })));
     this.scale = this.registerParameter('scale', new Parameter(randn([2], { dtype, generator: g })));
   }
@@ -21,7 +21,7 @@ class Layer extends Module {
 }
 
 describe('gradcheckModule', () => {
-  const x = randn([4, 3], { dtype: 'float64', requiresGrad: true, generator: new Generator(1) });
+  const x = randn([4, 3], { dtype: 'float64', requiresGrad: true, generator: new RandomGenerator(1) });
 
   it('passes a correct module, checking its parameters and the inputs', () => {
     const m = new Layer();
@@ -58,7 +58,7 @@ describe('gradcheckModule', () => {
   });
 
   it('takes a list of tensors (weights a plain object keeps) and refuses bad arguments', () => {
-    const w = randn([2, 3], { dtype: 'float64', requiresGrad: true, generator: new Generator(2) });
+    const w = randn([2, 3], { dtype: 'float64', requiresGrad: true, generator: new RandomGenerator(2) });
     expect(gradcheckModule([w], () => matmul(x, w, { transB: true }).tanh()).ok).toBe(true);
     expect(() => gradcheckModule({} as Module, () => x)).toThrow('gradcheckModule: module must be a Module or an array of Tensors; got object');
     expect(() => gradcheckModule([tensor([1], { dtype: 'int32' })], () => x)).toThrow('gradcheckModule: parameter 0 is int32');

@@ -2,12 +2,12 @@
 // The sums must equal dense ones, and a loop of lookups into a big table must not cost a table per step.
 import { describe, expect, it } from 'vitest';
 import {
-  Embedding, Generator, add, backwardStats, cast, indexSelect, mul, narrow, randn, select, sum, tanh, tensor,
+  Embedding, RandomGenerator, add, backwardStats, cast, indexSelect, mul, narrow, randn, select, sum, tanh, tensor,
 } from '@unroll/autograd';
 
 describe('sparse gradients', () => {
   it('repeated, overlapping slices and a dense path sum to the right gradient', () => {
-    const x = randn([5, 3], { dtype: 'float64', requiresGrad: true, generator: new Generator(1) });
+    const x = randn([5, 3], { dtype: 'float64', requiresGrad: true, generator: new RandomGenerator(1) });
     let loss = sum(mul(x, 0.5));
     for (let t = 0; t < 5; t++) loss = add(loss, sum(mul(select(x, 0, t), t)));
     loss = add(loss, sum(tanh(narrow(x, 0, 1, 3))));
@@ -39,7 +39,7 @@ describe('sparse gradients', () => {
   });
 
   it('indexSelect gradients match a dense sum with repeated ids', () => {
-    const w = randn([4, 2], { dtype: 'float64', requiresGrad: true, generator: new Generator(2) });
+    const w = randn([4, 2], { dtype: 'float64', requiresGrad: true, generator: new RandomGenerator(2) });
     const ids = tensor([[3, 0], [3, 3]], { dtype: 'int32' });
     add(sum(indexSelect(w, 0, ids)), sum(indexSelect(w, 0, tensor([0], { dtype: 'int32' })))).backward();
     expect(w.grad!.toArray()).toEqual([[2, 2], [0, 0], [0, 0], [3, 3]]);

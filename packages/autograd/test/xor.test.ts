@@ -1,14 +1,14 @@
 // End to end: a 2-8-1 MLP built from Linear layers learns XOR with Adam (with gradient clipping and a schedule).
 import { describe, expect, it } from 'vitest';
 import {
-  Adam, CosineAnnealingLR, Generator, Linear, Module, SGD, Tensor, clipGradNorm, mseLoss, tensor,
+  Adam, CosineAnnealingLR, RandomGenerator, Linear, Module, SGD, Tensor, clipGradNorm, mseLoss, tensor,
 } from '@unroll/autograd';
 
 /** h = tanh(x W₁ᵀ + b₁), y = σ(h W₂ᵀ + b₂). Shapes: x [batch, 2] → y [batch, 1]. */
 class XorNet extends Module {
   readonly hidden: Linear;
   readonly out: Linear;
-  constructor(generator: Generator, hidden = 8) {
+  constructor(generator: RandomGenerator, hidden = 8) {
     super();
     this.hidden = this.registerModule('hidden', new Linear(2, hidden, { generator }));
     this.out = this.registerModule('out', new Linear(hidden, 1, { generator }));
@@ -36,7 +36,7 @@ function train(model: XorNet, step: () => void, zeroGrad: () => void, epochs: nu
 
 describe('XOR', () => {
   it('a tiny MLP trained with Adam reaches a loss below 0.01 and classifies all four points', () => {
-    const model = new XorNet(new Generator(7));
+    const model = new XorNet(new RandomGenerator(7));
     const opt = new Adam(model.parameters(), { lr: 0.05 });
     const schedule = new CosineAnnealingLR(opt, { tMax: 600, etaMin: 0.005 });
     const losses = train(model, () => { opt.step(); schedule.step(); }, () => opt.zeroGrad(), 600);
@@ -50,7 +50,7 @@ describe('XOR', () => {
   });
 
   it('with lr 0 nothing is learnt (the result above comes from the optimizer)', () => {
-    const model = new XorNet(new Generator(7));
+    const model = new XorNet(new RandomGenerator(7));
     const before = model.stateDict();
     const opt = new SGD(model.parameters(), { lr: 0 });
     train(model, () => opt.step(), () => opt.zeroGrad(), 20);

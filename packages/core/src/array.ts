@@ -3,7 +3,7 @@ import { ndarray } from './ndarray.js';
 import type { NdArray as ScijsNdArray } from 'ndarray';
 import { allocate, checkDType, DEFAULT_DTYPE, dtypeOf, type DType, type TypedArray } from './dtype.js';
 import { DTypeError, ShapeError, fmt } from './errors.js';
-import { defaultGenerator, type Generator } from './random.js';
+import { defaultGenerator, type RandomGenerator } from './random.js';
 import { MAX_RANK, sizeOf, stridesOf, type Shape } from './shape.js';
 import { forEachRun } from './kernels/iterate.js';
 
@@ -16,7 +16,7 @@ export interface CreateOptions {
   dtype?: DType;
 }
 export interface RandomOptions extends CreateOptions {
-  generator?: Generator;
+  generator?: RandomGenerator;
 }
 
 /** Wraps a typed array as a row-major ndarray of `shape`. */

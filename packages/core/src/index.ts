@@ -11,7 +11,7 @@ export {
   MAX_RANK, sizeOf, stridesOf, sameShape, broadcastShapes, broadcastStrides, normalizeAxis, normalizeAxes, resolveReshape,
 } from './shape.js';
 export type { Shape } from './shape.js';
-export { Generator, defaultGenerator, manualSeed } from './random.js';
+export { RandomGenerator, Generator, defaultGenerator, manualSeed } from './random.js';
 export { checkKeys, checkOptions, checkOptionsObject, optionKeys } from './options.js';
 export {
   fromData, empty, zeros, ones, full, arange, fromNested, toNested, shapeOfNested, randUniform, randNormal,

@@ -4,7 +4,7 @@
  * A xoshiro128** generator (32-bit state words, exact in JS integer arithmetic).
  * `uniform()` is in [0, 1); `normal()` uses the Box–Muller transform.
  */
-export class Generator {
+export class RandomGenerator {
   private s0 = 0;
   private s1 = 0;
   private s2 = 0;
@@ -17,7 +17,7 @@ export class Generator {
 
   /** Resets the state from a seed (any finite number; integers are the norm). */
   seed(seed: number): this {
-    if (!Number.isFinite(seed)) throw new TypeError(`Generator.seed: seed must be a finite number; got ${seed}`);
+    if (!Number.isFinite(seed)) throw new TypeError(`RandomGenerator.seed: seed must be a finite number; got ${seed}`);
     // splitmix32 spreads a small seed over the four state words.
     let x = (Math.trunc(seed) ^ 0x9e3779b9) >>> 0;
     const next = () => {
@@ -78,7 +78,7 @@ export class Generator {
   }
 
   setState(state: readonly number[]): this {
-    if (state.length !== 5) throw new TypeError(`Generator.setState: expected 5 numbers; got ${state.length}`);
+    if (state.length !== 5) throw new TypeError(`RandomGenerator.setState: expected 5 numbers; got ${state.length}`);
     [this.s0, this.s1, this.s2, this.s3] = state.map((v) => v >>> 0) as [number, number, number, number];
     this.spareNormal = Number.isNaN(state[4]) ? null : state[4]!;
     return this;
@@ -88,7 +88,16 @@ export class Generator {
 const rotl = (x: number, k: number) => ((x << k) | (x >>> (32 - k))) >>> 0;
 
 /** The generator every creator and initializer uses unless given another. */
-export const defaultGenerator = new Generator(0);
+/**
+ * The old name of {@link RandomGenerator}, kept so existing code compiles.
+ * @deprecated Use `RandomGenerator`: a value named `Generator` hides TypeScript's built-in
+ * `Generator` type (what a `function*` returns) in every file that imports it.
+ */
+export const Generator = RandomGenerator;
+/** @deprecated Use `RandomGenerator`. */
+export type Generator = RandomGenerator;
+
+export const defaultGenerator = new RandomGenerator(0);
 
 /** Seeds the default generator, like `torch.manual_seed`. */
 export function manualSeed(seed: number): void {

@@ -129,7 +129,7 @@ describe('slice and sliceAssign', () => {
         ([dst, ranges, accumulate]) => {
           const before = valuesOf(dst);
           const region = dst.shape.map((d, i) => (ranges[i] ? pySlice(ranges[i]!, d) : range(d)));
-          const src = K.randUniform(region.map((p) => p.length), -1, 1, { dtype: 'float64', generator: new K.Generator(1) });
+          const src = K.randUniform(region.map((p) => p.length), -1, 1, { dtype: 'float64', generator: new K.RandomGenerator(1) });
           K.sliceAssign(dst, ranges, src, accumulate);
           const want = [...before];
           const flat = (i: number[]) => i.reduce((f, v, d) => f * dst.shape[d]! + v, 0);
@@ -230,7 +230,7 @@ describe('gather and scatterAdd (torch semantics)', () => {
     fc.assert(
       fc.property(gatherArb, ([a, axis, index]) => {
         const ax = axis < 0 ? axis + a.shape.length : axis;
-        const src = K.randUniform(index.shape, -1, 1, { dtype: 'float64', generator: new K.Generator(7) });
+        const src = K.randUniform(index.shape, -1, 1, { dtype: 'float64', generator: new K.RandomGenerator(7) });
         const out = K.scatterAdd(a, axis, index, src);
         const want = valuesOf(a);
         const flat = (i: number[]) => i.reduce((f, v, d) => f * a.shape[d]! + v, 0);
@@ -285,7 +285,7 @@ describe('indexSelect and indexAdd', () => {
     fc.assert(
       fc.property(selectArb, ([x, axis, ids]) => {
         const selected = K.indexSelect(x, axis, ids);
-        const y = K.randUniform(selected.shape, -1, 1, { dtype: 'float64', generator: new K.Generator(3) });
+        const y = K.randUniform(selected.shape, -1, 1, { dtype: 'float64', generator: new K.RandomGenerator(3) });
         const back = K.indexAdd(x.shape, axis, ids, y);
         expect(back.shape).toEqual(x.shape);
         const dot = (p: number[], q: number[]) => p.reduce((s, v, i) => s + v * q[i]!, 0);

@@ -2,7 +2,7 @@
 // of ndarrays with any layout (transposed, offset, stepped, reversed) so kernels see non-contiguous input.
 import fc from 'fast-check';
 import ndarray from 'ndarray';
-import { Generator as Rng, allocate, type DType, type NdArray, type TypedArray } from '@unroll/core';
+import { RandomGenerator as Rng, allocate, type DType, type NdArray, type TypedArray } from '@unroll/core';
 
 export const SEED = 42;
 

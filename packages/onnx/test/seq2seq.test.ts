@@ -1,7 +1,7 @@
 // A seq2seq encoder and one decoder step (attention, input feeding) exported and run in onnxruntime,
 // with the batch and the source length dynamic.
 import { describe, expect, it } from 'vitest';
-import { Generator, Tensor, reshape, tensor } from '@unroll/autograd';
+import { RandomGenerator, Tensor, reshape, tensor } from '@unroll/autograd';
 import { tinyModel, randomIds } from '../../rnn/test/seq2seq/helpers.js';
 import type { Kind } from '../../rnn/test/seq2seq/helpers.js';
 import { checkExport } from './ort.js';
@@ -11,7 +11,7 @@ const CASES: [Kind, 'gru' | 'lstm'][] = [['additive', 'gru'], ['dot', 'lstm'], [
 
 describe.each(CASES)('seq2seq, %s attention, %s cells', (kind, cell) => {
   const model = tinyModel({ kind, seed: 5, cell, dtype: 'float32', hidden: 4, embeddingDim: 3 });
-  const g = new Generator(9);
+  const g = new RandomGenerator(9);
   const bridge = model.bridge as unknown as ((s: unknown) => unknown) | { forward(s: unknown): unknown };
   const bridged = (s: unknown) => (typeof bridge === 'function' ? bridge(s) : bridge.forward(s));
   /** Padded source ids [B, S] and their lengths (int32 [B]). */

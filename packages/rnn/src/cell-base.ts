@@ -4,7 +4,7 @@
 import * as K from '@unroll/core';
 import type { FloatDType } from '@unroll/core';
 import { Module, Parameter, Tensor } from '@unroll/autograd';
-import type { DType, Generator } from '@unroll/autograd';
+import type { DType, RandomGenerator } from '@unroll/autograd';
 import type { InitialStateOptions, RecurrentCell } from './cell.js';
 
 /** Each state tensor's shape after the batch axis: `{ h: 6 }` is h: [batch, 6]; `{ m: [2, 6] }` is m: [batch, 2, 6]. */
@@ -23,7 +23,7 @@ export interface CellBaseOptions<S> {
   /** dtype of the parameters `parameter()` creates (default float32). */
   dtype?: FloatDType;
   /** Random source for `parameter()`'s initial values (the default generator if omitted). */
-  generator?: Generator;
+  generator?: RandomGenerator;
   /** The name in error messages (`MyCell.step: …`); default the class name. */
   name?: string;
 }
@@ -55,7 +55,7 @@ export abstract class CellBase<S extends Record<keyof S, Tensor>> extends Module
   /** The name in error messages (`${cellName}.step`). */
   readonly cellName: string;
   private readonly defaultDType: FloatDType;
-  private readonly generator: Generator | undefined;
+  private readonly generator: RandomGenerator | undefined;
   // An ES private field: not an own enumerable property, so code that walks a cell's fields sees only its weights.
   #firstParameter: Parameter | null = null;
 

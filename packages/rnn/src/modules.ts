@@ -2,7 +2,7 @@
 // names, shapes and state layout, built from the cells, the runner and the layer combinators.
 import * as K from '@unroll/core';
 import { Module, Tensor, checkOptions, optionKeys, select, squeeze, stack, unsqueeze } from '@unroll/autograd';
-import type { Generator, StateValue } from '@unroll/autograd';
+import type { RandomGenerator, StateValue } from '@unroll/autograd';
 import type { HiddenState, LSTMState } from './cell.js';
 import { GRUCell } from './cells/gru-cell.js';
 import type { GRUCellOptions } from './cells/gru-cell.js';
@@ -37,7 +37,7 @@ export interface RecurrentModuleOptions {
   /** Parameter dtype (default float32). */
   dtype?: FloatDType;
   /** Random source for the initial weights and the dropout masks. */
-  generator?: Generator;
+  generator?: RandomGenerator;
   /** 'uniform' (default, PyTorch's U(−1/√H, 1/√H)) or 'orthogonal' for the recurrent weights. */
   recurrentInit?: RecurrentInit;
   /** Variational recurrent dropout in every cell (Keras's name; see `StateNoiseOptions.recurrentDropout`). Default 0. */

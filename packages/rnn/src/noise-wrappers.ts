@@ -1,7 +1,7 @@
 // Recurrent dropout and zoneout for ANY cell (a user's too): wrappers that keep the cell protocol,
 // so the wrapped cell unrolls, stacks, goes bidirectional and serves in seq2seq like the original.
 import { Module } from '@unroll/autograd';
-import type { Generator, Tensor } from '@unroll/autograd';
+import type { RandomGenerator, Tensor } from '@unroll/autograd';
 import { adoptPart } from './adopt.js';
 import { mapState, stateTensors, zipState } from './cell.js';
 import type { InitialStateOptions, RecurrentCell } from './cell.js';
@@ -43,7 +43,7 @@ export interface RecurrentDropoutOptions {
   /** The state keys to drop, at any depth (default ['h']: the hidden state, not an LSTM's c). */
   keys?: readonly string[];
   /** Random source of the masks (the default generator if omitted). */
-  generator?: Generator;
+  generator?: RandomGenerator;
 }
 
 /**
@@ -110,7 +110,7 @@ export function withRecurrentDropout<S>(cell: RecurrentCell<S>, p: number, opts:
 
 export interface ZoneoutOptions {
   /** Random source of the per-step draws (the default generator if omitted). */
-  generator?: Generator;
+  generator?: RandomGenerator;
 }
 
 /**
@@ -124,7 +124,7 @@ export interface ZoneoutOptions {
 export class ZoneoutCell<S> extends WrappedCell<S> {
   /** Probability per state key ('*': every tensor). */
   readonly rates: ReadonlyMap<string, number>;
-  private readonly generator: Generator | undefined;
+  private readonly generator: RandomGenerator | undefined;
 
   constructor(cell: RecurrentCell<S>, rates: ZoneoutRates, opts: ZoneoutOptions = {}) {
     super('withZoneout', cell);

@@ -1,7 +1,7 @@
 // Stacking: cells into one deeper cell (stackCells), and whole sequence layers into a deeper
 // layer (stackLayers, what deep bidirectional networks need). Dropout between levels.
 import { Module, checkOptions, dropout } from '@unroll/autograd';
-import type { Generator, Tensor } from '@unroll/autograd';
+import type { RandomGenerator, Tensor } from '@unroll/autograd';
 import type { InitialStateOptions, RecurrentCell, StateOf } from './cell.js';
 import { CellLayer, RUN_OPTIONS, isSequenceLayer } from './layer.js';
 import type { RunOptions, SequenceLayer } from './layer.js';
@@ -12,7 +12,7 @@ export interface StackOptions {
   /** Dropout probability on the outputs of every level but the last, in training mode only. Default 0. */
   dropout?: number;
   /** Random source of the dropout masks (the default generator if omitted). */
-  generator?: Generator;
+  generator?: RandomGenerator;
 }
 
 /** The state of a stack: one state per level, bottom first. */
@@ -38,7 +38,7 @@ function checkDropout(who: string, p: unknown): number {
 export class StackedCells<L extends readonly unknown[]> extends Module implements RecurrentCell<StackedState<L>> {
   readonly cells: readonly RecurrentCell<unknown>[];
   readonly dropout: number;
-  private readonly generator: Generator | undefined;
+  private readonly generator: RandomGenerator | undefined;
 
   constructor(cells: readonly RecurrentCell<any>[], opts: StackOptions = {}) {
     super();
@@ -113,7 +113,7 @@ export type StatesOfLayers<Ls extends readonly LayerLike[]> = { readonly [K in k
 export class StackedLayers<L extends readonly unknown[]> extends Module implements SequenceLayer<StackedState<L>> {
   readonly layers: readonly SequenceLayer<unknown>[];
   readonly dropout: number;
-  private readonly generator: Generator | undefined;
+  private readonly generator: RandomGenerator | undefined;
 
   constructor(layers: readonly LayerLike[], opts: StackOptions = {}) {
     super();

@@ -1,9 +1,9 @@
 // What recurrent dropout and zoneout share, for the built-in cells' options and the wrappers:
 // one dropout mask per sequence on the state fed back (Gal & Ghahramani 2016), and zoneout's mix
-// of the previous and the new state (Krueger et al. 2017), both seeded by a Generator.
+// of the previous and the new state (Krueger et al. 2017), both seeded by a RandomGenerator.
 import * as K from '@unroll/core';
 import { Tensor, add, mul } from '@unroll/autograd';
-import type { Generator } from '@unroll/autograd';
+import type { RandomGenerator } from '@unroll/autograd';
 
 /** Zoneout probabilities: one for every state tensor, or one per state key (`{ h, c }`; absent keys 0). */
 export type ZoneoutRates = number | { readonly [key: string]: number };
@@ -36,7 +36,7 @@ export function checkZoneout(who: string, z: unknown, keys: readonly string[] | 
 }
 
 /** A tensor shaped like `t` with each element 1 with probability `p`, else 0 (one draw per element, row-major). */
-function bernoulli(t: Tensor, p: number, scale: number, generator: Generator | undefined): Tensor {
+function bernoulli(t: Tensor, p: number, scale: number, generator: RandomGenerator | undefined): Tensor {
   const g = generator ?? K.defaultGenerator;
   const m = K.empty(t.shape, t.dtype);
   const d = m.data;
@@ -53,7 +53,7 @@ export class SequenceMasks {
   private masks = new Map<string, Tensor>();
   private begun = false;
 
-  constructor(private readonly who: string, readonly p: number, private readonly generator: Generator | undefined) {}
+  constructor(private readonly who: string, readonly p: number, private readonly generator: RandomGenerator | undefined) {}
 
   /** A new sequence starts: the next use of each path draws a new mask. */
   reset(): void {
@@ -82,7 +82,7 @@ export class SequenceMasks {
  * Zoneout of one state tensor: in training each unit keeps its previous value with probability p
  * (a fresh draw every step), d ⊙ prev + (1 − d) ⊙ next; in eval the expectation p·prev + (1 − p)·next.
  */
-export function zoneoutMix(prev: Tensor, next: Tensor, p: number, training: boolean, generator: Generator | undefined): Tensor {
+export function zoneoutMix(prev: Tensor, next: Tensor, p: number, training: boolean, generator: RandomGenerator | undefined): Tensor {
   if (p === 0) return next;
   if (!training) return add(mul(prev, p), mul(next, 1 - p));
   const keep = bernoulli(next, p, 1, generator);
@@ -115,7 +115,7 @@ export class CellNoise {
   readonly zoneout: ReadonlyMap<string, number>;
   private readonly masks: SequenceMasks | null;
 
-  constructor(private readonly who: string, opts: StateNoiseOptions, keys: readonly string[], private readonly generator: Generator | undefined) {
+  constructor(private readonly who: string, opts: StateNoiseOptions, keys: readonly string[], private readonly generator: RandomGenerator | undefined) {
     this.recurrentDropout = checkRate(who, 'recurrentDropout', opts.recurrentDropout);
     this.zoneout = new Map([...checkZoneout(who, opts.zoneout, keys)].filter(([, p]) => p > 0));
     this.masks = this.recurrentDropout > 0 ? new SequenceMasks(`${who}.step`, this.recurrentDropout, generator) : null;

@@ -4,7 +4,7 @@
 // The engine's count of gradient elements shows it without timing: doubling T must about double it.
 import { describe, expect, it } from 'vitest';
 import * as K from '@unroll/core';
-import { Generator, Tensor, backwardStats, chunk, concat, matmul, narrow, select, split, sum, tanh } from '@unroll/autograd';
+import { RandomGenerator, Tensor, backwardStats, chunk, concat, matmul, narrow, select, split, sum, tanh } from '@unroll/autograd';
 import { LSTMCell, bidirectional, unroll } from '@unroll/rnn';
 import { rand } from './helpers.js';
 
@@ -12,7 +12,7 @@ import { rand } from './helpers.js';
 class Elman {
   readonly outputSize: number;
   readonly w: Tensor;
-  constructor(readonly inputSize: number, hidden: number, g: Generator) {
+  constructor(readonly inputSize: number, hidden: number, g: RandomGenerator) {
     this.outputSize = hidden;
     this.w = new Tensor(K.randUniform([inputSize + hidden, hidden], -0.5, 0.5, { dtype: 'float64', generator: g }), { requiresGrad: true });
   }
@@ -27,7 +27,7 @@ class Elman {
 
 /** Gradient elements one backward handles for an input [T, 2, 3] that needs a gradient. */
 function cost(T: number, loss: (xs: Tensor) => Tensor): number {
-  const xs = rand([T, 2, 3], new Generator(T), { requiresGrad: true });
+  const xs = rand([T, 2, 3], new RandomGenerator(T), { requiresGrad: true });
   loss(xs).backward();
   expect(xs.grad!.shape).toEqual([T, 2, 3]);
   return backwardStats().gradientElements;
@@ -41,7 +41,7 @@ function expectLinear(loss: (xs: Tensor) => Tensor): void {
 }
 
 describe('backward is linear in T', () => {
-  const g = new Generator(7);
+  const g = new RandomGenerator(7);
   const elman = new Elman(3, 4, g);
 
   it('unroll over a user cell, forward and reverse', () => {

@@ -1,12 +1,12 @@
 // The generic state helpers: they work on any state record (nested records and arrays of tensors).
 import { describe, expect, it } from 'vitest';
 import * as K from '@unroll/core';
-import { Generator, Tensor, tensor } from '@unroll/autograd';
+import { RandomGenerator, Tensor, tensor } from '@unroll/autograd';
 import { detachState, mapState, selectStateRows, stateTensors, whereState, zipState } from '@unroll/rnn';
 import { expectClose, rand } from './helpers.js';
 
 describe('state helpers', () => {
-  const g = new Generator(61);
+  const g = new RandomGenerator(61);
   const state = {
     layers: [{ h: rand([3, 2], g, { requiresGrad: true }) }, { h: rand([3, 2], g), c: rand([3, 2, 2], g) }],
     step: 7,

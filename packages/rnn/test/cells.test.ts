@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as K from '@unroll/core';
-import { Generator, gradcheckModule, StateDictError, Tensor, sigmoid, tanh, matmul, tensor } from '@unroll/autograd';
+import { RandomGenerator, gradcheckModule, StateDictError, Tensor, sigmoid, tanh, matmul, tensor } from '@unroll/autograd';
 import { GRUCell, LSTMCell, RNNCell } from '@unroll/rnn';
 import type { LSTMCellOptions, LSTMState } from '@unroll/rnn';
 import { GRAD_TOL, SEED, expectClose, parameterKeys, rand, tinySizes } from './helpers.js';
@@ -17,7 +17,7 @@ interface Variant {
   stateKeys: ('h' | 'c')[];
 }
 
-const f64 = (s: TinySizes) => ({ inputSize: s.input, hiddenSize: s.hidden, dtype: 'float64' as const, generator: new Generator(s.seed) });
+const f64 = (s: TinySizes) => ({ inputSize: s.input, hiddenSize: s.hidden, dtype: 'float64' as const, generator: new RandomGenerator(s.seed) });
 const lstm = (extra: Partial<LSTMCellOptions>) => (s: TinySizes) => new LSTMCell({ ...f64(s), ...extra });
 
 const variants: Variant[] = [
@@ -41,7 +41,7 @@ describe.each(variants)('$name', ({ make, stateKeys }) => {
   it('passes gradcheck for x, the state and every parameter over a few steps', () => {
     fc.assert(fc.property(tinySizes, (s) => {
       const cell = make(s);
-      const g = new Generator(s.seed + 1);
+      const g = new RandomGenerator(s.seed + 1);
       // relu's kink at 0 is never hit with continuous random values.
       const xs = Array.from({ length: s.time }, () => rand([s.batch, s.input], g, { requiresGrad: true }));
       const s0 = stateKeys.map(() => rand([s.batch, s.hidden], g, { requiresGrad: true, scale: 0.5 }));
@@ -64,7 +64,7 @@ describe.each(variants)('$name', ({ make, stateKeys }) => {
     const c64 = make(s);
     const c32 = make(s).to('float32');
     expect(c32.weightIh.dtype).toBe('float32');
-    const x = rand([2, 3], new Generator(3));
+    const x = rand([2, 3], new RandomGenerator(3));
     const st64 = c64.initialState(2);
     const st32 = c32.initialState(2);
     expect(st32.h.dtype).toBe('float32');
@@ -94,8 +94,8 @@ describe('parameter layout and initialisation (PyTorch)', () => {
 
   it('draws every weight and bias from U(−1/√H, 1/√H), reproducibly from the generator', () => {
     const H = 16;
-    const a = new LSTMCell({ inputSize: 8, hiddenSize: H, generator: new Generator(1), peephole: true });
-    const b = new LSTMCell({ inputSize: 8, hiddenSize: H, generator: new Generator(1), peephole: true });
+    const a = new LSTMCell({ inputSize: 8, hiddenSize: H, generator: new RandomGenerator(1), peephole: true });
+    const b = new LSTMCell({ inputSize: 8, hiddenSize: H, generator: new RandomGenerator(1), peephole: true });
     for (const [name, p] of a.namedParameters()) {
       const v = [...p.values()];
       const bound = 1 / Math.sqrt(H);
@@ -135,7 +135,7 @@ describe('parameter layout and initialisation (PyTorch)', () => {
 
 describe('equations', () => {
   it('LSTMCell with peepholes follows Gers & Schmidhuber (the output gate sees the new c)', () => {
-    const g = new Generator(5);
+    const g = new RandomGenerator(5);
     const cell = new LSTMCell({ inputSize: 3, hiddenSize: 2, peephole: true, dtype: 'float64', generator: g });
     const x = rand([2, 3], g), h = rand([2, 2], g), c = rand([2, 2], g);
     const got = cell.step({ h, c }, x);
@@ -154,12 +154,12 @@ describe('equations', () => {
   });
 
   it('LSTMCell without a forget gate adds i ⊙ g to c; CIFG uses f = 1 − i; f rows get zero gradient', () => {
-    const g = new Generator(6);
+    const g = new RandomGenerator(6);
     const base = { inputSize: 2, hiddenSize: 2, dtype: 'float64' as const };
     const x = rand([1, 2], g), h = rand([1, 2], g), c = rand([1, 2], g);
-    const std = new LSTMCell({ ...base, generator: new Generator(9) });
-    const noF = new LSTMCell({ ...base, generator: new Generator(9), forgetGate: false });
-    const cifg = new LSTMCell({ ...base, generator: new Generator(9), coupledGates: true });
+    const std = new LSTMCell({ ...base, generator: new RandomGenerator(9) });
+    const noF = new LSTMCell({ ...base, generator: new RandomGenerator(9), forgetGate: false });
+    const cifg = new LSTMCell({ ...base, generator: new RandomGenerator(9), coupledGates: true });
     const gates = matmul(x, std.weightIh, { transB: true }).add(matmul(h, std.weightHh, { transB: true })).add(std.biasIh!).add(std.biasHh!);
     const [ai, , ag] = gates.split(2, 1) as [Tensor, Tensor, Tensor];
     const ig = sigmoid(ai).mul(tanh(ag));
@@ -176,7 +176,7 @@ describe('equations', () => {
   });
 
   it('GRUCell resetAfter false applies r before the recurrent product (Cho et al. 2014)', () => {
-    const g = new Generator(8);
+    const g = new RandomGenerator(8);
     const cell = new GRUCell({ inputSize: 3, hiddenSize: 2, resetAfter: false, dtype: 'float64', generator: g });
     const x = rand([2, 3], g), h = rand([2, 2], g);
     const H = 2;

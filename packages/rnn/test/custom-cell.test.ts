@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as K from '@unroll/core';
-import { Generator, Tensor, concat, gradcheckModule, matmul, sigmoid, tanh } from '@unroll/autograd';
+import { RandomGenerator, Tensor, concat, gradcheckModule, matmul, sigmoid, tanh } from '@unroll/autograd';
 import { CellBase, LSTMCell, bidirectional, detachState, stackCells, stackLayers, unroll } from '@unroll/rnn';
 import type { RecurrentCell } from '@unroll/rnn';
 import { GRAD_TOL, SEED, expectClose, rand, tinySizes } from './helpers.js';
@@ -21,7 +21,7 @@ class MGU {
   bF: Tensor;
   wH: Tensor;
   bH: Tensor;
-  constructor(readonly inputSize: number, readonly hiddenSize: number, g: Generator) {
+  constructor(readonly inputSize: number, readonly hiddenSize: number, g: RandomGenerator) {
     this.outputSize = hiddenSize;
     const w = (shape: number[]) => new Tensor(K.randUniform(shape, -0.6, 0.6, { dtype: 'float64', generator: g }), { requiresGrad: true });
     this.wF = w([hiddenSize, inputSize + hiddenSize]);
@@ -50,7 +50,7 @@ class KitMGU extends CellBase<{ h: Tensor }> {
   readonly bF: Tensor;
   readonly wH: Tensor;
   readonly bH: Tensor;
-  constructor(inputSize: number, readonly hiddenSize: number, generator: Generator) {
+  constructor(inputSize: number, readonly hiddenSize: number, generator: RandomGenerator) {
     super({ inputSize, outputSize: hiddenSize, state: { h: hiddenSize }, dtype: 'float64', generator });
     const init = { uniform: 0.6 };
     this.wF = this.parameter('w_f', [hiddenSize, inputSize + hiddenSize], init);
@@ -75,7 +75,7 @@ const kinds = [
 ] as const;
 
 describe.each(kinds)('a custom cell (MGU, $kind)', ({ Cell: MGU }) => {
-  const g = new Generator(51);
+  const g = new RandomGenerator(51);
   const mgu: RecurrentCell<{ h: Tensor }> = new MGU(3, 4, g);
   const xs = rand([4, 2, 3], g);
 
@@ -109,7 +109,7 @@ describe.each(kinds)('a custom cell (MGU, $kind)', ({ Cell: MGU }) => {
 
   it('passes gradcheck under unroll, stackCells and bidirectional with lengths', () => {
     fc.assert(fc.property(tinySizes, (s) => {
-      const gg = new Generator(s.seed);
+      const gg = new RandomGenerator(s.seed);
       const cell = new MGU(s.input, s.hidden, gg);
       const other = new MGU(s.hidden, 2, gg);
       const x = rand([s.time, s.batch, s.input], gg, { requiresGrad: true });
@@ -123,7 +123,7 @@ describe.each(kinds)('a custom cell (MGU, $kind)', ({ Cell: MGU }) => {
       const stacked = gradcheckModule(other.weights(), (xx) => unroll(stackCells([cell, other]), xx!, { lengths: lens }).outputs, { inputs: [x], ...GRAD_TOL });
       expect(stacked.ok, stacked.report).toBe(true);
       const bi = gradcheckModule(cell.weights(), (xx) => {
-        const r = bidirectional(cell, new MGU(s.input, s.hidden, new Generator(s.seed + 9))).run(xx!, { lengths: lens });
+        const r = bidirectional(cell, new MGU(s.input, s.hidden, new RandomGenerator(s.seed + 9))).run(xx!, { lengths: lens });
         return [r.outputs, r.state.backward.h];
       }, { inputs: [x], ...GRAD_TOL });
       expect(bi.ok, bi.report).toBe(true);
@@ -133,15 +133,15 @@ describe.each(kinds)('a custom cell (MGU, $kind)', ({ Cell: MGU }) => {
 
 describe('CellBase', () => {
   it("checks x and the state with the house's messages before the step's first op", () => {
-    const cell = new KitMGU(3, 6, new Generator(1));
-    const x = rand([2, 3], new Generator(2));
-    expect(() => cell.step({ h: rand([2, 5], new Generator(3)) }, x)).toThrow('KitMGU.step: state.h must be [2, 6]; got [2, 5]');
-    expect(() => cell.step(cell.initialState(2), rand([2, 4], new Generator(3)))).toThrow('KitMGU.step: x must be [batch, 3]; got [2, 4]');
+    const cell = new KitMGU(3, 6, new RandomGenerator(1));
+    const x = rand([2, 3], new RandomGenerator(2));
+    expect(() => cell.step({ h: rand([2, 5], new RandomGenerator(3)) }, x)).toThrow('KitMGU.step: state.h must be [2, 6]; got [2, 5]');
+    expect(() => cell.step(cell.initialState(2), rand([2, 4], new RandomGenerator(3)))).toThrow('KitMGU.step: x must be [batch, 3]; got [2, 4]');
     expect(() => cell.step(cell.initialState(2), x.to('float32'))).toThrow("KitMGU.step: x is float32 but the parameters are float64; convert one (x.to('float64') or cell.to('float32'))");
     expect(() => cell.step(cell.initialState(2, { dtype: 'float32' }), x)).toThrow("KitMGU.step: state.h is float32 but the parameters are float64; convert it with .to('float64')");
     expect(() => cell.step({} as { h: Tensor }, x)).toThrow('KitMGU.step: state.h must be a Tensor [2, 6]; got undefined');
     expect(() => cell.step([] as unknown as { h: Tensor }, x)).toThrow("KitMGU.step: state must be a record with 'h'; got an array");
-    expect(() => unroll(cell, rand([4, 2, 3], new Generator(4)), { initialState: { h: rand([2, 5], new Generator(5)) } }))
+    expect(() => unroll(cell, rand([4, 2, 3], new RandomGenerator(4)), { initialState: { h: rand([2, 5], new RandomGenerator(5)) } }))
       .toThrow('KitMGU.step: state.h must be [2, 6]; got [2, 5]');
   });
 
@@ -163,12 +163,12 @@ describe('CellBase', () => {
     expect(cell.initialState(1, { dtype: 'float64' }).m.dtype).toBe('float64');
     expect(Object.keys(cell.stateDict())).toEqual(['weight']);
     expect(cell.w.values().every((v) => v === 1)).toBe(true);
-    expect(unroll(cell, rand([2, 3, 2], new Generator(6), { dtype: 'float32' })).outputs.shape).toEqual([2, 3, 4]);
+    expect(unroll(cell, rand([2, 3, 2], new RandomGenerator(6), { dtype: 'float32' })).outputs.shape).toEqual([2, 3, 4]);
     cell.to('float64');
     expect(cell.dtype).toBe('float64');
     expect(cell.initialState(1).h.dtype).toBe('float64');
     expect(() => cell.initialState(0)).toThrow('TwoState.initialState: batch must be a positive integer; got 0');
-    expect(() => cell.step({ h: s0.h.to('float64'), m: rand([3, 2, 2], new Generator(7)) }, rand([3, 2], new Generator(8))))
+    expect(() => cell.step({ h: s0.h.to('float64'), m: rand([3, 2, 2], new RandomGenerator(7)) }, rand([3, 2], new RandomGenerator(8))))
       .toThrow('TwoState.step: state.m must be [3, 2, 3]; got [3, 2, 2]');
   });
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as K from '@unroll/core';
-import { Generator, Tensor, defineOp, gradcheck, tensor } from '@unroll/autograd';
+import { RandomGenerator, Tensor, defineOp, gradcheck, tensor } from '@unroll/autograd';
 import { gruSequence, gruStep, lstmSequence, lstmStep } from '@unroll/rnn';
 import { expFast, sigmoidFast, tanhFast } from '../src/fused/fast-math.js';
 import { gruBackwardRow, gruForwardRow } from '../src/fused/gru-kernels.js';
@@ -19,7 +19,7 @@ describe('lstmStep', () => {
   for (const peephole of [false, true]) {
     it(`passes gradcheck for gates, c${peephole ? ' and the peepholes' : ''}`, () => {
       fc.assert(fc.property(tinySizes, (s) => {
-        const g = new Generator(s.seed);
+        const g = new RandomGenerator(s.seed);
         const gates = rand([s.batch, 4 * s.hidden], g, { requiresGrad: true, scale: 2 });
         const c = rand([s.batch, s.hidden], g, { requiresGrad: true });
         const peeps = [0, 1, 2].map(() => rand([s.hidden], g, { requiresGrad: true }));
@@ -46,7 +46,7 @@ describe('lstmStep', () => {
 describe('gruStep', () => {
   it('passes gradcheck for both projections and h', () => {
     fc.assert(fc.property(tinySizes, (s) => {
-      const g = new Generator(s.seed);
+      const g = new RandomGenerator(s.seed);
       const gi = rand([s.batch, 3 * s.hidden], g, { requiresGrad: true, scale: 2 });
       const gh = rand([s.batch, 3 * s.hidden], g, { requiresGrad: true, scale: 2 });
       const h = rand([s.batch, s.hidden], g, { requiresGrad: true });
@@ -72,7 +72,7 @@ const sequenceCase = fc.record({
   bias: fc.boolean(),
 });
 
-function lengthsFor(s: { batch: number; time: number }, g: Generator): number[] {
+function lengthsFor(s: { batch: number; time: number }, g: RandomGenerator): number[] {
   return Array.from({ length: s.batch }, () => 1 + g.int(s.time));
 }
 
@@ -80,7 +80,7 @@ describe('lstmSequence', () => {
   for (const peephole of [false, true]) {
     it(`passes gradcheck for x, h0, c0 and every weight${peephole ? ' (peepholes)' : ''}, with reverse, batchFirst, lengths, bias`, () => {
       fc.assert(fc.property(sequenceCase, ({ sizes: s, reverse, batchFirst, masked, bias }) => {
-        const g = new Generator(s.seed);
+        const g = new RandomGenerator(s.seed);
         const H = s.hidden, G = 4 * H;
         const x = rand(batchFirst ? [s.batch, s.time, s.input] : [s.time, s.batch, s.input], g, { requiresGrad: true });
         const h0 = rand([s.batch, H], g, { requiresGrad: true });
@@ -129,7 +129,7 @@ describe('gruSequence', () => {
   for (const resetAfter of [true, false]) {
     it(`passes gradcheck for x, h0 and every weight (resetAfter ${resetAfter}), with reverse, batchFirst, lengths, bias`, () => {
       fc.assert(fc.property(sequenceCase, ({ sizes: s, reverse, batchFirst, masked, bias }) => {
-        const g = new Generator(s.seed);
+        const g = new RandomGenerator(s.seed);
         const H = s.hidden, G = 3 * H;
         const x = rand(batchFirst ? [s.batch, s.time, s.input] : [s.time, s.batch, s.input], g, { requiresGrad: true });
         const h0 = rand([s.batch, H], g, { requiresGrad: true });
@@ -196,7 +196,7 @@ describe('WebAssembly SIMD steps (float32), forward and backward', () => {
   };
   it.runIf(w !== null)('equal the exact float64 row kernels to float32 accuracy, row by row', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 1e6 }), (B, quads, seed) => {
-      const H = 4 * quads, g = new Generator(seed);
+      const H = 4 * quads, g = new RandomGenerator(seed);
       const rnd = (n: number, s: number) => Float64Array.from(K.randUniform([n], -s, s, { dtype: 'float64', generator: g }).data);
       // Inputs rounded to float32 first, so only the kernels' own error is measured.
       const f32 = (a: Float64Array) => Float64Array.from(Float32Array.from(a));

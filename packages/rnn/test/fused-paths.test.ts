@@ -4,7 +4,7 @@
 // reused between calls never corrupt a returned or saved value.
 import { describe, expect, it } from 'vitest';
 import * as K from '@unroll/core';
-import { Generator, Tensor, noGrad, topologicalOrder } from '@unroll/autograd';
+import { RandomGenerator, Tensor, noGrad, topologicalOrder } from '@unroll/autograd';
 import { GRU, GRUCell, LSTM, LSTMCell, unroll } from '@unroll/rnn';
 import type { GRUOptions, LSTMOptions, LSTMState } from '@unroll/rnn';
 import { setPointwiseWasm } from '../src/fused/wasm/runtime.js';
@@ -28,7 +28,7 @@ function run(m: Module, x: Tensor, h0: Tensor, c0: Tensor | null, lengths?: numb
   const c = c0 ? new Tensor(c0.data, { requiresGrad: true }) : null;
   const state = c ? { h, c } : { h };
   const r = (m.forward as (x: Tensor, s: unknown, o: unknown) => Result)(xs, state, { lengths });
-  const g = new Generator(99);
+  const g = new RandomGenerator(99);
   const weigh = (t: Tensor) => t.mul(rand(t.shape, g, { dtype: t.dtype as 'float32' | 'float64' })).sum();
   let loss = weigh(r.output).add(weigh(r.state.h));
   if (r.state.c) loss = loss.add(weigh(r.state.c));
@@ -79,7 +79,7 @@ describe.each(cases)('$name: fused and composed agree (float64, 1e-10)', (c) => 
     for (const bidirectional of [false, true]) {
       for (const batchFirst of [false, true]) {
         it(`numLayers ${numLayers}, bidirectional ${bidirectional}, batchFirst ${batchFirst}, with and without lengths`, () => {
-          const g = new Generator(7 * numLayers + (bidirectional ? 3 : 0) + (batchFirst ? 1 : 0));
+          const g = new RandomGenerator(7 * numLayers + (bidirectional ? 3 : 0) + (batchFirst ? 1 : 0));
           const [T, B, I, H] = [5, 3, 4, 3];
           const make = (fused: boolean) => {
             const o = { inputSize: I, hiddenSize: H, numLayers, bidirectional, batchFirst, dtype: 'float64' as const, generator: g, fused, ...c.opts };
@@ -116,8 +116,8 @@ describe('switching paths', () => {
   });
 
   it('unroll runs the fused op for a standard cell and the step loop when fused is off', () => {
-    const cell = new LSTMCell({ inputSize: 2, hiddenSize: 3, dtype: 'float64', generator: new Generator(1) });
-    const xs = rand([4, 2, 2], new Generator(2), { requiresGrad: true });
+    const cell = new LSTMCell({ inputSize: 2, hiddenSize: 3, dtype: 'float64', generator: new RandomGenerator(1) });
+    const xs = rand([4, 2, 2], new RandomGenerator(2), { requiresGrad: true });
     const fused = unroll(cell, xs);
     cell.fused = false;
     const composed = unroll(cell, xs);
@@ -140,10 +140,10 @@ describe('subclasses that redefine step', () => {
         return super.step(state, x.mul(2));
       }
     }
-    const xs = rand([4, 2, 3], new Generator(2));
+    const xs = rand([4, 2, 3], new RandomGenerator(2));
     for (const [Sub, Base] of [[ScaledLSTM, LSTMCell], [ScaledGRU, GRUCell]] as const) {
-      const sub = new Sub({ inputSize: 3, hiddenSize: 2, dtype: 'float64', generator: new Generator(1) });
-      const base = new Base({ inputSize: 3, hiddenSize: 2, dtype: 'float64', generator: new Generator(1) });
+      const sub = new Sub({ inputSize: 3, hiddenSize: 2, dtype: 'float64', generator: new RandomGenerator(1) });
+      const base = new Base({ inputSize: 3, hiddenSize: 2, dtype: 'float64', generator: new RandomGenerator(1) });
       const got = unroll(sub as LSTMCell, xs).outputs;
       expect(opsOf(got).has('lstmSequence') || opsOf(got).has('gruSequence')).toBe(false);
       expectClose(got, unroll(base as LSTMCell, xs.mul(2)).outputs, 1e-15, `${Sub.name}`);
@@ -152,11 +152,11 @@ describe('subclasses that redefine step', () => {
 });
 
 describe('cell.step: the fused step op equals the composed step', () => {
-  const g = new Generator(5);
+  const g = new RandomGenerator(5);
   const cells: [string, (fused: boolean) => LSTMCell | GRUCell, string][] = [
-    ['LSTMCell', (fused) => new LSTMCell({ inputSize: 3, hiddenSize: 4, dtype: 'float64', generator: new Generator(8), fused }), 'lstmStep'],
-    ['LSTMCell peephole', (fused) => new LSTMCell({ inputSize: 3, hiddenSize: 4, peephole: true, dtype: 'float64', generator: new Generator(8), fused }), 'lstmStep'],
-    ['GRUCell', (fused) => new GRUCell({ inputSize: 3, hiddenSize: 4, dtype: 'float64', generator: new Generator(8), fused }), 'gruStep'],
+    ['LSTMCell', (fused) => new LSTMCell({ inputSize: 3, hiddenSize: 4, dtype: 'float64', generator: new RandomGenerator(8), fused }), 'lstmStep'],
+    ['LSTMCell peephole', (fused) => new LSTMCell({ inputSize: 3, hiddenSize: 4, peephole: true, dtype: 'float64', generator: new RandomGenerator(8), fused }), 'lstmStep'],
+    ['GRUCell', (fused) => new GRUCell({ inputSize: 3, hiddenSize: 4, dtype: 'float64', generator: new RandomGenerator(8), fused }), 'gruStep'],
   ];
   for (const [name, make, op] of cells) {
     it(`${name}: values, and gradients of x, the state and every parameter`, () => {
@@ -166,8 +166,8 @@ describe('cell.step: the fused step op equals the composed step', () => {
         for (const p of cell.parameters()) p.grad = null;
         const [xx, hh, cc] = [x, h, c].map((t) => new Tensor(t.data, { requiresGrad: true }));
         const r = (cell.step as (s: unknown, x: Tensor) => { state: { h: Tensor; c?: Tensor } })({ h: hh, c: cc }, xx!);
-        let loss = r.state.h.mul(rand([2, 4], new Generator(3))).sum();
-        if (r.state.c) loss = loss.add(r.state.c.mul(rand([2, 4], new Generator(4))).sum());
+        let loss = r.state.h.mul(rand([2, 4], new RandomGenerator(3))).sum();
+        if (r.state.c) loss = loss.add(r.state.c.mul(rand([2, 4], new RandomGenerator(4))).sum());
         const ops = opsOf(loss);
         loss.backward();
         return { r, ops, grads: [xx!.grad!, hh!.grad!, ...(r.state.c ? [cc!.grad!] : []), ...cell.parameters().map((p) => p.grad!)] };
@@ -191,11 +191,11 @@ describe('float32', () => {
       try {
         for (const Module of [LSTM, GRU]) {
           const [fused, composed] = twins((fused) => new Module({
-            inputSize: 4, hiddenSize: hidden, numLayers: 2, bidirectional: true, fused, generator: new Generator(3),
+            inputSize: 4, hiddenSize: hidden, numLayers: 2, bidirectional: true, fused, generator: new RandomGenerator(3),
           }));
-          const x = rand([6, 3, 4], new Generator(4), { dtype: 'float32' });
-          const h0 = rand([4, 3, hidden], new Generator(5), { dtype: 'float32' });
-          const c0 = Module === LSTM ? rand([4, 3, hidden], new Generator(6), { dtype: 'float32' }) : null;
+          const x = rand([6, 3, 4], new RandomGenerator(4), { dtype: 'float32' });
+          const h0 = rand([4, 3, hidden], new RandomGenerator(5), { dtype: 'float32' });
+          const c0 = Module === LSTM ? rand([4, 3, hidden], new RandomGenerator(6), { dtype: 'float32' }) : null;
           for (const lengths of [undefined, [6, 2, 4]]) {
             const f = run(fused, x, h0, c0, lengths), k = run(composed, x, h0, c0, lengths);
             expect(f.output.dtype).toBe('float32');
@@ -221,8 +221,8 @@ describe('scratch reuse never reaches returned or saved values', () => {
   it('outputs of an earlier call survive later calls (inference and training), and interleaved backwards are right', () => {
     for (const Module of [LSTM, GRU]) {
       for (const dtype of ['float32', 'float64'] as const) {
-        const m = new Module({ inputSize: 3, hiddenSize: 4, numLayers: 2, dtype, generator: new Generator(11) });
-        const xa = rand([5, 2, 3], new Generator(1), { dtype }), xb = rand([7, 3, 3], new Generator(2), { dtype });
+        const m = new Module({ inputSize: 3, hiddenSize: 4, numLayers: 2, dtype, generator: new RandomGenerator(11) });
+        const xa = rand([5, 2, 3], new RandomGenerator(1), { dtype }), xb = rand([7, 3, 3], new RandomGenerator(2), { dtype });
         const snap = (r: { output: Tensor; state: { h: Tensor } }) => [r.output, r.state.h].map((t) => new Tensor(K.clone(t.data)));
 
         // Inference: scratch is used for everything but the outputs.
@@ -233,10 +233,10 @@ describe('scratch reuse never reaches returned or saved values', () => {
 
         // Training: outputs and final states outlive their graph's backward and the buffers it recycles.
         // (One layer, so the next forward takes exactly the buffers this backward recycled.)
-        const m1 = new Module({ inputSize: 3, hiddenSize: 4, dtype, generator: new Generator(12) });
+        const m1 = new Module({ inputSize: 3, hiddenSize: 4, dtype, generator: new RandomGenerator(12) });
         const ra = m1.forward(xa), wantRa = snap(ra);
         ra.output.sum().add(ra.state.h.sum()).backward();
-        const xa2 = rand([5, 2, 3], new Generator(3), { dtype }); // same shapes, so recycled buffers fit
+        const xa2 = rand([5, 2, 3], new RandomGenerator(3), { dtype }); // same shapes, so recycled buffers fit
         for (let round = 0; round < 3; round++) m1.forward(xa2.mul(round + 1)).output.sum().backward();
         m1.forward(xa2);
         expectClose(ra.output, wantRa[0]!, 0, 'recorded output after backward and later calls');
@@ -265,8 +265,8 @@ describe('scratch reuse never reaches returned or saved values', () => {
   });
 
   it('a second backward through a retained graph gives the same gradients again', () => {
-    const m = new LSTM({ inputSize: 3, hiddenSize: 4, dtype: 'float64', generator: new Generator(12) });
-    const loss = m.forward(rand([4, 2, 3], new Generator(3))).output.sum();
+    const m = new LSTM({ inputSize: 3, hiddenSize: 4, dtype: 'float64', generator: new RandomGenerator(12) });
+    const loss = m.forward(rand([4, 2, 3], new RandomGenerator(3))).output.sum();
     loss.backward(undefined, { retainGraph: true });
     const once = m.parameters().map((p) => new Tensor(K.clone(p.grad!.data)));
     loss.backward();

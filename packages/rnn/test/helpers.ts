@@ -2,13 +2,13 @@
 // closeness checks (gradcheck through a module's parameters is autograd's public gradcheckModule).
 import fc from 'fast-check';
 import * as K from '@unroll/core';
-import { Generator, Parameter, Tensor } from '@unroll/autograd';
+import { RandomGenerator, Parameter, Tensor } from '@unroll/autograd';
 
 export const SEED = 20240611;
 export const GRAD_TOL = { eps: 1e-6, atol: 1e-5, rtol: 1e-3 } as const;
 
 /** A float64 (by default) tensor with values in U(−scale, scale) from a seeded generator. */
-export function rand(shape: number[], g: Generator, opts: { scale?: number; requiresGrad?: boolean; dtype?: 'float32' | 'float64' } = {}): Tensor {
+export function rand(shape: number[], g: RandomGenerator, opts: { scale?: number; requiresGrad?: boolean; dtype?: 'float32' | 'float64' } = {}): Tensor {
   const s = opts.scale ?? 1;
   return new Tensor(K.randUniform(shape, -s, s, { dtype: opts.dtype ?? 'float64', generator: g }), { requiresGrad: opts.requiresGrad ?? false });
 }

@@ -3,7 +3,7 @@
 // modules, and refusals. PyTorch parity of projSize: reference.test.ts (make_feature_fixtures.py).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Generator, Tensor, gradcheckModule, matmul, mean, stack } from '@unroll/autograd';
+import { RandomGenerator, Tensor, gradcheckModule, matmul, mean, stack } from '@unroll/autograd';
 import { LSTM, LSTMCell, bidirectional, stackCells, unroll } from '@unroll/rnn';
 import type { LSTMState } from '@unroll/rnn';
 import { SEED, expectClose, rand, tinySizes } from './helpers.js';
@@ -31,7 +31,7 @@ function referenceStep(cell: LSTMCell, s: LSTMState, x: Tensor): LSTMState {
 }
 
 describe('LSTMCell projSize and layerNorm', () => {
-  const g = new Generator(21);
+  const g = new RandomGenerator(21);
   const T = 5, B = 3, I = 3, H = 4;
   const xs = rand([T, B, I], g);
   const variants = [
@@ -78,7 +78,7 @@ describe('LSTMCell projSize and layerNorm', () => {
   });
 
   it('float32: the compiled sequence agrees with the composed step loop (to float32 rounding), gradients too', () => {
-    const make = () => new LSTMCell({ inputSize: I, hiddenSize: H, projSize: 2, layerNorm: true, generator: new Generator(31) });
+    const make = () => new LSTMCell({ inputSize: I, hiddenSize: H, projSize: 2, layerNorm: true, generator: new RandomGenerator(31) });
     const [a, b] = [make(), make()];
     b.fused = false;
     const x32 = rand([T, B, I], g, { dtype: 'float32' });
@@ -103,7 +103,7 @@ describe('LSTMCell projSize and layerNorm', () => {
 
   it('passes gradcheck for every parameter (projection and layer norm, fused step and composed, with lengths)', () => {
     fc.assert(fc.property(tinySizes, fc.boolean(), (s, fused) => {
-      const gg = new Generator(s.seed);
+      const gg = new RandomGenerator(s.seed);
       const hidden = s.hidden + 1; // room for a projection below it
       const cell = new LSTMCell({ inputSize: s.input, hiddenSize: hidden, projSize: s.hidden, layerNorm: s.seed % 2 === 0, fused, ...f64, generator: gg });
       const x = rand([s.time, s.batch, s.input], gg, { requiresGrad: true });

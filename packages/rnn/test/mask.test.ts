@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as K from '@unroll/core';
-import { Generator, Tensor, gradcheckModule, indexSelect, stack, tensor, zeros } from '@unroll/autograd';
+import { RandomGenerator, Tensor, gradcheckModule, indexSelect, stack, tensor, zeros } from '@unroll/autograd';
 import {
   GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, bidirectional, selectStateRows, stackCells, stackLayers, stateTensors, unroll,
 } from '@unroll/rnn';
@@ -50,7 +50,7 @@ const MASK = [
 ];
 
 describe('unroll with a mask', () => {
-  const g = new Generator(5);
+  const g = new RandomGenerator(5);
   const xs = rand([5, 4, 3], g);
   const cells: [string, RecurrentCell<any>][] = [
     ['RNNCell', new RNNCell({ inputSize: 3, hiddenSize: 4, ...f64, generator: g })],
@@ -102,7 +102,7 @@ describe('unroll with a mask', () => {
 
   it('passes gradcheck through masked steps (LSTM, composed and fused step; GRU)', () => {
     fc.assert(fc.property(tinySizes, fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }), fc.boolean(), (s, bits, reverse) => {
-      const gg = new Generator(s.seed);
+      const gg = new RandomGenerator(s.seed);
       const mask = Array.from({ length: s.time }, (_, t) => Array.from({ length: s.batch }, (_, b) => bits[(t * 2 + b) % 6]!));
       for (const cell of [new LSTMCell({ inputSize: s.input, hiddenSize: s.hidden, ...f64, generator: gg }),
         new LSTMCell({ inputSize: s.input, hiddenSize: s.hidden, fused: false, ...f64, generator: gg }),
@@ -133,7 +133,7 @@ describe('unroll with a mask', () => {
 });
 
 describe('layers, bidirectional and modules with a mask', () => {
-  const g = new Generator(6);
+  const g = new RandomGenerator(6);
   const xs = rand([5, 4, 3], g);
 
   it('stackLayers of bidirectional layers: each direction skips the masked steps', () => {

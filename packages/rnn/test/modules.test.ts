@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as K from '@unroll/core';
-import { Adam, Generator, StateDictError, Tensor, concat, gradcheck, matmul, mseLoss, randUniform, stack } from '@unroll/autograd';
+import { Adam, RandomGenerator, StateDictError, Tensor, concat, gradcheck, matmul, mseLoss, randUniform, stack } from '@unroll/autograd';
 import { GRU, LSTM, RNN, unroll } from '@unroll/rnn';
 import { GRAD_TOL, SEED, expectClose, rand, tinySizes } from './helpers.js';
 
@@ -33,7 +33,7 @@ describe('parameter names and shapes (PyTorch)', () => {
 });
 
 describe('forward', () => {
-  const g = new Generator(81);
+  const g = new RandomGenerator(81);
   const lstm = new LSTM({ inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true, ...f64, generator: g });
   const x = rand([5, 2, 3], g);
 
@@ -70,7 +70,7 @@ describe('forward', () => {
   });
 
   it('applies dropout between layers in training mode only, following the module mode', () => {
-    const m = new RNN({ inputSize: 3, hiddenSize: 4, numLayers: 3, dropout: 0.5, ...f64, generator: new Generator(3) });
+    const m = new RNN({ inputSize: 3, hiddenSize: 4, numLayers: 3, dropout: 0.5, ...f64, generator: new RandomGenerator(3) });
     const noDrop = new RNN({ inputSize: 3, hiddenSize: 4, numLayers: 3, ...f64 });
     noDrop.loadStateDict(m.stateDict());
     const want = noDrop.forward(x).output;
@@ -80,7 +80,7 @@ describe('forward', () => {
   });
 
   it('converts with to(dtype) and runs in float32', () => {
-    const m = new GRU({ inputSize: 3, hiddenSize: 2, ...f64, generator: new Generator(4) });
+    const m = new GRU({ inputSize: 3, hiddenSize: 2, ...f64, generator: new RandomGenerator(4) });
     const want = m.forward(x).output;
     m.to('float32');
     expect(m.dtype).toBe('float32');
@@ -91,7 +91,7 @@ describe('forward', () => {
 
   it('passes gradcheck for x, h0 and c0 through a 2-layer bidirectional LSTM with lengths', () => {
     fc.assert(fc.property(tinySizes, (s) => {
-      const gg = new Generator(s.seed);
+      const gg = new RandomGenerator(s.seed);
       const bf = new LSTM({
         inputSize: s.input, hiddenSize: s.hidden, numLayers: 2, bidirectional: true, peephole: s.seed % 2 === 0, batchFirst: true, ...f64, generator: gg,
       });
@@ -110,7 +110,7 @@ describe('forward', () => {
 
 describe('training', () => {
   it('a float32 GRU learns to recall the first input of a sequence', () => {
-    const g = new Generator(5);
+    const g = new RandomGenerator(5);
     const gru = new GRU({ inputSize: 1, hiddenSize: 8, generator: g });
     const head = randUniform([1, 8], -0.3, 0.3, { generator: g, requiresGrad: true });
     const opt = new Adam([...gru.parameters(), head], { lr: 0.03 });

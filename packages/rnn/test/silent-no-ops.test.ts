@@ -1,7 +1,7 @@
 // Silent no-ops that trained nothing (issue 16 item 9): a cell that is a plain class holding tensors
 // inside a container, and unknown or misplaced options to unroll, run and forward.
 import { describe, expect, it } from 'vitest';
-import { Generator, Module, Parameter, SGD, Tensor, concat, matmul, randUniform, tensor, zeros } from '@unroll/autograd';
+import { RandomGenerator, Module, Parameter, SGD, Tensor, concat, matmul, randUniform, tensor, zeros } from '@unroll/autograd';
 import {
   Decoder, Encoder, LSTM, LSTMCell, Seq2Seq, bidirectional, cellLayer, chunks, identityBridge, stackCells, stackLayers, unroll,
 } from '@unroll/rnn';
@@ -12,7 +12,7 @@ class PlainCell implements RecurrentCell<{ h: Tensor }> {
   readonly outputSize: number;
   readonly w: Tensor;
   readonly recurrent: { u: Tensor };
-  constructor(readonly inputSize: number, hidden: number, g: Generator) {
+  constructor(readonly inputSize: number, hidden: number, g: RandomGenerator) {
     this.outputSize = hidden;
     this.w = randUniform([hidden, inputSize], -0.5, 0.5, { generator: g, requiresGrad: true });
     this.recurrent = { u: randUniform([hidden, hidden], -0.5, 0.5, { generator: g, requiresGrad: true }) };
@@ -25,7 +25,7 @@ class PlainCell implements RecurrentCell<{ h: Tensor }> {
 }
 
 /** The same cell with its weights in a closure: no container can see them. */
-function closureCell(inputSize: number, hidden: number, g: Generator): RecurrentCell<{ h: Tensor }> {
+function closureCell(inputSize: number, hidden: number, g: RandomGenerator): RecurrentCell<{ h: Tensor }> {
   const w = randUniform([hidden, inputSize], -0.5, 0.5, { generator: g, requiresGrad: true });
   return {
     inputSize, outputSize: hidden,
@@ -35,7 +35,7 @@ function closureCell(inputSize: number, hidden: number, g: Generator): Recurrent
 }
 
 describe('plain cells inside containers', () => {
-  const g = new Generator(5);
+  const g = new RandomGenerator(5);
 
   it('their tensors become parameters of stackCells, bidirectional, cellLayer and stackLayers, so an optimizer trains them', () => {
     const a = new PlainCell(3, 4, g), b = new PlainCell(4, 2, g);
@@ -124,7 +124,7 @@ describe('unknown options are refused, like the constructors refuse theirs', () 
   });
 
   it('seq2seq methods refuse unknown options', () => {
-    const g = new Generator(1);
+    const g = new RandomGenerator(1);
     const encoder = new Encoder({ vocabSize: 5, embeddingDim: 2, paddingIdx: 0, rnn: new LSTMCell({ inputSize: 2, hiddenSize: 3, generator: g }), generator: g });
     const decoder = new Decoder({ vocabSize: 5, embeddingDim: 2, paddingIdx: 0, cell: new LSTMCell({ inputSize: 2, hiddenSize: 3, generator: g }), generator: g });
     const model = new Seq2Seq({ encoder, decoder, bridge: identityBridge(), bosId: 1, eosId: 2 });

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as K from '@unroll/core';
-import { Generator, gradcheckModule, Tensor, concat, stack } from '@unroll/autograd';
+import { RandomGenerator, gradcheckModule, Tensor, concat, stack } from '@unroll/autograd';
 import {
   GRUCell, LSTMCell, RNNCell, bidirectional, cellLayer, stackCells, stackLayers, unroll,
 } from '@unroll/rnn';
@@ -16,7 +16,7 @@ const f64 = { dtype: 'float64' as const };
 const flipTime = (x: Tensor) => stack(Array.from({ length: x.shape[0]! }, (_, t) => x.select(0, x.shape[0]! - 1 - t)), 0);
 
 describe('stackCells', () => {
-  const g = new Generator(21);
+  const g = new RandomGenerator(21);
   const a = new LSTMCell({ inputSize: 3, hiddenSize: 4, ...f64, generator: g });
   const b = new GRUCell({ inputSize: 4, hiddenSize: 2, ...f64, generator: g });
   const c = new RNNCell({ inputSize: 2, hiddenSize: 3, ...f64, generator: g });
@@ -54,13 +54,13 @@ describe('stackCells', () => {
 
   it('applies dropout between cells only in training mode', () => {
     const plain = stackCells([a, b]);
-    const dropped = stackCells([a, b], { dropout: 0.5, generator: new Generator(1) });
+    const dropped = stackCells([a, b], { dropout: 0.5, generator: new RandomGenerator(1) });
     const want = unroll(plain, xs).outputs;
     expect(dropped.training).toBe(true);
     const trained = unroll(dropped, xs).outputs;
     expect(K.sum(K.abs(K.sub(trained.data, want.data))).data[0]).toBeGreaterThan(1e-3);
     // The same generator state gives the same masks.
-    const again = unroll(stackCells([a, b], { dropout: 0.5, generator: new Generator(1) }), xs).outputs;
+    const again = unroll(stackCells([a, b], { dropout: 0.5, generator: new RandomGenerator(1) }), xs).outputs;
     expectClose(again, trained, 0);
     dropped.eval();
     expectClose(unroll(dropped, xs).outputs, want, 0, 'eval mode');
@@ -69,7 +69,7 @@ describe('stackCells', () => {
 
   it('passes gradcheck through two stacked cells under the runner with lengths', () => {
     fc.assert(fc.property(tinySizes, (s) => {
-      const gg = new Generator(s.seed);
+      const gg = new RandomGenerator(s.seed);
       const l1 = new GRUCell({ inputSize: s.input, hiddenSize: s.hidden, ...f64, generator: gg });
       const l2 = new LSTMCell({ inputSize: s.hidden, hiddenSize: 2, ...f64, generator: gg });
       const st = stackCells([l1, l2]);
@@ -100,7 +100,7 @@ describe('stackCells', () => {
 });
 
 describe('bidirectional', () => {
-  const g = new Generator(31);
+  const g = new RandomGenerator(31);
   const fwd = new GRUCell({ inputSize: 3, hiddenSize: 4, ...f64, generator: g });
   const bwd = new LSTMCell({ inputSize: 3, hiddenSize: 4, ...f64, generator: g });
   const xs = rand([5, 2, 3], g);
@@ -159,7 +159,7 @@ describe('bidirectional', () => {
 });
 
 describe('stackLayers', () => {
-  const g = new Generator(41);
+  const g = new RandomGenerator(41);
   const mk = (i: number) => new LSTMCell({ inputSize: i, hiddenSize: 3, ...f64, generator: g });
   const [a, b, c, d] = [mk(2), mk(2), mk(6), mk(6)];
   const xs = rand([4, 3, 2], g);
@@ -189,7 +189,7 @@ describe('stackLayers', () => {
 
   it('drops out between layers in training only, and takes a given initial state', () => {
     const plain = stackLayers([bidirectional(a, b), bidirectional(c, d)]);
-    const dropped = stackLayers([bidirectional(a, b), bidirectional(c, d)], { dropout: 0.3, generator: new Generator(2) });
+    const dropped = stackLayers([bidirectional(a, b), bidirectional(c, d)], { dropout: 0.3, generator: new RandomGenerator(2) });
     const want = plain.run(xs).outputs;
     expect(K.sum(K.abs(K.sub(dropped.run(xs).outputs.data, want.data))).data[0]).toBeGreaterThan(1e-3);
     dropped.eval();
@@ -205,7 +205,7 @@ describe('stackLayers', () => {
 
   it('passes gradcheck through a 2-layer bidirectional stack with lengths', () => {
     fc.assert(fc.property(tinySizes, (s) => {
-      const gg = new Generator(s.seed);
+      const gg = new RandomGenerator(s.seed);
       const cell = (i: number) => new RNNCell({ inputSize: i, hiddenSize: s.hidden, ...f64, generator: gg });
       const [p, q, r, t] = [cell(s.input), cell(s.input), cell(2 * s.hidden), cell(2 * s.hidden)];
       const deep = stackLayers([bidirectional(p, q), bidirectional(r, t, { merge: 'sum' })]);

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as K from '@unroll/core';
-import { Generator, Tensor, gradcheckModule, matmul, stack } from '@unroll/autograd';
+import { RandomGenerator, Tensor, gradcheckModule, matmul, stack } from '@unroll/autograd';
 import {
   CompileError, Decoder, Encoder, GRU, GRUCell, Seq2Seq, padSequences, LSTM, LSTMCell, RNN, RNNCell, bidirectional, compileCell, stackCells, unroll, withRecurrentDropout, withZoneout,
 } from '@unroll/rnn';
@@ -15,7 +15,7 @@ const f64 = { dtype: 'float64' as const };
 const T = 4, B = 3, I = 2, H = 5;
 
 /** What the masks are: one uniform draw per element, row-major; kept where u < keep. */
-function draw(g: Generator, shape: number[], keep: number, value: number): Tensor {
+function draw(g: RandomGenerator, shape: number[], keep: number, value: number): Tensor {
   const m = K.empty(shape, 'float64');
   for (let i = 0; i < m.data.length; i++) m.data[i] = g.uniform() < keep ? value : 0;
   return new Tensor(m);
@@ -25,13 +25,13 @@ function draw(g: Generator, shape: number[], keep: number, value: number): Tenso
  * A cell built with `noise` options and its plain twin (same weights, no noise options); `g` is the
  * twin's generator, left where the cell's generator is when its first sequence starts.
  */
-function twins<C>(make: (g: Generator, noise: object) => C, seed: number, noise: object): { cell: C; plain: C; g: Generator } {
-  const g = new Generator(seed);
-  return { cell: make(new Generator(seed), noise), plain: make(g, {}), g };
+function twins<C>(make: (g: RandomGenerator, noise: object) => C, seed: number, noise: object): { cell: C; plain: C; g: RandomGenerator } {
+  const g = new RandomGenerator(seed);
+  return { cell: make(new RandomGenerator(seed), noise), plain: make(g, {}), g };
 }
 
 describe('recurrentDropout (built-in option)', () => {
-  const xs = rand([T, B, I], new Generator(1));
+  const xs = rand([T, B, I], new RandomGenerator(1));
   const p = 0.4;
 
   it('LSTMCell: h is dropped where W_hh reads it, with ONE mask for the whole sequence', () => {
@@ -78,7 +78,7 @@ describe('recurrentDropout (built-in option)', () => {
   });
 
   it('follows the generator seed: equal seeds give equal runs', () => {
-    const make = () => new RNNCell({ inputSize: I, hiddenSize: H, recurrentDropout: 0.3, ...f64, generator: new Generator(8) });
+    const make = () => new RNNCell({ inputSize: I, hiddenSize: H, recurrentDropout: 0.3, ...f64, generator: new RandomGenerator(8) });
     expectClose(unroll(make(), xs).outputs, unroll(make(), xs).outputs, 0);
   });
 
@@ -95,7 +95,7 @@ describe('recurrentDropout (built-in option)', () => {
 });
 
 describe('zoneout (built-in option)', () => {
-  const xs = rand([T, B, I], new Generator(2));
+  const xs = rand([T, B, I], new RandomGenerator(2));
 
   it('LSTMCell { h, c }: training keeps each unit with probability p (fresh draws per step); eval mixes by p', () => {
     const z = { h: 0.3, c: 0.6 };
@@ -125,8 +125,8 @@ describe('zoneout (built-in option)', () => {
   });
 
   it('a number zones every state tensor; RNNCell and GRUCell take { h }', () => {
-    const a = new LSTMCell({ inputSize: I, hiddenSize: H, zoneout: 0.2, ...f64, generator: new Generator(6) }).eval();
-    const b = new LSTMCell({ inputSize: I, hiddenSize: H, zoneout: { h: 0.2, c: 0.2 }, ...f64, generator: new Generator(6) }).eval();
+    const a = new LSTMCell({ inputSize: I, hiddenSize: H, zoneout: 0.2, ...f64, generator: new RandomGenerator(6) }).eval();
+    const b = new LSTMCell({ inputSize: I, hiddenSize: H, zoneout: { h: 0.2, c: 0.2 }, ...f64, generator: new RandomGenerator(6) }).eval();
     expectClose(unroll(a, xs).state.c, unroll(b, xs).state.c, 0);
     expect(() => new GRUCell({ inputSize: I, hiddenSize: H, zoneout: { c: 0.1 } })).toThrow("GRUCell: zoneout.c: the state has no 'c' (its keys: h)");
     expect(new RNNCell({ inputSize: I, hiddenSize: H, zoneout: { h: 0.1 } }).noise.zoneout.get('h')).toBe(0.1);
@@ -134,7 +134,7 @@ describe('zoneout (built-in option)', () => {
 });
 
 describe('the wrappers equal the options, on any cell', () => {
-  const xs = rand([T, B, I], new Generator(3));
+  const xs = rand([T, B, I], new RandomGenerator(3));
 
   it('withRecurrentDropout(cell, p) = recurrentDropout: p; withZoneout(cell, { h, c }) = zoneout', () => {
     const opt = twins((gg, o) => new LSTMCell({ inputSize: I, hiddenSize: H, ...o, ...f64, generator: gg }), 9, { recurrentDropout: 0.3 });
@@ -152,7 +152,7 @@ describe('the wrappers equal the options, on any cell', () => {
   });
 
   it('a user cell (a plain object) runs wrapped in unroll, stackCells and bidirectional', () => {
-    const g = new Generator(12);
+    const g = new RandomGenerator(12);
     const W = rand([H, I], g, { requiresGrad: true }), U = rand([H, H], g, { requiresGrad: true });
     // Its weights are properties, so the wrappers (as every container) adopt them as parameters.
     const user: RecurrentCell<HiddenState> & { W: Tensor; U: Tensor } = {
@@ -160,15 +160,15 @@ describe('the wrappers equal the options, on any cell', () => {
       initialState: (b) => ({ h: new Tensor(K.zeros([b, H], f64)) }),
       step: (s, x) => { const h = matmul(x, W, { transB: true }).add(matmul(s.h, U, { transB: true })).tanh(); return { state: { h }, output: h }; },
     };
-    const rd = withRecurrentDropout(user, 0.5, { generator: new Generator(1) });
+    const rd = withRecurrentDropout(user, 0.5, { generator: new RandomGenerator(1) });
     expect(rd.parameters()).toEqual([W, U]);
     const r1 = unroll(rd, xs);
     // By hand: one mask [B, H] for the sequence.
-    const mask = draw(new Generator(1), [B, H], 0.5, 2);
+    const mask = draw(new RandomGenerator(1), [B, H], 0.5, 2);
     let h = user.initialState(B).h;
     for (let t = 0; t < T; t++) h = user.step({ h: h.mul(mask) }, xs.select(0, t)).state.h;
     expectClose(r1.state.h, h, 1e-14);
-    const both = withZoneout(rd, 0.25, { generator: new Generator(2) });
+    const both = withZoneout(rd, 0.25, { generator: new RandomGenerator(2) });
     const deep = stackCells([both, withZoneout(new GRUCell({ inputSize: H, hiddenSize: 2, ...f64, generator: g }), 0.5)]);
     expect(unroll(deep, xs, { mask: [[1, 1, 0], [1, 1, 1], [0, 1, 1], [1, 1, 1]] }).outputs.shape).toEqual([T, B, 2]);
     expect(bidirectional(both).run(xs, { lengths: [4, 2, 1] }).outputs.shape).toEqual([T, B, 2 * H]);
@@ -195,15 +195,15 @@ describe('the wrappers equal the options, on any cell', () => {
 });
 
 describe('modules with recurrentDropout and zoneout', () => {
-  const xs = rand([T, B, I], new Generator(4));
+  const xs = rand([T, B, I], new RandomGenerator(4));
 
   it.each([
     ['RNN', (o: object) => new RNN({ inputSize: I, hiddenSize: H, numLayers: 2, bidirectional: true, ...f64, ...o })],
     ['LSTM', (o: object) => new LSTM({ inputSize: I, hiddenSize: H, numLayers: 2, bidirectional: true, ...f64, ...o })],
     ['GRU', (o: object) => new GRU({ inputSize: I, hiddenSize: H, numLayers: 2, ...f64, ...o })],
   ] as const)('%s: every cell gets the options; train() draws, eval() is deterministic and differs from the plain module', (_, make) => {
-    const m = make({ recurrentDropout: 0.3, zoneout: 0.2, generator: new Generator(5) });
-    const plain = make({ generator: new Generator(5) });
+    const m = make({ recurrentDropout: 0.3, zoneout: 0.2, generator: new RandomGenerator(5) });
+    const plain = make({ generator: new RandomGenerator(5) });
     for (const row of m.cells) for (const c of row) expect((c as unknown as { noise: { recurrentDropout: number } }).noise.recurrentDropout).toBe(0.3);
     const a = m.forward(xs).output, b = m.forward(xs).output;
     expect(maxDiff(a, b)).toBeGreaterThan(1e-6);
@@ -217,7 +217,7 @@ describe('modules with recurrentDropout and zoneout', () => {
 describe('gradients', () => {
   it('gradcheck through recurrent dropout and zoneout in training (draws replayed) and eval', () => {
     fc.assert(fc.property(tinySizes, fc.boolean(), (s, training) => {
-      const g = new Generator(s.seed);
+      const g = new RandomGenerator(s.seed);
       const cell = withZoneout(new LSTMCell({ inputSize: s.input, hiddenSize: s.hidden, recurrentDropout: 0.3, ...f64, generator: g }), { h: 0.3, c: 0.4 }, { generator: g });
       cell.train(training);
       const x = rand([s.time, s.batch, s.input], g, { requiresGrad: true });
@@ -234,11 +234,11 @@ describe('gradients', () => {
 });
 
 describe('with compileCell', () => {
-  const xs = rand([4, 2, 3], new Generator(7));
+  const xs = rand([4, 2, 3], new RandomGenerator(7));
 
   it('a wrapper outside a compiled cell runs it compiled in eval and steps it in training', () => {
-    const cell = new GRUCell({ inputSize: 3, hiddenSize: 4, ...f64, generator: new Generator(3) });
-    const outer = withZoneout(withRecurrentDropout(compileCell(cell), 0.3, { generator: new Generator(1) }), { h: 0.2 });
+    const cell = new GRUCell({ inputSize: 3, hiddenSize: 4, ...f64, generator: new RandomGenerator(3) });
+    const outer = withZoneout(withRecurrentDropout(compileCell(cell), 0.3, { generator: new RandomGenerator(1) }), { h: 0.2 });
     expect(unroll(outer, xs).outputs.shape).toEqual([4, 2, 4]);
     outer.eval();
     const plain = withZoneout(withRecurrentDropout(cell, 0.3), { h: 0.2 }).eval();
@@ -246,7 +246,7 @@ describe('with compileCell', () => {
   });
 
   it('compileCell of a wrapped cell compiles in eval (the expectation) and refuses the draws in training', () => {
-    const cell = new LSTMCell({ inputSize: 3, hiddenSize: 4, ...f64, generator: new Generator(4) });
+    const cell = new LSTMCell({ inputSize: 3, hiddenSize: 4, ...f64, generator: new RandomGenerator(4) });
     const compiled = compileCell(withZoneout(cell, { h: 0.1, c: 0.3 }));
     compiled.eval();
     const want = withZoneout(cell, { h: 0.1, c: 0.3 }).eval();
@@ -258,9 +258,9 @@ describe('with compileCell', () => {
 
   it('built-in cells with zoneout run compiled in eval, equal to stepping', () => {
     for (const make of [
-      () => new LSTMCell({ inputSize: 3, hiddenSize: 4, projSize: 2, zoneout: { h: 0.1, c: 0.4 }, recurrentDropout: 0.2, ...f64, generator: new Generator(5) }),
-      () => new GRUCell({ inputSize: 3, hiddenSize: 4, zoneout: 0.3, ...f64, generator: new Generator(5) }),
-      () => new RNNCell({ inputSize: 3, hiddenSize: 4, zoneout: 0.3, ...f64, generator: new Generator(5) }),
+      () => new LSTMCell({ inputSize: 3, hiddenSize: 4, projSize: 2, zoneout: { h: 0.1, c: 0.4 }, recurrentDropout: 0.2, ...f64, generator: new RandomGenerator(5) }),
+      () => new GRUCell({ inputSize: 3, hiddenSize: 4, zoneout: 0.3, ...f64, generator: new RandomGenerator(5) }),
+      () => new RNNCell({ inputSize: 3, hiddenSize: 4, zoneout: 0.3, ...f64, generator: new RandomGenerator(5) }),
     ]) {
       const a = make().eval(), b = make().eval();
       b.fused = false;
@@ -273,7 +273,7 @@ describe('with compileCell', () => {
 
 describe('in seq2seq', () => {
   it('encoder and decoder cells with recurrent dropout train (the Decoder begins each decoded sequence)', () => {
-    const g = new Generator(11);
+    const g = new RandomGenerator(11);
     const encoder = new Encoder({ vocabSize: 12, embeddingDim: 4, paddingIdx: 0, rnn: new GRUCell({ inputSize: 4, hiddenSize: 5, recurrentDropout: 0.3, generator: g }) });
     const cell = new LSTMCell({ inputSize: 4, hiddenSize: 5, recurrentDropout: 0.3, zoneout: { c: 0.2 }, generator: g });
     const decoder = new Decoder({ vocabSize: 9, embeddingDim: 4, paddingIdx: 0, cell });

@@ -2,13 +2,13 @@
 // and no gradient crosses a chunk boundary.
 import { describe, expect, it } from 'vitest';
 import * as K from '@unroll/core';
-import { Generator, Tensor, tensor } from '@unroll/autograd';
+import { RandomGenerator, Tensor, tensor } from '@unroll/autograd';
 import { GRUCell, LSTMCell, chunks, detachState, tbptt, unroll } from '@unroll/rnn';
 import { expectClose, rand } from './helpers.js';
 
 describe('chunks', () => {
   it('cuts a tensor, or a record in lockstep (int32 targets too), the last chunk shorter', () => {
-    const xs = rand([7, 2, 3], new Generator(1));
+    const xs = rand([7, 2, 3], new RandomGenerator(1));
     const lens = [...chunks(xs, 3)].map((c) => c.shape);
     expect(lens).toEqual([[3, 2, 3], [3, 2, 3], [1, 2, 3]]);
     const ids = new Tensor(K.arange(0, 14, 1, { dtype: 'int32' })).data;
@@ -21,15 +21,15 @@ describe('chunks', () => {
   });
 
   it('refuses mismatched lengths and bad chunk sizes', () => {
-    const xs = rand([7, 2, 3], new Generator(1));
-    expect(() => [...chunks({ a: xs, b: rand([6, 2], new Generator(2)) }, 3)])
+    const xs = rand([7, 2, 3], new RandomGenerator(1));
+    expect(() => [...chunks({ a: xs, b: rand([6, 2], new RandomGenerator(2)) }, 3)])
       .toThrow('chunks: every tensor must have 7 time steps on axis 0; b is [6, 2]');
     expect(() => [...chunks(xs, 0)]).toThrow('chunks: chunkLength must be a positive integer; got 0');
   });
 });
 
 describe('carrying the state with detachState', () => {
-  const g = new Generator(71);
+  const g = new RandomGenerator(71);
   const cell = new LSTMCell({ inputSize: 3, hiddenSize: 4, dtype: 'float64', generator: g });
   const xs = rand([10, 2, 3], g);
 

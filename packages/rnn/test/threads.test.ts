@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { getNumThreads, setNumThreads } from '@unroll/core';
 import { wasmRuntime } from '@unroll/core/internal';
-import { Generator, Tensor } from '@unroll/autograd';
+import { RandomGenerator, Tensor } from '@unroll/autograd';
 import { GRU, LSTM, compileCell, unroll } from '@unroll/rnn';
 import { residentPasses, setResidentGemm } from '../src/compile/runtime.js';
 import { MGU, UserLSTM } from './compile/cells.js';
@@ -19,10 +19,10 @@ afterEach(() => setNumThreads(threadsAtStart));
 function run(Module: typeof LSTM | typeof GRU, batch: number, lengths?: number[]): number[][] {
   // hidden 64: a step is then big enough (≥ 2¹⁶ multiply-adds) to be split over the threads.
   const hidden = 64, input = 12, time = 7;
-  const m = new Module({ inputSize: input, hiddenSize: hidden, numLayers: 2, bidirectional: true, generator: new Generator(3) });
-  const x = new Tensor(rand([time, batch, input], new Generator(4), { dtype: 'float32' }).data, { requiresGrad: true });
+  const m = new Module({ inputSize: input, hiddenSize: hidden, numLayers: 2, bidirectional: true, generator: new RandomGenerator(3) });
+  const x = new Tensor(rand([time, batch, input], new RandomGenerator(4), { dtype: 'float32' }).data, { requiresGrad: true });
   const r = m.forward(x, undefined, { lengths });
-  const g = new Generator(9);
+  const g = new RandomGenerator(9);
   const weigh = (t: Tensor) => t.mul(rand(t.shape, g, { dtype: 'float32' })).sum();
   weigh(r.output).add(weigh(r.state.h)).backward();
   return [r.output, r.state.h, x.grad!, ...m.parameters().map((p) => p.grad!)].map((t) => Array.from(t.data.data as Float32Array));
@@ -45,13 +45,13 @@ describe('fused layers at 1 and 2 threads', () => {
 describe('compiled float32 sequences at 1 and 2 threads', () => {
   // hidden 48: a UserLSTM step is B·4H·H ≥ 2¹⁶ multiply-adds, so its recurrent gemm is split over the threads.
   const cases = [
-    ['UserLSTM', (g: Generator) => new UserLSTM(9, 48, g, 'float32')],
-    ['MGU', (g: Generator) => new MGU(9, 80, g, 'float32')],
+    ['UserLSTM', (g: RandomGenerator) => new UserLSTM(9, 48, g, 'float32')],
+    ['MGU', (g: RandomGenerator) => new MGU(9, 80, g, 'float32')],
   ] as const;
   for (const [name, make] of cases) {
     for (const [batch, lengths] of [[24, undefined], [13, [7, 3, 5, 7, 1, 2, 7, 6, 4, 7, 7, 2, 3]]] as const) {
       it(`${name}, batch ${batch}${lengths ? ', with lengths' : ''}: bit-identical at 1 and 2 threads, and equal to the JS gemm to rounding`, () => {
-        const g = new Generator(5);
+        const g = new RandomGenerator(5);
         const cell = make(g);
         const xs = rand([7, batch, 9], g, { dtype: 'float32', requiresGrad: true });
         const h0 = cell.initialState(batch);
@@ -79,7 +79,7 @@ describe('compiled float32 sequences at 1 and 2 threads', () => {
 
 describe('compiled float32 sequences and the kernel memory', () => {
   it('a recorded forward that is never backwarded keeps nothing in the kernel memory (which never shrinks)', () => {
-    const g = new Generator(6);
+    const g = new RandomGenerator(6);
     const cell = compileCell(new UserLSTM(9, 48, g, 'float32'));
     const xs = rand([7, 16, 9], g, { dtype: 'float32', requiresGrad: true });
     const outs = [unroll(cell, xs).outputs];

@@ -1,14 +1,14 @@
 // Unbatched input to the modules, as PyTorch: x [T, I] → output [T, D·H], states [L·D, H] (given
 // and returned); equal to a batch of one; a [T] mask; refusals. PyTorch parity: reference.test.ts.
 import { describe, expect, it } from 'vitest';
-import { Generator, Tensor, tensor, unsqueeze } from '@unroll/autograd';
+import { RandomGenerator, Tensor, tensor, unsqueeze } from '@unroll/autograd';
 import { GRU, LSTM, RNN } from '@unroll/rnn';
 import { expectClose, rand } from './helpers.js';
 
 const f64 = { dtype: 'float64' as const };
 
 describe('unbatched input', () => {
-  const g = new Generator(9);
+  const g = new RandomGenerator(9);
   const x = rand([5, 3], g);
 
   it.each([

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as K from '@unroll/core';
-import { Generator, gradcheckModule, Tensor, stack, tensor } from '@unroll/autograd';
+import { RandomGenerator, gradcheckModule, Tensor, stack, tensor } from '@unroll/autograd';
 import { GRUCell, LSTMCell, RNNCell, unroll } from '@unroll/rnn';
 import type { LSTMState, RecurrentCell } from '@unroll/rnn';
 import { GRAD_TOL, SEED, expectClose, rand, tinySizes } from './helpers.js';
@@ -24,7 +24,7 @@ function handLoop<S>(cell: RecurrentCell<S>, xs: Tensor, state: S, reverse = fal
 }
 
 describe('unroll', () => {
-  const g = new Generator(11);
+  const g = new RandomGenerator(11);
   const cell = new LSTMCell({ inputSize: 3, hiddenSize: 4, ...f64, generator: g });
   const xs = rand([5, 2, 3], g);
   const s0: LSTMState = { h: rand([2, 4], g), c: rand([2, 4], g) };
@@ -58,9 +58,9 @@ describe('unroll', () => {
   });
 
   describe('lengths', () => {
-    const gru = new GRUCell({ inputSize: 3, hiddenSize: 4, ...f64, generator: new Generator(3) });
+    const gru = new GRUCell({ inputSize: 3, hiddenSize: 4, ...f64, generator: new RandomGenerator(3) });
     const lengths = [5, 2, 3];
-    const batch = rand([5, 3, 3], new Generator(4));
+    const batch = rand([5, 3, 3], new RandomGenerator(4));
 
     for (const reverse of [false, true]) {
       it(`a masked batch equals the sequences run one at a time (reverse ${reverse})`, () => {
@@ -91,8 +91,8 @@ describe('unroll', () => {
 
     it('passes gradcheck through masked steps, forward and reverse (x, h0 and the weights)', () => {
       fc.assert(fc.property(tinySizes, fc.boolean(), (s, reverse) => {
-        const c = new RNNCell({ inputSize: s.input, hiddenSize: s.hidden, ...f64, generator: new Generator(s.seed) });
-        const gg = new Generator(s.seed + 1);
+        const c = new RNNCell({ inputSize: s.input, hiddenSize: s.hidden, ...f64, generator: new RandomGenerator(s.seed) });
+        const gg = new RandomGenerator(s.seed + 1);
         const lens = Array.from({ length: s.batch }, () => 1 + gg.int(s.time));
         const x = rand([s.time, s.batch, s.input], gg, { requiresGrad: true });
         const h0 = rand([s.batch, s.hidden], gg, { requiresGrad: true });
@@ -107,8 +107,8 @@ describe('unroll', () => {
 
   it('passes gradcheck for an LSTM through the runner, batch-first with lengths', () => {
     fc.assert(fc.property(tinySizes, (s) => {
-      const c = new LSTMCell({ inputSize: s.input, hiddenSize: s.hidden, ...f64, generator: new Generator(s.seed) });
-      const gg = new Generator(s.seed + 2);
+      const c = new LSTMCell({ inputSize: s.input, hiddenSize: s.hidden, ...f64, generator: new RandomGenerator(s.seed) });
+      const gg = new RandomGenerator(s.seed + 2);
       const lens = Array.from({ length: s.batch }, () => 1 + gg.int(s.time));
       const x = rand([s.batch, s.time, s.input], gg, { requiresGrad: true });
       const h0 = rand([s.batch, s.hidden], gg, { requiresGrad: true });
@@ -147,8 +147,8 @@ describe('unroll', () => {
   });
 
   it('runs a 5,000-step sequence forward and backward without overflowing the stack', () => {
-    const c = new LSTMCell({ inputSize: 2, hiddenSize: 4, ...f64, generator: new Generator(1) });
-    const x = rand([5000, 1, 2], new Generator(2), { requiresGrad: true });
+    const c = new LSTMCell({ inputSize: 2, hiddenSize: 4, ...f64, generator: new RandomGenerator(1) });
+    const x = rand([5000, 1, 2], new RandomGenerator(2), { requiresGrad: true });
     const r = unroll(c, x);
     r.outputs.sum().add(r.state.c.sum()).backward();
     expect(x.grad!.shape).toEqual([5000, 1, 2]);

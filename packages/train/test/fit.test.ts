@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  Adam, Generator, Linear, Module, SGD, StepLR, Tensor, clipGradNorm, isGradEnabled, mseLoss, randUniform, tensor,
+  Adam, RandomGenerator, Linear, Module, SGD, StepLR, Tensor, clipGradNorm, isGradEnabled, mseLoss, randUniform, tensor,
 } from '@unroll/autograd';
 import { LSTM } from '@unroll/rnn';
 import { NonFiniteLossError, earlyStopping, fit, fitSync } from '@unroll/train';
@@ -8,7 +8,7 @@ import type { StepEnd } from '@unroll/train';
 
 /** y = 2x₀ − x₁ + 0.5, batches of 8 from a seeded stream. */
 function* regression(seed: number): Generator<{ x: Tensor; y: Tensor }> {
-  const g = new Generator(seed);
+  const g = new RandomGenerator(seed);
   for (;;) {
     const x = randUniform([8, 2], -1, 1, { generator: g, dtype: 'float64' });
     const v = x.toArray() as number[][];
@@ -16,7 +16,7 @@ function* regression(seed: number): Generator<{ x: Tensor; y: Tensor }> {
   }
 }
 
-const linear = () => new Linear(2, 1, { generator: new Generator(1), dtype: 'float64' });
+const linear = () => new Linear(2, 1, { generator: new RandomGenerator(1), dtype: 'float64' });
 const mse = (model: Linear) => (b: { x: Tensor; y: Tensor }) => mseLoss(model.forward(b.x), b.y);
 
 describe('fit', () => {
@@ -99,8 +99,8 @@ describe('fit', () => {
   });
 
   it('carries the recurrent state between batches with its graph cut (truncated BPTT)', () => {
-    const lstm = new LSTM({ inputSize: 1, hiddenSize: 3, generator: new Generator(0), dtype: 'float64' });
-    const g = new Generator(5);
+    const lstm = new LSTM({ inputSize: 1, hiddenSize: 3, generator: new RandomGenerator(0), dtype: 'float64' });
+    const g = new RandomGenerator(5);
     const chunks = Array.from({ length: 4 }, () => randUniform([5, 2, 1], -1, 1, { generator: g, dtype: 'float64' }));
     const given: (Tensor | undefined)[] = [];
     const returned: Tensor[] = [];

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Generator, Linear, SGD, Tensor, mseLoss, randUniform } from '@unroll/autograd';
+import { RandomGenerator, Linear, SGD, Tensor, mseLoss, randUniform } from '@unroll/autograd';
 import { loadCheckpoint } from '@unroll/autograd/node';
 import { NonFiniteLossError, fit, fitSync, notebookProgress } from '@unroll/train';
 import { saveCheckpoints, terminalProgress } from '@unroll/train/node';
@@ -12,7 +12,7 @@ const dir = mkdtempSync(join(tmpdir(), 'unroll-train-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function* batches(): Generator<{ x: Tensor; y: Tensor }> {
-  const g = new Generator(0);
+  const g = new RandomGenerator(0);
   for (;;) {
     const x = randUniform([4, 3], -1, 1, { generator: g });
     yield { x, y: x.sum({ axes: [1], keepdims: true }) };
@@ -27,7 +27,7 @@ const stream = (isTTY: boolean) => {
 
 describe('saveCheckpoints', () => {
   it('saves every N steps and at the end, atomically, with the step in the file', async () => {
-    const model = new Linear(3, 1, { generator: new Generator(1) });
+    const model = new Linear(3, 1, { generator: new RandomGenerator(1) });
     const path = join(dir, 'every.safetensors');
     const saved: number[] = [];
     const cb = saveCheckpoints({
@@ -42,7 +42,7 @@ describe('saveCheckpoints', () => {
   });
 
   it('keeps the last good checkpoint when a later loss is NaN: nothing is written at or after the bad step', async () => {
-    const model = new Linear(3, 1, { generator: new Generator(1) });
+    const model = new Linear(3, 1, { generator: new RandomGenerator(1) });
     const path = join(dir, 'diverge.safetensors');
     const cb = saveCheckpoints({ path, every: 2, contents: ({ step }) => ({ model, extra: { step } }) });
     const run = fit({
@@ -58,7 +58,7 @@ describe('saveCheckpoints', () => {
   });
 
   it('refuses to write non-finite weights, naming the tensor, and refuses unknown options', async () => {
-    const model = new Linear(2, 1, { generator: new Generator(1) });
+    const model = new Linear(2, 1, { generator: new RandomGenerator(1) });
     model.weight.data.set(0, 1, Infinity);
     const cb = saveCheckpoints({ path: join(dir, 'never.safetensors'), contents: () => ({ model }) });
     await expect(cb.onEnd!({ step: 3, losses: [], evaluations: [], stopReason: 'steps', state: undefined }))
@@ -70,7 +70,7 @@ describe('saveCheckpoints', () => {
 
 describe('progress', () => {
   const train = (callbacks: never[], steps = 5) => {
-    const model = new Linear(3, 1, { generator: new Generator(1) });
+    const model = new Linear(3, 1, { generator: new RandomGenerator(1) });
     return fitSync({
       model, optimizer: new SGD(model.parameters(), { lr: 0.1 }), data: batches(), loss: (b) => mseLoss(model.forward(b.x), b.y), steps,
       evaluate: () => ({ val_loss: 0.25 }), evalEvery: 2, callbacks,

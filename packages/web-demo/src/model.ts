@@ -1,6 +1,6 @@
 // The demo's model: characters → Embedding → LSTM → Linear → next-character logits; and sampling.
 import * as K from '@unroll/core';
-import { Embedding, Generator, Linear, Module, Tensor, noGrad } from '@unroll/autograd';
+import { Embedding, RandomGenerator, Linear, Module, Tensor, noGrad } from '@unroll/autograd';
 import { LSTM, type LSTMState } from '@unroll/rnn';
 
 /** Next-character model. ids [T, B] int32 → logits [T, B, V] and the final { h, c }. */
@@ -9,7 +9,7 @@ export class CharModel extends Module {
   readonly lstm: LSTM;
   readonly head: Linear;
 
-  constructor(vocabSize: number, hidden: number, generator: Generator) {
+  constructor(vocabSize: number, hidden: number, generator: RandomGenerator) {
     super();
     const embed = Math.min(32, vocabSize);
     this.embedding = this.registerModule('embedding', new Embedding(vocabSize, embed, { generator }));
@@ -47,7 +47,7 @@ export class Vocab {
  * `length` characters continuing `seed`, drawn one at a time from softmax(logits / temperature),
  * each fed back as the next input. No gradients are recorded.
  */
-export function sample(model: CharModel, vocab: Vocab, seed: string, length: number, temperature: number, generator: Generator): string {
+export function sample(model: CharModel, vocab: Vocab, seed: string, length: number, temperature: number, generator: RandomGenerator): string {
   return noGrad(() => {
     const ids = vocab.encode(seed);
     let { logits, state } = model.forward(new Tensor(K.fromData(ids, [ids.length, 1])));
@@ -64,7 +64,7 @@ export function sample(model: CharModel, vocab: Vocab, seed: string, length: num
   });
 }
 
-function draw(logits: ArrayLike<number>, temperature: number, generator: Generator): number {
+function draw(logits: ArrayLike<number>, temperature: number, generator: RandomGenerator): number {
   let max = -Infinity;
   for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]!);
   const p = Array.from(logits, (z) => Math.exp((z - max) / temperature));

@@ -3,7 +3,7 @@
 // runs here, not on the page, so the page stays responsive; `fit` gives the event loop a turn after
 // every step (yieldEveryMs: 0), so a stop message from the page is seen at the next step.
 import * as K from '@unroll/core';
-import { Adam, Generator, Tensor, crossEntropy } from '@unroll/autograd';
+import { Adam, RandomGenerator, Tensor, crossEntropy } from '@unroll/autograd';
 import { fit } from '@unroll/train';
 import { CharModel, Vocab, sample } from './model.js';
 import type { FromWorker, ToWorker, TrainConfig } from './protocol.js';
@@ -42,7 +42,7 @@ function evalBlocked(): boolean {
 interface Batch { x: Tensor; y: Tensor }
 
 /** Endless batches of random windows: x[t, b] is a character, y[t, b] the one after it. */
-function* windows(ids: Int32Array, seqLen: number, batch: number, generator: Generator): IterableIterator<Batch> {
+function* windows(ids: Int32Array, seqLen: number, batch: number, generator: RandomGenerator): IterableIterator<Batch> {
   for (;;) {
     const x = new Int32Array(seqLen * batch);
     const y = new Int32Array(seqLen * batch);
@@ -62,7 +62,7 @@ async function train(config: TrainConfig): Promise<void> {
   if (text.length < seqLen + 1) throw new RangeError(`train: the text must have at least ${seqLen + 1} characters; got ${text.length}`);
   const vocab = new Vocab(text);
   const ids = vocab.encode(text);
-  const generator = new Generator(seed);
+  const generator = new RandomGenerator(seed);
   const model = new CharModel(vocab.size, hidden, generator);
   post({
     type: 'ready',

@@ -1,6 +1,6 @@
 // Dropout: zeroes random elements in training and rescales the rest (inverted dropout).
 import * as K from '@unroll/core';
-import type { Generator } from '@unroll/core';
+import type { RandomGenerator } from '@unroll/core';
 import { mul } from '../ops/elementwise.js';
 import { Tensor } from '../tensor.js';
 import { checkInput } from './checks.js';
@@ -10,7 +10,7 @@ export interface DropoutOptions {
   /** Apply dropout (default true, as torch.nn.functional.dropout); false returns x unchanged. */
   training?: boolean;
   /** Random source of the mask (the default generator if omitted). */
-  generator?: Generator;
+  generator?: RandomGenerator;
 }
 
 /**
@@ -38,10 +38,10 @@ export function dropout(x: Tensor, p: number, opts: DropoutOptions = {}): Tensor
  */
 export class Dropout extends Module {
   readonly p: number;
-  private readonly generator: Generator | undefined;
+  private readonly generator: RandomGenerator | undefined;
 
   /** p in [0, 1): the probability of zeroing an element. */
-  constructor(p = 0.5, opts: { generator?: Generator } = {}) {
+  constructor(p = 0.5, opts: { generator?: RandomGenerator } = {}) {
     super();
     checkP('Dropout', p);
     this.p = p;

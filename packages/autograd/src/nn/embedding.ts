@@ -1,6 +1,6 @@
 // Embedding: a lookup table of learned vectors indexed by integer ids, as torch.nn.Embedding.
 import * as K from '@unroll/core';
-import type { FloatDType, Generator, Nested } from '@unroll/core';
+import type { FloatDType, RandomGenerator, Nested } from '@unroll/core';
 import { where } from '../ops/elementwise.js';
 import { indexSelect } from '../ops/movement.js';
 import { Tensor } from '../tensor.js';
@@ -18,7 +18,7 @@ export interface EmbeddingOptions {
   /** Weight dtype (default float32). */
   dtype?: FloatDType;
   /** Random source of the initial weights (the default generator if omitted). */
-  generator?: Generator;
+  generator?: RandomGenerator;
 }
 
 /**

@@ -1,13 +1,13 @@
 // A random orthogonal matrix by Householder QR, in plain Float64Array loops (no tensor ops, so
 // a 1024 × 1024 init takes well under a second instead of freezing a page as per-column tensor ops did).
-import { gemm, type Generator } from '@unroll/core';
+import { gemm, type RandomGenerator } from '@unroll/core';
 
 /**
  * A [rows, cols] row-major matrix with orthonormal rows (rows ≤ cols) or columns (rows ≥ cols),
  * drawn as torch.nn.init.orthogonal_ does: QR of a standard-normal matrix (transposed when it is
  * wide), with each column of Q multiplied by sign(R[j, j]) so the result is Haar-distributed.
  */
-export function randomOrthogonal(rows: number, cols: number, generator: Generator): Float64Array {
+export function randomOrthogonal(rows: number, cols: number, generator: RandomGenerator): Float64Array {
   const m = Math.max(rows, cols), n = Math.min(rows, cols);
   // The draw is [rows, cols] row-major. The tall matrix A [m, n] is kept column-major (each column
   // contiguous, so every Householder loop below runs over adjacent memory). For rows ≥ cols that is

@@ -1,13 +1,13 @@
 // Parameter initializers as torch.nn.init has them: each fills a tensor in place and returns it.
 import * as K from '@unroll/core';
-import type { Generator } from '@unroll/core';
+import type { RandomGenerator } from '@unroll/core';
 import { Tensor } from '../tensor.js';
 import { describe } from './checks.js';
 import { randomOrthogonal } from './householder.js';
 
 /** The random source of an initializer (the default generator, seeded by `manualSeed`, if omitted). */
 export interface InitOptions {
-  generator?: Generator;
+  generator?: RandomGenerator;
 }
 export interface XavierOptions extends InitOptions {
   /** Scale (default 1); see `calculateGain`. */
@@ -181,13 +181,13 @@ function kaimingStd(op: string, t: Tensor, opts: KaimingOptions): number {
   return fan === 0 ? 0 : gain / Math.sqrt(fan);
 }
 
-function fillUniform<T extends Tensor>(t: T, low: number, high: number, generator: Generator = K.defaultGenerator): T {
+function fillUniform<T extends Tensor>(t: T, low: number, high: number, generator: RandomGenerator = K.defaultGenerator): T {
   const values = new Float64Array(t.size);
   for (let i = 0; i < values.length; i++) values[i] = low + (high - low) * generator.uniform();
   return write(t, values);
 }
 
-function fillNormal<T extends Tensor>(t: T, mean: number, std: number, generator: Generator = K.defaultGenerator): T {
+function fillNormal<T extends Tensor>(t: T, mean: number, std: number, generator: RandomGenerator = K.defaultGenerator): T {
   const values = new Float64Array(t.size);
   for (let i = 0; i < values.length; i++) values[i] = mean + std * generator.normal();
   return write(t, values);

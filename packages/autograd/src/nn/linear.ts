@@ -1,6 +1,6 @@
 // Linear: y = x Wᵀ + b with PyTorch's [out, in] weight layout and initialization.
 import * as K from '@unroll/core';
-import type { FloatDType, Generator } from '@unroll/core';
+import type { FloatDType, RandomGenerator } from '@unroll/core';
 import { add } from '../ops/elementwise.js';
 import { matmul } from '../ops/linalg.js';
 import { reshape } from '../ops/movement.js';
@@ -16,7 +16,7 @@ export interface LinearOptions {
   /** Parameter dtype (default float32). */
   dtype?: FloatDType;
   /** Random source of the initial weights (the default generator if omitted). */
-  generator?: Generator;
+  generator?: RandomGenerator;
 }
 
 /**

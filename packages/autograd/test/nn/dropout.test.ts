@@ -1,12 +1,12 @@
 // Dropout: inverted scaling in training, identity in eval, a seeded mask, gradient through the mask.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Dropout, Generator, dropout, ones, tensor, zeros, type Tensor } from '@unroll/autograd';
+import { Dropout, RandomGenerator, dropout, ones, tensor, zeros, type Tensor } from '@unroll/autograd';
 import { SEED, checkGrads, flat, leaf, sizeOf, values } from './helpers.js';
 
 describe('dropout', () => {
   it('zeroes about p of the elements and scales the rest by 1/(1 − p)', () => {
-    const y = flat(dropout(ones([100, 100]), 0.3, { generator: new Generator(5) }));
+    const y = flat(dropout(ones([100, 100]), 0.3, { generator: new RandomGenerator(5) }));
     const zerosCount = y.filter((v) => v === 0).length;
     expect(Math.abs(zerosCount / y.length - 0.3)).toBeLessThan(0.02);
     for (const v of y) if (v !== 0) expect(v).toBeCloseTo(1 / 0.7, 6);
@@ -16,9 +16,9 @@ describe('dropout', () => {
 
   it('draws the same mask from the same generator seed, another from another', () => {
     const x = ones([4, 6], { dtype: 'float64' });
-    const a = flat(dropout(x, 0.5, { generator: new Generator(9) }));
-    const b = flat(dropout(x, 0.5, { generator: new Generator(9) }));
-    const c = flat(dropout(x, 0.5, { generator: new Generator(10) }));
+    const a = flat(dropout(x, 0.5, { generator: new RandomGenerator(9) }));
+    const b = flat(dropout(x, 0.5, { generator: new RandomGenerator(9) }));
+    const c = flat(dropout(x, 0.5, { generator: new RandomGenerator(10) }));
     expect(a).toEqual(b);
     expect(a).not.toEqual(c);
   });
@@ -34,14 +34,14 @@ describe('dropout', () => {
       .chain((shape) => fc.record({ shape: fc.constant(shape), x: values(sizeOf(shape)), p: fc.constantFrom(0.2, 0.5), seed: fc.nat(1000) }));
     fc.assert(fc.property(problem, ({ shape, x, p, seed }) => {
       // A fresh generator with one seed on every call: the same mask for each finite-difference probe.
-      const f = (xi: Tensor) => dropout(xi, p, { generator: new Generator(seed) }).add(xi.mul(0.5));
+      const f = (xi: Tensor) => dropout(xi, p, { generator: new RandomGenerator(seed) }).add(xi.mul(0.5));
       checkGrads((xi) => f(xi!), [leaf(x, shape)]);
     }), { seed: SEED, numRuns: 30 });
   });
 
   it('sends the gradient through the kept elements only, scaled', () => {
     const x = leaf(Array(20).fill(1), [4, 5]);
-    const y = dropout(x, 0.25, { generator: new Generator(2) });
+    const y = dropout(x, 0.25, { generator: new RandomGenerator(2) });
     y.sum().backward();
     expect(flat(x.grad!)).toEqual(flat(y)); // x = 1, so y is exactly the mask
   });
@@ -49,7 +49,7 @@ describe('dropout', () => {
 
 describe('Dropout', () => {
   it('drops in training mode and is the identity after eval()', () => {
-    const d = new Dropout(0.5, { generator: new Generator(1) });
+    const d = new Dropout(0.5, { generator: new RandomGenerator(1) });
     expect(d.training).toBe(true);
     const x = ones([10, 10]);
     expect(flat(d.forward(x)).some((v) => v === 0)).toBe(true);

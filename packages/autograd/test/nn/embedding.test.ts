@@ -1,12 +1,12 @@
 // Embedding: N(0, 1) table, lookups of any id shape, gradients (repeated ids add up), the padding row.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Embedding, Generator, tensor, zeros } from '@unroll/autograd';
+import { Embedding, RandomGenerator, tensor, zeros } from '@unroll/autograd';
 import { SEED, checkGrads, expectClose, flat, ids, leaf, sizeOf, values } from './helpers.js';
 
 describe('Embedding', () => {
   it('draws weight [V, D] from N(0, 1) and zeroes the padding row', () => {
-    const e = new Embedding(200, 50, { generator: new Generator(1) });
+    const e = new Embedding(200, 50, { generator: new RandomGenerator(1) });
     expect(e.weight.shape).toEqual([200, 50]);
     const w = flat(e.weight);
     const mean = w.reduce((s, v) => s + v, 0) / w.length;

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as K from '@unroll/core';
-import { Generator, Parameter, Tensor, init, manualSeed, zeros } from '@unroll/autograd';
+import { RandomGenerator, Parameter, Tensor, init, manualSeed, zeros } from '@unroll/autograd';
 import { SEED, expectClose, flat } from './helpers.js';
 
 const stats = (v: number[]) => {
@@ -40,17 +40,17 @@ describe('init', () => {
   });
 
   it('draws uniform and normal with the given parameters, reproducibly from a generator or manualSeed', () => {
-    const u = stats(flat(init.uniform(zeros([100, 100], { dtype: 'float64' }), 2, 4, { generator: new Generator(1) })));
+    const u = stats(flat(init.uniform(zeros([100, 100], { dtype: 'float64' }), 2, 4, { generator: new RandomGenerator(1) })));
     expect(u.mean).toBeCloseTo(3, 1);
     expect(u.std).toBeCloseTo(2 / Math.sqrt(12), 2);
-    const n = stats(flat(init.normal(zeros([100, 100], { dtype: 'float64' }), -1, 0.5, { generator: new Generator(1) })));
+    const n = stats(flat(init.normal(zeros([100, 100], { dtype: 'float64' }), -1, 0.5, { generator: new RandomGenerator(1) })));
     expect(n.mean).toBeCloseTo(-1, 1);
     expect(n.std).toBeCloseTo(0.5, 1);
     manualSeed(123);
     const a = flat(init.normal(zeros([5])));
     manualSeed(123);
     expect(flat(init.normal(zeros([5])))).toEqual(a);
-    expect(flat(init.normal(zeros([5]), 0, 1, { generator: new Generator(8) }))).toEqual(flat(init.normal(zeros([5]), 0, 1, { generator: new Generator(8) })));
+    expect(flat(init.normal(zeros([5]), 0, 1, { generator: new RandomGenerator(8) }))).toEqual(flat(init.normal(zeros([5]), 0, 1, { generator: new RandomGenerator(8) })));
   });
 
   it('eye puts ones on the diagonal, also when not square', () => {
@@ -72,7 +72,7 @@ describe('init', () => {
   });
 
   it('xavier and kaiming use the right bound or std', () => {
-    const g = () => ({ generator: new Generator(4) });
+    const g = () => ({ generator: new RandomGenerator(4) });
     const [out, inn] = [300, 200];
     const xu = stats(flat(init.xavierUniform(zeros([out, inn], { dtype: 'float64' }), { gain: 2, ...g() })));
     const xBound = 2 * Math.sqrt(6 / (out + inn));
@@ -93,7 +93,7 @@ describe('init', () => {
   it('orthogonal gives orthonormal rows or columns for any shape, scaled by gain', () => {
     const shapes = fc.tuple(fc.integer({ min: 1, max: 12 }), fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 2 }), fc.constantFrom(1, 0.5, 2));
     fc.assert(fc.property(shapes, fc.nat(1000), ([rows, trailing, gain], seed) => {
-      const t = init.orthogonal(zeros([rows, ...trailing], { dtype: 'float64' }), { gain, generator: new Generator(seed) });
+      const t = init.orthogonal(zeros([rows, ...trailing], { dtype: 'float64' }), { gain, generator: new RandomGenerator(seed) });
       const cols = trailing.reduce((p, d) => p * d, 1);
       const w = flat(t).map((v) => v / gain);
       expect(orthogonalityError(w, rows, cols)).toBeLessThan(1e-12);
@@ -103,17 +103,17 @@ describe('init', () => {
   it('orthogonal is exact across several Householder blocks (32 columns each, a ragged last one)', () => {
     for (const shape of [[70, 40], [40, 100], [65, 65], [33, 2, 17]]) {
       const rows = shape[0]!, cols = shape.slice(1).reduce((p, d) => p * d, 1);
-      const w = flat(init.orthogonal(zeros(shape, { dtype: 'float64' }), { generator: new Generator(rows) }));
+      const w = flat(init.orthogonal(zeros(shape, { dtype: 'float64' }), { generator: new RandomGenerator(rows) }));
       expect(orthogonalityError(w, rows, cols), K.fmt(shape)).toBeLessThan(1e-12);
     }
   });
 
   it('orthogonal is reproducible and sign-corrected as torch (R = WᵀA has a positive diagonal)', () => {
-    const a = flat(init.orthogonal(zeros([5, 5], { dtype: 'float64' }), { generator: new Generator(3) }));
-    const b = flat(init.orthogonal(zeros([5, 5], { dtype: 'float64' }), { generator: new Generator(3) }));
+    const a = flat(init.orthogonal(zeros([5, 5], { dtype: 'float64' }), { generator: new RandomGenerator(3) }));
+    const b = flat(init.orthogonal(zeros([5, 5], { dtype: 'float64' }), { generator: new RandomGenerator(3) }));
     expect(a).toEqual(b);
     // With Q's columns sign-fixed by diag(R) > 0, R = Qᵀ A has a positive diagonal for the drawn A.
-    const g = new Generator(3);
+    const g = new RandomGenerator(3);
     const draw = Array.from({ length: 25 }, () => g.normal());
     for (let j = 0; j < 5; j++) {
       let r = 0;
@@ -124,7 +124,7 @@ describe('init', () => {
 
   it('orthogonal fills a float32 1024 × 1024 weight quickly', () => {
     const t0 = performance.now();
-    const w = init.orthogonal(zeros([1024, 1024]), { generator: new Generator(11) });
+    const w = init.orthogonal(zeros([1024, 1024]), { generator: new RandomGenerator(11) });
     const ms = performance.now() - t0;
     console.log(`init.orthogonal 1024 × 1024 (float32): ${ms.toFixed(0)} ms`);
     // Spot-check orthonormality on a few column pairs (the full Gram matrix would cost more than the init).

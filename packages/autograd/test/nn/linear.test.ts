@@ -1,12 +1,12 @@
 // Linear: torch's layout and init, any leading dims, gradients of input, weight and bias, clear errors.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Generator, Linear, matmul, randn, tensor, zeros } from '@unroll/autograd';
+import { RandomGenerator, Linear, matmul, randn, tensor, zeros } from '@unroll/autograd';
 import { SEED, checkGrads, expectClose, flat, leaf, sizeOf, values } from './helpers.js';
 
 describe('Linear', () => {
   it('has weight [out, in] and bias [out] drawn from U(−1/√in, 1/√in), weight first', () => {
-    const lin = new Linear(16, 5, { generator: new Generator(3) });
+    const lin = new Linear(16, 5, { generator: new RandomGenerator(3) });
     expect(lin.weight.shape).toEqual([5, 16]);
     expect(lin.bias!.shape).toEqual([5]);
     expect(lin.weight.dtype).toBe('float32');
@@ -14,7 +14,7 @@ describe('Linear', () => {
     for (const v of [...flat(lin.weight), ...flat(lin.bias!)]) expect(Math.abs(v)).toBeLessThanOrEqual(bound);
     expect(Math.max(...flat(lin.weight).map(Math.abs))).toBeGreaterThan(0.9 * bound); // spread over the whole range
     // Same generator state → same weights; the bias comes from the draws after the weight's.
-    const g = new Generator(3);
+    const g = new RandomGenerator(3);
     const w = flat(randUniformLike([5, 16], bound, g));
     const b = flat(randUniformLike([5], bound, g));
     expectClose(lin.weight, w, { atol: 1e-7 });
@@ -82,7 +82,7 @@ describe('Linear', () => {
   });
 });
 
-function randUniformLike(shape: number[], bound: number, g: Generator) {
+function randUniformLike(shape: number[], bound: number, g: RandomGenerator) {
   const out = new Float64Array(sizeOf(shape));
   for (let i = 0; i < out.length; i++) out[i] = -bound + 2 * bound * g.uniform();
   return tensor(out);

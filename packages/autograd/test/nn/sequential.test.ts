@@ -2,12 +2,12 @@
 // refusals that change nothing, dtype conversion), train/eval reaching Dropout, Module.to.
 import { describe, expect, it } from 'vitest';
 import {
-  Dropout, Embedding, Generator, LayerNorm, Linear, Module, Sequential, StateDictError, Tensor, ones, randn, tensor, zeros,
+  Dropout, Embedding, RandomGenerator, LayerNorm, Linear, Module, Sequential, StateDictError, Tensor, ones, randn, tensor, zeros,
 } from '@unroll/autograd';
 import { expectClose, flat } from './helpers.js';
 
 const model = (seed: number) => {
-  const generator = new Generator(seed);
+  const generator = new RandomGenerator(seed);
   return new Sequential(
     new Linear(4, 6, { generator }),
     new Dropout(0.5, { generator }),
@@ -51,7 +51,7 @@ describe('Sequential', () => {
   });
 
   it('train()/eval() reach a Dropout nested inside', () => {
-    const m = new Sequential(new Sequential(new Dropout(0.5, { generator: new Generator(0) })));
+    const m = new Sequential(new Sequential(new Dropout(0.5, { generator: new RandomGenerator(0) })));
     const x = ones([20, 20]);
     expect(flat(m.forward(x)).some((v) => v === 0)).toBe(true);
     m.eval();

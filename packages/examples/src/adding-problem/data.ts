@@ -1,7 +1,7 @@
 // The adding problem of Hochreiter & Schmidhuber 1997 (Experiment 4): sequences of (value, marker)
 // pairs whose target, given only at the end, is 0.5 + (X1 + X2) / 4 for the two marked values.
 import * as K from '@unroll/core';
-import { Generator, Tensor } from '@unroll/autograd';
+import { RandomGenerator, Tensor } from '@unroll/autograd';
 
 export interface AddingProblemOptions {
   /** Minimal sequence length T (at least 4). */
@@ -9,7 +9,7 @@ export interface AddingProblemOptions {
   /** Number of sequences. */
   batch: number;
   /** Random source; the same seed gives the same batch. */
-  generator: Generator;
+  generator: RandomGenerator;
   /**
    * true (default, the paper): each length is drawn uniformly from [T, T + ⌊T/10⌋] and shorter
    * sequences are zero-padded at the end; false: every sequence is exactly T long.

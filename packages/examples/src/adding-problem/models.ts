@@ -1,6 +1,6 @@
 // Many-to-one models for the adding problem: one recurrent layer (LSTM and its variants, GRU or a
 // tanh RNN) read to each sequence's last real step, then a linear read-out of the final hidden state.
-import { Generator, Linear, Module, Tensor } from '@unroll/autograd';
+import { RandomGenerator, Linear, Module, Tensor } from '@unroll/autograd';
 import { GRU, LSTM, RNN } from '@unroll/rnn';
 
 /** The recurrent layers compared on the adding problem. */
@@ -40,12 +40,12 @@ export interface AddingModelOptions {
    */
   inputBias?: number | null;
   /** Random source of the initial weights. */
-  generator?: Generator;
+  generator?: RandomGenerator;
 }
 
 type Recurrent = LSTM | GRU | RNN;
 
-function makeRecurrent(kind: ModelKind, hiddenSize: number, forgetBias: number, generator?: Generator): Recurrent {
+function makeRecurrent(kind: ModelKind, hiddenSize: number, forgetBias: number, generator?: RandomGenerator): Recurrent {
   const base = { inputSize: 2, hiddenSize, generator };
   switch (kind) {
     case 'lstm': return new LSTM({ ...base, forgetBias });

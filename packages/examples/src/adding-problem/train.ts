@@ -1,6 +1,6 @@
 // Training and evaluation on the adding problem: Adam on the mean squared error at the sequence end,
 // gradient clipping, periodic validation, early stop once solved, and a final test on fresh sequences.
-import { Adam, Generator, mseLoss, noGrad, tensor } from '@unroll/autograd';
+import { Adam, RandomGenerator, mseLoss, noGrad, tensor } from '@unroll/autograd';
 import { earlyStopping, fit, fitSync } from '@unroll/train';
 import type { Callback, FitOptions, FitResult } from '@unroll/train';
 import { forever } from '../uses/common/run.js';
@@ -120,9 +120,9 @@ export function resolveAddingOptions(opts: AddingTrainOptions): ResolvedAddingOp
  * Independent random streams for one seed: weights, training data, validation and test sets.
  * The test set depends on the seed and T only, so every model is scored on the same sequences.
  */
-export function addingStreams(seed: number): { init: Generator; train: Generator; validation: Generator; test: Generator } {
-  const root = new Generator(seed);
-  const [init, train, validation, test] = [0, 1, 2, 3].map(() => new Generator(root.nextUint32()));
+export function addingStreams(seed: number): { init: RandomGenerator; train: RandomGenerator; validation: RandomGenerator; test: RandomGenerator } {
+  const root = new RandomGenerator(seed);
+  const [init, train, validation, test] = [0, 1, 2, 3].map(() => new RandomGenerator(root.nextUint32()));
   return { init: init!, train: train!, validation: validation!, test: test! };
 }
 

@@ -2,7 +2,7 @@
 // extra data, the vocabulary, the config and everything needed to resume exactly (step, RNG, schedule,
 // carried state, loss history). Reading one checks all of it and says what is wrong.
 import * as K from '@unroll/core';
-import { Generator, StateDictError, Tensor } from '@unroll/autograd';
+import { RandomGenerator, StateDictError, Tensor } from '@unroll/autograd';
 import type { CheckpointContents, LRSchedulerState } from '@unroll/autograd';
 import { assertFinite, firstNonFinite } from '@unroll/train';
 import { loadCheckpoint, saveCheckpoint } from '@unroll/autograd/node';
@@ -135,7 +135,7 @@ export async function loadRun(path: string): Promise<SavedRun> {
  * saved config and vocabulary are refused with loadStateDict's explanation.
  */
 export function modelOf(run: SavedRun): CharRNN {
-  const model = new CharRNN({ ...run.config, vocabSize: run.vocab.size }, new Generator(run.config.seed));
+  const model = new CharRNN({ ...run.config, vocabSize: run.vocab.size }, new RandomGenerator(run.config.seed));
   try {
     model.loadStateDict(run.model);
   } catch (err) {

@@ -1,6 +1,6 @@
 // The char-rnn model: Embedding → stacked recurrent module (LSTM, GRU or RNN) → Dropout → Linear
 // to the vocabulary, predicting the next character at every step.
-import { Dropout, Embedding, Generator, Linear, Module, Tensor } from '@unroll/autograd';
+import { Dropout, Embedding, RandomGenerator, Linear, Module, Tensor } from '@unroll/autograd';
 import { GRU, LSTM, RNN } from '@unroll/rnn';
 import type { HiddenState, LSTMState } from '@unroll/rnn';
 
@@ -47,7 +47,7 @@ export class CharRNN extends Module {
   readonly head: Linear;
 
   /** `generator` draws the initial weights and, later, the dropout masks (so a seed fixes both). */
-  constructor(config: ModelConfig, generator: Generator) {
+  constructor(config: ModelConfig, generator: RandomGenerator) {
     super();
     this.config = { ...config };
     const { cell, vocabSize, embed, hidden, layers, dropout } = config;

@@ -1,6 +1,6 @@
 // `char-rnn sample`: loads a checkpoint and prints text it generates from a seed text.
 import { existsSync } from 'node:fs';
-import { Generator } from '@unroll/autograd';
+import { RandomGenerator } from '@unroll/autograd';
 import { loadRun, modelOf } from './checkpoint.js';
 import { programName } from './options.js';
 import type { SampleArgs } from './options.js';
@@ -22,7 +22,7 @@ export async function runSample(args: SampleArgs, write: (piece: string) => void
   run.vocab.encode(seedText, 'the seed text'); // refuse unknown characters before printing anything
   write(seedText);
   const text = seedText + sampleText(model, run.vocab, {
-    seedText, length: args.length, temperature: args.temperature, topK: args.topK, generator: new Generator(args.seed), onText: write,
+    seedText, length: args.length, temperature: args.temperature, topK: args.topK, generator: new RandomGenerator(args.seed), onText: write,
   });
   write('\n');
   return text;

@@ -1,7 +1,7 @@
 // Sampling text from a trained char-rnn: prime the state with a seed text, then draw one character
 // at a time from the softmax of the logits (with temperature and top-k), feeding each one back.
 import * as K from '@unroll/core';
-import { Generator, Tensor, noGrad } from '@unroll/autograd';
+import { RandomGenerator, Tensor, noGrad } from '@unroll/autograd';
 import type { CharRNN, CharRNNState } from './model.js';
 import type { Vocab } from './vocab.js';
 
@@ -16,7 +16,7 @@ export interface SampleOptions {
   /** Draw only among the k most likely characters (0: all; 1: greedy). Default 0. */
   topK?: number;
   /** The random source of the draws (a fixed seed gives the same text). */
-  generator: Generator;
+  generator: RandomGenerator;
   /** Called with the text as it is generated (pieces of up to 64 characters, in order), e.g. to stream it to stdout. */
   onText?: (piece: string) => void;
 }
@@ -66,7 +66,7 @@ export function sampleText(model: CharRNN, vocab: Vocab, opts: SampleOptions): s
  * One draw from logits [V]: the index of the largest logit when temperature is 0, else a draw
  * from softmax(logits / temperature) restricted to the `topK` largest (0: all). Ties keep the lower index.
  */
-export function pickNext(logits: ArrayLike<number>, temperature: number, topK: number, generator: Generator): number {
+export function pickNext(logits: ArrayLike<number>, temperature: number, topK: number, generator: RandomGenerator): number {
   const V = logits.length;
   if (temperature === 0 || topK === 1) return argmax(logits);
   // Indices by descending logit (stable, so ties keep the lower index first), cut to the top k.

@@ -2,7 +2,7 @@
 // and checkpoints along the way, and ends with a sample, the checkpoint and a loss-curve SVG.
 import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { Generator } from '@unroll/autograd';
+import { RandomGenerator } from '@unroll/autograd';
 import { lineChart } from '@unroll/plot';
 import { NonFiniteLossError, fit, formatDuration } from '@unroll/train';
 import type { Callback } from '@unroll/train';
@@ -103,7 +103,7 @@ export async function runTrain(args: TrainArgs, io: TrainIO = defaultIO): Promis
       if (interrupted) e.stop('interrupted');
       if (args.sampleEvery > 0 && e.step % args.sampleEvery === 0 && e.step !== c.steps) {
         const text = sampleText(trainer.model, trainer.vocab, {
-          seedText: info.defaultSeed, length: args.sampleLength, temperature: args.temperature, generator: new Generator(e.step),
+          seedText: info.defaultSeed, length: args.sampleLength, temperature: args.temperature, generator: new RandomGenerator(e.step),
         });
         bar.log(`--- sample at step ${e.step} ---\n${info.defaultSeed}${text}\n---`);
       }
@@ -134,7 +134,7 @@ export async function runTrain(args: TrainArgs, io: TrainIO = defaultIO): Promis
   if (trainer.step === startStep) await saveRun(args.checkpoint, trainer, info);   // nothing trained (already at --steps)
 
   const sample = sampleText(trainer.model, trainer.vocab, {
-    seedText: info.defaultSeed, length: args.sampleLength, temperature: args.temperature, generator: new Generator(trainer.step),
+    seedText: info.defaultSeed, length: args.sampleLength, temperature: args.temperature, generator: new RandomGenerator(trainer.step),
   });
   const seconds = (Date.now() - started) / 1000;
   io.print('');

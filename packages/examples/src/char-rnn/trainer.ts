@@ -1,6 +1,6 @@
 // One char-rnn training run as an object: the model, optimizer, schedule, random source and data
 // position, stepped one TBPTT chunk at a time, evaluated on held-out text, saved and restored exactly.
-import { Adam, Generator, RMSprop, crossEntropy, noGrad } from '@unroll/autograd';
+import { Adam, RandomGenerator, RMSprop, crossEntropy, noGrad } from '@unroll/autograd';
 import type { LambdaLR, LRSchedulerState, OptimizerStateDictInput, Tensor } from '@unroll/autograd';
 import { fitSync } from '@unroll/train';
 import type { Callback, FitOptions } from '@unroll/train';
@@ -33,7 +33,7 @@ export interface History {
 /** Everything a trainer needs to continue exactly where another stopped (see `Trainer.snapshot`). */
 export interface TrainerState {
   step: number;
-  /** The random source of dropout (Generator.getState()). */
+  /** The random source of dropout (RandomGenerator.getState()). */
   rng: number[];
   optimizer: unknown;
   scheduler: LRSchedulerState;
@@ -56,7 +56,7 @@ export class Trainer {
   readonly model: CharRNN;
   readonly optimizer: Adam | RMSprop;
   readonly scheduler: LambdaLR;
-  readonly generator: Generator;
+  readonly generator: RandomGenerator;
   readonly train: Streams;
   readonly val: Streams | null;
   /** Fingerprint of the text (checkpoints refuse to resume on another text). */
@@ -89,7 +89,7 @@ export class Trainer {
       const valBatch = Math.max(1, Math.min(batch, Math.floor(valIds.length / (seqLen + 1))));
       this.val = makeStreams(valIds, valBatch, 'the validation text');
     }
-    this.generator = new Generator(this.config.seed);
+    this.generator = new RandomGenerator(this.config.seed);
     this.model = new CharRNN({ ...this.config, vocabSize: this.vocab.size }, this.generator);
     const params = this.model.parameters();
     this.optimizer = this.config.optim === 'adam' ? new Adam(params, { lr: this.config.lr }) : new RMSprop(params, { lr: this.config.lr });
@@ -201,7 +201,7 @@ export class Trainer {
   restore(state: TrainerState): void {
     if (!Number.isInteger(state.step) || state.step < 0) throw new Error(`restore: step must be an integer ≥ 0; got ${String(state.step)}`);
     if (!Array.isArray(state.rng) || state.rng.length !== 5 || state.rng.some((v) => typeof v !== 'number')) {
-      throw new Error(`restore: rng must be 5 numbers (a Generator state); got ${JSON.stringify(state.rng)}`);
+      throw new Error(`restore: rng must be 5 numbers (a RandomGenerator state); got ${JSON.stringify(state.rng)}`);
     }
     this.optimizer.loadStateDict(state.optimizer as OptimizerStateDictInput);
     this.scheduler.loadStateDict(state.scheduler);

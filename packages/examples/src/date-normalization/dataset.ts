@@ -1,6 +1,6 @@
 // The generated date-normalisation task: vocabularies, train/validation/test splits over disjoint
 // dates drawn from a seed, and padded, length-bucketed batches of (written date → ISO date).
-import { Generator, Tensor } from '@unroll/autograd';
+import { RandomGenerator, Tensor } from '@unroll/autograd';
 import { padSequences } from '@unroll/rnn';
 import { civilFromDays, daysFromCivil, isoDate } from './calendar.js';
 import type { CivilDate } from './calendar.js';
@@ -76,7 +76,7 @@ export function makeSplits(opts: SplitOptions): Splits {
   const nTest = opts.test ?? 2000, nVal = opts.validation ?? 1000;
   const days = Array.from({ length: LAST_DAY - FIRST_DAY + 1 }, (_, i) => FIRST_DAY + i);
   if (nTest + nVal >= days.length) throw new RangeError(`makeSplits: test + validation (${nTest + nVal}) must leave training dates (${days.length} in all)`);
-  const gen = new Generator(opts.seed);
+  const gen = new RandomGenerator(opts.seed);
   for (let i = days.length - 1; i > 0; i--) {
     const j = gen.int(i + 1);
     [days[i], days[j]] = [days[j]!, days[i]!];
@@ -90,7 +90,7 @@ export function makeSplits(opts: SplitOptions): Splits {
 }
 
 /** A random training example: a training date in a random format. */
-export function sampleExample(trainDays: readonly number[], gen: Generator): DateExample {
+export function sampleExample(trainDays: readonly number[], gen: RandomGenerator): DateExample {
   const date = civilFromDays(trainDays[gen.int(trainDays.length)]!);
   return example(date, FORMATS[gen.int(FORMATS.length)]!);
 }
@@ -113,7 +113,7 @@ export function toBatch(examples: readonly DateExample[]): DateBatch {
  * source length and cut into batches (so a batch of "22.11.26"s is not padded to the width of
  * "Wednesday, September 30th 2026"), and the batches are served in random order.
  */
-export function* trainBatches(trainDays: readonly number[], batchSize: number, gen: Generator, pool = 32): IterableIterator<DateBatch, never> {
+export function* trainBatches(trainDays: readonly number[], batchSize: number, gen: RandomGenerator, pool = 32): IterableIterator<DateBatch, never> {
   for (;;) {
     const drawn = Array.from({ length: batchSize * pool }, () => sampleExample(trainDays, gen));
     drawn.sort((a, b) => a.source.length - b.source.length);

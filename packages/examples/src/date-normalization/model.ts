@@ -1,6 +1,6 @@
 // The date model: a character encoder–decoder, with attention (bidirectional encoder, learned
 // bridge) or without (Sutskever et al.: one encoder read in reverse, identity bridge).
-import { Generator } from '@unroll/autograd';
+import { RandomGenerator } from '@unroll/autograd';
 import {
   Decoder, Encoder, GRUCell, LSTMCell, LinearBridge, Seq2Seq, bidirectional, createAttention, identityBridge,
 } from '@unroll/rnn';
@@ -25,7 +25,7 @@ export interface DateModelOptions {
 /** The date model as a Seq2Seq over the task's vocabularies. */
 export function buildDateModel(opts: DateModelOptions): DateModel {
   const E = opts.embeddingDim ?? 32, H = opts.hidden ?? 32;
-  const generator = new Generator(opts.seed);
+  const generator = new RandomGenerator(opts.seed);
   const cell = (inputSize: number, hiddenSize: number): RecurrentCell<unknown> => opts.cell === 'gru'
     ? new GRUCell({ inputSize, hiddenSize, generator })
     : new LSTMCell({ inputSize, hiddenSize, generator, forgetBias: 1 });

@@ -1,6 +1,6 @@
 // Training the date model, once for the script and the notebook: Adam with a linear decay over a
 // time or step budget, clipped gradients, validation exact match every few steps, the best weights kept.
-import { Adam, Generator } from '@unroll/autograd';
+import { Adam, RandomGenerator } from '@unroll/autograd';
 import { earlyStopping, fit } from '@unroll/train';
 import type { Callback } from '@unroll/train';
 import { trainBatches } from './dataset.js';
@@ -48,7 +48,7 @@ export interface DateTrainResult {
 export async function trainDateModel(model: DateModel, splits: Splits, opts: DateTrainOptions): Promise<DateTrainResult> {
   const { budgetMs, steps = Infinity, batchSize = 64, lr = 0.003, teacherForcing = 1, evalEvery = 250 } = opts;
   const optimizer = new Adam(model.parameters(), { lr });
-  const gen = new Generator(opts.seed + 1);
+  const gen = new RandomGenerator(opts.seed + 1);
   const started = Date.now();
   const seconds = () => (Date.now() - started) / 1000;
   let best = { accuracy: -1, step: 0, state: model.stateDict() };

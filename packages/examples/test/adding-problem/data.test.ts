@@ -1,7 +1,7 @@
 // The adding-problem generator (markers, positions, targets, lengths, seeding) and the accuracy criterion.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Generator, tensor } from '@unroll/autograd';
+import { RandomGenerator, tensor } from '@unroll/autograd';
 import { addingAccuracy, addingProblemBatch, baselineEvaluation } from '../../src/adding-problem/index.js';
 
 const SEED = 20240611;
@@ -11,7 +11,7 @@ describe('addingProblemBatch', () => {
     fc.assert(fc.property(
       fc.integer({ min: 4, max: 60 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 1e6 }), fc.boolean(),
       (T, batch, seed, variableLength) => {
-        const d = addingProblemBatch({ T, batch, generator: new Generator(seed), variableLength });
+        const d = addingProblemBatch({ T, batch, generator: new RandomGenerator(seed), variableLength });
         const maxLength = variableLength ? T + Math.floor(T / 10) : T;
         expect(d.inputs.shape).toEqual([maxLength, batch, 2]);
         expect(d.targets.shape).toEqual([batch, 1]);
@@ -45,14 +45,14 @@ describe('addingProblemBatch', () => {
   });
 
   it('draws X1 from all of the first 10 steps and X2 from all of the first half', () => {
-    const d = addingProblemBatch({ T: 100, batch: 4000, generator: new Generator(3) });
+    const d = addingProblemBatch({ T: 100, batch: 4000, generator: new RandomGenerator(3) });
     expect(new Set(d.positions.map(([p1]) => p1))).toEqual(new Set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
     expect(new Set(d.positions.map(([, p2]) => p2)).size).toBe(50);
     expect(new Set(d.lengths)).toEqual(new Set([100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110]));
   });
 
   it('gives the same batch for the same seed and a different one for another seed', () => {
-    const make = (seed: number) => addingProblemBatch({ T: 30, batch: 8, generator: new Generator(seed) });
+    const make = (seed: number) => addingProblemBatch({ T: 30, batch: 8, generator: new RandomGenerator(seed) });
     const [a, b, c] = [make(7), make(7), make(8)];
     expect(a.inputs.toArray()).toEqual(b.inputs.toArray());
     expect(a.targets.toArray()).toEqual(b.targets.toArray());
@@ -61,8 +61,8 @@ describe('addingProblemBatch', () => {
   });
 
   it('refuses a too-short T or an empty batch', () => {
-    expect(() => addingProblemBatch({ T: 3, batch: 2, generator: new Generator(0) })).toThrow(/T must be an integer ≥ 4; got 3/);
-    expect(() => addingProblemBatch({ T: 10, batch: 0, generator: new Generator(0) })).toThrow(/batch must be a positive integer/);
+    expect(() => addingProblemBatch({ T: 3, batch: 2, generator: new RandomGenerator(0) })).toThrow(/T must be an integer ≥ 4; got 3/);
+    expect(() => addingProblemBatch({ T: 10, batch: 0, generator: new RandomGenerator(0) })).toThrow(/batch must be a positive integer/);
   });
 });
 
@@ -82,7 +82,7 @@ describe('addingAccuracy', () => {
   it('gives the mean-predicting baseline its analytic score', () => {
     // P(|X1 + X2| < 0.16) = 0.1536 for two uniforms on [−1, 1]; when X1 is zeroed (p1 = 0, 1 in 10)
     // it is P(|X2| < 0.16) = 0.16. The MSE is E[(X1 + X2)²]/16: 0.9 · (2/3)/16 + 0.1 · (1/3)/16.
-    const d = addingProblemBatch({ T: 40, batch: 50000, generator: new Generator(11) });
+    const d = addingProblemBatch({ T: 40, batch: 50000, generator: new RandomGenerator(11) });
     const base = baselineEvaluation(d);
     expect(base.accuracy).toBeCloseTo(0.9 * 0.1536 + 0.1 * 0.16, 2);
     expect(base.mse).toBeCloseTo(0.9 * (2 / 3) / 16 + 0.1 * (1 / 3) / 16, 3);

@@ -1,6 +1,6 @@
 // Adding-problem models and the training loop: every kind runs, padding is never read, a tiny run learns.
 import { describe, expect, it } from 'vitest';
-import { Generator, Tensor } from '@unroll/autograd';
+import { RandomGenerator, Tensor } from '@unroll/autograd';
 import * as K from '@unroll/core';
 import {
   AddingModel, MODEL_KINDS, addingProblemBatch, addingTestSet, baselineEvaluation, evaluateAdding, movingAverage,
@@ -9,8 +9,8 @@ import {
 
 describe('AddingModel', () => {
   it.each(MODEL_KINDS)('%s predicts one number per sequence and ignores padded steps', (kind) => {
-    const model = new AddingModel({ kind, hiddenSize: 5, generator: new Generator(1) });
-    const d = addingProblemBatch({ T: 20, batch: 3, generator: new Generator(2) });
+    const model = new AddingModel({ kind, hiddenSize: 5, generator: new RandomGenerator(1) });
+    const d = addingProblemBatch({ T: 20, batch: 3, generator: new RandomGenerator(2) });
     const lengths = [20, 22, 21];
     const pred = model.forward(d.inputs, lengths);
     expect(pred.shape).toEqual([3, 1]);
@@ -24,7 +24,7 @@ describe('AddingModel', () => {
 
   it('sets the initial gate biases: forget where the LSTM has its own forget gate, input in every LSTM', () => {
     for (const kind of ['lstm', 'lstm-peephole', 'lstm-cifg', 'lstm-no-forget'] as const) {
-      const model = new AddingModel({ kind, hiddenSize: 3, forgetBias: 2.5, inputBias: -2, generator: new Generator(0) });
+      const model = new AddingModel({ kind, hiddenSize: 3, forgetBias: 2.5, inputBias: -2, generator: new RandomGenerator(0) });
       const sd = model.stateDict();
       // Gate blocks i|f|g|o: rows 0..2 are i, rows 3..5 f; the effective bias is b_ih + b_hh.
       const bih = sd['recurrent.bias_ih_l0']!.values(), bhh = sd['recurrent.bias_hh_l0']!.values();
@@ -33,7 +33,7 @@ describe('AddingModel', () => {
       if (kind === 'lstm' || kind === 'lstm-peephole') expect([3, 4, 5].map(bias)).toEqual([2.5, 2.5, 2.5]);
     }
     // Without inputBias the i block keeps PyTorch's uniform draw.
-    const plain = new AddingModel({ kind: 'lstm', hiddenSize: 3, generator: new Generator(0) }).stateDict();
+    const plain = new AddingModel({ kind: 'lstm', hiddenSize: 3, generator: new RandomGenerator(0) }).stateDict();
     expect(Array.from(plain['recurrent.bias_ih_l0']!.values().subarray(0, 3)).every((v) => Math.abs(v) < 1 / Math.sqrt(3))).toBe(true);
     expect(plain['recurrent.bias_ih_l0']!.values()[0]).not.toBe(-3);
   });

@@ -14,7 +14,7 @@ import { MAX_SAMPLE_LENGTH, sampleText } from '../../src/char-rnn/sample.js';
 import { runSample } from '../../src/char-rnn/sample-command.js';
 import { runTrain } from '../../src/char-rnn/train-command.js';
 import { readSeriesCsv } from '../../src/uses/time-series/files.js';
-import { Generator } from '@unroll/autograd';
+import { RandomGenerator } from '@unroll/autograd';
 
 const dir = mkdtempSync(join(tmpdir(), 'char-rnn-hostile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -93,7 +93,7 @@ describe('sample', () => {
     await trained;
     const model = modelOf(await loadRun(ckpt));
     const run = await loadRun(ckpt);
-    expect(() => sampleText(model, run.vocab, { seedText: 't', length: 1e15, generator: new Generator(1) }))
+    expect(() => sampleText(model, run.vocab, { seedText: 't', length: 1e15, generator: new RandomGenerator(1) }))
       .toThrow(`sample: --length must be an integer in [0, ${MAX_SAMPLE_LENGTH}]; got 1000000000000000`);
   });
 

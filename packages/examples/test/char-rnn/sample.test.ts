@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Generator } from '@unroll/autograd';
+import { RandomGenerator } from '@unroll/autograd';
 import { defaultConfig } from '../../src/char-rnn/options.js';
 import { pickNext, sampleText } from '../../src/char-rnn/sample.js';
 import { Trainer } from '../../src/char-rnn/trainer.js';
@@ -19,7 +19,7 @@ describe('sampling', () => {
   const t = tinyModel();
   const sample = (opts: { temperature?: number; topK?: number; seed?: number; length?: number; seedText?: string }) =>
     sampleText(t.model, t.vocab, {
-      seedText: opts.seedText ?? 'ab', length: opts.length ?? 40, temperature: opts.temperature, topK: opts.topK, generator: new Generator(opts.seed ?? 1),
+      seedText: opts.seedText ?? 'ab', length: opts.length ?? 40, temperature: opts.temperature, topK: opts.topK, generator: new RandomGenerator(opts.seed ?? 1),
     });
 
   it('is deterministic for a fixed seed and differs between seeds', () => {
@@ -57,14 +57,14 @@ describe('pickNext', () => {
     fc.assert(fc.property(fc.array(fc.double({ min: -5, max: 5, noNaN: true }), { minLength: 2, maxLength: 12 }), fc.integer({ min: 1, max: 12 }),
       fc.integer({ min: 0, max: 1000 }), (logits, k, seed) => {
         const topK = Math.min(k, logits.length);
-        const g = new Generator(seed);
+        const g = new RandomGenerator(seed);
         const kth = [...logits].sort((a, b) => b - a)[topK - 1]!;
         for (let n = 0; n < 20; n++) expect(logits[pickNext(logits, 1, topK, g)]!).toBeGreaterThanOrEqual(kth);
       }), { seed: SEED, numRuns: 100 });
   });
 
   it('follows the softmax of logits / temperature', () => {
-    const g = new Generator(11);
+    const g = new RandomGenerator(11);
     const logits = [0, Math.log(3)]; // probabilities 1/4, 3/4 at temperature 1; 1/10, 9/10 at 0.5
     const freq = (temperature: number) => {
       let ones = 0;

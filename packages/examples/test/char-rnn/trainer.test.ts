@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { saveCheckpoint } from '@unroll/autograd/node';
-import { Generator, Linear } from '@unroll/autograd';
+import { RandomGenerator, Linear } from '@unroll/autograd';
 import { loadRun, resumeInto, saveRun } from '../../src/char-rnn/checkpoint.js';
 import type { RunInfo } from '../../src/char-rnn/checkpoint.js';
 import { defaultConfig } from '../../src/char-rnn/options.js';
@@ -68,7 +68,7 @@ describe('Trainer', () => {
     for (let i = 0; i < 6; i++) {
       expect(busy.trainStep()).toEqual(plain.trainStep());
       busy.evaluate();
-      sampleText(busy.model, busy.vocab, { seedText: 'the', length: 5, generator: new Generator(i) });
+      sampleText(busy.model, busy.vocab, { seedText: 'the', length: 5, generator: new RandomGenerator(i) });
     }
     expect(params(busy)).toEqual(params(plain));
   });

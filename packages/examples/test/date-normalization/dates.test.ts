@@ -2,7 +2,7 @@
 // string has two meanings, splits are disjoint and seeded, batches are padded as Seq2Seq expects.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Generator } from '@unroll/autograd';
+import { RandomGenerator } from '@unroll/autograd';
 import {
   EOS, FIRST_DAY, FORMATS, LAST_DAY, PAD, SOURCE_VOCAB, TARGET_VOCAB, attentionText, buildDateModel, civilFromDays,
   daysFromCivil, evalBatches, example, exactMatch, isValidDate, isoDate, makeSplits, ordinal, parseAny, trainBatches, weekday,
@@ -108,7 +108,7 @@ describe('splits', () => {
   it('training batches draw only training dates, reproducibly, padded as Seq2Seq expects', () => {
     const train = new Set(splits.trainDays);
     const take = (seed: number) => {
-      const it = trainBatches(splits.trainDays, 16, new Generator(seed), 4);
+      const it = trainBatches(splits.trainDays, 16, new RandomGenerator(seed), 4);
       return Array.from({ length: 6 }, () => it.next().value!);
     };
     const a = take(3), b = take(3);

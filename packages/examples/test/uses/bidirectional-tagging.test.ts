@@ -1,7 +1,7 @@
 // The twin-tagging data (tags, seeding), the no-future ceiling, and a tiny training run of both taggers.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Generator } from '@unroll/autograd';
+import { RandomGenerator } from '@unroll/autograd';
 import {
   TwinTagger, bestAccuracyWithoutFuture, positionRuleScore, scoreTags, trainTagger, twinBatch, twinProbability, twinTags,
 } from '../../src/uses/bidirectional-tagging/index.js';
@@ -21,9 +21,9 @@ describe('twinTags', () => {
 
 describe('twinBatch', () => {
   it('is seeded and shaped as asked', () => {
-    const a = twinBatch({ batch: 5, length: 9, alphabet: 4, generator: new Generator(1) });
-    expect(a).toEqual(twinBatch({ batch: 5, length: 9, alphabet: 4, generator: new Generator(1) }));
-    expect(a).not.toEqual(twinBatch({ batch: 5, length: 9, alphabet: 4, generator: new Generator(2) }));
+    const a = twinBatch({ batch: 5, length: 9, alphabet: 4, generator: new RandomGenerator(1) });
+    expect(a).toEqual(twinBatch({ batch: 5, length: 9, alphabet: 4, generator: new RandomGenerator(1) }));
+    expect(a).not.toEqual(twinBatch({ batch: 5, length: 9, alphabet: 4, generator: new RandomGenerator(2) }));
     expect(a.tokens.length).toBe(5);
     for (const row of a.tokens) {
       expect(row.length).toBe(9);
@@ -33,7 +33,7 @@ describe('twinBatch', () => {
   });
 
   it('has twins at the rate the theory gives at each position', () => {
-    const d = twinBatch({ batch: 20_000, length: 12, alphabet: 8, generator: new Generator(5) });
+    const d = twinBatch({ batch: 20_000, length: 12, alphabet: 8, generator: new RandomGenerator(5) });
     const p = twinProbability(12, 8);
     for (let t = 0; t < 12; t++) {
       const rate = d.tags.reduce((a, row) => a + row[t]!, 0) / d.tags.length;
@@ -55,10 +55,10 @@ describe('scoreTags', () => {
 describe('TwinTagger', () => {
   it('unidirectional: the logit at t does not change when later tokens do; bidirectional: it does', () => {
     const a = [[1, 2, 3, 4, 5]], b = [[1, 2, 3, 0, 0]];
-    const uni = new TwinTagger({ bidirectional: false, alphabet: 8, hiddenSize: 6, generator: new Generator(1) });
+    const uni = new TwinTagger({ bidirectional: false, alphabet: 8, hiddenSize: 6, generator: new RandomGenerator(1) });
     const ua = uni.forward(a).toArray() as number[][], ub = uni.forward(b).toArray() as number[][];
     expect(ua[0]!.slice(0, 3)).toEqual(ub[0]!.slice(0, 3));
-    const bi = new TwinTagger({ bidirectional: true, alphabet: 8, hiddenSize: 6, generator: new Generator(1) });
+    const bi = new TwinTagger({ bidirectional: true, alphabet: 8, hiddenSize: 6, generator: new RandomGenerator(1) });
     const ba = bi.forward(a).toArray() as number[][], bb = bi.forward(b).toArray() as number[][];
     expect(ba[0]![0]).not.toBe(bb[0]![0]);
   });

@@ -2,7 +2,7 @@
 // and a tiny training run of each next-word model.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Generator } from '@unroll/autograd';
+import { RandomGenerator } from '@unroll/autograd';
 import {
   NAMES, PERIOD, SAW, NextWordModel, bookStream, checkSentences, classifySentence, oneWordMemoryRates, toText, trainNextWord,
 } from '../../src/uses/childrens-book/index.js';
@@ -11,13 +11,13 @@ const ids = (text: string) => text.replace(/\./g, ' .').split(/\s+/).filter(Bool
 
 describe('bookStream', () => {
   it('is the same for the same seed and differs between seeds', () => {
-    expect(bookStream(50, new Generator(3))).toEqual(bookStream(50, new Generator(3)));
-    expect(bookStream(50, new Generator(3))).not.toEqual(bookStream(50, new Generator(4)));
+    expect(bookStream(50, new RandomGenerator(3))).toEqual(bookStream(50, new RandomGenerator(3)));
+    expect(bookStream(50, new RandomGenerator(3))).not.toEqual(bookStream(50, new RandomGenerator(4)));
   });
 
   it('writes only "<Name> saw <Name>." with two different names, after a leading period', () => {
     fc.assert(fc.property(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 1, max: 40 }), (seed, n) => {
-      const s = bookStream(n, new Generator(seed));
+      const s = bookStream(n, new RandomGenerator(seed));
       expect(s.length).toBe(1 + 4 * n);
       expect(s[0]).toBe(PERIOD);
       for (let k = 0; k < n; k++) {
@@ -32,7 +32,7 @@ describe('bookStream', () => {
   });
 
   it('uses every name as subject and object about equally often', () => {
-    const s = bookStream(3000, new Generator(1));
+    const s = bookStream(3000, new RandomGenerator(1));
     const subjects = [0, 0, 0];
     for (let k = 0; k < 3000; k++) subjects[s[1 + 4 * k]!]!++;
     for (const c of subjects) expect(Math.abs(c / 3000 - 1 / 3)).toBeLessThan(0.03);
@@ -66,7 +66,7 @@ describe('oneWordMemoryRates', () => {
     const theory = oneWordMemoryRates();
     expect(theory.correct + theory['repeated name'] + theory['run-on'] + theory.other).toBeCloseTo(1, 12);
     // The bigram chain of the corpus: after a name, "saw" or "." (½ each); after "saw" or ".", any name.
-    const gen = new Generator(11), words: number[] = [];
+    const gen = new RandomGenerator(11), words: number[] = [];
     let w = PERIOD;
     for (let i = 0; i < 200_000; i++) {
       w = w === SAW || w === PERIOD ? gen.int(3) : gen.uniform() < 0.5 ? SAW : PERIOD;
@@ -80,11 +80,11 @@ describe('oneWordMemoryRates', () => {
 
 describe('NextWordModel', () => {
   it('with a one-word memory predicts from the current word alone', () => {
-    const m = new NextWordModel({ cell: 'lstm', hiddenSize: 4, memory: 'one-word', generator: new Generator(2) });
+    const m = new NextWordModel({ cell: 'lstm', hiddenSize: 4, memory: 'one-word', generator: new RandomGenerator(2) });
     const a = m.forward([ids('Doug saw Jane.')]).toArray() as number[][][];
     const b = m.forward([ids('Spot saw Jane.')]).toArray() as number[][][];
     expect(a[0]!.slice(1)).toEqual(b[0]!.slice(1)); // same words from "saw" on: same predictions
-    const full = new NextWordModel({ cell: 'lstm', hiddenSize: 4, generator: new Generator(2) });
+    const full = new NextWordModel({ cell: 'lstm', hiddenSize: 4, generator: new RandomGenerator(2) });
     const c = full.forward([ids('Doug saw Jane.')]).toArray() as number[][][];
     const d = full.forward([ids('Spot saw Jane.')]).toArray() as number[][][];
     expect(c[0]![1]).not.toEqual(d[0]![1]);

@@ -1,6 +1,6 @@
 // The uses' shared helpers: seeded streams, sampling, tables and smoothing (their flags: test/flags.test.ts).
 import { describe, expect, it } from 'vitest';
-import { Generator } from '@unroll/autograd';
+import { RandomGenerator } from '@unroll/autograd';
 import { argmax, markdownTable, percent, permutation, sampleIndex, seededStreams, smooth } from '../../src/uses/common/run.js';
 
 describe('run helpers', () => {
@@ -11,13 +11,13 @@ describe('run helpers', () => {
   });
 
   it('sampleIndex follows the probabilities; argmax and permutation', () => {
-    const gen = new Generator(1), counts = [0, 0, 0];
+    const gen = new RandomGenerator(1), counts = [0, 0, 0];
     for (let i = 0; i < 30_000; i++) counts[sampleIndex([0.2, 0.5, 0.3], gen)]!++;
     [0.2, 0.5, 0.3].forEach((p, k) => expect(Math.abs(counts[k]! / 30_000 - p)).toBeLessThan(0.01));
     expect(sampleIndex([0, 0, 1], gen)).toBe(2);
     expect(argmax([1, 5, 5, 2])).toBe(1);
     expect(argmax([9, 1, 3, 7, 2], 2, 3)).toBe(1);
-    expect([...permutation(10, new Generator(2))].sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect([...permutation(10, new RandomGenerator(2))].sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
   it('formats tables and percentages; smooths with a moving window', () => {

@@ -2,7 +2,7 @@
 // anagram property), the bag of words' order-blindness, scoring, and a tiny training run per model.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Generator } from '@unroll/autograd';
+import { RandomGenerator } from '@unroll/autograd';
 import {
   NEGATIVE, ORDER_PATTERNS, PATTERNS, POSITIVE, SENTIMENT_VOCAB, SentimentModel, drawReview, encodeWords, padBatch, scoreSentiment,
   sentimentSplits, trainSentiment,
@@ -23,7 +23,7 @@ function readLabel(words: readonly string[]): number {
 describe('drawReview', () => {
   it('labels every review as an independent reading of its words does', () => {
     fc.assert(fc.property(fc.integer({ min: 0, max: 1e6 }), (seed) => {
-      const gen = new Generator(seed);
+      const gen = new RandomGenerator(seed);
       for (let i = 0; i < 20; i++) {
         const r = drawReview(gen);
         expect(r.label).toBe(readLabel(r.words));
@@ -33,15 +33,15 @@ describe('drawReview', () => {
   });
 
   it('draws every pattern, both labels about equally, and is seeded', () => {
-    const gen = new Generator(9), reviews = Array.from({ length: 4000 }, () => drawReview(gen));
+    const gen = new RandomGenerator(9), reviews = Array.from({ length: 4000 }, () => drawReview(gen));
     for (const p of PATTERNS) expect(reviews.some((r) => r.pattern === p)).toBe(true);
     const positive = reviews.filter((r) => r.label === 1).length / reviews.length;
     expect(Math.abs(positive - 0.5)).toBeLessThan(0.03);
-    expect(drawReview(new Generator(1))).toEqual(drawReview(new Generator(1)));
+    expect(drawReview(new RandomGenerator(1))).toEqual(drawReview(new RandomGenerator(1)));
   });
 
   it('order-decided reviews have an anagram with the opposite label', () => {
-    const gen = new Generator(4);
+    const gen = new RandomGenerator(4);
     for (let i = 0; i < 500; i++) {
       const r = drawReview(gen);
       if (!ORDER_PATTERNS.includes(r.pattern)) continue;
@@ -55,8 +55,8 @@ describe('drawReview', () => {
 
 describe('sentimentSplits', () => {
   it('is seeded and marks the test reviews that occur in training', () => {
-    const s = sentimentSplits(300, 100, new Generator(2));
-    expect(s).toEqual(sentimentSplits(300, 100, new Generator(2)));
+    const s = sentimentSplits(300, 100, new RandomGenerator(2));
+    expect(s).toEqual(sentimentSplits(300, 100, new RandomGenerator(2)));
     const train = new Set(s.train.map((r) => r.words.join(' ')));
     s.test.forEach((r, i) => expect(s.testSeen[i]).toBe(train.has(r.words.join(' '))));
   });
@@ -72,10 +72,10 @@ describe('SentimentModel', () => {
   const b = encodeWords('the movie was bad , not good'.split(' '));
   it('the bag of words cannot tell an anagram apart; the LSTM and GRU can', () => {
     const { ids, lengths } = padBatch([a, b]);
-    const bow = new SentimentModel({ kind: 'bag-of-words', generator: new Generator(1) }).forward(ids, lengths).toArray() as number[];
+    const bow = new SentimentModel({ kind: 'bag-of-words', generator: new RandomGenerator(1) }).forward(ids, lengths).toArray() as number[];
     expect(bow[0]).toBeCloseTo(bow[1]!, 5);
     for (const kind of ['lstm', 'gru'] as const) {
-      const y = new SentimentModel({ kind, generator: new Generator(1) }).forward(ids, lengths).toArray() as number[];
+      const y = new SentimentModel({ kind, generator: new RandomGenerator(1) }).forward(ids, lengths).toArray() as number[];
       expect(Math.abs(y[0]! - y[1]!)).toBeGreaterThan(1e-4);
     }
   });
@@ -83,7 +83,7 @@ describe('SentimentModel', () => {
   it('ignores padding: a review scores the same alone and in a padded batch', () => {
     const short = encodeWords('the film is fun'.split(' '));
     for (const kind of ['bag-of-words', 'lstm', 'gru'] as const) {
-      const m = new SentimentModel({ kind, generator: new Generator(3) });
+      const m = new SentimentModel({ kind, generator: new RandomGenerator(3) });
       const alone = m.forward([short], [short.length]).values()[0]!;
       const { ids, lengths } = padBatch([a, short]);
       expect(m.forward(ids, lengths).values()[1]).toBeCloseTo(alone, 5);

@@ -2,7 +2,7 @@
 // and a tiny training run of both directions.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Generator, tensor } from '@unroll/autograd';
+import { RandomGenerator, tensor } from '@unroll/autograd';
 import {
   EOS, FIELD_RANGES, WEATHER_COUNT, WEATHER_VOCAB, WeatherCaptioner, decodeWeather, drawWeather, encodeWeather, scaleWeather,
   scoreCaptions, trainCaptioner, trainReader, unscaleWeather, weatherSplits, weatherText,
@@ -10,9 +10,9 @@ import {
 
 describe('drawWeather', () => {
   it('is seeded and stays in range: low 10–25 °F under the high, multiples of 5 or 10', () => {
-    expect(drawWeather(new Generator(1))).toEqual(drawWeather(new Generator(1)));
+    expect(drawWeather(new RandomGenerator(1))).toEqual(drawWeather(new RandomGenerator(1)));
     fc.assert(fc.property(fc.integer({ min: 0, max: 1e6 }), (seed) => {
-      const [high, low, wind, rain, humidity] = drawWeather(new Generator(seed));
+      const [high, low, wind, rain, humidity] = drawWeather(new RandomGenerator(seed));
       expect(high - low).toBeGreaterThanOrEqual(10);
       expect(high - low).toBeLessThanOrEqual(25);
       expect([high % 5, low % 5, wind % 5, rain % 10, humidity % 10]).toEqual([0, 0, 0, 0, 0]);
@@ -38,11 +38,11 @@ describe('drawWeather', () => {
 
 describe('weatherSplits', () => {
   it('draws distinct days and holds the test days out of training', () => {
-    const s = weatherSplits(500, 100, new Generator(3));
-    expect(s).toEqual(weatherSplits(500, 100, new Generator(3)));
+    const s = weatherSplits(500, 100, new RandomGenerator(3));
+    expect(s).toEqual(weatherSplits(500, 100, new RandomGenerator(3)));
     const keys = [...s.train, ...s.test].map((w) => w.join(','));
     expect(new Set(keys).size).toBe(600);
-    expect(() => weatherSplits(WEATHER_COUNT, 1, new Generator(0))).toThrow(RangeError);
+    expect(() => weatherSplits(WEATHER_COUNT, 1, new RandomGenerator(0))).toThrow(RangeError);
   });
 });
 
@@ -63,14 +63,14 @@ describe('scoreCaptions', () => {
 
 describe('weather models', () => {
   it('the captioner writes until <eos> or the length limit', () => {
-    const m = new WeatherCaptioner({ hiddenSize: 8, generator: new Generator(1) });
+    const m = new WeatherCaptioner({ hiddenSize: 8, generator: new RandomGenerator(1) });
     const written = m.write(tensor([scaleWeather([65, 45, 10, 30, 50])]), 7);
     expect(written[0]!.length).toBeLessThanOrEqual(7);
     expect(written[0]!.slice(0, -1)).not.toContain(EOS);
   });
 
   it('a tiny training run of each direction lowers its loss', () => {
-    const data = weatherSplits(200, 20, new Generator(4));
+    const data = weatherSplits(200, 20, new RandomGenerator(4));
     const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
     const c = trainCaptioner({ steps: 30, batchSize: 8, hiddenSize: 16, lr: 0.02, seed: 1 }, data);
     expect(mean(c.losses.slice(-5))).toBeLessThan(mean(c.losses.slice(0, 5)) * 0.7);

@@ -4,7 +4,7 @@ import * as K from '@unroll/core';
 import { Parameter, Tensor, init, sigmoid, tanh, relu } from '@unroll/autograd';
 import type { FloatDType } from '@unroll/core';
 import type { CellBaseOptions, StateShape } from '../cell-base.js';
-import type { DType, Generator, StateValue } from '@unroll/autograd';
+import type { DType, RandomGenerator, StateValue } from '@unroll/autograd';
 
 /** An activation by name, or any function Tensor → Tensor (elementwise, shape-preserving). */
 export type Activation = 'sigmoid' | 'tanh' | 'relu' | 'identity' | ((x: Tensor) => Tensor);
@@ -21,7 +21,7 @@ export interface RecurrentCellOptions {
   /** Parameter dtype (default float32). */
   dtype?: FloatDType;
   /** Random source for the initial weights (the default generator if omitted). */
-  generator?: Generator;
+  generator?: RandomGenerator;
   /** 'uniform' (default, PyTorch's U(−1/√H, 1/√H)) or 'orthogonal' for weight_hh (each gate block on its own). */
   recurrentInit?: RecurrentInit;
 }
@@ -85,7 +85,7 @@ export type RecurrentInit = 'uniform' | 'orthogonal';
  * norm-preserving; 'uniform' (or undefined) keeps the U(−1/√H, 1/√H) draw.
  */
 export function initRecurrent(
-  who: string, mode: RecurrentInit | undefined, w: Parameter, gates: number, hidden: number, generator?: Generator,
+  who: string, mode: RecurrentInit | undefined, w: Parameter, gates: number, hidden: number, generator?: RandomGenerator,
 ): void {
   if (mode === undefined || mode === 'uniform') return;
   if (mode !== 'orthogonal') throw new TypeError(`${who}: recurrentInit must be 'uniform' or 'orthogonal'; got ${String(mode)}`);

@@ -1,7 +1,7 @@
 // A cell's step as a program: trace `step` on stand-in inputs, name every value, and classify each by
 // what it depends on — parameters only (P), the input x (X: hoisted out of the time loop), the state (S).
 import * as K from '@unroll/core';
-import { Generator, Tensor, noGrad, trace } from '@unroll/autograd';
+import { RandomGenerator, Tensor, noGrad, trace } from '@unroll/autograd';
 import type { OpSpec } from '@unroll/autograd';
 import type { FloatArray } from '@unroll/core';
 import { stateTensors } from '../cell.js';
@@ -92,7 +92,7 @@ function traceOnce<S>(cell: RecurrentCell<S>, name: string, batch: number, dtype
   stateShape: S, seed: number, sign: 1 | -1): RawTrace {
   // Stand-in inputs from a private generator (the user's random stream is not touched), away from 0
   // so no kink (relu, abs) sits on an input.
-  const gen = new Generator(9173 + seed);
+  const gen = new RandomGenerator(9173 + seed);
   const standIn = (shape: readonly number[]) => new Tensor(K.randUniform([...shape], sign * 0.1, sign * 0.9, { dtype, generator: gen }));
   const x = standIn([batch, cell.inputSize]);
   const statePaths = stateTensors(stateShape);
@@ -126,14 +126,14 @@ function traceOnce<S>(cell: RecurrentCell<S>, name: string, batch: number, dtype
   };
 
   // Random draws inside step (dropout in training mode, noise) are refused: a compiled step could not
-  // redraw them at every time step. Every Generator draws through nextUint32, so counting its calls
+  // redraw them at every time step. Every RandomGenerator draws through nextUint32, so counting its calls
   // while tracing sees them whichever generator is used; the default one's state is put back, so
   // compiling does not move the user's random stream.
-  const proto = Generator.prototype;
+  const proto = RandomGenerator.prototype;
   const draw = proto.nextUint32;
   const before = K.defaultGenerator.getState();
   let draws = 0;
-  proto.nextUint32 = function (this: Generator) { draws++; return draw.call(this); };
+  proto.nextUint32 = function (this: RandomGenerator) { draws++; return draw.call(this); };
   let result: { state: unknown; output: Tensor };
   try {
     result = noGrad(() => trace(() => cell.step(state as S, x), observe));

@@ -2,7 +2,7 @@
 // general) scores, and the masked softmax that turns scores into weights and a context vector.
 import * as K from '@unroll/core';
 import { Linear, Module, Tensor, matmul, reshape, softmax, tanh, where } from '@unroll/autograd';
-import type { Generator } from '@unroll/autograd';
+import type { RandomGenerator } from '@unroll/autograd';
 import { checkFloatDType, checkSize } from '../cells/common.js';
 import type { FloatDType } from '../cells/common.js';
 
@@ -32,7 +32,7 @@ export interface AttentionOptions {
   /** Hidden size of the additive score's tanh layer (default querySize). Additive only. */
   attentionSize?: number;
   dtype?: FloatDType;
-  generator?: Generator;
+  generator?: RandomGenerator;
 }
 
 /**

@@ -2,7 +2,7 @@
 // identity, zeros, and a learned Linear + tanh for states of different shapes.
 import * as K from '@unroll/core';
 import { Linear, Module, Tensor, concat, reshape, tanh } from '@unroll/autograd';
-import type { Generator } from '@unroll/autograd';
+import type { RandomGenerator } from '@unroll/autograd';
 import { mapState, stateTensors } from '../cell.js';
 import type { InitialStateOptions } from '../cell.js';
 import { checkFloatDType } from '../cells/common.js';
@@ -48,7 +48,7 @@ export interface LinearBridgeOptions {
    */
   select?: (path: string) => boolean;
   dtype?: FloatDType;
-  generator?: Generator;
+  generator?: RandomGenerator;
 }
 
 /**

@@ -2,7 +2,7 @@
 // input feeding) and an output projection, advanced one token at a time by calling `step`.
 import * as K from '@unroll/core';
 import { Embedding, Linear, Module, Tensor, concat, tanh, zeros } from '@unroll/autograd';
-import type { Generator } from '@unroll/autograd';
+import type { RandomGenerator } from '@unroll/autograd';
 import type { RecurrentCell } from '../cell.js';
 import { checkFloatDType, checkSize } from '../cells/common.js';
 import type { FloatDType } from '../cells/common.js';
@@ -41,7 +41,7 @@ export interface DecoderOptions<S> {
    */
   queryFromState?: (state: S) => Tensor;
   dtype?: FloatDType;
-  generator?: Generator;
+  generator?: RandomGenerator;
 }
 
 /** The decoder's state: the cell's, and h̃ of the previous step when it is fed back. */

@@ -2,7 +2,7 @@
 // unrolled over a padded batch of source ids; its outputs are what the decoder attends to.
 import * as K from '@unroll/core';
 import { Embedding, Module, Tensor, checkOptions, optionKeys } from '@unroll/autograd';
-import type { Generator } from '@unroll/autograd';
+import type { RandomGenerator } from '@unroll/autograd';
 import type { InitialStateOptions, RecurrentCell } from '../cell.js';
 import { checkFloatDType, checkSize } from '../cells/common.js';
 import type { FloatDType } from '../cells/common.js';
@@ -33,7 +33,7 @@ export interface EncoderOptions<S> {
   reverseSource?: boolean;
   /** Embedding dtype (default float32; match the rnn's). */
   dtype?: FloatDType;
-  generator?: Generator;
+  generator?: RandomGenerator;
 }
 
 export interface EncodeOptions {

@@ -1,7 +1,7 @@
 // Sampling decoder: each step draws the next token from the model's distribution, reshaped by
-// temperature, top-k and top-p (nucleus) filtering, from a seeded Generator.
+// temperature, top-k and top-p (nucleus) filtering, from a seeded RandomGenerator.
 import * as K from '@unroll/core';
-import type { Generator, Tensor } from '@unroll/autograd';
+import type { RandomGenerator, Tensor } from '@unroll/autograd';
 import { decodeRowByRow } from './greedy.js';
 import type { DecodeOptions, GreedyResult } from './greedy.js';
 import type { Seq2Seq } from './seq2seq.js';
@@ -18,7 +18,7 @@ export interface SamplingOptions {
 
 export interface SampleOptions extends DecodeOptions, SamplingOptions {
   /** The random source (default: the default generator, seeded by manualSeed). Same seed, same samples. */
-  generator?: Generator;
+  generator?: RandomGenerator;
 }
 
 /** The distribution one step samples from: token ids, most likely first, and their probabilities (sum 1). */
@@ -72,7 +72,7 @@ export function samplingDistribution(values: ArrayLike<number>, offset: number, 
 }
 
 /** Draws one id from `d` with one uniform number from `generator` (inverse CDF). */
-export function drawFrom(d: SamplingDistribution, generator: Generator): number {
+export function drawFrom(d: SamplingDistribution, generator: RandomGenerator): number {
   const u = generator.uniform();
   let cum = 0;
   for (let i = 0; i < d.ids.length; i++) {
@@ -96,6 +96,6 @@ export function sampleDecode<SE, SD>(model: Seq2Seq<SE, SD>, src: Tensor, opts: 
   for (const k of Object.keys(opts)) if (!OPTIONS.includes(k)) throw new TypeError(`${who}: unknown option '${k}' (known: ${OPTIONS.join(', ')})`);
   const sampling = checkSamplingOptions(who, opts);
   const generator = opts.generator ?? K.defaultGenerator;
-  if (typeof generator?.uniform !== 'function') throw new TypeError(`${who}: generator must be a Generator; got ${String(generator)}`);
+  if (typeof generator?.uniform !== 'function') throw new TypeError(`${who}: generator must be a RandomGenerator; got ${String(generator)}`);
   return decodeRowByRow(who, model, src, opts, (logits, V, b) => drawFrom(samplingDistribution(logits, b * V, V, sampling), generator));
 }

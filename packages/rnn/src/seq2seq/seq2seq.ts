@@ -2,7 +2,7 @@
 // padded batches, with a loss that ignores padding; decoding lives in greedy.ts, sample.ts and beam.ts.
 import * as K from '@unroll/core';
 import { Module, Tensor, checkOptions, crossEntropy, noGrad, optionKeys, reshape, stack } from '@unroll/autograd';
-import type { CrossEntropyOptions, Generator } from '@unroll/autograd';
+import type { CrossEntropyOptions, RandomGenerator } from '@unroll/autograd';
 import { adoptPart } from '../adopt.js';
 import { checkIds } from './tokens.js';
 import { applyBridge, checkBridgedState } from './bridge.js';
@@ -52,7 +52,7 @@ export interface ForwardOptions {
    */
   teacherForcing?: number;
   /** Random source of the teacher-forcing coin flips (default: the default generator). */
-  generator?: Generator;
+  generator?: RandomGenerator;
 }
 
 export interface Seq2SeqOutput {

@@ -2,10 +2,10 @@
 // a minimal gated unit, an IndRNN, a layer-norm LSTM and a plain LSTM.
 import * as K from '@unroll/core';
 import { LayerNorm, Module, Parameter, Tensor, matmul, concat, sigmoid, split, tanh } from '@unroll/autograd';
-import type { Generator } from '@unroll/autograd';
+import type { RandomGenerator } from '@unroll/autograd';
 
 type DT = 'float32' | 'float64';
-const param = (shape: number[], g: Generator, dtype: DT) => new Parameter(K.randUniform(shape, -0.6, 0.6, { dtype, generator: g }));
+const param = (shape: number[], g: RandomGenerator, dtype: DT) => new Parameter(K.randUniform(shape, -0.6, 0.6, { dtype, generator: g }));
 const zeros = (batch: number, n: number, dtype: DT) => new Tensor(K.zeros([batch, n], { dtype }));
 
 /**
@@ -16,7 +16,7 @@ export class MGU extends Module {
   readonly outputSize: number;
   readonly wf: Parameter; readonly uf: Parameter; readonly bf: Parameter;
   readonly wh: Parameter; readonly uh: Parameter; readonly bh: Parameter;
-  constructor(readonly inputSize: number, readonly hiddenSize: number, g: Generator, readonly dtype: DT = 'float64') {
+  constructor(readonly inputSize: number, readonly hiddenSize: number, g: RandomGenerator, readonly dtype: DT = 'float64') {
     super();
     this.outputSize = hiddenSize;
     const I = inputSize, H = hiddenSize;
@@ -42,7 +42,7 @@ export class MGU extends Module {
 /** The MGU written with [x, h] concatenated (one product per gate): nothing to hoist, still compiles. */
 export class ConcatMGU extends MGU {
   readonly wfc: Parameter; readonly whc: Parameter;
-  constructor(inputSize: number, hiddenSize: number, g: Generator, dtype: DT = 'float64') {
+  constructor(inputSize: number, hiddenSize: number, g: RandomGenerator, dtype: DT = 'float64') {
     super(inputSize, hiddenSize, g, dtype);
     this.wfc = this.registerParameter('wfc', param([hiddenSize, inputSize + hiddenSize], g, dtype));
     this.whc = this.registerParameter('whc', param([hiddenSize, inputSize + hiddenSize], g, dtype));
@@ -60,7 +60,7 @@ export class ConcatMGU extends MGU {
 export class IndRNN extends Module {
   readonly outputSize: number;
   readonly w: Parameter; readonly u: Parameter; readonly b: Parameter;
-  constructor(readonly inputSize: number, readonly hiddenSize: number, g: Generator, readonly dtype: DT = 'float64') {
+  constructor(readonly inputSize: number, readonly hiddenSize: number, g: RandomGenerator, readonly dtype: DT = 'float64') {
     super();
     this.outputSize = hiddenSize;
     this.w = this.registerParameter('w', param([hiddenSize, inputSize], g, dtype));
@@ -83,7 +83,7 @@ export class IndRNN extends Module {
 export class UserLSTM extends Module {
   readonly outputSize: number;
   readonly w: Parameter; readonly u: Parameter; readonly b: Parameter;
-  constructor(readonly inputSize: number, readonly hiddenSize: number, g: Generator, readonly dtype: DT = 'float64') {
+  constructor(readonly inputSize: number, readonly hiddenSize: number, g: RandomGenerator, readonly dtype: DT = 'float64') {
     super();
     this.outputSize = hiddenSize;
     const H = hiddenSize, k = 1 / Math.sqrt(H);
@@ -107,7 +107,7 @@ export class UserLSTM extends Module {
 /** Layer-norm LSTM (Ba et al. 2016): the gate pre-activations and the cell state are layer-normalized. */
 export class LayerNormLSTM extends UserLSTM {
   readonly lnGates: LayerNorm; readonly lnCell: LayerNorm;
-  constructor(inputSize: number, hiddenSize: number, g: Generator, dtype: DT = 'float64') {
+  constructor(inputSize: number, hiddenSize: number, g: RandomGenerator, dtype: DT = 'float64') {
     super(inputSize, hiddenSize, g, dtype);
     this.lnGates = this.registerModule('ln_gates', new LayerNorm(4 * hiddenSize, { dtype }));
     this.lnCell = this.registerModule('ln_cell', new LayerNorm(hiddenSize, { dtype }));

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as K from '@unroll/core';
-import { Generator, Module, Tensor, clamp, matmul, mul, narrow, sum, tanh } from '@unroll/autograd';
+import { RandomGenerator, Module, Tensor, clamp, matmul, mul, narrow, sum, tanh } from '@unroll/autograd';
 import {
   GRUCell, LSTMCell, RNNCell, bidirectional, compileCell, stackCells, stackLayers, stateTensors, unroll,
 } from '@unroll/rnn';
@@ -28,9 +28,9 @@ const sizes = fc.record({
 });
 
 /** Checks compiled (compileCell) against composed for a cell family over random sizes and options. */
-function checkFamily(make: (I: number, H: number, g: Generator) => AnyCell, numRuns = 8): void {
+function checkFamily(make: (I: number, H: number, g: RandomGenerator) => AnyCell, numRuns = 8): void {
   fc.assert(fc.property(sizes, ({ batch, time, input, hidden, reverse, batchFirst, withLengths, seed }) => {
-    const g = new Generator(seed);
+    const g = new RandomGenerator(seed);
     const cell = make(input, hidden, g);
     const xs = rand(batchFirst ? [batch, time, input] : [time, batch, input], g, { requiresGrad: true });
     const h0 = stateTensors(cell.initialState(batch, { dtype: 'float64' })).length
@@ -46,7 +46,7 @@ function checkFamily(make: (I: number, H: number, g: Generator) => AnyCell, numR
 }
 
 /** A state of random values (requiring grad) with the structure of `s`. */
-function mapRandom(s: unknown, g: Generator): unknown {
+function mapRandom(s: unknown, g: RandomGenerator): unknown {
   if (s instanceof Tensor) return rand(s.shape, g, { requiresGrad: true });
   if (Array.isArray(s)) return s.map((v) => mapRandom(v, g));
   if (typeof s === 'object' && s !== null) return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, mapRandom(v, g)]));
@@ -80,7 +80,7 @@ describe('compileCell: compiled = composed to 1e-10 (outputs, final state, every
   });
   it('a compiled stack of cells (compileCell(stackCells([...]))) and a stack of compiled cells', () => {
     checkFamily((I, H, g) => stackCells([new MGU(I, H, g), new LSTMCell({ inputSize: H, hiddenSize: H, generator: g, ...f64 })]) as AnyCell, 5);
-    const g = new Generator(4);
+    const g = new RandomGenerator(4);
     const a = new IndRNN(2, 3, g), b = new UserLSTM(3, 3, g);
     const xs = rand([4, 2, 2], g, { requiresGrad: true });
     const ref = stackCells([a, b]), fast = stackCells([compileCell(a), compileCell(b)]);
@@ -93,7 +93,7 @@ describe('compileCell: compiled = composed to 1e-10 (outputs, final state, every
 
 describe('compileCell in sequence layers', () => {
   it('bidirectional and stackLayers of compiled cells equal the composed ones (lengths, batch-first)', () => {
-    const g = new Generator(11);
+    const g = new RandomGenerator(11);
     const cells = [new MGU(3, 4, g), new LayerNormLSTM(3, 4, g), new UserLSTM(8, 2, g), new IndRNN(8, 2, g)];
     const build = (c: AnyCell[], compiled: boolean) => {
       const k = (x: AnyCell) => (compiled ? compileCell(x) : x); // user cells: their own step loop is the composed path
@@ -105,7 +105,7 @@ describe('compileCell in sequence layers', () => {
       for (const p of params) p.grad = null;
       xs.grad = null;
       const r = build(cells, compiled).run(xs, { batchFirst: true, lengths: [5, 2, 4] });
-      const loss = sum(mul(r.outputs, rand(r.outputs.shape, new Generator(3))));
+      const loss = sum(mul(r.outputs, rand(r.outputs.shape, new RandomGenerator(3))));
       loss.backward();
       return [[...r.outputs.values()], [...xs.grad!.values()], ...params.map((p) => (p.grad ? [...p.grad.values()] : new Array<number>(p.size).fill(-1)))];
     };
@@ -115,7 +115,7 @@ describe('compileCell in sequence layers', () => {
 
 describe('a compiled cell is the cell', () => {
   it('keeps the protocol, the parameters, the state dict and train/eval', () => {
-    const g = new Generator(5);
+    const g = new RandomGenerator(5);
     const cell = new LayerNormLSTM(3, 4, g);
     const c = compileCell(cell);
     expect(c).toBeInstanceOf(LayerNormLSTM);
@@ -136,7 +136,7 @@ describe('a compiled cell is the cell', () => {
 
 describe('steps of unusual shape', () => {
   it('a state field passed through unchanged, an output sliced from the state, an output from x alone, constants and clamp', () => {
-    const g = new Generator(1);
+    const g = new RandomGenerator(1);
     const P = (s: number[]) => new Tensor(K.randUniform(s, -0.7, 0.7, { dtype: 'float64', generator: g }), { requiresGrad: true });
     const W = P([4, 3]), U = P([4, 4]);
     const zeros = (b: number) => new Tensor(K.zeros([b, 4], { dtype: 'float64' }));

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as K from '@unroll/core';
 import {
-  Generator, Tensor, defineOp, dropout, gather, gradcheck, matmul, mul, sigmoid, sum, tanh,
+  RandomGenerator, Tensor, defineOp, dropout, gather, gradcheck, matmul, mul, sigmoid, sum, tanh,
 } from '@unroll/autograd';
 import { Encoder, LSTM, LSTMCell, RNN, compileCell, detachState, tbptt, unroll } from '@unroll/rnn';
 import { GRAD_TOL, SEED, rand } from '../helpers.js';
@@ -32,7 +32,7 @@ describe('compiled sequences pass gradcheck', () => {
       batch: fc.integer({ min: 1, max: 2 }), time: fc.integer({ min: 1, max: 3 }), input: fc.integer({ min: 1, max: 3 }),
       hidden: fc.integer({ min: 1, max: 3 }), reverse: fc.boolean(), batchFirst: fc.boolean(), seed: fc.integer({ min: 0, max: 1e6 }),
     }), ({ batch, time, input, hidden, reverse, batchFirst, seed }) => {
-      const g = new Generator(seed);
+      const g = new RandomGenerator(seed);
       const w = (shape: number[]) => rand(shape, g, { requiresGrad: true, scale: 0.8 });
       const xs = w(batchFirst ? [batch, time, input] : [time, batch, input]);
       const h0 = w([batch, hidden]);
@@ -49,7 +49,7 @@ describe('compiled sequences pass gradcheck', () => {
 
 describe('float32', () => {
   it('agrees with the composed float32 path to rounding (fast σ / tanh included)', () => {
-    const g = new Generator(2);
+    const g = new RandomGenerator(2);
     for (const cell of [new UserLSTM(5, 8, g, 'float32'), new MGU(5, 8, g, 'float32'), new LSTMCell({ inputSize: 5, hiddenSize: 8, coupledGates: true, generator: g })]) {
       const xs = rand([7, 3, 5], g, { dtype: 'float32', requiresGrad: true });
       const h0 = cell.initialState(3);
@@ -64,7 +64,7 @@ describe('float32', () => {
 
 describe('built-in variants without a hand-written kernel run compiled by default', () => {
   it('LSTM (forgetGate: false, coupledGates) and RNN modules: one compiledSequence op per layer and direction; fused: false composes', () => {
-    const g = new Generator(8);
+    const g = new RandomGenerator(8);
     for (const m of [
       new LSTM({ inputSize: 3, hiddenSize: 4, forgetGate: false, dtype: 'float64', generator: g, numLayers: 2, bidirectional: true }),
       new LSTM({ inputSize: 3, hiddenSize: 4, coupledGates: true, dtype: 'float64', generator: g }),
@@ -76,7 +76,7 @@ describe('built-in variants without a hand-written kernel run compiled by defaul
         for (const p of m.parameters()) p.grad = null;
         xs.grad = null;
         const r = m.forward(xs);
-        sum(mul(r.output, rand(r.output.shape, new Generator(1)))).backward();
+        sum(mul(r.output, rand(r.output.shape, new RandomGenerator(1)))).backward();
         return { ops: opsIn(r.output), values: [[...r.output.values()], [...xs.grad!.values()], ...m.parameters().map((p) => [...p.grad!.values()])] };
       };
       const fast = run(true), slow = run(false);
@@ -103,11 +103,11 @@ function opsIn(t: Tensor): string[] {
 
 describe('compiled cells where cells go', () => {
   it('the seq2seq Encoder and tbptt give what the composed cell gives', () => {
-    const g = new Generator(9);
+    const g = new RandomGenerator(9);
     const cell = new MGU(4, 5, g);
     const src = new Tensor(K.fromData(Int32Array.from([1, 2, 3, 0, 4, 1, 0, 0]), [2, 4]), {});
     const enc = (rnn: typeof cell) => {
-      const e = new Encoder({ vocabSize: 6, embeddingDim: 4, paddingIdx: 0, rnn, dtype: 'float64', generator: new Generator(1) });
+      const e = new Encoder({ vocabSize: 6, embeddingDim: 4, paddingIdx: 0, rnn, dtype: 'float64', generator: new RandomGenerator(1) });
       const r = e.forward(src);
       return [[...r.outputs.values()], [...r.state.h.values()]];
     };
@@ -129,7 +129,7 @@ describe('compiled cells where cells go', () => {
 });
 
 describe('refusals name the op and the cell', () => {
-  const g = new Generator(3);
+  const g = new RandomGenerator(3);
   const xs = rand([3, 2, 2], g);
   class Gathering extends IndRNN {
     override step(s: { h: Tensor }, x: Tensor) {
@@ -175,7 +175,7 @@ describe('refusals name the op and the cell', () => {
   });
   it('tracing does not move the default random stream', () => {
     const before = K.defaultGenerator.getState();
-    unroll(compileCell(new IndRNN(2, 3, new Generator(2))), xs);
+    unroll(compileCell(new IndRNN(2, 3, new RandomGenerator(2))), xs);
     expect(K.defaultGenerator.getState()).toEqual(before);
   });
   it('verify catches a compiled step that disagrees with the composed one', () => {
@@ -210,13 +210,13 @@ describe('where generating code is forbidden (Content-Security-Policy)', () => {
   const original = globalThis.Function;
   afterEach(() => { globalThis.Function = original; });
   it('compileCell throws saying so; built-in cells fall back to their composed step', () => {
-    const g = new Generator(4);
+    const g = new RandomGenerator(4);
     const xs = rand([3, 2, 2], g);
     const forbid = () => {
       globalThis.Function = function () { throw new EvalError('Refused to evaluate a string as JavaScript'); } as unknown as FunctionConstructor;
     };
     forbid();
-    expect(() => unroll(compileCell(new MGU(2, 3, new Generator(1))), xs)).toThrow(/forbids generating code.*unsafe-eval/);
+    expect(() => unroll(compileCell(new MGU(2, 3, new RandomGenerator(1))), xs)).toThrow(/forbids generating code.*unsafe-eval/);
     const cell = new LSTMCell({ inputSize: 2, hiddenSize: 3, forgetGate: false, dtype: 'float64', generator: g });
     const r = unroll(cell, xs);
     globalThis.Function = original;

@@ -1,6 +1,6 @@
 // What the compileCell tests share: the composed reference of a cell, and one run that collects
 // outputs, final state and every gradient.
-import { Generator, mul, sum } from '@unroll/autograd';
+import { RandomGenerator, mul, sum } from '@unroll/autograd';
 import type { Tensor } from '@unroll/autograd';
 import { stateTensors, unroll } from '@unroll/rnn';
 import type { RecurrentCell, UnrollOptions } from '@unroll/rnn';
@@ -18,7 +18,7 @@ export function runAll(cell: RecurrentCell<any>, params: Tensor[], xs: Tensor, h
   const h0s = stateTensors(h0).map(([, t]) => t);
   h0s.forEach((t) => { t.grad = null; });
   const r = unroll(cell, xs, { ...opts, initialState: h0 });
-  const g = new Generator(seed);
+  const g = new RandomGenerator(seed);
   const dtype = r.outputs.dtype as 'float32' | 'float64';
   let loss = sum(mul(r.outputs, rand(r.outputs.shape, g, { dtype })));
   for (const [, t] of stateTensors(r.state)) loss = loss.add(sum(mul(t, rand(t.shape, g, { dtype }))));

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as K from '@unroll/core';
-import { Adam, Generator, Tensor, clipGradNorm, concat, crossEntropy, gradcheckModule, noGrad, randn, tanh } from '@unroll/autograd';
+import { Adam, RandomGenerator, Tensor, clipGradNorm, concat, crossEntropy, gradcheckModule, noGrad, randn, tanh } from '@unroll/autograd';
 import {
   Decoder, GRUCell, LSTMCell, attend, createAttention, padSequences, stackCells,
 } from '../../src/index.js';
@@ -16,7 +16,7 @@ const ATTENDING: readonly AttentionKind[] = ['additive', 'dot', 'general'];
 
 describe.each(ATTENDING)('Bahdanau order (%s)', (kind) => {
   it('one step is its equations: α from the previous state\'s h, [E y; c] into the cell, h̃ = tanh(W_c [o; c])', () => {
-    const g = new Generator(2);
+    const g = new RandomGenerator(2);
     const dtype = 'float64';
     const M = 4, E = 3;
     const cells: [string, RecurrentCell<any>, (s: any) => Tensor][] = [
@@ -56,7 +56,7 @@ describe.each(ATTENDING)('Bahdanau order (%s)', (kind) => {
       fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }),
       fc.constantFrom('gru' as const, 'lstm' as const, 'rnn' as const), fc.integer({ min: 0, max: 1_000_000 }),
       (batch, srcLen, tgtLen, cell, seed) => {
-        const g = new Generator(seed);
+        const g = new RandomGenerator(seed);
         const model = tinyModel({ kind, seed, hidden: 2, cell, embeddingDim: 2, srcVocab: 5, tgtVocab: 5, order: 'bahdanau' });
         const src = randomIds(g, Array.from({ length: batch }, (_, b) => (b === 0 ? srcLen : 1 + g.int(srcLen))), 5);
         const targets = randomIds(g, Array.from({ length: batch }, (_, b) => (b === 0 ? tgtLen : 1 + g.int(tgtLen))), 5, { endWith: EOS });
@@ -71,7 +71,7 @@ describe.each(ATTENDING)('Bahdanau order (%s)', (kind) => {
   it('beam search with width 1 equals greedy decoding, and sampling with topK 1 too', () => {
     for (const seed of [1, 2, 3]) {
       const model = tinyModel({ kind, seed, hidden: 4, order: 'bahdanau' });
-      const src = randomIds(new Generator(seed), [3, 1, 4], 7);
+      const src = randomIds(new RandomGenerator(seed), [3, 1, 4], 7);
       const greedy = model.greedy(src, { maxLength: 6 });
       const beam = model.beamSearch(src, { beamWidth: 1, maxLength: 6 });
       greedy.forEach((r, b) => {
@@ -85,7 +85,7 @@ describe.each(ATTENDING)('Bahdanau order (%s)', (kind) => {
 
 describe('Bahdanau order: training', () => {
   it('a small model in Bahdanau order learns to reverse sequences', () => {
-    const g = new Generator(12);
+    const g = new RandomGenerator(12);
     const model = tinyModel({ kind: 'additive', seed: 12, srcVocab: 8, tgtVocab: 8, embeddingDim: 8, hidden: 12, dtype: 'float32', order: 'bahdanau' });
     expect(model.decoder.attentionOrder).toBe('bahdanau');
     const optimizer = new Adam(model.parameters(), { lr: 0.01 });
@@ -117,7 +117,7 @@ describe('Bahdanau order: training', () => {
 });
 
 describe('Bahdanau order: options that do not fit are refused', () => {
-  const g = new Generator(0);
+  const g = new RandomGenerator(0);
   const attention = () => createAttention('additive', { querySize: 4, memorySize: 6, generator: g });
   const gru = (inputSize: number) => new GRUCell({ inputSize, hiddenSize: 4, generator: g });
   const base = { vocabSize: 5, embeddingDim: 3 };

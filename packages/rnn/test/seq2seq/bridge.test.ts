@@ -1,7 +1,7 @@
 // Bridges from the encoder's final state to the decoder's first: identity, zeros, and the learned
 // Linear + tanh across state shapes (bidirectional LSTM { h, c } → GRU { h }, stacks, sizes).
 import { describe, expect, it } from 'vitest';
-import { Generator, concat, tanh, zeros } from '@unroll/autograd';
+import { RandomGenerator, concat, tanh, zeros } from '@unroll/autograd';
 import type { Tensor } from '@unroll/autograd';
 import {
   Decoder, Encoder, GRUCell, LSTMCell, LinearBridge, Seq2Seq, bidirectional, createAttention, identityBridge,
@@ -9,7 +9,7 @@ import {
 } from '../../src/index.js';
 import { maxAbsDiff, randomIds } from './helpers.js';
 
-const g = new Generator(21);
+const g = new RandomGenerator(21);
 const lstm = (i: number, h: number) => new LSTMCell({ inputSize: i, hiddenSize: h, dtype: 'float64', generator: g });
 const gru = (i: number, h: number) => new GRUCell({ inputSize: i, hiddenSize: h, dtype: 'float64', generator: g });
 

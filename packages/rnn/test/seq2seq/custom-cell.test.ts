@@ -2,7 +2,7 @@
 // serves as encoder (alone, reversed, or bidirectional) and as decoder (with and without attention).
 import { describe, expect, it } from 'vitest';
 import * as K from '@unroll/core';
-import { Adam, Generator, Tensor, crossEntropy, gradcheckModule, matmul, tanh, zeros } from '@unroll/autograd';
+import { Adam, RandomGenerator, Tensor, crossEntropy, gradcheckModule, matmul, tanh, zeros } from '@unroll/autograd';
 import {
   Decoder, Encoder, LinearBridge, Seq2Seq, bidirectional, createAttention, identityBridge,
 } from '../../src/index.js';
@@ -15,7 +15,7 @@ interface PlainCell extends RecurrentCell<{ h: Tensor }> {
 }
 
 /** h' = tanh(x Wᵀ + h Uᵀ + b) as an object literal. */
-function plainCell(inputSize: number, hidden: number, g: Generator): PlainCell {
+function plainCell(inputSize: number, hidden: number, g: RandomGenerator): PlainCell {
   const p = (shape: number[]) => new Tensor(K.randUniform(shape, -0.5, 0.5, { dtype: 'float64', generator: g }), { requiresGrad: true });
   const weights = { w: p([hidden, inputSize]), u: p([hidden, hidden]), b: p([hidden]) };
   return {
@@ -36,7 +36,7 @@ const common = { embeddingDim: 2, paddingIdx: PAD, dtype: 'float64' } as const;
 
 describe('a plain-object cell as encoder and decoder', () => {
   it('without attention: reversed source, identity bridge; gradients check', () => {
-    const g = new Generator(1);
+    const g = new RandomGenerator(1);
     const enc = plainCell(2, 3, g), dec = plainCell(2, 3, g);
     const encoder = new Encoder({ ...common, vocabSize: 5, rnn: enc, reverseSource: true, generator: g });
     const decoder = new Decoder({ ...common, vocabSize: 5, cell: dec, generator: g });
@@ -49,7 +49,7 @@ describe('a plain-object cell as encoder and decoder', () => {
   });
 
   it('bidirectional plain cells, a LinearBridge and attention; gradients check', () => {
-    const g = new Generator(2);
+    const g = new RandomGenerator(2);
     const f = plainCell(2, 2, g), b = plainCell(2, 2, g), dec = plainCell(2 + 4, 4, g);
     const encoder = new Encoder({ ...common, vocabSize: 5, rnn: bidirectional(f, b), generator: g });
     const attention = createAttention('additive', { querySize: 4, memorySize: 4, attentionSize: 2, dtype: 'float64', generator: g });
@@ -65,7 +65,7 @@ describe('a plain-object cell as encoder and decoder', () => {
   });
 
   it('trains: the loss of a fixed batch falls with Adam over the model and the plain cells', () => {
-    const g = new Generator(3);
+    const g = new RandomGenerator(3);
     const enc = plainCell(2, 6, g), dec = plainCell(2 + 6, 6, g);
     const encoder = new Encoder({ ...common, vocabSize: 6, rnn: enc, generator: g });
     const decoder = new Decoder({ ...common, vocabSize: 6, cell: dec, generator: g, attention: createAttention('dot', { querySize: 6, memorySize: 6 }) });

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as K from '@unroll/core';
-import { Generator, Tensor, logSoftmax, noGrad } from '@unroll/autograd';
+import { RandomGenerator, Tensor, logSoftmax, noGrad } from '@unroll/autograd';
 import type { Hypothesis, Seq2Seq } from '../../src/index.js';
 import { SEED } from '../helpers.js';
 import { EOS, KINDS, PAD, maxAbsDiff, randomIds, tinyModel } from './helpers.js';
@@ -28,7 +28,7 @@ describe.each(KINDS)('decoding (%s)', (kind) => {
   it('beam search with width 1 equals greedy decoding', () => {
     fc.assert(fc.property(seeds, lengthsArb, fc.constantFrom(3, 8), (seed, lengths, maxLength) => {
       const model = tinyModel({ kind, seed, hidden: 4 });
-      const src = randomIds(new Generator(seed), lengths, 7);
+      const src = randomIds(new RandomGenerator(seed), lengths, 7);
       const greedy = model.greedy(src, { maxLength });
       const beam = model.beamSearch(src, { beamWidth: 1, maxLength });
       greedy.forEach((gr, b) => {
@@ -45,7 +45,7 @@ describe.each(KINDS)('decoding (%s)', (kind) => {
   it('returns hypotheses in score order, each with the log-probability and attention its tokens have', () => {
     fc.assert(fc.property(seeds, lengthsArb, fc.integer({ min: 2, max: 5 }), (seed, lengths, width) => {
       const model = tinyModel({ kind, seed, hidden: 4 });
-      const src = randomIds(new Generator(seed), lengths, 7);
+      const src = randomIds(new RandomGenerator(seed), lengths, 7);
       const all = model.beamSearch(src, { beamWidth: width, maxLength: 5 });
       all.forEach((hyps, b) => {
         expect(hyps.length).toBeGreaterThan(0);
@@ -71,7 +71,7 @@ describe.each(KINDS)('decoding (%s)', (kind) => {
 describe('beam search', () => {
   it('the end token stops a hypothesis', () => {
     const model = tinyModel({ kind: 'additive', seed: 5, hidden: 4 });
-    const src = randomIds(new Generator(5), [3, 2], 7);
+    const src = randomIds(new RandomGenerator(5), [3, 2], 7);
     // Make the end token overwhelmingly likely: every hypothesis ends at its first step.
     const bias = model.decoder.output.bias!.data.data as Float64Array;
     bias[EOS] = 100;
@@ -94,7 +94,7 @@ describe('beam search', () => {
     let mixed = 0;
     for (let seed = 0; seed < 40; seed++) {
       const model = tinyModel({ kind: 'dot', seed, hidden: 4 });
-      const src = randomIds(new Generator(seed), [4], 7);
+      const src = randomIds(new RandomGenerator(seed), [4], 7);
       const hyps = model.beamSearch(src, { beamWidth: 4, maxLength: 6 })[0]!;
       expect(model.beamSearch(src, { beamWidth: 4, maxLength: 6, nBest: 2 })[0]).toEqual(hyps.slice(0, 2));
       const ended = hyps.filter((h) => h.finished), open = hyps.filter((h) => !h.finished);
@@ -110,7 +110,7 @@ describe('beam search', () => {
 
   it('length penalties score log P / n (average) and log P / ((5 + n) / 6)^α (GNMT)', () => {
     const model = tinyModel({ kind: 'general', seed: 11, hidden: 4 });
-    const src = randomIds(new Generator(11), [3, 4], 7);
+    const src = randomIds(new RandomGenerator(11), [3, 4], 7);
     const steps = (h: Hypothesis) => h.tokens.length + (h.finished ? 1 : 0);
     for (const hyps of model.beamSearch(src, { beamWidth: 4, maxLength: 5, lengthPenalty: 'average' })) {
       for (const h of hyps) expect(Math.abs(h.score - h.logProb / steps(h))).toBeLessThan(1e-12);
@@ -124,7 +124,7 @@ describe('beam search', () => {
 
   it('rejects bad options with clear errors', () => {
     const model = tinyModel({ kind: 'dot', seed: 1 });
-    const src = randomIds(new Generator(1), [2], 7);
+    const src = randomIds(new RandomGenerator(1), [2], 7);
     expect(() => model.beamSearch(src, { beamWidth: 0 })).toThrow(/beamWidth must be a positive integer; got 0/);
     expect(() => model.beamSearch(src, { nBest: 1.5 })).toThrow(/nBest must be a positive integer/);
     expect(() => model.beamSearch(src, { lengthPenalty: { alpha: -1 } })).toThrow(/lengthPenalty must be 'none', 'average' or \{ alpha/);

@@ -2,7 +2,7 @@
 // sizes, incompatible bridges and sizes, bad options.
 import { describe, expect, it } from 'vitest';
 import * as K from '@unroll/core';
-import { Generator, Tensor, tensor } from '@unroll/autograd';
+import { RandomGenerator, Tensor, tensor } from '@unroll/autograd';
 import {
   AdditiveAttention, Decoder, DotAttention, Encoder, GRUCell, LSTMCell, LinearBridge, Seq2Seq, bidirectional,
   createAttention, identityBridge, padSequences,
@@ -59,7 +59,7 @@ describe('seq2seq input errors', () => {
 });
 
 describe('seq2seq construction errors', () => {
-  const g = new Generator(2);
+  const g = new RandomGenerator(2);
   const gru = (i: number, h: number) => new GRUCell({ inputSize: i, hiddenSize: h, generator: g });
   const lstm = (i: number, h: number) => new LSTMCell({ inputSize: i, hiddenSize: h, generator: g });
 

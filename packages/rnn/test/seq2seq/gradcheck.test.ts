@@ -2,7 +2,7 @@
 // tiny sizes in float64, for every attention kind and for the attention-free model.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Generator, crossEntropy, gradcheckModule } from '@unroll/autograd';
+import { RandomGenerator, crossEntropy, gradcheckModule } from '@unroll/autograd';
 import { GRAD_TOL, SEED } from '../helpers.js';
 import { EOS, KINDS, randomIds, tinyModel } from './helpers.js';
 
@@ -18,7 +18,7 @@ const sizes = fc.record({
 describe.each(KINDS)('seq2seq with %s attention', (kind) => {
   it('matches central differences for every parameter (padded source and targets)', () => {
     fc.assert(fc.property(sizes, ({ batch, srcLen, tgtLen, hidden, cell, seed }) => {
-      const g = new Generator(seed);
+      const g = new RandomGenerator(seed);
       const model = tinyModel({ kind, seed, hidden, cell, embeddingDim: 2, srcVocab: 5, tgtVocab: 5 });
       // Row 0 is full length, the others may be shorter (padding in source and targets).
       const srcLengths = Array.from({ length: batch }, (_, b) => (b === 0 ? srcLen : 1 + g.int(srcLen)));

@@ -1,7 +1,7 @@
 // Seq2seq test helpers: tiny float64 models of every attention kind, random padded id batches,
 // and closeness of number lists.
 import * as K from '@unroll/core';
-import { Generator, Tensor } from '@unroll/autograd';
+import { RandomGenerator, Tensor } from '@unroll/autograd';
 import {
   Decoder, Encoder, GRUCell, LSTMCell, LinearBridge, RNNCell, Seq2Seq, bidirectional, createAttention, identityBridge,
 } from '../../src/index.js';
@@ -29,7 +29,7 @@ export interface TinyOptions {
  * input feeding; without, a reversed-source encoder and the identity bridge.
  */
 export function tinyModel(o: TinyOptions): Seq2Seq<any, any> {
-  const g = new Generator(o.seed);
+  const g = new RandomGenerator(o.seed);
   const dtype = o.dtype ?? 'float64', E = o.embeddingDim ?? 3, H = o.hidden ?? 3;
   const cell = (inputSize: number, hiddenSize: number): RecurrentCell<any> => {
     const opts = { inputSize, hiddenSize, dtype, generator: g };
@@ -50,7 +50,7 @@ export function tinyModel(o: TinyOptions): Seq2Seq<any, any> {
 }
 
 /** Random non-pad ids in [firstId, vocab) for `lengths` rows, padded with PAD to `width`. */
-export function randomIds(g: Generator, lengths: readonly number[], vocab: number, opts: { width?: number; firstId?: number; endWith?: number } = {}): Tensor {
+export function randomIds(g: RandomGenerator, lengths: readonly number[], vocab: number, opts: { width?: number; firstId?: number; endWith?: number } = {}): Tensor {
   const width = opts.width ?? Math.max(...lengths);
   const first = opts.firstId ?? 3;
   const data = new Int32Array(lengths.length * width).fill(PAD);

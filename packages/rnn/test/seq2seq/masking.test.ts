@@ -3,13 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as K from '@unroll/core';
-import { Generator, Tensor, crossEntropy, randUniform } from '@unroll/autograd';
+import { RandomGenerator, Tensor, crossEntropy, randUniform } from '@unroll/autograd';
 import { AdditiveAttention, DotAttention, GeneralAttention, attend, lengthMask } from '../../src/index.js';
 import { SEED } from '../helpers.js';
 import { EOS, KINDS, maxAbsDiff, randomIds, row, tinyModel } from './helpers.js';
 
 describe('attend', () => {
-  const g = new Generator(SEED);
+  const g = new RandomGenerator(SEED);
   const make = {
     additive: () => new AdditiveAttention({ querySize: 4, memorySize: 5, attentionSize: 3, dtype: 'float64', generator: g }),
     dot: () => new DotAttention({ querySize: 5, memorySize: 5 }),
@@ -53,7 +53,7 @@ describe('attend', () => {
 describe.each(KINDS)('a padded batch equals its examples one at a time (%s)', (kind) => {
   it('logits, attention, loss, greedy and beam outputs agree', () => {
     fc.assert(fc.property(fc.integer({ min: 0, max: 1_000_000 }), fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 2, maxLength: 4 }), (seed, srcLengths) => {
-      const g = new Generator(seed);
+      const g = new RandomGenerator(seed);
       const model = tinyModel({ kind, seed });
       model.eval();
       const B = srcLengths.length;
@@ -101,7 +101,7 @@ describe.each(KINDS)('a padded batch equals its examples one at a time (%s)', (k
   });
 
   it('explicit srcLengths agree with lengths read from trailing pad ids', () => {
-    const g = new Generator(3);
+    const g = new RandomGenerator(3);
     const model = tinyModel({ kind, seed: 3 });
     const src = randomIds(g, [3, 1, 2], 7);
     const targets = randomIds(g, [2, 2, 2], 6, { endWith: EOS });

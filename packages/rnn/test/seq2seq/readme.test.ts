@@ -1,6 +1,6 @@
 // The README's seq2seq snippets, run as written (so the docs cannot rot).
 import { describe, expect, it } from 'vitest';
-import { Adam, Generator, manualSeed } from '@unroll/autograd';
+import { Adam, RandomGenerator, manualSeed } from '@unroll/autograd';
 import * as K from '@unroll/core';
 import {
   AdditiveAttention, Decoder, Encoder, GRUCell, LSTMCell, LinearBridge, Seq2Seq, bidirectional, createAttention, identityBridge,
@@ -35,8 +35,8 @@ describe('README: Seq2seq', () => {
     const beams = model.beamSearch(src, { beamWidth: 5, lengthPenalty: { alpha: 0.6 } }); // per row: best first
     // --- end ---
     // --- README snippet: sampling ---
-    const samples = model.sample(src, { temperature: 0.8, topK: 10, topP: 0.9, generator: new Generator(7) });
-    const again = model.sample(src, { temperature: 0.8, topK: 10, topP: 0.9, generator: new Generator(7) }); // the same
+    const samples = model.sample(src, { temperature: 0.8, topK: 10, topP: 0.9, generator: new RandomGenerator(7) });
+    const again = model.sample(src, { temperature: 0.8, topK: 10, topP: 0.9, generator: new RandomGenerator(7) }); // the same
     // --- end ---
     expect(again).toEqual(samples);
     expect(samples).toHaveLength(2);

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as K from '@unroll/core';
-import { Generator, Tensor, logSoftmax, manualSeed, noGrad } from '@unroll/autograd';
+import { RandomGenerator, Tensor, logSoftmax, manualSeed, noGrad } from '@unroll/autograd';
 import { samplingDistribution } from '../../src/index.js';
 import type { Seq2Seq } from '../../src/index.js';
 import { SEED } from '../helpers.js';
@@ -25,8 +25,8 @@ function firstLogits(model: Seq2Seq<any, any>, src: Tensor): Float64Array {
 describe.each(KINDS)('sampling (%s)', (kind) => {
   it('is reproducible from its generator\'s seed, and different seeds give different samples', () => {
     const model = tinyModel({ kind, seed: 3, hidden: 4, tgtVocab: 9 });
-    const src = randomIds(new Generator(3), [3, 2, 4], 7);
-    const run = (seed: number) => model.sample(src, { generator: new Generator(seed), maxLength: 6, temperature: 2 });
+    const src = randomIds(new RandomGenerator(3), [3, 2, 4], 7);
+    const run = (seed: number) => model.sample(src, { generator: new RandomGenerator(seed), maxLength: 6, temperature: 2 });
     expect(run(42)).toEqual(run(42));
     const distinct = new Set([1, 2, 3, 4, 5, 6].map((s) => JSON.stringify(run(s).map((r) => r.tokens))));
     expect(distinct.size).toBeGreaterThan(1);
@@ -40,25 +40,25 @@ describe.each(KINDS)('sampling (%s)', (kind) => {
   it('topK 1 is greedy decoding, at any temperature', () => {
     fc.assert(fc.property(seeds, lengthsArb, fc.double({ min: 0.1, max: 10, noNaN: true }), (seed, lengths, temperature) => {
       const model = tinyModel({ kind, seed, hidden: 4 });
-      const src = randomIds(new Generator(seed), lengths, 7);
+      const src = randomIds(new RandomGenerator(seed), lengths, 7);
       const greedy = model.greedy(src, { maxLength: 6 });
-      expect(model.sample(src, { topK: 1, temperature, maxLength: 6, generator: new Generator(seed) })).toEqual(greedy);
+      expect(model.sample(src, { topK: 1, temperature, maxLength: 6, generator: new RandomGenerator(seed) })).toEqual(greedy);
     }), { seed: SEED, numRuns: 6 });
   });
 
   it('a temperature near 0 behaves like greedy decoding', () => {
     fc.assert(fc.property(seeds, lengthsArb, (seed, lengths) => {
       const model = tinyModel({ kind, seed, hidden: 4 });
-      const src = randomIds(new Generator(seed), lengths, 7);
-      expect(model.sample(src, { temperature: 1e-9, maxLength: 6, generator: new Generator(seed) })).toEqual(model.greedy(src, { maxLength: 6 }));
+      const src = randomIds(new RandomGenerator(seed), lengths, 7);
+      expect(model.sample(src, { temperature: 1e-9, maxLength: 6, generator: new RandomGenerator(seed) })).toEqual(model.greedy(src, { maxLength: 6 }));
     }), { seed: SEED, numRuns: 6 });
   });
 
   it('logProb is the log-probability the model gives the sampled tokens', () => {
     const model = tinyModel({ kind, seed: 9, hidden: 4 });
-    const src = randomIds(new Generator(9), [3], 7);
+    const src = randomIds(new RandomGenerator(9), [3], 7);
     for (let s = 0; s < 5; s++) {
-      const [r] = model.sample(src, { generator: new Generator(s), temperature: 1.5, topP: 0.9, maxLength: 5 });
+      const [r] = model.sample(src, { generator: new RandomGenerator(s), temperature: 1.5, topP: 0.9, maxLength: 5 });
       const seq = r!.finished ? [...r!.tokens, EOS] : r!.tokens;
       const targets = new Tensor(K.fromData(Int32Array.from(seq), [1, seq.length]));
       const lp = noGrad(() => logSoftmax(model.forward(src, targets).logits, -1).values());
@@ -104,14 +104,14 @@ describe('samplingDistribution', () => {
 
   it('sampled tokens follow the distribution and never leave the nucleus', () => {
     const model = tinyModel({ kind: 'additive', seed: 21, hidden: 4, tgtVocab: 8 });
-    const src = randomIds(new Generator(21), [3], 7);
+    const src = randomIds(new RandomGenerator(21), [3], 7);
     const d = samplingDistribution(firstLogits(model, src), 0, 8, { temperature: 3, topK: Infinity, topP: 0.8 });
     expect(d.ids.length).toBeGreaterThan(2);
     // N copies of the source in one batch: one draw per row.
     const N = 3000;
     const batch = new Tensor(K.fromData(new Int32Array(N * 3).map((_, i) => src.values()[i % 3]!), [N, 3]));
     const counts = new Map<number, number>();
-    for (const r of model.sample(batch, { temperature: 3, topP: 0.8, maxLength: 1, generator: new Generator(5) })) {
+    for (const r of model.sample(batch, { temperature: 3, topP: 0.8, maxLength: 1, generator: new RandomGenerator(5) })) {
       const token = r.finished ? EOS : r.tokens[0]!;
       counts.set(token, (counts.get(token) ?? 0) + 1);
     }
@@ -126,7 +126,7 @@ describe('samplingDistribution', () => {
 
 describe('sampling: bad options', () => {
   const model = tinyModel({ kind: 'dot', seed: 1 });
-  const src = randomIds(new Generator(1), [2], 7);
+  const src = randomIds(new RandomGenerator(1), [2], 7);
   const cases: [object, RegExp][] = [
     [{ temperature: 0 }, /^sampleDecode: temperature must be a finite number > 0 \(greedy decoding is the limit at 0\); got 0$/],
     [{ temperature: -1 }, /temperature must be a finite number > 0 .*; got -1$/],
@@ -138,7 +138,7 @@ describe('sampling: bad options', () => {
     [{ topP: 1.5 }, /topP must be a number in \(0, 1\]; got 1.5$/],
     [{ top_k: 5 }, /^sampleDecode: unknown option 'top_k'.*topK/],
     [{ beamWidth: 2 }, /unknown option 'beamWidth'/],
-    [{ generator: 42 }, /^sampleDecode: generator must be a Generator; got 42$/],
+    [{ generator: 42 }, /^sampleDecode: generator must be a RandomGenerator; got 42$/],
     [{ maxLength: 0 }, /^sampleDecode: maxLength must be a positive integer; got 0$/],
   ];
   it.each(cases)('%j', (opts, message) => {

@@ -1,7 +1,7 @@
 // Training: teacher forcing is the documented step loop, scheduled sampling feeds the model's own
 // argmax, the loss ignores padding, and a small model learns to reverse sequences.
 import { describe, expect, it } from 'vitest';
-import { Adam, Generator, Tensor, clipGradNorm, noGrad } from '@unroll/autograd';
+import { Adam, RandomGenerator, Tensor, clipGradNorm, noGrad } from '@unroll/autograd';
 import { padSequences } from '../../src/index.js';
 import type { Seq2Seq } from '../../src/index.js';
 import { BOS, EOS, KINDS, PAD, maxAbsDiff, randomIds, tinyModel } from './helpers.js';
@@ -33,7 +33,7 @@ const argmaxRows = (logits: Float64Array, V: number) =>
   });
 
 describe.each(KINDS)('teacher forcing (%s)', (kind) => {
-  const g = new Generator(4);
+  const g = new RandomGenerator(4);
   const model = tinyModel({ kind, seed: 4 });
   const src = randomIds(g, [3, 2, 4], 7);
   const targets = randomIds(g, [3, 3, 1], 6, { endWith: EOS });
@@ -50,7 +50,7 @@ describe.each(KINDS)('teacher forcing (%s)', (kind) => {
   });
 
   it('a ratio in between mixes the two, reproducibly from its generator', () => {
-    const mixed = (seed: number) => model.forward(src, targets, { teacherForcing: 0.5, generator: new Generator(seed) }).logits.values();
+    const mixed = (seed: number) => model.forward(src, targets, { teacherForcing: 0.5, generator: new RandomGenerator(seed) }).logits.values();
     expect(maxAbsDiff(mixed(7), mixed(7))).toBe(0);
     // Every step reads, per row, either the true token or the argmax: the logits of each row match
     // one of the two pure runs at step 1 (when both differ, the run took one of them).
@@ -69,7 +69,7 @@ describe.each(KINDS)('teacher forcing (%s)', (kind) => {
 describe('training', () => {
   it('a small attention model learns to reverse sequences', () => {
     // Source: 2–5 symbols from {3..7}; target: the same reversed, then EOS.
-    const g = new Generator(12);
+    const g = new RandomGenerator(12);
     const model = tinyModel({ kind: 'general', seed: 12, srcVocab: 8, tgtVocab: 8, embeddingDim: 8, hidden: 12, dtype: 'float32' });
     const optimizer = new Adam(model.parameters(), { lr: 0.01 });
     const sample = (n: number) => {

@@ -1,6 +1,6 @@
 // The twin-tagging task: mark each token whose twin (the same token) appears LATER in the sequence.
 // Whether a token is tagged depends on the future, so a left-to-right reader can only guess.
-import type { Generator } from '@unroll/autograd';
+import type { RandomGenerator } from '@unroll/autograd';
 
 /** Batch size, sequence length, alphabet and the random source. */
 export interface TwinOptions {
@@ -10,7 +10,7 @@ export interface TwinOptions {
   length?: number;
   /** Distinct tokens, drawn uniformly (default 8). */
   alphabet?: number;
-  generator: Generator;
+  generator: RandomGenerator;
 }
 
 /** Token sequences and their twin tags. */

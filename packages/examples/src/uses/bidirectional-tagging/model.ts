@@ -1,6 +1,6 @@
 // Taggers for the twin task: embedding → LSTM (one direction, or both with `bidirectional`) → a
 // logit per token.
-import { Embedding, Generator, Linear, Module, Tensor, tensor } from '@unroll/autograd';
+import { Embedding, RandomGenerator, Linear, Module, Tensor, tensor } from '@unroll/autograd';
 import { LSTMCell, bidirectional, unroll } from '@unroll/rnn';
 import type { Bidirectional } from '@unroll/rnn';
 import type { LSTMState } from '@unroll/rnn';
@@ -14,7 +14,7 @@ export interface TaggerOptions {
   hiddenSize?: number;
   /** Embedding size (default 16). */
   embeddingSize?: number;
-  generator?: Generator;
+  generator?: RandomGenerator;
 }
 
 /**

@@ -1,6 +1,6 @@
 // The children's-book corpus of the lecture notes ("Doug saw Jane."): a five-word dictionary,
 // a seeded sentence stream, and the checker that sorts generated sentences into kinds of mistakes.
-import type { Generator } from '@unroll/autograd';
+import type { RandomGenerator } from '@unroll/autograd';
 
 /** The dictionary: three names, one verb, the period. Token id = index. */
 export const VOCAB = ['Doug', 'Jane', 'Spot', 'saw', '.'] as const;
@@ -15,7 +15,7 @@ const isName = (t: number) => t >= 0 && t < NAMES.length;
  * A stream of `sentences` sentences "<Name> saw <Name>." with two different names, drawn uniformly,
  * as token ids. It starts with a period, so every sentence, the first included, follows one.
  */
-export function bookStream(sentences: number, gen: Generator): number[] {
+export function bookStream(sentences: number, gen: RandomGenerator): number[] {
   const out = [PERIOD];
   for (let s = 0; s < sentences; s++) {
     const subject = gen.int(NAMES.length);

@@ -1,7 +1,7 @@
 // Next-word models for the children's book: a vanilla RNN or an LSTM over one-hot words, with a
 // full memory (the state runs through the whole text) or a one-word memory (the state is reset
 // before every word, the lecture's short-memory RNN at its extreme).
-import { Generator, Linear, Module, Tensor, noGrad, softmax, tensor } from '@unroll/autograd';
+import { RandomGenerator, Linear, Module, Tensor, noGrad, softmax, tensor } from '@unroll/autograd';
 import { LSTMCell, RNNCell, unroll } from '@unroll/rnn';
 import type { HiddenState, LSTMState, RecurrentCell } from '@unroll/rnn';
 import { sampleIndex } from '../common/run.js';
@@ -18,7 +18,7 @@ export interface NextWordModelOptions {
   hiddenSize: number;
   memory?: Memory;
   /** Random source of the initial weights. */
-  generator?: Generator;
+  generator?: RandomGenerator;
 }
 
 /** Words as one-hot rows over the dictionary: ids [B][T] → [B, T, |V|] float32. */
@@ -65,7 +65,7 @@ export class NextWordModel extends Module {
    * Writes `length` words after a period, sampling each from the model's prediction (temperature 1,
    * the seeded `gen`), the state carried from word to word (or reset, with the one-word memory).
    */
-  generate(length: number, gen: Generator): number[] {
+  generate(length: number, gen: RandomGenerator): number[] {
     const cell = this.cell as RecurrentCell<HiddenState | LSTMState>;
     const out: number[] = [];
     noGrad(() => {

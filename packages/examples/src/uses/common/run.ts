@@ -1,6 +1,6 @@
 // Shared plumbing of the lecture-notes uses: run length (quick or UNROLL_FULL), seeded streams,
 // sampling, and small formatting helpers for the words each use prints.
-import { Generator } from '@unroll/autograd';
+import { RandomGenerator } from '@unroll/autograd';
 import type { Callback } from '@unroll/train';
 
 /** An endless batch source for `fit` (it pulls one per step): each batch drawn from the use's seeded stream. */
@@ -17,13 +17,13 @@ export function fullRun(): boolean {
  * `count` independent generators derived from one seed (weights, training data, test data, …),
  * so drawing more training batches never changes the test set.
  */
-export function seededStreams(seed: number, count: number): Generator[] {
-  const root = new Generator(seed);
-  return Array.from({ length: count }, () => new Generator(root.nextUint32()));
+export function seededStreams(seed: number, count: number): RandomGenerator[] {
+  const root = new RandomGenerator(seed);
+  return Array.from({ length: count }, () => new RandomGenerator(root.nextUint32()));
 }
 
 /** Index drawn from the probabilities `p` (summing to 1). */
-export function sampleIndex(p: ArrayLike<number>, gen: Generator): number {
+export function sampleIndex(p: ArrayLike<number>, gen: RandomGenerator): number {
   let u = gen.uniform();
   for (let k = 0; k < p.length - 1; k++) {
     u -= p[k]!;
@@ -40,7 +40,7 @@ export function argmax(v: ArrayLike<number>, start = 0, length = v.length - star
 }
 
 /** The integers 0 … n−1 in a seeded random order (Fisher–Yates). */
-export function permutation(n: number, gen: Generator): number[] {
+export function permutation(n: number, gen: RandomGenerator): number[] {
   const p = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
     const j = gen.int(i + 1);

@@ -1,7 +1,7 @@
 // A generated sentiment corpus where word order matters: negation ("not good", "not bad at all"),
 // contrast ("good, not bad", "boring but fun") and intensifiers ("really good"). Every label
 // follows from a stated rule, so the corpus has no noise and no unknowable cases.
-import type { Generator } from '@unroll/autograd';
+import type { RandomGenerator } from '@unroll/autograd';
 
 /** Positive and negative adjectives. */
 export const POSITIVE = ['good', 'great', 'fun', 'lovely', 'brilliant'] as const;
@@ -42,10 +42,10 @@ export interface Review {
   pattern: Pattern;
 }
 
-const pick = <T>(xs: readonly T[], gen: Generator): T => xs[gen.int(xs.length)]!;
+const pick = <T>(xs: readonly T[], gen: RandomGenerator): T => xs[gen.int(xs.length)]!;
 
 /** One review drawn from the patterns, with its label. */
-export function drawReview(gen: Generator): Review {
+export function drawReview(gen: RandomGenerator): Review {
   let u = gen.uniform(), pattern: Pattern = 'plain';
   for (const p of PATTERNS) {
     pattern = p;
@@ -96,7 +96,7 @@ export interface SentimentSplits {
  * the training mix); the test reviews that happen to occur in the training set are marked, so
  * accuracy on never-seen sentences can be reported apart.
  */
-export function sentimentSplits(trainSize: number, testSize: number, gen: Generator): SentimentSplits {
+export function sentimentSplits(trainSize: number, testSize: number, gen: RandomGenerator): SentimentSplits {
   const train = Array.from({ length: trainSize }, () => drawReview(gen));
   const test = Array.from({ length: testSize }, () => drawReview(gen));
   const seen = new Set(train.map((r) => r.words.join(' ')));

@@ -1,6 +1,6 @@
 // Sentiment classifiers: an order-blind bag of words (mean embedding → MLP) and recurrent readers
 // (LSTM or GRU, final state → logit), all giving one logit per review (positive when > 0).
-import { Embedding, Generator, Linear, Module, Tensor, tensor } from '@unroll/autograd';
+import { Embedding, RandomGenerator, Linear, Module, Tensor, tensor } from '@unroll/autograd';
 import { GRU, LSTM } from '@unroll/rnn';
 import { SENTIMENT_VOCAB } from './data.js';
 
@@ -13,7 +13,7 @@ export interface SentimentModelOptions {
   /** Embedding size (default 16) and hidden units (default 32). */
   embeddingSize?: number;
   hiddenSize?: number;
-  generator?: Generator;
+  generator?: RandomGenerator;
 }
 
 /** Reviews as a padded id batch: ids [B][T] (0 pads the end) and each review's length. */

@@ -1,6 +1,6 @@
 // The stock example's series: a random walk with drift (the trend) plus a weekly cycle and a
 // little day-to-day noise, generated from a seed; and the CSV the repo ships, made from it.
-import { Generator } from '@unroll/autograd';
+import { RandomGenerator } from '@unroll/autograd';
 
 /** Length, seed and the components of the generated series. */
 export interface StockOptions {
@@ -35,7 +35,7 @@ export interface StockSeries {
  * The best forecast of price_{t+h} from the past is level_t's estimate + drift·h + the weekday's offset.
  */
 export function stockSeries(opts: StockOptions = {}): StockSeries {
-  const days = opts.days ?? 730, gen = new Generator(opts.seed ?? 0);
+  const days = opts.days ?? 730, gen = new RandomGenerator(opts.seed ?? 0);
   const drift = opts.drift ?? 0.05, walk = opts.walk ?? 0.6, weekly = opts.weekly ?? 2, noise = opts.noise ?? 0.3;
   let level = opts.start ?? 100;
   const price: number[] = [], volume: number[] = [], dates: string[] = [];

@@ -1,7 +1,7 @@
 // Multi-step forecasting of a series: windows of the past → the next H values, with an LSTM read
 // many-to-one and a linear layer giving all H steps at once; the naive and seasonal-naive
 // baselines; MAE/RMSE on the last part of the series, which training never sees.
-import { Adam, Generator, Linear, Module, Tensor, mseLoss, noGrad, tensor } from '@unroll/autograd';
+import { Adam, RandomGenerator, Linear, Module, Tensor, mseLoss, noGrad, tensor } from '@unroll/autograd';
 import { fitSync } from '@unroll/train';
 import { LSTM } from '@unroll/rnn';
 import { lineChart } from '@unroll/plot';
@@ -32,7 +32,7 @@ export interface ForecastOptions extends UseTrainOptions {
 export class Forecaster extends Module {
   readonly lstm: LSTM;
   readonly head: Linear;
-  constructor(readonly window: number, readonly horizon: number, hiddenSize: number, generator?: Generator) {
+  constructor(readonly window: number, readonly horizon: number, hiddenSize: number, generator?: RandomGenerator) {
     super();
     this.lstm = this.registerModule('lstm', new LSTM({ inputSize: 1, hiddenSize, batchFirst: true, generator }));
     this.head = this.registerModule('head', new Linear(hiddenSize, horizon, { generator }));

@@ -1,6 +1,6 @@
 // Weather reports: a vector (high, low, wind, rain, humidity) and its sentence
 // "High is 65 F . Low is 45 F . Wind is 10 mph . Rain is 30 % . Humidity is 55 % .", generated from a seed.
-import type { Generator } from '@unroll/autograd';
+import type { RandomGenerator } from '@unroll/autograd';
 
 /** The five fields, their units in the sentence, and the values each takes (multiples of 5). */
 export const FIELDS = [
@@ -23,7 +23,7 @@ const steps = (lo: number, hi: number, by: number) => Array.from({ length: (hi -
 const HIGHS = steps(45, 100, 5), SPREADS = steps(10, 25, 5), WINDS = steps(0, 30, 5), RAINS = steps(0, 100, 10), HUMIDITIES = steps(20, 100, 10);
 
 /** A random day: high 45–100 °F, low 10–25 °F below it, wind 0–30 mph, rain 0–100 %, humidity 20–100 %. */
-export function drawWeather(gen: Generator): Weather {
+export function drawWeather(gen: RandomGenerator): Weather {
   const pick = (xs: number[]) => xs[gen.int(xs.length)]!;
   const high = pick(HIGHS);
   return [high, high - pick(SPREADS), pick(WINDS), pick(RAINS), pick(HUMIDITIES)];
@@ -75,7 +75,7 @@ export interface WeatherSplits {
 }
 
 /** Distinct days for training and held-out days for testing: no test vector occurs in training. */
-export function weatherSplits(trainSize: number, testSize: number, gen: Generator): WeatherSplits {
+export function weatherSplits(trainSize: number, testSize: number, gen: RandomGenerator): WeatherSplits {
   if (trainSize + testSize > WEATHER_COUNT / 2) throw new RangeError(`weather: at most ${WEATHER_COUNT / 2} days in all`);
   const seen = new Set<string>();
   const draw = (n: number) => {

@@ -1,7 +1,7 @@
 // The two directions between a weather vector and its sentence: a captioner (one-to-many: the
 // vector sets the LSTM's initial state, which then writes the words) and a reader (many-to-one:
 // an LSTM reads the words, its final state gives the vector back).
-import { Embedding, Generator, Linear, Module, Tensor, noGrad, tensor } from '@unroll/autograd';
+import { Embedding, RandomGenerator, Linear, Module, Tensor, noGrad, tensor } from '@unroll/autograd';
 import { LSTM, LSTMCell, unroll } from '@unroll/rnn';
 import type { LSTMState } from '@unroll/rnn';
 import { argmax } from '../common/run.js';
@@ -20,7 +20,7 @@ export interface WeatherModelOptions {
   /** Hidden units (default 64) and word-embedding size (default 16). */
   hiddenSize?: number;
   embeddingSize?: number;
-  generator?: Generator;
+  generator?: RandomGenerator;
 }
 
 /** The model options with their defaults: H hidden units (64), E embedding size (16). */

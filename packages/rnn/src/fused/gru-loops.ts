@@ -1,18 +1,18 @@
 // The loops inside gruSequence: forward and backward through time, in JS (either dtype, either form)
 // and with the WebAssembly SIMD pointwise steps (float32, reset-after), and what forward keeps for backward.
 import * as K from '@unroll/core';
-import { paddingBounds } from '../padding.js';
 import type { FloatArray } from '@unroll/core';
-import { freePacked, gemmCall, packMatrix } from '@unroll/core/internal';
-import { HeapLayout, isPadded, keepPaddedRows, newArray, readSlot, writeSlot } from './common.js';
+import { gemmCall } from '@unroll/core/internal';
+import { HeapLayout, isPadded, newArray, readSlot, writeSlot } from './common.js';
 import type { SequenceData } from './common.js';
 import {
   gruBackwardCandidateRow, gruBackwardGatesRow, gruBackwardRow, gruCandidateRow, gruForwardRow, gruGatesRow,
 } from './gru-kernels.js';
 import { takeBuffer } from './pool.js';
 import { scratch } from './scratch.js';
-import { stepGemm, stepParts } from './wasm/runtime.js';
+import { stepGemm } from './wasm/runtime.js';
 import type { PointwiseWasm } from './wasm/runtime.js';
+import { forwardWasmLoop, throughTimeWasmLoop } from './wasm-loops.js';
 
 /** What backward reads. */
 export interface Saved extends SequenceData {
@@ -94,47 +94,30 @@ export function forwardJs(s: ForwardArgs, resetAfter: boolean): ForwardValues {
  * when that memory cannot hold them.
  */
 export function forwardWasm(w: PointwiseWasm, s: ForwardArgs): ForwardValues | null {
-  const { T, B, I, H, X, Wih, Whh, bi, bh, reverse, lengths, maxLen, record } = s;
+  const { T, B, H, bi, bh, reverse, record } = s;
   const G = 3 * H, S = 4 * H, BH = B * H, TB = T * B;
   const L = new HeapLayout();
   const oXg = L.region(TB * G), oGh = L.region(B * G), oBi = L.region(G), oBh = L.region(G);
   const oHs = L.region((T + 1) * BH), oSave = L.region(TB * S), oWhh = L.region(G * H);
-  if (w.reserve(L.top) === null) return null;
-  w.view().set(Whh, oWhh);
-  const whh = packMatrix(true, H, G, w.address(oWhh), H);
-  if (whh === null) return null;
-  try {
-    K.gemm(false, true, TB, G, I, 1, X, 0, I, Wih, 0, I, 0, w.view(), oXg, G);
-    const heap = w.view(); // after the gemm, which may have grown the memory
-    for (const [b, at] of [[bi, oBi], [bh, oBh]] as const) {
-      if (b) heap.set(b, at);
-      else heap.fill(0, at, at + G);
-    }
-    heap.set(s.h0, oHs + (reverse ? T : 0) * BH);
-    const { minLen } = paddingBounds(lengths, T);
-    const parts = stepParts(w, B, B * G * H);
-    for (let k = 0; k < T; k++) {
-      const t = reverse ? T - 1 - k : k;
-      const prev = readSlot(t, reverse) * BH, next = writeSlot(t, reverse) * BH;
-      if (t >= maxLen) {
-        heap.copyWithin(oHs + next, oHs + prev, oHs + prev + BH);
-        continue;
+  return forwardWasmLoop(w, s, {
+    G, layout: L, whhAt: oWhh, xgAt: oXg, ghAt: oGh, states: [oHs],
+    setUp(heap) {
+      for (const [b, at] of [[bi, oBi], [bh, oBh]] as const) {
+        if (b) heap.set(b, at);
+        else heap.fill(0, at, at + G);
       }
-      w.rt.run([
-        stepGemm(gemmCall(true, false, true, B, G, H, 1, w.address(oHs + prev), H, whh, H, 0, w.address(oGh), G)),
-        w.call(w.gruForward, B, H, oXg + t * B * G, oBi, oGh, oBh, oHs + prev, oHs + next, oSave + t * B * S),
-      ], parts);
-      if (t >= minLen) keepPaddedRows(heap, [oHs], lengths, t, B, H, prev, next);
-    }
-    let save: FloatArray = heap;
-    if (record) {
-      save = takeBuffer('float32', TB * S);
-      save.set(heap.subarray(oSave, oSave + TB * S));
-    }
-    return { hs: heap.slice(oHs, oHs + (T + 1) * BH), save, rh: null };
-  } finally {
-    freePacked(whh);
-  }
+      heap.set(s.h0, oHs + (reverse ? T : 0) * BH);
+    },
+    kernel: (t, prev, next) => w.call(w.gruForward, B, H, oXg + t * B * G, oBi, oGh, oBh, oHs + prev, oHs + next, oSave + t * B * S),
+    result(heap) {
+      let save: FloatArray = heap;
+      if (record) {
+        save = takeBuffer('float32', TB * S);
+        save.set(heap.subarray(oSave, oSave + TB * S));
+      }
+      return { hs: heap.slice(oHs, oHs + (T + 1) * BH), save, rh: null };
+    },
+  });
 }
 
 /**
@@ -203,49 +186,38 @@ export function throughTimeWasm(w: PointwiseWasm, s: Saved, reverse: boolean, le
   const L = new HeapLayout();
   const oSave = L.region(TB * S), oHs = L.region((T + 1) * BH), oDy = L.region(T * BH), oDh = L.region(BH);
   const oDx = L.region(TB * G), oDh3 = L.region(TB * G), oWhh = L.region(G * H);
-  if (w.reserve(L.top) === null) return null;
-  w.view().set(s.Whh, oWhh);
-  const whh = packMatrix(false, G, H, w.address(oWhh), H);
-  if (whh === null) return null;
-  try {
-    const heap = w.view();
-    heap.set(s.save, oSave);
-    heap.set(s.hs, oHs);
-    heap.set(DY, oDy);
-    heap.set(dhT, oDh);
-    const { minLen } = paddingBounds(lengths, T);
-    const parts = stepParts(w, B, B * G * H);
-    for (let k = 0; k < T; k++) {
-      const t = reverse ? k : T - 1 - k;
-      if (t >= maxLen) {
-        heap.fill(0, oDx + t * B * G, oDx + (t + 1) * B * G);
-        heap.fill(0, oDh3 + t * B * G, oDh3 + (t + 1) * B * G);
-        continue;
-      }
-      const prev = oHs + readSlot(t, reverse) * BH;
-      const gemm = stepGemm(gemmCall(true, false, false, B, H, G, 1, w.address(oDh3 + t * B * G), G, whh, H, 1, w.address(oDh), H));
-      if (t < minLen) {
-        w.rt.run([w.call(w.gruBackward, B, H, oSave + t * B * S, prev, oDh, oDy + t * BH, oDx + t * B * G, oDh3 + t * B * G), gemm], parts);
-        continue;
-      }
+  const prev = (t: number) => oHs + readSlot(t, reverse) * BH;
+  return throughTimeWasmLoop(w, {
+    T, B, H, G, maxLen, Whh: s.Whh, layout: L, whhAt: oWhh,
+    copyIn(heap) {
+      heap.set(s.save, oSave);
+      heap.set(s.hs, oHs);
+      heap.set(DY, oDy);
+      heap.set(dhT, oDh);
+    },
+    pastEnd(heap, t) {
+      heap.fill(0, oDx + t * B * G, oDx + (t + 1) * B * G);
+      heap.fill(0, oDh3 + t * B * G, oDh3 + (t + 1) * B * G);
+    },
+    kernel: (t) => w.call(w.gruBackward, B, H, oSave + t * B * S, prev(t), oDh, oDy + t * BH, oDx + t * B * G, oDh3 + t * B * G),
+    rows(heap, t) {
+      const p = prev(t);
       for (let b = 0; b < B; b++) {
         const r = b * H, row = t * B + b;
         if (isPadded(lengths, t, b)) {
           heap.fill(0, oDx + row * G, oDx + row * G + G);
           heap.fill(0, oDh3 + row * G, oDh3 + row * G + G);
         } else {
-          gruBackwardRow(H, heap, oSave + row * S, heap, prev + r, heap, oDh + r, heap, oDy + row * H,
+          gruBackwardRow(H, heap, oSave + row * S, heap, p + r, heap, oDh + r, heap, oDy + row * H,
             heap, oDx + row * G, heap, oDh3 + row * G, heap, oDh + r);
         }
       }
-      w.rt.run([gemm], parts);
-    }
-    if (!w.rt.shared) {
-      // Growing an unshared memory detaches its views, and the gemms that consume this result may grow it.
-      return { dXg: heap.slice(oDx, oDx + TB * G), xAt: 0, dHg: heap.slice(oDh3, oDh3 + TB * G), hAt: 0, dh: heap.slice(oDh, oDh + BH), dhAt: 0 };
-    }
-    return { dXg: heap, xAt: oDx, dHg: heap, hAt: oDh3, dh: heap, dhAt: oDh };
-  } finally {
-    freePacked(whh);
-  }
+    },
+    // dh += dG_h·W_hh after the kernel or the rows alike: both leave dh's direct part in place.
+    gemm: (t, whh) => stepGemm(gemmCall(true, false, false, B, H, G, 1, w.address(oDh3 + t * B * G), G, whh, H, 1, w.address(oDh), H)),
+    result(take) {
+      const [dXg, xAt] = take(oDx, TB * G), [dHg, hAt] = take(oDh3, TB * G), [dh, dhAt] = take(oDh, BH);
+      return { dXg, xAt, dHg, hAt, dh, dhAt };
+    },
+  }, reverse, lengths);
 }

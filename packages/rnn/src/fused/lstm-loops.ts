@@ -1,17 +1,17 @@
 // The loops inside lstmSequence: forward and backward through time, in JS (either dtype) and with the
 // WebAssembly SIMD pointwise steps (float32), and what forward keeps for backward.
 import * as K from '@unroll/core';
-import { paddingBounds } from '../padding.js';
 import type { FloatArray } from '@unroll/core';
-import { freePacked, gemmCall, packMatrix } from '@unroll/core/internal';
-import { HeapLayout, isPadded, keepPaddedRows, newArray, readSlot, writeSlot } from './common.js';
+import { gemmCall } from '@unroll/core/internal';
+import { HeapLayout, isPadded, newArray, readSlot, writeSlot } from './common.js';
 import type { SequenceData } from './common.js';
 import { lstmBackwardRow, lstmForwardRow } from './lstm-kernels.js';
 import type { PeepholeGrads, Peepholes } from './lstm-kernels.js';
 import { takeBuffer } from './pool.js';
 import { scratch, scratchZeros64 } from './scratch.js';
-import { stepGemm, stepParts } from './wasm/runtime.js';
+import { stepGemm } from './wasm/runtime.js';
 import type { PointwiseWasm } from './wasm/runtime.js';
+import { forwardWasmLoop, throughTimeWasmLoop } from './wasm-loops.js';
 
 /** What backward reads. hs and cs hold T + 1 slots of [B, H]: the initial state and each step's. */
 export interface Saved extends SequenceData {
@@ -86,47 +86,28 @@ export function forwardJs(s: ForwardArgs): ForwardValues {
  * copied out once at the end. Null when that memory cannot hold them.
  */
 export function forwardWasm(w: PointwiseWasm, s: ForwardArgs): ForwardValues | null {
-  const { T, B, I, H, X, Wih, Whh, bias, reverse, lengths, maxLen, record } = s;
+  const { T, B, H, bias, reverse, record } = s;
   const G = 4 * H, BH = B * H;
   const L = new HeapLayout();
   const oAct = L.region(T * B * G), oHh = L.region(B * G), oBias = L.region(G);
   const oHs = L.region((T + 1) * BH), oCs = L.region((T + 1) * BH), oTc = L.region(T * BH), oWhh = L.region(G * H);
-  if (w.reserve(L.top) === null) return null;
-  w.view().set(Whh, oWhh);
-  // The step's B operand is W_hhᵀ [H, 4H], packed once here rather than at every step.
-  const whh = packMatrix(true, H, G, w.address(oWhh), H);
-  if (whh === null) return null;
-  try {
-    K.gemm(false, true, T * B, G, I, 1, X, 0, I, Wih, 0, I, 0, w.view(), oAct, G);
-    const heap = w.view(); // after the gemm, which may have grown the memory
-    if (bias) heap.set(bias, oBias);
-    else heap.fill(0, oBias, oBias + G);
-    const first = (reverse ? T : 0) * BH;
-    heap.set(s.h0, oHs + first);
-    heap.set(s.c0, oCs + first);
-    const { minLen } = paddingBounds(lengths, T);
-    const parts = stepParts(w, B, B * G * H);
-    for (let k = 0; k < T; k++) {
-      const t = reverse ? T - 1 - k : k;
-      const prev = readSlot(t, reverse) * BH, next = writeSlot(t, reverse) * BH;
-      if (t >= maxLen) {
-        heap.copyWithin(oHs + next, oHs + prev, oHs + prev + BH);
-        heap.copyWithin(oCs + next, oCs + prev, oCs + prev + BH);
-        continue;
-      }
-      w.rt.run([
-        stepGemm(gemmCall(true, false, true, B, G, H, 1, w.address(oHs + prev), H, whh, H, 0, w.address(oHh), G)),
-        w.call(w.lstmForward, B, H, oAct + t * B * G, oHh, oBias, oCs + prev, oCs + next, oHs + next, oTc + t * BH),
-      ], parts);
-      if (t >= minLen) keepPaddedRows(heap, [oHs, oCs], lengths, t, B, H, prev, next);
-    }
-    const hs = heap.slice(oHs, oHs + (T + 1) * BH);
-    if (!record) return { act: heap, hs, cs: heap.subarray(oCs, oCs + (T + 1) * BH), tc: heap };
-    const copy = (at: number, n: number) => { const out = takeBuffer('float32', n); out.set(heap.subarray(at, at + n)); return out; };
-    return { act: copy(oAct, T * B * G), hs, cs: copy(oCs, (T + 1) * BH), tc: copy(oTc, T * BH) };
-  } finally {
-    freePacked(whh);
-  }
+  return forwardWasmLoop(w, s, {
+    G, layout: L, whhAt: oWhh, xgAt: oAct, ghAt: oHh, states: [oHs, oCs],
+    setUp(heap) {
+      if (bias) heap.set(bias, oBias);
+      else heap.fill(0, oBias, oBias + G);
+      const first = (reverse ? T : 0) * BH;
+      heap.set(s.h0, oHs + first);
+      heap.set(s.c0, oCs + first);
+    },
+    kernel: (t, prev, next) => w.call(w.lstmForward, B, H, oAct + t * B * G, oHh, oBias, oCs + prev, oCs + next, oHs + next, oTc + t * BH),
+    result(heap) {
+      const hs = heap.slice(oHs, oHs + (T + 1) * BH);
+      if (!record) return { act: heap, hs, cs: heap.subarray(oCs, oCs + (T + 1) * BH), tc: heap };
+      const copy = (at: number, n: number) => { const out = takeBuffer('float32', n); out.set(heap.subarray(at, at + n)); return out; };
+      return { act: copy(oAct, T * B * G), hs, cs: copy(oCs, (T + 1) * BH), tc: copy(oTc, T * BH) };
+    },
+  });
 }
 
 /**
@@ -197,53 +178,27 @@ export function throughTimeWasm(w: PointwiseWasm, s: Saved, reverse: boolean, le
   const L = new HeapLayout();
   const oAct = L.region(TB * G), oCs = L.region((T + 1) * BH), oTc = L.region(T * BH), oDy = L.region(T * BH);
   const oDh = L.region(BH), oDc = L.region(BH), oDG = L.region(TB * G), oWhh = L.region(G * H);
-  if (w.reserve(L.top) === null) return null;
-  w.view().set(s.Whh, oWhh);
-  // The step's B operand is W_hh [4H, H] itself, packed once for the whole sequence.
-  const whh = packMatrix(false, G, H, w.address(oWhh), H);
-  if (whh === null) return null;
-  try {
-    const heap = w.view();
-    heap.set(s.act, oAct);
-    heap.set(s.cs, oCs);
-    heap.set(s.tc, oTc);
-    heap.set(DY, oDy);
-    heap.set(dhT, oDh);
-    heap.set(dcT, oDc);
-    const { minLen } = paddingBounds(lengths, T);
-    const parts = stepParts(w, B, B * G * H);
-    for (let k = 0; k < T; k++) {
-      const t = reverse ? k : T - 1 - k;
-      if (t >= maxLen) {
-        heap.fill(0, oDG + t * B * G, oDG + (t + 1) * B * G);
-        continue;
-      }
-      const dG = oDG + t * B * G;
-      if (t < minLen) {
-        // No padded row: the kernel, then dh = dG·W_hh overwriting dh, row by row in the same part.
-        w.rt.run([
-          w.call(w.lstmBackward, B, H, oAct + t * B * G, oCs + readSlot(t, reverse) * BH, oTc + t * BH, oDh, oDy + t * BH, oDc, dG),
-          stepGemm(gemmCall(true, false, false, B, H, G, 1, w.address(dG), G, whh, H, 0, w.address(oDh), H)),
-        ], parts);
-      } else {
-        backwardRows(s, t, reverse, lengths, heap, oAct, heap, oCs, heap, oTc, heap, oDy, heap, oDh, heap, oDc, heap, oDG, null);
-        w.rt.run([stepGemm(gemmCall(true, false, false, B, H, G, 1, w.address(dG), G, whh, H, 1, w.address(oDh), H))], parts);
-      }
-    }
-    return wasmResult(w, { dG: heap, dGAt: oDG, dh: heap, dhAt: oDh, dc: heap, dcAt: oDc, acc: null }, TB * G, BH);
-  } finally {
-    freePacked(whh);
-  }
-}
-
-/**
- * Where the runtime's memory is not shared (no SharedArrayBuffer), growing it detaches every view of it,
- * and the gemms that consume the result may grow it: there the result is copied out first.
- */
-function wasmResult(w: PointwiseWasm, r: ThroughTime, dGSize: number, BH: number): ThroughTime {
-  if (w.rt.shared) return r;
-  return {
-    dG: r.dG.slice(r.dGAt, r.dGAt + dGSize), dGAt: 0, dh: r.dh.slice(r.dhAt, r.dhAt + BH), dhAt: 0,
-    dc: r.dc.slice(r.dcAt, r.dcAt + BH), dcAt: 0, acc: r.acc,
-  };
+  return throughTimeWasmLoop(w, {
+    T, B, H, G, maxLen, Whh: s.Whh, layout: L, whhAt: oWhh,
+    copyIn(heap) {
+      heap.set(s.act, oAct);
+      heap.set(s.cs, oCs);
+      heap.set(s.tc, oTc);
+      heap.set(DY, oDy);
+      heap.set(dhT, oDh);
+      heap.set(dcT, oDc);
+    },
+    pastEnd: (heap, t) => heap.fill(0, oDG + t * B * G, oDG + (t + 1) * B * G),
+    kernel: (t) => w.call(w.lstmBackward, B, H, oAct + t * B * G, oCs + readSlot(t, reverse) * BH, oTc + t * BH, oDh,
+      oDy + t * BH, oDc, oDG + t * B * G),
+    rows: (heap, t) => backwardRows(s, t, reverse, lengths, heap, oAct, heap, oCs, heap, oTc, heap, oDy, heap, oDh, heap, oDc, heap, oDG, null),
+    // After the kernel dh = dG·W_hh overwrites dh (row by row in the same part); after the JS rows it adds
+    // to the padded rows' untouched dh (the others were zeroed).
+    gemm: (t, whh, afterRows) => stepGemm(gemmCall(true, false, false, B, H, G, 1, w.address(oDG + t * B * G), G, whh, H,
+      afterRows ? 1 : 0, w.address(oDh), H)),
+    result(take) {
+      const [dG, dGAt] = take(oDG, TB * G), [dh, dhAt] = take(oDh, BH), [dc, dcAt] = take(oDc, BH);
+      return { dG, dGAt, dh, dhAt, dc, dcAt, acc: null };
+    },
+  }, reverse, lengths);
 }

@@ -1,10 +1,9 @@
 // Training: teacher forcing is the documented step loop, scheduled sampling feeds the model's own
 // argmax, the loss ignores padding, and a small model learns to reverse sequences.
 import { describe, expect, it } from 'vitest';
-import { Adam, RandomGenerator, Tensor, clipGradNorm, noGrad } from '@unroll/autograd';
-import { padSequences } from '../../src/index.js';
+import { RandomGenerator, Tensor, noGrad } from '@unroll/autograd';
 import type { Seq2Seq } from '../../src/index.js';
-import { BOS, EOS, KINDS, PAD, maxAbsDiff, randomIds, tinyModel } from './helpers.js';
+import { BOS, EOS, KINDS, PAD, learnReversal, maxAbsDiff, randomIds, tinyModel } from './helpers.js';
 
 /** The decoder loop by hand: each step reads `feed(t, previousLogits)` and returns logits [B, T, V]. */
 function manualLoop(model: Seq2Seq<any, any>, src: Tensor, T: number, feed: (t: number, prev: Float64Array | null) => number[]): number[] {
@@ -69,32 +68,9 @@ describe.each(KINDS)('teacher forcing (%s)', (kind) => {
 describe('training', () => {
   it('a small attention model learns to reverse sequences', () => {
     // Source: 2–5 symbols from {3..7}; target: the same reversed, then EOS.
-    const g = new RandomGenerator(12);
     const model = tinyModel({ kind: 'general', seed: 12, srcVocab: 8, tgtVocab: 8, embeddingDim: 8, hidden: 12, dtype: 'float32' });
-    const optimizer = new Adam(model.parameters(), { lr: 0.01 });
-    const sample = (n: number) => {
-      const seqs = Array.from({ length: n }, () => Array.from({ length: 2 + g.int(4) }, () => 3 + g.int(5)));
-      return {
-        seqs,
-        src: padSequences(seqs, PAD).ids,
-        targets: padSequences(seqs.map((s) => [...s].reverse().concat(EOS)), PAD).ids,
-      };
-    };
-    let loss = Infinity;
-    for (let step = 0; step < 200; step++) {
-      const batch = sample(32);
-      optimizer.zeroGrad();
-      const r = model.loss(batch.src, batch.targets);
-      r.loss.backward();
-      clipGradNorm(model.parameters(), 5);
-      optimizer.step();
-      loss = r.loss.item();
-    }
+    const { loss, correct } = learnReversal(model);
     expect(loss).toBeLessThan(0.1);
-    model.eval();
-    const test = sample(100);
-    const out = model.greedy(test.src, { maxLength: 8 });
-    const correct = out.filter((r, i) => r.finished && r.tokens.join() === [...test.seqs[i]!].reverse().join()).length;
     expect(correct).toBeGreaterThanOrEqual(95);
   });
 });

@@ -28,6 +28,8 @@ export interface Saved extends SequenceData {
    * there for backward (no copy out and back in), else null (they are pool buffers).
    */
   kept: Region | null;
+  /** A copy of hs in the kept region (the weight gradient's gemm reads it there without a copy), or null. */
+  hsKept: FloatArray | null;
 }
 
 /** What both forward loops take: sizes, flat inputs and the attrs. */
@@ -44,7 +46,7 @@ export interface ForwardArgs extends SequenceData {
  * common.ts), tc [T, B, H] = tanh(c). hs is fresh (the outputs view it); act, cs and tc come from the
  * pool when recording (back to it on release) and are scratch otherwise (tc is then not written).
  */
-export interface ForwardValues { act: FloatArray; hs: FloatArray; cs: FloatArray; tc: FloatArray; kept: Region | null }
+export interface ForwardValues { act: FloatArray; hs: FloatArray; cs: FloatArray; tc: FloatArray; kept: Region | null; hsKept: FloatArray | null }
 
 /** The forward loop in JS, either dtype: one gemm for x·W_ihᵀ, then per step one gemm and the rows. */
 export function forwardJs(s: ForwardArgs): ForwardValues {
@@ -82,7 +84,7 @@ export function forwardJs(s: ForwardArgs): ForwardValues {
       lstmForwardRow(H, fast, act, row * G, hh, b * G, bias, cs, prev + r, peep, cs, next + r, hs, next + r, tc, row * H);
     }
   }
-  return { act, hs, cs, tc: tc ?? act, kept: null };
+  return { act, hs, cs, tc: tc ?? act, kept: null, hsKept: null };
 }
 
 /**
@@ -110,11 +112,14 @@ export function forwardWasm(w: PointwiseWasm, s: ForwardArgs): ForwardValues | n
     result(heap) {
       const hs = heap.slice(oHs, oHs + (T + 1) * BH);
       const view = (at: number, n: number) => heap.subarray(at, at + n);
-      if (!record) return { act: heap, hs, cs: view(oCs, (T + 1) * BH), tc: heap, kept: null };
+      if (!record) return { act: heap, hs, cs: view(oCs, (T + 1) * BH), tc: heap, kept: null, hsKept: null };
       // A shared memory's views survive its growth: backward reads what this loop wrote where it is.
-      if (w.rt.shared) return { act: view(oAct, T * B * G), hs, cs: view(oCs, (T + 1) * BH), tc: view(oTc, T * BH), kept: w.detach() };
+      if (w.rt.shared) {
+        return { act: view(oAct, T * B * G), hs, cs: view(oCs, (T + 1) * BH), tc: view(oTc, T * BH), kept: w.detach(),
+          hsKept: view(oHs, (T + 1) * BH) };
+      }
       const copy = (at: number, n: number) => { const out = takeBuffer('float32', n); out.set(heap.subarray(at, at + n)); return out; };
-      return { act: copy(oAct, T * B * G), hs, cs: copy(oCs, (T + 1) * BH), tc: copy(oTc, T * BH), kept: null };
+      return { act: copy(oAct, T * B * G), hs, cs: copy(oCs, (T + 1) * BH), tc: copy(oTc, T * BH), kept: null, hsKept: null };
     },
   });
 }

@@ -8,62 +8,7 @@ import { LSTMCell, compileCell, unroll } from '@unroll/rnn';
 import type { RecurrentCell } from '@unroll/rnn';
 import { SIZES, charBatch, median } from './workloads.js';
 
-type DT = 'float32' | 'float64';
-
-/** An LSTM written as a user writes a cell (the rnn README's example): public ops only. */
-class MyLSTM extends Module {
-  readonly outputSize: number;
-  readonly weightX: Parameter; readonly weightH: Parameter; readonly bias: Parameter;
-  constructor(readonly inputSize: number, readonly hiddenSize: number, readonly dtype: DT = 'float32') {
-    super();
-    this.outputSize = hiddenSize;
-    const k = 1 / Math.sqrt(hiddenSize), G = 4 * hiddenSize;
-    const u = (shape: number[]) => new Parameter(K.randUniform(shape, -k, k, { dtype }));
-    this.weightX = this.registerParameter('weight_x', u([G, inputSize]));
-    this.weightH = this.registerParameter('weight_h', u([G, hiddenSize]));
-    this.bias = this.registerParameter('bias', u([G]));
-  }
-  initialState(batch: number) {
-    const z = () => new Tensor(K.zeros([batch, this.hiddenSize], { dtype: this.dtype }));
-    return { h: z(), c: z() };
-  }
-  step(state: { h: Tensor; c: Tensor }, x: Tensor) {
-    const gates = matmul(x, this.weightX, { transB: true }).add(matmul(state.h, this.weightH, { transB: true })).add(this.bias);
-    const [i, f, g, o] = split(gates, this.hiddenSize, 1) as [Tensor, Tensor, Tensor, Tensor];
-    const c = sigmoid(f).mul(state.c).add(sigmoid(i).mul(tanh(g)));
-    const h = sigmoid(o).mul(tanh(c));
-    return { state: { h, c }, output: h };
-  }
-}
-
-/** Minimal gated unit (Zhou et al. 2016): f = σ(W_f x + U_f h + b_f), h̃ = tanh(W_h x + U_h (f ⊙ h) + b_h), h' = h + f ⊙ (h̃ − h). */
-class MGU extends Module {
-  readonly outputSize: number;
-  readonly wf: Parameter; readonly uf: Parameter; readonly bf: Parameter;
-  readonly wh: Parameter; readonly uh: Parameter; readonly bh: Parameter;
-  constructor(readonly inputSize: number, readonly hiddenSize: number) {
-    super();
-    this.outputSize = hiddenSize;
-    const k = 1 / Math.sqrt(hiddenSize), H = hiddenSize;
-    const u = (shape: number[]) => new Parameter(K.randUniform(shape, -k, k));
-    this.wf = this.registerParameter('wf', u([H, inputSize]));
-    this.uf = this.registerParameter('uf', u([H, H]));
-    this.bf = this.registerParameter('bf', u([H]));
-    this.wh = this.registerParameter('wh', u([H, inputSize]));
-    this.uh = this.registerParameter('uh', u([H, H]));
-    this.bh = this.registerParameter('bh', u([H]));
-  }
-  initialState(batch: number) {
-    return { h: new Tensor(K.zeros([batch, this.hiddenSize])) };
-  }
-  step(state: { h: Tensor }, x: Tensor) {
-    const h = state.h;
-    const f = sigmoid(matmul(x, this.wf, { transB: true }).add(matmul(h, this.uf, { transB: true })).add(this.bf));
-    const hh = tanh(matmul(x, this.wh, { transB: true }).add(matmul(f.mul(h), this.uh, { transB: true })).add(this.bh));
-    const next = h.add(f.mul(hh.sub(h)));
-    return { state: { h: next }, output: next };
-  }
-}
+import { MGU, MyLSTM } from './compiled-cells.js';
 
 const { vocab: V, hidden: H, batch: B, time: T, lr } = SIZES;
 const data = charBatch();

@@ -159,3 +159,24 @@ export function setResidentGemm(on: boolean): boolean {
   enabled = on;
   return before;
 }
+
+/** Core's kernel runtime for a compiled sequence of this dtype: float32 with resident gemms on; else null. */
+export function residentRuntime(dtype: FloatDType): WasmRuntime | null {
+  return dtype === 'float32' && enabled ? wasmRuntime() : null;
+}
+
+let wasmKernelsOn = true;
+/** Whether float32 compiled sequences run their elementwise work as generated WebAssembly (else the JS kernels). */
+export function wasmKernelsEnabled(): boolean {
+  return wasmKernelsOn;
+}
+/**
+ * Switches the generated WebAssembly elementwise kernels of float32 compiled sequences on (default) or
+ * off (then their generated JS kernels run), for tests and benchmarks comparing the two. Returns the
+ * previous setting.
+ */
+export function setWasmKernels(on: boolean): boolean {
+  const before = wasmKernelsOn;
+  wasmKernelsOn = on;
+  return before;
+}

@@ -9,7 +9,9 @@ import type { FloatArray, NdArray } from '@unroll/core';
 import { readSlot, writeSlot } from '../fused/common.js';
 import type { ItemKernels } from './codegen.js';
 import type { Access, Plan } from './plan.js';
-import { Resident, fresh, gemm, release, scratchSlot, take } from './runtime.js';
+import { Resident, fresh, gemm, release, residentRuntime, scratchSlot, take, wasmKernelsEnabled } from './runtime.js';
+import { wasmKernels } from './wasm-kernels.js';
+import type { WasmKernels } from './wasm-kernels.js';
 import type { FloatDType } from './runtime.js';
 
 /** A plan with its generated kernels: what the op runs. */
@@ -33,20 +35,29 @@ const gemmItems = (plan: Plan) => plan.items.filter((i): i is GemmItem => i.kind
  * core's kernel memory, so the recurrent gemms run there in place on the worker threads; null when
  * the runtime cannot hold them (the JS gemm then runs on pooled arrays).
  */
-function residentValues(plan: Plan, T: number): Resident | null {
+function residentValues(plan: Plan, T: number, wk: WasmKernels | null): Resident | null {
+  // With WebAssembly kernels the hoisted inputs and constants they read live there too (copied in once).
   const sizes = plan.slots.map((s) => (s.role === 'state' ? (T + 1) * s.size
-    : s.role === 'projection' || s.role === 'saved' ? T * s.size : s.role === 'scratch' ? s.size : 0));
+    : s.role === 'projection' || s.role === 'saved' ? T * s.size : s.role === 'scratch' ? s.size
+      : wk && (s.role === 'input' || s.role === 'constant') ? (s.base === 'step' ? T * s.size : s.size) : 0));
   const ok = gemmItems(plan).every((it) => sizes[plan.access.get(it.a.id)!.slot]! > 0 && sizes[plan.access.get(it.c.id)!.slot]! > 0);
-  return ok && gemmItems(plan).length > 0 ? Resident.open(plan.program.dtype, sizes) : null;
+  return ok && (gemmItems(plan).length > 0 || wk) ? Resident.open(plan.program.dtype, sizes) : null;
 }
 
-/** The same for backward's gradient slots (all but the returned input gradients and the accumulators). */
-function residentGrads(plan: Plan, T: number): Resident | null {
-  const sizes = plan.gradSlots.map((s) => (s.role === 'gradAll' || s.role === 'gradProjection' ? T * s.size
-    : s.role === 'gradScratch' ? s.size : 0));
+/**
+ * The same for backward: its gradient slots (all but the returned input gradients and the accumulators,
+ * which WebAssembly kernels also want there), and with WebAssembly kernels the value slots they read
+ * (copied back in) and the padded-rows flags. Slot k of the region is value slot k, gradient slot k is
+ * nV + k, the flags nV + nG.
+ */
+function residentBackward(plan: Plan, T: number, wk: WasmKernels | null, padded: boolean): Resident | null {
+  const values = plan.slots.map((s, k) => (!wk?.backwardValues.has(k) ? 0 : s.role === 'state' ? (T + 1) * s.size
+    : s.base === 'step' ? T * s.size : s.size));
+  const grads = plan.gradSlots.map((s) => (s.role === 'gradAll' || s.role === 'gradProjection' ? T * s.size
+    : s.role === 'gradScratch' ? s.size : wk && (s.role === 'gradInput' || (s.role === 'gradAcc' && s.accumulates)) ? T * s.size : 0));
   const items = gemmItems(plan).filter((it) => plan.needs[it.a.id]);
-  const ok = items.every((it) => sizes[plan.gradAccess.get(it.a.id)!.slot]! > 0 && sizes[plan.gradAccess.get(it.c.id)!.slot]! > 0);
-  return ok && items.length > 0 ? Resident.open(plan.program.dtype, sizes) : null;
+  const ok = items.every((it) => grads[plan.gradAccess.get(it.a.id)!.slot]! > 0 && grads[plan.gradAccess.get(it.c.id)!.slot]! > 0);
+  return ok && (items.length > 0 || wk) ? Resident.open(plan.program.dtype, [...values, ...grads, wk && padded ? plan.B : 0]) : null;
 }
 
 const NONE = new Float64Array(0);
@@ -67,6 +78,11 @@ function setBases(plan: Plan, specs: Plan['slots'], O: Int32Array, t: number, re
  */
 function rows(add: boolean, src: FloatArray, from: number, rs: number, cs: number, dst: FloatArray, to: number, ld: number,
   B: number, n: number, lengths: Int32Array | null, t: number): void {
+  if (lengths === null && cs === 1 && rs === n && ld === n) {
+    if (add) for (let i = 0, m = B * n; i < m; i++) dst[to + i] += src[from + i]!;
+    else dst.set(src.subarray(from, from + B * n), to);
+    return;
+  }
   for (let b = 0; b < B; b++) {
     if (lengths !== null && t >= lengths[b]!) continue;
     const s = from + b * rs, d = to + b * ld;
@@ -87,10 +103,14 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const V: FloatArray[] = [];
     const pooled: FloatArray[] = [];
     const x2d = plan.projections.length ? flat(inputs[nX + nP + p.stateIn.length]!) : null;
-    const res = residentValues(plan, T);
+    const rt = residentRuntime(dtype);
+    const wk = rt && wasmKernelsEnabled() ? wasmKernels(plan, rt) : null;
+    const res = residentValues(plan, T, wk);
     res?.bind(V);
+    const original = (s: Plan['slots'][number]) => (s.role === 'constant' ? p.values[s.index]!.constant! : flat(inputs[s.base === 'step' ? s.index : nX + s.index]!));
     plan.slots.forEach((s, k) => {
       if (res?.has(k)) {
+        if (s.role === 'input' || s.role === 'constant') V[k]!.set(original(s));
         if (s.role === 'projection') {
           const pr = plan.projections[s.index]!, W = flat(inputs[nX + plan.pInputs.indexOf(pr.w)]!);
           gemm(false, pr.transB, T * B, pr.N, pr.I, 1, x2d!, 0, pr.I, W, 0, pr.transB ? pr.I : pr.N, 0, V[k]!, 0, pr.N);
@@ -123,12 +143,21 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const ys = fresh(dtype, T * B * outW);
     const outA = plan.access.get(p.output.id)!;
     const outStates = p.stateOut.map((v) => plan.access.get(v.id)!);
+    // The WebAssembly kernels' arguments: every value slot's address this step (then gradient slots, pad: 0).
+    const useWasm = res !== null && wk !== null && [...wk.forwardValues].every((k) => res.has(k));
+    const args = new Array<number>(plan.slots.length + plan.gradSlots.length + 1).fill(0);
     for (let k = 0; k < T; k++) {
       const t = reverse ? T - 1 - k : k;
       setBases(plan, plan.slots, O, t, reverse);
+      if (useWasm) for (let s = 0; s < plan.slots.length; s++) args[s] = res.has(s) ? res.address(s, O[s]!) : 0;
       for (let i = 0; i < plan.items.length; i++) {
         const item = plan.items[i]!;
-        if (item.kind !== 'gemm') { kernels[i]?.forward(V, O, null, null, null); continue; }
+        if (item.kind !== 'gemm') {
+          const w = useWasm ? wk.forward[i] : null;
+          if (w) w(...args);
+          else kernels[i]?.forward(V, O, null, null, null);
+          continue;
+        }
         const A = plan.access.get(item.a.id)!, C = plan.access.get(item.c.id)!, W = plan.access.get(item.w.id)!;
         if (res) {
           res.gemm(B, item.N, item.K, res.address(A.slot, O[A.slot]! + A.off), A.rs, packed![i]!, false, res.address(C.slot, O[C.slot]!), C.rs);
@@ -159,6 +188,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
         res.bind(V);
         plan.slots.forEach((s, k) => {
           if (!res.has(k)) return;
+          if (s.role === 'input' || s.role === 'constant') { V[k] = original(s); return; }
           const kept = s.role === 'scratch' ? scratchSlot(`v${k}`, dtype, s.size) : take(dtype, V[k]!.length);
           if (s.role !== 'scratch') pooled.push(kept);
           kept.set(V[k]!);
@@ -175,18 +205,30 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
 
   backward: function sequenceBackward({ dys, saved, attrs: a, needs, shapes }) {
     const G: FloatArray[] = [];
-    const G_ = () => G;
     const { plan, kernels } = a.compiled;
     const { program: p, B } = plan;
     const { T, reverse, lengths } = a;
-    const { V, dtype, x2d } = saved;
-    const res = residentGrads(plan, T);
-    res?.bind(G_());
+    const { dtype, x2d } = saved;
+    const nVs = plan.slots.length, nGs = plan.gradSlots.length;
+    const rt = residentRuntime(dtype);
+    const wk = rt && wasmKernelsEnabled() ? wasmKernels(plan, rt) : null;
+    const res = residentBackward(plan, T, wk, lengths !== null);
+    const V = saved.V.slice();
+    const VG: FloatArray[] = [];
+    // The region's views into V and G (again after the memory grew).
+    const bindAll = () => {
+      if (!res) return;
+      res.bind(VG);
+      for (let k = 0; k < nVs; k++) if (res.has(k)) V[k] = VG[k]!;
+      for (let k = 0; k < nGs; k++) if (res.has(nVs + k)) G[k] = VG[nVs + k]!;
+    };
+    bindAll();
+    for (let k = 0; k < nVs; k++) if (res?.has(k)) V[k]!.set(saved.V[k]!);
     const nX = plan.xInputs.length, nP = plan.pInputs.length;
     const TB = T * B;
     const pooled: FloatArray[] = [];
     plan.gradSlots.forEach((s, k) => {
-      if (res?.has(k)) { if (s.role !== 'gradScratch') G[k]!.fill(0); return; }
+      if (res?.has(nVs + k)) { if (s.role !== 'gradScratch') G[k]!.fill(0); return; }
       if (s.role === 'gradInput') G[k] = fresh(dtype, T * s.size);
       else if (s.role === 'gradAcc') G[k] = s.accumulates ? new Float64Array(s.size) : NONE;
       else if (s.role === 'gradAll' || s.role === 'gradProjection') { pooled.push((G[k] = take(dtype, T * s.size))); G[k]!.fill(0); }
@@ -195,8 +237,15 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     // Each recurrent weight packed once for the whole pass, as op(W)ᵀ [N, K] (the step's dA += dC·op(W)ᵀ).
     const packed = res ? plan.items.map((it) => (it.kind === 'gemm' && plan.needs[it.a.id]
       ? res.pack(!it.transB, it.N, it.K, V[plan.access.get(it.w.id)!.slot]!, it.transB ? it.K : it.N) : null)) : null;
-    res?.bind(G);
+    bindAll();
     const O = new Int32Array(plan.slots.length), GO = new Int32Array(plan.gradSlots.length);
+    // WebAssembly kernels: accumulators in the region hold one row of sums per step (added up in float64
+    // at the end); arguments are every slot's address this step and the padded-rows flags.
+    const useWasm = res !== null && wk !== null && [...wk.backwardValues].every((k) => res.has(k))
+      && [...wk.backwardGrads].every((k) => res.has(nVs + k));
+    const perStepAcc = plan.gradSlots.map((s, k) => (s.role === 'gradAcc' && res?.has(nVs + k) ? k : -1)).filter((k) => k >= 0);
+    const args = new Array<number>(nVs + nGs + 1).fill(0);
+    const padAt = res?.has(nVs + nGs) ? res.address(nVs + nGs, 0) : 0;
     // carry[f]: the gradient reaching state field f after the step being undone.
     const carry = p.stateIn.map((v, f) => {
       const c = scratchSlot(`carry${f}`, dtype, B * v.shape[1]!);
@@ -225,20 +274,35 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
       if (t >= maxLen) continue; // every row padded: the state passed through, so does its gradient
       setBases(plan, plan.slots, O, t, reverse);
       setBases(plan, plan.gradSlots, GO, t, reverse);
+      for (const s of perStepAcc) GO[s] = t * plan.gradSlots[s]!.size;
       for (const s of scratchGrads) G[s]!.fill(0);
       if (pad) for (let b = 0; b < B; b++) pad[b] = t >= lengths![b]! ? 1 : 0;
+      if (useWasm) {
+        for (let s = 0; s < nVs; s++) args[s] = res.has(s) ? res.address(s, O[s]!) : 0;
+        for (let s = 0; s < nGs; s++) args[nVs + s] = res.has(nVs + s) ? res.address(nVs + s, GO[s]!) : 0;
+        if (padAt) {
+          const flags = new Int32Array(res.rt.memory.buffer, padAt, B);
+          for (let b = 0; b < B; b++) flags[b] = pad![b]!;
+          args[nVs + nGs] = padAt;
+        }
+      }
       p.stateIn.forEach((v, f) => addInto(stateOutG[f], carry[f]!, 0, v.shape[1]!, t));
       addInto(outG, DY, t * B * outW, outW, t);
       for (let i = plan.items.length - 1; i >= 0; i--) {
         const item = plan.items[i]!;
-        if (item.kind !== 'gemm') { kernels[i]?.backward(V, O, G, GO, pad); continue; }
+        if (item.kind !== 'gemm') {
+          const w = useWasm ? wk.backward[i] : null;
+          if (w) w(...args);
+          else kernels[i]?.backward(V, O, G, GO, pad);
+          continue;
+        }
         if (!plan.needs[item.a.id]) continue;
         // dA += dC·op(W)ᵀ for this step (padded rows have dC = 0).
         const Ga = plan.gradAccess.get(item.a.id)!, Gc = plan.gradAccess.get(item.c.id)!, W = plan.access.get(item.w.id)!;
         if (res) {
-          res.gemm(B, item.K, item.N, res.address(Gc.slot, GO[Gc.slot]!), Gc.rs, packed![i]!, true,
-            res.address(Ga.slot, GO[Ga.slot]! + Ga.off), Ga.rs);
-          res.bind(G);
+          res.gemm(B, item.K, item.N, res.address(nVs + Gc.slot, GO[Gc.slot]!), Gc.rs, packed![i]!, true,
+            res.address(nVs + Ga.slot, GO[Ga.slot]! + Ga.off), Ga.rs);
+          bindAll();
           continue;
         }
         gemm(false, !item.transB, B, item.K, item.N, 1, G[Gc.slot]!, GO[Gc.slot]!, Gc.rs, V[W.slot]!, 0,
@@ -250,7 +314,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
       });
     }
     res?.unpack();
-    const rebind = () => res?.bind(G);
+    const rebind = bindAll;
     // Weight gradients computed by gemms, per gradient slot (summed when a weight has several).
     const direct = new Map<number, FloatArray>();
     const addDirect = (slot: number, dw: FloatArray) => {
@@ -289,13 +353,17 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const grads: (NdArray | undefined)[] = new Array(nX + nP + nS + (plan.projections.length ? 1 : 0));
     if (dx) grads[nX + nP + nS] = wrap(dx, shapes[nX + nP + nS]!);
     plan.gradSlots.forEach((s, k) => {
-      if (s.role === 'gradInput') grads[s.index] = wrap(G[k]!, shapes[s.index]!);
+      if (s.role === 'gradInput') grads[s.index] = wrap(res?.has(nVs + k) ? G[k]!.slice() : G[k]!, shapes[s.index]!);
       if (s.role === 'gradAcc') {
         const d = direct.get(k);
         let out = d;
         if (s.accumulates) {
           out = fresh(dtype, s.size);
-          out.set(G[k]!);
+          if (perStepAcc.includes(k)) {
+            const acc = G[k]!, total = new Float64Array(s.size);
+            for (let t = 0; t < T; t++) for (let i = 0; i < s.size; i++) total[i] += acc[t * s.size + i]!;
+            out.set(total);
+          } else out.set(G[k]!);
           if (d) for (let i = 0; i < d.length; i++) out[i] += d[i]!;
         }
         grads[nX + s.index] = wrap(out ?? fresh(dtype, s.size), shapes[nX + s.index]!);

@@ -9,7 +9,7 @@ import type { FloatArray, NdArray } from '@unroll/core';
 import { readSlot, writeSlot } from '../fused/common.js';
 import type { ItemKernels } from './codegen.js';
 import type { Access, Plan } from './plan.js';
-import { Resident, fresh, gemm, release, residentRuntime, scratchSlot, take, wasmKernelsEnabled } from './runtime.js';
+import { ArgumentBlock, Resident, StepQueue, fresh, stepParts, gemm, release, residentRuntime, scratchSlot, take, wasmKernelsEnabled } from './runtime.js';
 import { wasmKernels } from './wasm-kernels.js';
 import type { WasmKernels } from './wasm-kernels.js';
 import type { FloatDType } from './runtime.js';
@@ -50,11 +50,11 @@ function residentValues(plan: Plan, T: number, wk: WasmKernels | null): Resident
  * (copied back in) and the padded-rows flags. Slot k of the region is value slot k, gradient slot k is
  * nV + k, the flags nV + nG.
  */
-function residentBackward(plan: Plan, T: number, wk: WasmKernels | null, padded: boolean): Resident | null {
+function residentBackward(plan: Plan, T: number, wk: WasmKernels | null, padded: boolean, parts: number): Resident | null {
   const values = plan.slots.map((s, k) => (!wk?.backwardValues.has(k) ? 0 : s.role === 'state' ? (T + 1) * s.size
     : s.base === 'step' ? T * s.size : s.size));
   const grads = plan.gradSlots.map((s) => (s.role === 'gradAll' || s.role === 'gradProjection' ? T * s.size
-    : s.role === 'gradScratch' ? s.size : wk && (s.role === 'gradInput' || (s.role === 'gradAcc' && s.accumulates)) ? T * s.size : 0));
+    : s.role === 'gradScratch' ? s.size : wk && s.role === 'gradInput' ? T * s.size : wk && s.role === 'gradAcc' && s.accumulates ? T * parts * s.size : 0));
   const items = gemmItems(plan).filter((it) => plan.needs[it.a.id]);
   const ok = items.every((it) => grads[plan.gradAccess.get(it.a.id)!.slot]! > 0 && grads[plan.gradAccess.get(it.c.id)!.slot]! > 0);
   return ok && (items.length > 0 || wk) ? Resident.open(plan.program.dtype, [...values, ...grads, wk && padded ? plan.B : 0]) : null;
@@ -143,30 +143,39 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const ys = fresh(dtype, T * B * outW);
     const outA = plan.access.get(p.output.id)!;
     const outStates = p.stateOut.map((v) => plan.access.get(v.id)!);
-    // The WebAssembly kernels' arguments: every value slot's address this step (then gradient slots, pad: 0).
+    // The WebAssembly kernels' argument block: every value slot's address this step (gradient slots, pad: 0).
     const useWasm = res !== null && wk !== null && [...wk.forwardValues].every((k) => res.has(k));
-    const args = new Array<number>(plan.slots.length + plan.gradSlots.length + 1).fill(0);
+    const args = useWasm ? ArgumentBlock.open(res.rt, plan.slots.length + plan.gradSlots.length + 1) : null;
+    const queue = res ? new StepQueue(res.rt, res.parts(B, Math.max(0, ...gemmItems(plan).map((it) => B * it.N * it.K)))) : null;
     for (let k = 0; k < T; k++) {
       const t = reverse ? T - 1 - k : k;
       setBases(plan, plan.slots, O, t, reverse);
-      if (useWasm) for (let s = 0; s < plan.slots.length; s++) args[s] = res.has(s) ? res.address(s, O[s]!) : 0;
+      if (args) {
+        const block = args.view();
+        for (let s = 0; s < plan.slots.length; s++) block[s] = res!.has(s) ? res!.address(s, O[s]!) : 0;
+      }
       for (let i = 0; i < plan.items.length; i++) {
         const item = plan.items[i]!;
         if (item.kind !== 'gemm') {
-          const w = useWasm ? wk.forward[i] : null;
-          if (w) w(...args);
-          else kernels[i]?.forward(V, O, null, null, null);
+          const w = args ? wk!.forward[i] : null;
+          if (w) queue!.kernel(w, wk!.threaded, args!.at);
+          else if (kernels[i]) {
+            queue?.flush();
+            res?.bind(V);
+            kernels[i]!.forward(V, O, null, null, null);
+          }
           continue;
         }
         const A = plan.access.get(item.a.id)!, C = plan.access.get(item.c.id)!, W = plan.access.get(item.w.id)!;
         if (res) {
-          res.gemm(B, item.N, item.K, res.address(A.slot, O[A.slot]! + A.off), A.rs, packed![i]!, false, res.address(C.slot, O[C.slot]!), C.rs);
-          res.bind(V);
+          queue!.push(res.gemmCall(B, item.N, item.K, res.address(A.slot, O[A.slot]! + A.off), A.rs, packed![i]!, false, res.address(C.slot, O[C.slot]!), C.rs));
           continue;
         }
         gemm(false, item.transB, B, item.N, item.K, 1, V[A.slot]!, O[A.slot]! + A.off, A.rs, V[W.slot]!, 0,
           item.transB ? item.K : item.N, 0, V[C.slot]!, O[C.slot]!, C.rs);
       }
+      queue?.flush();
+      res?.bind(V);
       // The step's results: the new state into its slot (padded rows keep the old), the output into ys.
       p.stateIn.forEach((v, f) => {
         const s = plan.stateSlots[f]!, n = v.shape[1]!, dst = V[s]!, a = outStates[f]!;
@@ -197,6 +206,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
       }
       res.close();
     }
+    args?.free();
     if (!record) release(...pooled);
     return { outputs: [wrap(ys, [T, B, outW]), ...finals], saved: record ? ({ V, pooled, dtype, x2d } satisfies Saved) : undefined };
   },
@@ -212,7 +222,9 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const nVs = plan.slots.length, nGs = plan.gradSlots.length;
     const rt = residentRuntime(dtype);
     const wk = rt && wasmKernelsEnabled() ? wasmKernels(plan, rt) : null;
-    const res = residentBackward(plan, T, wk, lengths !== null);
+    const needed = gemmItems(plan).filter((it) => plan.needs[it.a.id]);
+    const parts = rt ? stepParts(rt, B, Math.max(0, ...needed.map((it) => B * it.N * it.K))) : 1;
+    const res = residentBackward(plan, T, wk, lengths !== null, parts);
     const V = saved.V.slice();
     const VG: FloatArray[] = [];
     // The region's views into V and G (again after the memory grew).
@@ -244,8 +256,9 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const useWasm = res !== null && wk !== null && [...wk.backwardValues].every((k) => res.has(k))
       && [...wk.backwardGrads].every((k) => res.has(nVs + k));
     const perStepAcc = plan.gradSlots.map((s, k) => (s.role === 'gradAcc' && res?.has(nVs + k) ? k : -1)).filter((k) => k >= 0);
-    const args = new Array<number>(nVs + nGs + 1).fill(0);
+    const args = useWasm ? ArgumentBlock.open(res.rt, nVs + nGs + 1) : null;
     const padAt = res?.has(nVs + nGs) ? res.address(nVs + nGs, 0) : 0;
+    const queue = res ? new StepQueue(res.rt, parts) : null;
     // carry[f]: the gradient reaching state field f after the step being undone.
     const carry = p.stateIn.map((v, f) => {
       const c = scratchSlot(`carry${f}`, dtype, B * v.shape[1]!);
@@ -256,7 +269,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const outW = p.output.shape[1]!;
     const outG = plan.gradAccess.get(p.output.id);
     const stateOutG = p.stateOut.map((v) => plan.gradAccess.get(v.id));
-    const { maxLen } = paddingBounds(lengths, T);
+    const { minLen, maxLen } = paddingBounds(lengths, T);
     const pad = lengths === null ? null : new Uint8Array(B);
     const scratchGrads = plan.gradSlots.map((s, k) => (s.role === 'gradScratch' ? k : -1)).filter((k) => k >= 0);
     // Adds rows of src (row stride n) into the gradient at access g (a broadcast one sums over j).
@@ -274,16 +287,18 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
       if (t >= maxLen) continue; // every row padded: the state passed through, so does its gradient
       setBases(plan, plan.slots, O, t, reverse);
       setBases(plan, plan.gradSlots, GO, t, reverse);
-      for (const s of perStepAcc) GO[s] = t * plan.gradSlots[s]!.size;
+      for (const s of perStepAcc) GO[s] = t * parts * plan.gradSlots[s]!.size;
       for (const s of scratchGrads) G[s]!.fill(0);
       if (pad) for (let b = 0; b < B; b++) pad[b] = t >= lengths![b]! ? 1 : 0;
-      if (useWasm) {
-        for (let s = 0; s < nVs; s++) args[s] = res.has(s) ? res.address(s, O[s]!) : 0;
-        for (let s = 0; s < nGs; s++) args[nVs + s] = res.has(nVs + s) ? res.address(nVs + s, GO[s]!) : 0;
-        if (padAt) {
-          const flags = new Int32Array(res.rt.memory.buffer, padAt, B);
+      if (args) {
+        const block = args.view();
+        for (let s = 0; s < nVs; s++) block[s] = res!.has(s) ? res!.address(s, O[s]!) : 0;
+        for (let s = 0; s < nGs; s++) block[nVs + s] = res!.has(nVs + s) ? res!.address(nVs + s, GO[s]!) : 0;
+        block[nVs + nGs] = 0;
+        if (padAt && lengths !== null && t >= minLen) {
+          const flags = res!.int32(nVs + nGs);
           for (let b = 0; b < B; b++) flags[b] = pad![b]!;
-          args[nVs + nGs] = padAt;
+          block[nVs + nGs] = padAt;
         }
       }
       p.stateIn.forEach((v, f) => addInto(stateOutG[f], carry[f]!, 0, v.shape[1]!, t));
@@ -291,23 +306,28 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
       for (let i = plan.items.length - 1; i >= 0; i--) {
         const item = plan.items[i]!;
         if (item.kind !== 'gemm') {
-          const w = useWasm ? wk.backward[i] : null;
-          if (w) w(...args);
-          else kernels[i]?.backward(V, O, G, GO, pad);
+          const w = args ? wk!.backward[i] : null;
+          if (w) queue!.kernel(w, wk!.threaded, args!.at);
+          else if (kernels[i]) {
+            queue?.flush();
+            bindAll();
+            kernels[i]!.backward(V, O, G, GO, pad);
+          }
           continue;
         }
         if (!plan.needs[item.a.id]) continue;
         // dA += dC·op(W)ᵀ for this step (padded rows have dC = 0).
         const Ga = plan.gradAccess.get(item.a.id)!, Gc = plan.gradAccess.get(item.c.id)!, W = plan.access.get(item.w.id)!;
         if (res) {
-          res.gemm(B, item.K, item.N, res.address(nVs + Gc.slot, GO[Gc.slot]!), Gc.rs, packed![i]!, true,
-            res.address(nVs + Ga.slot, GO[Ga.slot]! + Ga.off), Ga.rs);
-          bindAll();
+          queue!.push(res.gemmCall(B, item.K, item.N, res.address(nVs + Gc.slot, GO[Gc.slot]!), Gc.rs, packed![i]!, true,
+            res.address(nVs + Ga.slot, GO[Ga.slot]! + Ga.off), Ga.rs));
           continue;
         }
         gemm(false, !item.transB, B, item.K, item.N, 1, G[Gc.slot]!, GO[Gc.slot]!, Gc.rs, V[W.slot]!, 0,
           item.transB ? item.K : item.N, 1, G[Ga.slot]!, GO[Ga.slot]! + Ga.off, Ga.rs);
       }
+      queue?.flush();
+      bindAll();
       p.stateIn.forEach((v, f) => {
         const n = v.shape[1]!;
         rows(false, G[plan.stateGradSlots[f]!]!, 0, n, 1, carry[f]!, 0, n, B, n, lengths, t);
@@ -361,7 +381,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
           out = fresh(dtype, s.size);
           if (perStepAcc.includes(k)) {
             const acc = G[k]!, total = new Float64Array(s.size);
-            for (let t = 0; t < T; t++) for (let i = 0; i < s.size; i++) total[i] += acc[t * s.size + i]!;
+            for (let r = 0; r < T * parts; r++) for (let i = 0; i < s.size; i++) total[i] += acc[r * s.size + i]!;
             out.set(total);
           } else out.set(G[k]!);
           if (d) for (let i = 0; i < d.length; i++) out[i] += d[i]!;
@@ -372,6 +392,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     p.stateIn.forEach((_, f) => { grads[nX + nP + f] = wrap(carry[f]!.slice(), shapes[nX + nP + f]!); });
     release(...pooled);
     res?.close();
+    args?.free();
     return grads.map((g, i) => (g === undefined || !needs[i] ? undefined : () => g));
   },
 });

@@ -5,8 +5,8 @@
 // core's kernel memory, so nothing is copied per step. A group whose width is not a multiple of 4, or
 // whose rules cannot be read, keeps its JS kernel (the slots are views of the same memory).
 import type { PointwiseRule } from '@unroll/autograd';
-import { FunctionBuilder, ModuleBuilder, ValType } from '@unroll/core/internal';
-import type { WasmRuntime } from '@unroll/core/internal';
+import { FunctionBuilder, GEMM_MR, ModuleBuilder, ValType, emitPartRange } from '@unroll/core/internal';
+import type { Kernel, WasmRuntime } from '@unroll/core/internal';
 import { argsRead, width } from './plan.js';
 import type { Access, Item, Plan } from './plan.js';
 import type { ProgramOp, Value } from './program.js';
@@ -18,13 +18,16 @@ import type { RuleExpr } from './wasm-rules.js';
 const I32 = ValType.i32, V128 = ValType.v128;
 
 /**
- * A plan's WebAssembly kernels: per item, forward and backward as functions of (every value slot's byte
- * address this step, every gradient slot's, the padded-rows flags' address or 0), or null where that
- * item runs its JS kernel. `vSlots` / `gSlots`: the slots they read or write (all must be in the memory).
+ * A plan's WebAssembly kernels: per item, forward and backward as runtime kernels
+ * `(part, parts, thread, block)` — block the byte address of an int32 argument block holding every value
+ * slot's address this step, then every gradient slot's, then the padded-rows flags' (or 0) — or null where
+ * that item runs its JS kernel. `threaded`: the module is loaded into the runtime, so its kernels may be
+ * queued in jobs split over the worker threads; else they run on the calling thread only.
  */
 export interface WasmKernels {
-  readonly forward: readonly (((...a: number[]) => void) | null)[];
-  readonly backward: readonly (((...a: number[]) => void) | null)[];
+  readonly forward: readonly (Kernel | null)[];
+  readonly backward: readonly (Kernel | null)[];
+  readonly threaded: boolean;
   /** The value slots forward kernels use, the value and gradient slots backward kernels use. */
   readonly forwardValues: ReadonlySet<number>;
   readonly backwardValues: ReadonlySet<number>;
@@ -32,6 +35,14 @@ export interface WasmKernels {
 }
 
 const built = new WeakMap<Plan, Map<WasmRuntime, WasmKernels | null>>();
+
+/**
+ * The runtime's module table is small and never emptied, so only plans whose steps are worth splitting
+ * over threads (a shared memory, at least 8 batch rows) load theirs there, at most this many; the others
+ * run their kernels on the calling thread.
+ */
+const MAX_LOADED = 16;
+let loaded = 0;
 
 /** The kernels of a float32 plan for runtime `rt` (built once), or null when none could be generated. */
 export function wasmKernels(plan: Plan, rt: WasmRuntime): WasmKernels | null {
@@ -50,9 +61,9 @@ export function wasmKernels(plan: Plan, rt: WasmRuntime): WasmKernels | null {
 
 function build(plan: Plan, rt: WasmRuntime): WasmKernels | null {
   if (plan.program.dtype !== 'float32') return null;
-  const mb = new ModuleBuilder().importMemory('env', 'memory', 1, rt.target.memory);
   const names: [number, 'f' | 'b'][] = [];
   const forwardValues = new Set<number>(), backwardValues = new Set<number>(), backwardGrads = new Set<number>();
+  const fns: [string, FunctionBuilder][] = [];
   plan.items.forEach((item, i) => {
     if (item.kind !== 'group' || item.inlined || item.width % 4 !== 0) return;
     for (const dir of ['f', 'b'] as const) {
@@ -61,18 +72,30 @@ function build(plan: Plan, rt: WasmRuntime): WasmKernels | null {
       if (!fn) continue;
       g.vUsed.forEach((s) => (dir === 'f' ? forwardValues : backwardValues).add(s));
       g.gUsed.forEach((s) => backwardGrads.add(s));
-      mb.addFunction(`${dir}${i}`, fn);
+      fns.push([`${dir}${i}`, fn]);
       names.push([i, dir]);
     }
   });
   if (names.length === 0) return null;
-  const api = (globalThis as { WebAssembly?: { Module: new (b: Uint8Array) => object;
-    Instance: new (m: object, i: object) => { exports: Record<string, (...a: number[]) => void> } } }).WebAssembly!;
-  const inst = new api.Instance(new api.Module(mb.encode()), { env: { memory: rt.memory } });
-  const forward = plan.items.map(() => null as ((...a: number[]) => void) | null);
+  const bytes = (target: { memory: object }) => {
+    const mb = new ModuleBuilder().importMemory('env', 'memory', 1, target.memory);
+    for (const [name, fn] of fns) mb.addFunction(name, fn);
+    return mb.encode();
+  };
+  let kernel: (name: string) => Kernel;
+  const threaded = rt.shared && plan.B >= 8 && loaded < MAX_LOADED;
+  if (threaded) {
+    kernel = rt.load(`compileCell#${loaded++}`, bytes);
+  } else {
+    const api = (globalThis as { WebAssembly?: { Module: new (b: Uint8Array) => object;
+      Instance: new (m: object, i: object) => { exports: Record<string, (...a: number[]) => unknown> } } }).WebAssembly!;
+    const inst = new api.Instance(new api.Module(bytes(rt.target)), { env: { memory: rt.memory } });
+    kernel = (name) => ({ name, module: -1, index: -1, fn: inst.exports[name]! });
+  }
+  const forward = plan.items.map(() => null as Kernel | null);
   const backward = forward.slice();
-  for (const [i, dir] of names) (dir === 'f' ? forward : backward)[i] = inst.exports[`${dir}${i}`]!;
-  return { forward, backward, forwardValues, backwardValues, backwardGrads };
+  for (const [i, dir] of names) (dir === 'f' ? forward : backward)[i] = kernel(`${dir}${i}`);
+  return { forward, backward, threaded, forwardValues, backwardValues, backwardGrads };
 }
 
 type Group = Extract<Item, { kind: 'group' }>;
@@ -97,7 +120,7 @@ class GroupEmitter {
   constructor(private readonly plan: Plan, private readonly item: Group, private readonly backward: boolean) {
     this.nV = plan.slots.length;
     this.nG = plan.gradSlots.length;
-    this.f = new FunctionBuilder(new Array<number>(this.nV + this.nG + 1).fill(I32) as ValType[]);
+    this.f = new FunctionBuilder([I32, I32, I32, I32]);
     this.m = mathLocals(this.f);
     this.j = this.f.local(I32);
     this.produced = new Set(item.ops.map((o) => o.outputs[0]!.id));
@@ -118,22 +141,39 @@ class GroupEmitter {
     else this.emitForward();
     if (this.failed) return null;
     const body = f.code.splice(start);
-    // for b in [0, B): skip padded rows (backward), set the row bases, for j in [0, 4n) step 16: body.
-    const b = f.local(I32), pad = this.nV + this.nG;
-    f.i32Const(0).set(b).block().loop();
-    f.get(b).i32Const(this.plan.B).i32GeS().brIf(1);
+    // Rows [r0, r1) of part `part` (split as core's gemm splits rows, so a job [gemm, kernel] needs no
+    // barrier); slot addresses from the argument block; skip padded rows (backward); per row its bases;
+    // for j in [0, 4n) step 16: body.
+    const [part, parts, , block] = [0, 1, 2, 3];
+    const b = f.local(I32), r0 = f.local(I32), r1 = f.local(I32), rows = f.local(I32), pad = f.local(I32);
+    f.i32Const(this.plan.B).set(rows);
+    emitPartRange(f, part, parts, rows, GEMM_MR, r0, r1);
+    const addr = new Map<string, number>();
+    const slotAddress = (key: string, index: number) => {
+      const l = f.local(I32);
+      f.get(block).i32Load(4 * index).set(l);
+      addr.set(key, l);
+    };
+    for (const s of this.vRow.keys()) slotAddress(`v${s}`, s);
+    for (const s of this.gRow.keys()) slotAddress(`g${s}`, this.nV + s);
+    if (this.backward) f.get(block).i32Load(4 * (this.nV + this.nG)).set(pad);
+    f.get(r0).set(b).block().loop();
+    f.get(b).get(r1).i32GeS().brIf(1);
     f.block();
     if (this.backward) f.get(pad).if().get(pad).get(b).i32Const(4).i32Mul().i32Add().i32Load().brIf(1).end();
-    const rowBase = (rows: Map<number, number>, param: (s: number) => number, spec: (s: number) => Access['rs']) => {
+    const rowBase = (rows: Map<number, number>, g: boolean) => {
       for (const [s, local] of rows) {
-        f.get(param(s));
-        const rs = spec(s);
+        f.get(addr.get(`${g ? 'g' : 'v'}${s}`)!);
+        const rs = this.rs.get(`${g ? 'g' : 'v'}${s}`)!;
         if (rs !== 0) f.get(b).i32Const(4 * rs).i32Mul().i32Add();
+        // A parameter's gradient accumulator has one row per part (parts run at once on the threads).
+        const spec = g ? this.plan.gradSlots[s]! : null;
+        if (spec?.role === 'gradAcc') f.get(part).i32Const(4 * spec.size).i32Mul().i32Add();
         f.set(local);
       }
     };
-    rowBase(this.vRow, (s) => s, (s) => this.rs.get(`v${s}`)!);
-    rowBase(this.gRow, (s) => this.nV + s, (s) => this.rs.get(`g${s}`)!);
+    rowBase(this.vRow, false);
+    rowBase(this.gRow, true);
     f.i32Const(0).set(this.j).block().loop();
     f.get(this.j).i32Const(16 * (this.item.width / 4)).i32GeS().brIf(1);
     f.code.push(...body);

@@ -1,9 +1,9 @@
 // Profiling helper (not part of pnpm bench): W1 steps of the chosen cells, for node --cpu-prof.
 import * as K from '@unroll/core';
 import { Adam, Linear, Tensor, crossEntropy, reshape } from '@unroll/autograd';
-import { LSTMCell, compileCell, unroll } from '@unroll/rnn';
+import { LSTMCell, RNNCell, compileCell, unroll } from '@unroll/rnn';
 import { SIZES, charBatch } from './workloads.js';
-import { MGU, MyLSTM } from './compiled-cells.js';
+import { IndRNN, LayerNormLSTM, MGU, MyGRU, MyLSTM } from './compiled-cells.js';
 
 const { vocab: V, hidden: H, batch: B, time: T, lr } = SIZES;
 const data = charBatch();
@@ -24,6 +24,12 @@ const cells: Record<string, () => any> = {
   lstm: () => compileCell(new MyLSTM(V, H)),
   mgu: () => compileCell(new MGU(V, H)),
   mguc: () => new MGU(V, H),
+  gru: () => compileCell(new MyGRU(V, H)), gruc: () => new MyGRU(V, H),
+  ind: () => compileCell(new IndRNN(V, H)), indc: () => new IndRNN(V, H),
+  ln: () => compileCell(new LayerNormLSTM(V, H)), lnc: () => new LayerNormLSTM(V, H),
+  lstmc: () => new MyLSTM(V, H),
+  rnn: () => new RNNCell({ inputSize: V, hiddenSize: H }), rnnc: () => new RNNCell({ inputSize: V, hiddenSize: H, fused: false }),
+  cifg: () => new LSTMCell({ inputSize: V, hiddenSize: H, coupledGates: true }), cifgc: () => new LSTMCell({ inputSize: V, hiddenSize: H, coupledGates: true, fused: false }),
 };
 const steps = which.map((w) => { const s = w1(cells[w]!()); s(); return s; });
 const times = which.map(() => [] as number[]);

@@ -107,6 +107,12 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const wk = rt && wasmKernelsEnabled() ? wasmKernels(plan, rt) : null;
     const res = residentValues(plan, T, wk);
     res?.bind(V);
+    // A projection's bias added to each of its T·B rows.
+    const addBias = (C: FloatArray, pr: Plan['projections'][number]) => {
+      if (!pr.bias) return;
+      const b = flat(inputs[nX + plan.pInputs.indexOf(pr.bias)]!), N = pr.N;
+      for (let r = 0, end = T * B * N; r < end; r += N) for (let j = 0; j < N; j++) C[r + j] += b[j]!;
+    };
     const original = (s: Plan['slots'][number]) => (s.role === 'constant' ? p.values[s.index]!.constant! : flat(inputs[s.base === 'step' ? s.index : nX + s.index]!));
     plan.slots.forEach((s, k) => {
       if (res?.has(k)) {
@@ -115,6 +121,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
           const pr = plan.projections[s.index]!, W = flat(inputs[nX + plan.pInputs.indexOf(pr.w)]!);
           gemm(false, pr.transB, T * B, pr.N, pr.I, 1, x2d!, 0, pr.I, W, 0, pr.transB ? pr.I : pr.N, 0, V[k]!, 0, pr.N);
           res.bind(V);
+          addBias(V[k]!, pr);
         }
         return;
       }
@@ -124,6 +131,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
         const pr = plan.projections[s.index]!, W = V[plan.access.get(pr.w.id)!.slot] ?? flat(inputs[nX + plan.pInputs.indexOf(pr.w)]!);
         pooled.push((V[k] = take(dtype, T * s.size)));
         gemm(false, pr.transB, T * B, pr.N, pr.I, 1, x2d!, 0, pr.I, W, 0, pr.transB ? pr.I : pr.N, 0, V[k]!, 0, pr.N);
+        addBias(V[k]!, pr);
       }
       else if (s.role === 'constant') V[k] = p.values[s.index]!.constant!;
       else if (s.role === 'scratch') V[k] = scratchSlot(`v${k}`, dtype, s.size);
@@ -369,6 +377,15 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
         addDirect(acc.slot, dw);
       }
       if (dx) gemm(false, !pr.transB, TB, pr.I, pr.N, 1, dX, 0, pr.N, W, 0, pr.transB ? pr.I : pr.N, 1, dx, 0, pr.I);
+      // The bias's gradient: dX summed over all T·B rows (in float64).
+      const bg = pr.bias && plan.needs[pr.bias.id] ? plan.gradAccess.get(pr.bias.id) : undefined;
+      if (bg) {
+        const total = new Float64Array(pr.N);
+        for (let r = 0, end = TB * pr.N; r < end; r += pr.N) for (let j = 0; j < pr.N; j++) total[j] += dX[r + j]!;
+        const db = fresh(dtype, pr.N);
+        db.set(total);
+        addDirect(bg.slot, db);
+      }
     });
     const grads: (NdArray | undefined)[] = new Array(nX + nP + nS + (plan.projections.length ? 1 : 0));
     if (dx) grads[nX + nP + nS] = wrap(dx, shapes[nX + nP + nS]!);

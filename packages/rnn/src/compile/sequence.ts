@@ -25,7 +25,18 @@ interface Attrs {
   readonly record: boolean;
 }
 
-interface Saved { V: FloatArray[]; pooled: FloatArray[]; dtype: FloatDType; x2d: FloatArray | null }
+interface Saved {
+  V: FloatArray[]; pooled: FloatArray[]; dtype: FloatDType; x2d: FloatArray | null;
+  /** The forward's region of the kernel memory, kept for backward (freed on release, or when collected). */
+  res: Resident | null;
+}
+
+/**
+ * A recorded forward keeps its slots in the kernel memory for backward (no copy out and back in); they
+ * are freed when the node is released (after backward), or — a graph never backwarded is never released,
+ * and that memory never shrinks — when the saved state is collected.
+ */
+const unreleased = new FinalizationRegistry<Resident>((res) => res.close());
 
 type GemmItem = Extract<Plan['items'][number], { kind: 'gemm' }>;
 const gemmItems = (plan: Plan) => plan.items.filter((i): i is GemmItem => i.kind === 'gemm');
@@ -50,8 +61,8 @@ function residentValues(plan: Plan, T: number, wk: WasmKernels | null): Resident
  * (copied back in) and the padded-rows flags. Slot k of the region is value slot k, gradient slot k is
  * nV + k, the flags nV + nG.
  */
-function residentBackward(plan: Plan, T: number, wk: WasmKernels | null, padded: boolean, parts: number): Resident | null {
-  const values = plan.slots.map((s, k) => (!wk?.backwardValues.has(k) ? 0 : s.role === 'state' ? (T + 1) * s.size
+function residentBackward(plan: Plan, T: number, wk: WasmKernels | null, padded: boolean, parts: number, copyValues: boolean): Resident | null {
+  const values = plan.slots.map((s, k) => (!copyValues || !wk?.backwardValues.has(k) ? 0 : s.role === 'state' ? (T + 1) * s.size
     : s.base === 'step' ? T * s.size : s.size));
   const grads = plan.gradSlots.map((s) => (s.role === 'gradAll' || s.role === 'gradProjection' ? T * s.size
     : s.role === 'gradScratch' ? s.size : wk && s.role === 'gradInput' ? T * s.size : wk && s.role === 'gradAcc' && s.accumulates ? T * parts * s.size : 0));
@@ -198,28 +209,25 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
       const size = plan.slots[plan.stateSlots[f]!]!.size;
       return wrap(V[plan.stateSlots[f]!]!.slice(last * size, last * size + size), v.shape);
     });
-    if (res) {
-      // What backward reads leaves the kernel memory now: a recorded graph may never be backwarded
-      // (and so never released), and that memory never shrinks; pooled arrays are collectable.
-      if (record) {
-        res.bind(V);
-        plan.slots.forEach((s, k) => {
-          if (!res.has(k)) return;
-          if (s.role === 'input' || s.role === 'constant') { V[k] = original(s); return; }
-          const kept = s.role === 'scratch' ? scratchSlot(`v${k}`, dtype, s.size) : take(dtype, V[k]!.length);
-          if (s.role !== 'scratch') pooled.push(kept);
-          kept.set(V[k]!);
-          V[k] = kept;
-        });
-      }
-      res.close();
-    }
+    if (res && !record) res.close();
     args?.free();
     if (!record) release(...pooled);
-    return { outputs: [wrap(ys, [T, B, outW]), ...finals], saved: record ? ({ V, pooled, dtype, x2d } satisfies Saved) : undefined };
+    let saved: Saved | undefined;
+    if (record) {
+      saved = { V, pooled, dtype, x2d, res };
+      if (res) unreleased.register(saved, res, saved);
+    }
+    return { outputs: [wrap(ys, [T, B, outW]), ...finals], saved };
   },
 
-  release: (saved) => release(...saved.pooled),
+  release: (saved) => {
+    release(...saved.pooled);
+    if (saved.res) {
+      unreleased.unregister(saved);
+      saved.res.close();
+      saved.res = null;
+    }
+  },
 
   backward: function sequenceBackward({ dys, saved, attrs: a, needs, shapes }) {
     const G: FloatArray[] = [];
@@ -232,18 +240,23 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const wk = rt && wasmKernelsEnabled() ? wasmKernels(plan, rt) : null;
     const needed = gemmItems(plan).filter((it) => plan.needs[it.a.id]);
     const parts = rt ? stepParts(rt, B, Math.max(0, ...needed.map((it) => B * it.N * it.K))) : 1;
-    const res = residentBackward(plan, T, wk, lengths !== null, parts);
+    // The values: in the forward's region when it kept one, else (copied) in this pass's.
+    const vres = saved.res;
+    const res = residentBackward(plan, T, wk, lengths !== null, parts, vres === null);
     const V = saved.V.slice();
     const VG: FloatArray[] = [];
-    // The region's views into V and G (again after the memory grew).
+    const vHas = (k: number) => (vres ? vres.has(k) : res !== null && res.has(k));
+    const vAddress = (k: number, offset: number) => (vres ? vres.address(k, offset) : res!.address(k, offset));
+    // The regions' views into V and G (again after the memory grew).
     const bindAll = () => {
+      vres?.bind(V);
       if (!res) return;
       res.bind(VG);
-      for (let k = 0; k < nVs; k++) if (res.has(k)) V[k] = VG[k]!;
+      if (!vres) for (let k = 0; k < nVs; k++) if (res.has(k)) V[k] = VG[k]!;
       for (let k = 0; k < nGs; k++) if (res.has(nVs + k)) G[k] = VG[nVs + k]!;
     };
     bindAll();
-    for (let k = 0; k < nVs; k++) if (res?.has(k)) V[k]!.set(saved.V[k]!);
+    if (!vres) for (let k = 0; k < nVs; k++) if (res?.has(k)) V[k]!.set(saved.V[k]!);
     const nX = plan.xInputs.length, nP = plan.pInputs.length;
     const TB = T * B;
     const pooled: FloatArray[] = [];
@@ -261,7 +274,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const O = new Int32Array(plan.slots.length), GO = new Int32Array(plan.gradSlots.length);
     // WebAssembly kernels: accumulators in the region hold one row of sums per step (added up in float64
     // at the end); arguments are every slot's address this step and the padded-rows flags.
-    const useWasm = res !== null && wk !== null && [...wk.backwardValues].every((k) => res.has(k))
+    const useWasm = res !== null && wk !== null && [...wk.backwardValues].every(vHas)
       && [...wk.backwardGrads].every((k) => res.has(nVs + k));
     const perStepAcc = plan.gradSlots.map((s, k) => (s.role === 'gradAcc' && res?.has(nVs + k) ? k : -1)).filter((k) => k >= 0);
     const args = useWasm ? ArgumentBlock.open(res.rt, nVs + nGs + 1) : null;
@@ -300,7 +313,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
       if (pad) for (let b = 0; b < B; b++) pad[b] = t >= lengths![b]! ? 1 : 0;
       if (args) {
         const block = args.view();
-        for (let s = 0; s < nVs; s++) block[s] = res!.has(s) ? res!.address(s, O[s]!) : 0;
+        for (let s = 0; s < nVs; s++) block[s] = vHas(s) ? vAddress(s, O[s]!) : 0;
         for (let s = 0; s < nGs; s++) block[nVs + s] = res!.has(nVs + s) ? res!.address(nVs + s, GO[s]!) : 0;
         block[nVs + nGs] = 0;
         if (padAt && lengths !== null && t >= minLen) {

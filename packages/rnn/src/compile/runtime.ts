@@ -88,6 +88,11 @@ export class Resident {
     return new Resident(rt, region, at, sizes);
   }
 
+  /** The region's size in bytes. */
+  get bytes(): number {
+    return this.region.floats * 4;
+  }
+
   /** Whether slot k lives in the region. */
   has(k: number): boolean {
     return (this.sizes[k] ?? 0) > 0;

@@ -4,6 +4,7 @@
 import * as K from '@unroll/core';
 import { paddingBounds } from '../padding.js';
 import { defineOp } from '@unroll/autograd';
+import { GEMM_MR } from '@unroll/core/internal';
 import type { Tensor } from '@unroll/autograd';
 import type { FloatArray, NdArray } from '@unroll/core';
 import { readSlot, writeSlot } from '../fused/common.js';
@@ -32,11 +33,19 @@ interface Saved {
 }
 
 /**
- * A recorded forward keeps its slots in the kernel memory for backward (no copy out and back in); they
- * are freed when the node is released (after backward), or — a graph never backwarded is never released,
- * and that memory never shrinks — when the saved state is collected.
+ * A recorded forward keeps its slots in the kernel memory for backward (no copy out and back in) while
+ * recorded graphs hold at most HELD_BYTES there; they are freed when the node is released (after
+ * backward) or, for a graph never backwarded (never released), when its saved state is collected. Past
+ * that budget a forward copies what backward reads out to collectable arrays: that memory never shrinks,
+ * so graphs kept alive and never backwarded must not grow it without bound.
  */
-const unreleased = new FinalizationRegistry<Resident>((res) => res.close());
+const HELD_BYTES = 64 * 2 ** 20;
+let held = 0;
+const unreleased = new FinalizationRegistry<Resident>((res) => letGo(res));
+function letGo(res: Resident): void {
+  held -= res.bytes;
+  res.close();
+}
 
 type GemmItem = Extract<Plan['items'][number], { kind: 'gemm' }>;
 const gemmItems = (plan: Plan) => plan.items.filter((i): i is GemmItem => i.kind === 'gemm');
@@ -61,17 +70,19 @@ function residentValues(plan: Plan, T: number, wk: WasmKernels | null): Resident
  * (copied back in) and the padded-rows flags. Slot k of the region is value slot k, gradient slot k is
  * nV + k, the flags nV + nG.
  */
-function residentBackward(plan: Plan, T: number, wk: WasmKernels | null, padded: boolean, parts: number, copyValues: boolean): Resident | null {
+function residentBackward(plan: Plan, T: number, wk: WasmKernels | null, padded: boolean, copyValues: boolean): Resident | null {
   const values = plan.slots.map((s, k) => (!copyValues || !wk?.backwardValues.has(k) ? 0 : s.role === 'state' ? (T + 1) * s.size
     : s.base === 'step' ? T * s.size : s.size));
   const grads = plan.gradSlots.map((s) => (s.role === 'gradAll' || s.role === 'gradProjection' ? T * s.size
-    : s.role === 'gradScratch' ? s.size : wk && s.role === 'gradInput' ? T * s.size : wk && s.role === 'gradAcc' && s.accumulates ? T * parts * s.size : 0));
+    : s.role === 'gradScratch' ? s.size : wk && s.role === 'gradInput' ? T * s.size : wk && s.role === 'gradAcc' && s.accumulates ? T * accRows(plan.B) * s.size : 0));
   const items = gemmItems(plan).filter((it) => plan.needs[it.a.id]);
   const ok = items.every((it) => grads[plan.gradAccess.get(it.a.id)!.slot]! > 0 && grads[plan.gradAccess.get(it.c.id)!.slot]! > 0);
   return ok && (items.length > 0 || wk) ? Resident.open(plan.program.dtype, [...values, ...grads, wk && padded ? plan.B : 0]) : null;
 }
 
 const NONE = new Float64Array(0);
+/** Rows per step of a WebAssembly kernel's parameter-gradient accumulator: one per block of GEMM_MR batch rows. */
+const accRows = (B: number) => Math.ceil(B / GEMM_MR);
 const flat = (a: NdArray) => K.contiguous(a) as FloatArray;
 const wrap = (a: FloatArray, shape: readonly number[]) => K.fromData(a, [...shape]);
 
@@ -209,13 +220,31 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
       const size = plan.slots[plan.stateSlots[f]!]!.size;
       return wrap(V[plan.stateSlots[f]!]!.slice(last * size, last * size + size), v.shape);
     });
-    if (res && !record) res.close();
+    // Kept for backward within the budget; else what backward reads leaves the kernel memory now.
+    const keep = res !== null && record && held + res.bytes <= HELD_BYTES;
+    if (res && !keep) {
+      if (record) {
+        res.bind(V);
+        plan.slots.forEach((s, k) => {
+          if (!res.has(k)) return;
+          if (s.role === 'input' || s.role === 'constant') { V[k] = original(s); return; }
+          const kept = s.role === 'scratch' ? scratchSlot(`v${k}`, dtype, s.size) : take(dtype, V[k]!.length);
+          if (s.role !== 'scratch') pooled.push(kept);
+          kept.set(V[k]!);
+          V[k] = kept;
+        });
+      }
+      res.close();
+    }
     args?.free();
     if (!record) release(...pooled);
     let saved: Saved | undefined;
     if (record) {
-      saved = { V, pooled, dtype, x2d, res };
-      if (res) unreleased.register(saved, res, saved);
+      saved = { V, pooled, dtype, x2d, res: keep ? res : null };
+      if (keep) {
+        held += res!.bytes;
+        unreleased.register(saved, res!, saved);
+      }
     }
     return { outputs: [wrap(ys, [T, B, outW]), ...finals], saved };
   },
@@ -224,7 +253,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     release(...saved.pooled);
     if (saved.res) {
       unreleased.unregister(saved);
-      saved.res.close();
+      letGo(saved.res);
       saved.res = null;
     }
   },
@@ -242,7 +271,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const parts = rt ? stepParts(rt, B, Math.max(0, ...needed.map((it) => B * it.N * it.K))) : 1;
     // The values: in the forward's region when it kept one, else (copied) in this pass's.
     const vres = saved.res;
-    const res = residentBackward(plan, T, wk, lengths !== null, parts, vres === null);
+    const res = residentBackward(plan, T, wk, lengths !== null, vres === null);
     const V = saved.V.slice();
     const VG: FloatArray[] = [];
     const vHas = (k: number) => (vres ? vres.has(k) : res !== null && res.has(k));
@@ -308,7 +337,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
       if (t >= maxLen) continue; // every row padded: the state passed through, so does its gradient
       setBases(plan, plan.slots, O, t, reverse);
       setBases(plan, plan.gradSlots, GO, t, reverse);
-      for (const s of perStepAcc) GO[s] = t * parts * plan.gradSlots[s]!.size;
+      for (const s of perStepAcc) GO[s] = t * accRows(B) * plan.gradSlots[s]!.size;
       for (const s of scratchGrads) G[s]!.fill(0);
       if (pad) for (let b = 0; b < B; b++) pad[b] = t >= lengths![b]! ? 1 : 0;
       if (args) {
@@ -411,7 +440,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
           out = fresh(dtype, s.size);
           if (perStepAcc.includes(k)) {
             const acc = G[k]!, total = new Float64Array(s.size);
-            for (let r = 0; r < T * parts; r++) for (let i = 0; i < s.size; i++) total[i] += acc[r * s.size + i]!;
+            for (let r = 0; r < T * accRows(B); r++) for (let i = 0; i < s.size; i++) total[i] += acc[r * s.size + i]!;
             out.set(total);
           } else out.set(G[k]!);
           if (d) for (let i = 0; i < d.length; i++) out[i] += d[i]!;

@@ -166,9 +166,11 @@ class GroupEmitter {
         f.get(addr.get(`${g ? 'g' : 'v'}${s}`)!);
         const rs = this.rs.get(`${g ? 'g' : 'v'}${s}`)!;
         if (rs !== 0) f.get(b).i32Const(4 * rs).i32Mul().i32Add();
-        // A parameter's gradient accumulator has one row per part (parts run at once on the threads).
+        // A parameter's gradient accumulator has one row per block of GEMM_MR batch rows: parts (which
+        // run at once on the threads) own whole blocks, and each block is summed in the same order
+        // whatever the thread count.
         const spec = g ? this.plan.gradSlots[s]! : null;
-        if (spec?.role === 'gradAcc') f.get(part).i32Const(4 * spec.size).i32Mul().i32Add();
+        if (spec?.role === 'gradAcc') f.get(b).i32Const(GEMM_MR).i32DivU().i32Const(4 * spec.size).i32Mul().i32Add();
         f.set(local);
       }
     };

@@ -4,8 +4,8 @@
 // ones. A rule this cannot read (a call of some other function, a variable it closes over) gives null:
 // its item then runs the generated JS kernel.
 import * as K from '@unroll/core';
-import type { FunctionBuilder } from '@unroll/core/internal';
-import { OP, exp, sigmoid, simd, tanh } from './wasm-math.js';
+import { FunctionBuilder, ModuleBuilder, ValType } from '@unroll/core/internal';
+import { OP, exp, mathLocals, sigmoid, simd, tanh } from './wasm-math.js';
 import type { MathLocals } from './wasm-math.js';
 
 type Node =
@@ -301,4 +301,32 @@ function emitCondition(f: FunctionBuilder, c: Node, args: readonly number[], m: 
   f.get(m.r).f32x4Const(0); simd(f, OP.ne);
   f.get(m.r).get(m.r); simd(f, OP.eq);
   simd(f, OP.and);
+}
+
+/**
+ * For tests: `fn` (a rule of `arity` inputs, y last for a partial) emitted as WebAssembly and run lane-wise
+ * over `columns` (one Float32Array per argument, lengths a multiple of 4); null when it cannot be emitted
+ * or the engine has no WebAssembly SIMD.
+ */
+export function ruleKernelForTest(fn: (...a: number[]) => number, arity: number, columns: readonly Float32Array[]): Float32Array | null {
+  const e = ruleExpr(fn, arity);
+  const api = (globalThis as { WebAssembly?: { Memory: new (d: { initial: number }) => { buffer: ArrayBuffer };
+    Module: new (b: Uint8Array) => object; Instance: new (m: object, i: object) => { exports: Record<string, (...a: number[]) => void> } } }).WebAssembly;
+  if (!e || !emittable(e) || !api) return null;
+  const n = columns[0]!.length, pages = Math.ceil((4 * n * (columns.length + 1)) / 65536) + 1;
+  const f = new FunctionBuilder([ValType.i32]);
+  const m = mathLocals(f);
+  const i = f.local(ValType.i32);
+  const args = columns.map(() => f.local(ValType.v128));
+  f.i32Const(0).set(i).block().loop();
+  f.get(i).get(0).i32GeS().brIf(1);
+  columns.forEach((_, k) => { f.get(i).v128Load(4 * n * (k + 1)).set(args[k]!); });
+  f.get(i);
+  emitRule(f, e, args, m);
+  f.v128Store().get(i).i32Const(16).i32Add().set(i).br(0).end().end();
+  const memory = new api.Memory({ initial: pages });
+  const inst = new api.Instance(new api.Module(new ModuleBuilder().importMemory('env', 'memory', pages).addFunction('run', f).encode()), { env: { memory } });
+  columns.forEach((c, k) => new Float32Array(memory.buffer, 4 * n * (k + 1), n).set(c));
+  inst.exports['run']!(4 * n);
+  return new Float32Array(memory.buffer, 0, n).slice();
 }

@@ -181,6 +181,15 @@ export function residentRuntime(dtype: FloatDType): WasmRuntime | null {
 }
 
 let wasmKernelsOn = true;
+let wasmPasses = 0;
+/** How many passes (forwards, backwards) ran generated WebAssembly kernels so far: for tests that they are used. */
+export function wasmKernelPasses(): number {
+  return wasmPasses;
+}
+/** Counts a pass that ran generated WebAssembly kernels. */
+export function countWasmPass(): void {
+  wasmPasses++;
+}
 /** Whether float32 compiled sequences run their elementwise work as generated WebAssembly (else the JS kernels). */
 export function wasmKernelsEnabled(): boolean {
   return wasmKernelsOn;

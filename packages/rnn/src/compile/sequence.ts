@@ -10,7 +10,7 @@ import type { FloatArray, NdArray } from '@unroll/core';
 import { readSlot, writeSlot } from '../fused/common.js';
 import type { ItemKernels } from './codegen.js';
 import type { Access, Plan } from './plan.js';
-import { ArgumentBlock, Resident, StepQueue, fresh, stepParts, gemm, release, residentRuntime, scratchSlot, take, wasmKernelsEnabled } from './runtime.js';
+import { ArgumentBlock, Resident, StepQueue, countWasmPass, fresh, stepParts, gemm, release, residentRuntime, scratchSlot, take, wasmKernelsEnabled } from './runtime.js';
 import { wasmKernels } from './wasm-kernels.js';
 import type { WasmKernels } from './wasm-kernels.js';
 import type { FloatDType } from './runtime.js';
@@ -177,6 +177,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const useWasm = res !== null && wk !== null && [...wk.forwardValues].every((k) => res.has(k));
     const args = useWasm ? ArgumentBlock.open(res.rt, plan.slots.length + plan.gradSlots.length + 1) : null;
     const queue = res ? new StepQueue(res.rt, res.parts(B, Math.max(0, ...gemmItems(plan).map((it) => B * it.N * it.K)))) : null;
+    if (args) countWasmPass();
     for (let k = 0; k < T; k++) {
       const t = reverse ? T - 1 - k : k;
       setBases(plan, plan.slots, O, t, reverse);
@@ -309,6 +310,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const args = useWasm ? ArgumentBlock.open(res.rt, nVs + nGs + 1) : null;
     const padAt = res?.has(nVs + nGs) ? res.address(nVs + nGs, 0) : 0;
     const queue = res ? new StepQueue(res.rt, parts) : null;
+    if (args) countWasmPass();
     // carry[f]: the gradient reaching state field f after the step being undone.
     const carry = p.stateIn.map((v, f) => {
       const c = scratchSlot(`carry${f}`, dtype, B * v.shape[1]!);

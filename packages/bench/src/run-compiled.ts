@@ -1,14 +1,15 @@
 // compileCell rows of `pnpm bench` (unroll only): W1 with a user-written LSTM cell compiled beside the
-// built-in fused LSTM, and W1 with a minimal gated unit compiled vs composed. Prints times and ratios;
-// never asserts them. The float64 agreement of the two LSTMs on W1's shapes is printed too.
+// built-in fused LSTM, W1 with a minimal gated unit compiled vs composed, then more cells compiled vs
+// composed (a user GRU, an IndRNN, a layer-norm LSTM, the built-in RNN tanh and coupled-gate LSTM, which
+// run compiled by default) and the built-in LSTM and GRU compiled vs their hand-written kernels. Prints
+// times and ratios; never asserts them. The float64 agreement of the two LSTMs on W1's shapes too.
 import os from 'node:os';
 import * as K from '@unroll/core';
-import { Adam, Linear, Module, Parameter, Tensor, crossEntropy, matmul, reshape, sigmoid, split, sum, tanh } from '@unroll/autograd';
-import { LSTMCell, compileCell, unroll } from '@unroll/rnn';
+import { Adam, Linear, Module, Tensor, crossEntropy, reshape, sum } from '@unroll/autograd';
+import { GRUCell, LSTMCell, RNNCell, compileCell, unroll } from '@unroll/rnn';
 import type { RecurrentCell } from '@unroll/rnn';
 import { SIZES, charBatch, median } from './workloads.js';
-
-import { MGU, MyLSTM } from './compiled-cells.js';
+import { IndRNN, LayerNormLSTM, MGU, MyGRU, MyLSTM } from './compiled-cells.js';
 
 const { vocab: V, hidden: H, batch: B, time: T, lr } = SIZES;
 const data = charBatch();
@@ -78,9 +79,27 @@ function main(): void {
   console.log(`  W1 built-in fused LSTM            ${fmt(fused!)}`);
   console.log(`  W1 user LSTM cell, compiled        ${fmt(compiled!)}   ${(compiled!.wall / fused!.wall).toFixed(2)}× the built-in's time (cpu ${(compiled!.cpu / fused!.cpu).toFixed(2)}×)`);
   console.log(`     agreement with the built-in LSTM in float64 (outputs and weight gradients): ${agreement().toExponential(1)}`);
-  const [mguCompiled, mguComposed] = race(quick ? 1 : 2, [w1(compileCell(new MGU(V, H))), w1(new MGU(V, H))]);
+  const [mguCompiled, mguComposed] = race(quick ? 1 : 3, [w1(compileCell(new MGU(V, H))), w1(new MGU(V, H))]);
   console.log(`  W1 minimal gated unit, compiled    ${fmt(mguCompiled!)}`);
   console.log(`  W1 minimal gated unit, composed    ${fmt(mguComposed!)}   compiled is ${(mguComposed!.wall / mguCompiled!.wall).toFixed(1)}× faster (cpu ${(mguComposed!.cpu / mguCompiled!.cpu).toFixed(1)}×)`);
+  console.log('  more cells, compiled vs composed (W1, the same interleaved medians):');
+  const others: [string, () => RecurrentCell<any> & Module, () => RecurrentCell<any> & Module][] = [
+    ['user GRU (both biases)', () => compileCell(new MyGRU(V, H)), () => new MyGRU(V, H)],
+    ['IndRNN', () => compileCell(new IndRNN(V, H)), () => new IndRNN(V, H)],
+    ['layer-norm LSTM', () => compileCell(new LayerNormLSTM(V, H)), () => new LayerNormLSTM(V, H)],
+    ['RNNCell tanh (compiled by default)', () => new RNNCell({ inputSize: V, hiddenSize: H }), () => new RNNCell({ inputSize: V, hiddenSize: H, fused: false })],
+    ['LSTMCell coupledGates (CIFG, compiled by default)', () => new LSTMCell({ inputSize: V, hiddenSize: H, coupledGates: true }),
+      () => new LSTMCell({ inputSize: V, hiddenSize: H, coupledGates: true, fused: false })],
+  ];
+  for (const [name, compiledCell, composedCell] of others) {
+    const [c, d] = race(quick ? 1 : 3, [w1(compiledCell()), w1(composedCell())]);
+    console.log(`    ${name.padEnd(50)} compiled ${fmt(c!)}  composed ${fmt(d!)}  ${(d!.wall / c!.wall).toFixed(1)}× faster (cpu ${(d!.cpu / c!.cpu).toFixed(1)}×)`);
+  }
+  console.log('  the built-in LSTM and GRU compiled from their composed step vs their hand-written kernels:');
+  for (const [name, make] of [['LSTMCell', () => new LSTMCell({ inputSize: V, hiddenSize: H })], ['GRUCell', () => new GRUCell({ inputSize: V, hiddenSize: H })]] as const) {
+    const [fusedRun, compiledRun] = race(runs, [w1(make()), w1(compileCell(make()))]);
+    console.log(`    ${name.padEnd(50)} hand-written ${fmt(fusedRun!)}  compiled ${fmt(compiledRun!)}  ${(compiledRun!.wall / fusedRun!.wall).toFixed(2)}× its time (cpu ${(compiledRun!.cpu / fusedRun!.cpu).toFixed(2)}×)`);
+  }
 }
 
 main();

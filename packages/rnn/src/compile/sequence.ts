@@ -328,6 +328,10 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const addInto = (g: Access | undefined, src: FloatArray, from: number, n: number, t: number) => {
       if (!g) return;
       const dst = G[g.slot]!, to = GO[g.slot]! + g.off;
+      if (lengths === null && g.cs === 1 && g.rs === n) {
+        for (let i = 0, m = B * n; i < m; i++) dst[to + i] += src[from + i]!;
+        return;
+      }
       for (let b = 0; b < B; b++) {
         if (lengths !== null && t >= lengths[b]!) continue;
         const s = from + b * n, d = to + b * g.rs;

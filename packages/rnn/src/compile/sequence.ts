@@ -12,6 +12,7 @@ import type { ItemKernels } from './codegen.js';
 import type { Access, Plan } from './plan.js';
 import { ArgumentBlock, Resident, StepQueue, countWasmPass, fresh, stepParts, gemm, release, residentRuntime, scratchSlot, take, wasmKernelsEnabled } from './runtime.js';
 import { wasmKernels } from './wasm-kernels.js';
+import { rowHelpers } from './wasm-rows.js';
 import type { WasmKernels } from './wasm-kernels.js';
 import type { FloatDType } from './runtime.js';
 
@@ -77,7 +78,11 @@ function residentBackward(plan: Plan, T: number, wk: WasmKernels | null, padded:
     : s.role === 'gradScratch' ? s.size : wk && s.role === 'gradInput' ? T * s.size : wk && s.role === 'gradAcc' && s.accumulates ? T * accRows(plan.B) * s.size : 0));
   const items = gemmItems(plan).filter((it) => plan.needs[it.a.id]);
   const ok = items.every((it) => grads[plan.gradAccess.get(it.a.id)!.slot]! > 0 && grads[plan.gradAccess.get(it.c.id)!.slot]! > 0);
-  return ok && (items.length > 0 || wk) ? Resident.open(plan.program.dtype, [...values, ...grads, wk && padded ? plan.B : 0]) : null;
+  // Then the gradient carried to each state field, and the outputs' gradient (added in per step).
+  const p = plan.program;
+  const carried = p.stateIn.map((v) => plan.B * v.shape[1]!);
+  return ok && (items.length > 0 || wk)
+    ? Resident.open(p.dtype, [...values, ...grads, wk && padded ? plan.B : 0, ...carried, T * plan.B * p.output.shape[1]!]) : null;
 }
 
 const NONE = new Float64Array(0);
@@ -275,6 +280,8 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const res = residentBackward(plan, T, wk, lengths !== null, vres === null);
     const V = saved.V.slice();
     const VG: FloatArray[] = [];
+    let carry: FloatArray[] = [];
+    let DY: FloatArray | null = null;
     const vHas = (k: number) => (vres ? vres.has(k) : res !== null && res.has(k));
     const vAddress = (k: number, offset: number) => (vres ? vres.address(k, offset) : res!.address(k, offset));
     // The regions' views into V and G (again after the memory grew).
@@ -284,6 +291,8 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
       res.bind(VG);
       if (!vres) for (let k = 0; k < nVs; k++) if (res.has(k)) V[k] = VG[k]!;
       for (let k = 0; k < nGs; k++) if (res.has(nVs + k)) G[k] = VG[nVs + k]!;
+      carry.forEach((_, f) => { carry[f] = VG[nVs + nGs + 1 + f]!; });
+      if (DY && res.has(nVs + nGs + 1 + p.stateIn.length)) DY = VG[nVs + nGs + 1 + p.stateIn.length]!;
     };
     bindAll();
     if (!vres) for (let k = 0; k < nVs; k++) if (res?.has(k)) V[k]!.set(saved.V[k]!);
@@ -311,13 +320,15 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const padAt = res?.has(nVs + nGs) ? res.address(nVs + nGs, 0) : 0;
     const queue = res ? new StepQueue(res.rt, parts) : null;
     if (args) countWasmPass();
-    // carry[f]: the gradient reaching state field f after the step being undone.
-    const carry = p.stateIn.map((v, f) => {
-      const c = scratchSlot(`carry${f}`, dtype, B * v.shape[1]!);
-      c.set(flat(dys[1 + f]!));
-      return c;
-    });
-    const DY = flat(dys[0]!);
+    // carry[f]: the gradient reaching state field f after the step being undone. On the runtime it and
+    // the outputs' gradient DY live in the region (slots nV + nG + 1 + f, then the next), so the per-step
+    // adds and copies run as WebAssembly (rowHelpers).
+    const carryAt = nVs + nGs + 1, dyAt = carryAt + p.stateIn.length;
+    const helpers = res ? rowHelpers(res.rt) : null;
+    carry = p.stateIn.map((v, f) => (res ? VG[carryAt + f]! : scratchSlot(`carry${f}`, dtype, B * v.shape[1]!)));
+    carry.forEach((c, f) => c.set(flat(dys[1 + f]!)));
+    DY = flat(dys[0]!);
+    if (res) { VG[dyAt]!.set(DY); DY = VG[dyAt]!; }
     const outW = p.output.shape[1]!;
     const outG = plan.gradAccess.get(p.output.id);
     const stateOutG = p.stateOut.map((v) => plan.gradAccess.get(v.id));
@@ -325,9 +336,13 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const pad = lengths === null ? null : new Uint8Array(B);
     const scratchGrads = plan.gradSlots.map((s, k) => (s.role === 'gradScratch' ? k : -1)).filter((k) => k >= 0);
     // Adds rows of src (row stride n) into the gradient at access g (a broadcast one sums over j).
-    const addInto = (g: Access | undefined, src: FloatArray, from: number, n: number, t: number) => {
+    const addInto = (g: Access | undefined, src: FloatArray, srcSlot: number, from: number, n: number, t: number) => {
       if (!g) return;
       const dst = G[g.slot]!, to = GO[g.slot]! + g.off;
+      if (lengths === null && g.cs === 1 && g.rs === n && helpers && res!.has(nVs + g.slot)) {
+        helpers.add(res!.address(nVs + g.slot, to), res!.address(srcSlot, from), B * n);
+        return;
+      }
       if (lengths === null && g.cs === 1 && g.rs === n) {
         for (let i = 0, m = B * n; i < m; i++) dst[to + i] += src[from + i]!;
         return;
@@ -357,8 +372,8 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
           block[nVs + nGs] = padAt;
         }
       }
-      p.stateIn.forEach((v, f) => addInto(stateOutG[f], carry[f]!, 0, v.shape[1]!, t));
-      addInto(outG, DY, t * B * outW, outW, t);
+      p.stateIn.forEach((v, f) => addInto(stateOutG[f], carry[f]!, carryAt + f, 0, v.shape[1]!, t));
+      addInto(outG, DY!, dyAt, t * B * outW, outW, t);
       for (let i = plan.items.length - 1; i >= 0; i--) {
         const item = plan.items[i]!;
         if (item.kind !== 'gemm') {
@@ -386,7 +401,9 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
       bindAll();
       p.stateIn.forEach((v, f) => {
         const n = v.shape[1]!;
-        rows(false, G[plan.stateGradSlots[f]!]!, 0, n, 1, carry[f]!, 0, n, B, n, lengths, t);
+        const from = plan.stateGradSlots[f]!;
+        if (lengths === null && helpers && res!.has(nVs + from)) helpers.copy(res!.address(carryAt + f, 0), res!.address(nVs + from, 0), B * n);
+        else rows(false, G[from]!, 0, n, 1, carry[f]!, 0, n, B, n, lengths, t);
       });
     }
     res?.unpack();

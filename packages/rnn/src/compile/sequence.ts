@@ -183,6 +183,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const args = useWasm ? ArgumentBlock.open(res.rt, plan.slots.length + plan.gradSlots.length + 1) : null;
     const queue = res ? new StepQueue(res.rt, res.parts(B, Math.max(0, ...gemmItems(plan).map((it) => B * it.N * it.K)))) : null;
     if (args) countWasmPass();
+    const copier = res ? rowHelpers(res.rt) : null;
     for (let k = 0; k < T; k++) {
       const t = reverse ? T - 1 - k : k;
       setBases(plan, plan.slots, O, t, reverse);
@@ -217,7 +218,9 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
         const s = plan.stateSlots[f]!, n = v.shape[1]!, dst = V[s]!, a = outStates[f]!;
         const prev = readSlot(t, reverse) * B * n, next = writeSlot(t, reverse) * B * n;
         if (lengths !== null) dst.copyWithin(next, prev, prev + B * n); // padded rows keep their state
-        rows(false, V[a.slot]!, O[a.slot]! + a.off, a.rs, a.cs, dst, next, n, B, n, lengths, t);
+        if (lengths === null && a.cs === 1 && a.rs === n && copier && res!.has(s) && res!.has(a.slot)) {
+          copier.copy(res!.address(s, next), res!.address(a.slot, O[a.slot]! + a.off), B * n);
+        } else rows(false, V[a.slot]!, O[a.slot]! + a.off, a.rs, a.cs, dst, next, n, B, n, lengths, t);
       });
       rows(false, V[outA.slot]!, O[outA.slot]! + outA.off, outA.rs, outA.cs, ys, t * B * outW, outW, B, outW, lengths, t);
     }

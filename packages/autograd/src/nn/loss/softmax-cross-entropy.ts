@@ -18,16 +18,18 @@ export interface SoftmaxCrossEntropyAttrs {
   readonly scale: number | null;
 }
 
-/** Rows' log Σ exp, kept for backward (float64, one per row). */
-interface Saved { readonly lse: Float64Array }
+/** softmax(logits), row-major [rows, C], in the logits' dtype: all that backward reads. */
+interface Saved { readonly probs: Float32Array | Float64Array }
 
 /**
  * Per row i, with lse = log Σ_c exp(x_c) (shifted by the row's max) and t the target:
  *   ℓᵢ = keepᵢ · (lse − (1 − ε)·x_t − (ε/C)·Σ_c x_c)
- * which is −(1 − ε)·log p_t − (ε/C)·Σ_c log p_c, p = softmax(x). Sums run in float64; each output is
- * rounded once.
+ * which is −(1 − ε)·log p_t − (ε/C)·Σ_c log p_c, p = softmax(x), written to `probs`. Sums run in
+ * float64; each output is rounded once.
  */
-function forwardRows(x: ArrayLike<number>, rows: number, classes: number, a: SoftmaxCrossEntropyAttrs, lse: Float64Array, out: Float64Array): void {
+function forwardRows(
+  x: ArrayLike<number>, rows: number, classes: number, a: SoftmaxCrossEntropyAttrs, probs: Float32Array | Float64Array, out: Float64Array,
+): void {
   const { ids, keep, smoothing } = a;
   const onTarget = 1 - smoothing, spread = smoothing / classes;
   for (let i = 0, o = 0; i < rows; i++, o += classes) {
@@ -38,11 +40,14 @@ function forwardRows(x: ArrayLike<number>, rows: number, classes: number, a: Sof
     let s = 0, total = 0;
     for (let c = 0; c < classes; c++) {
       const v = x[o + c]!;
-      s += Math.exp(v - shift);
+      const e = Math.exp(v - shift);
+      probs[o + c] = e;
+      s += e;
       total += v;
     }
     const l = shift + Math.log(s);
-    lse[i] = l;
+    // exp(x − lse) = e / s: one division per element instead of a second exp in backward.
+    for (let c = 0; c < classes; c++) probs[o + c] = probs[o + c]! / s;
     if (keep[i] === 0) { out[i] = 0; continue; }
     const picked = x[o + ids[i]!]!;
     out[i] = smoothing === 0 ? l - picked : l - onTarget * picked - spread * total;
@@ -52,23 +57,22 @@ function forwardRows(x: ArrayLike<number>, rows: number, classes: number, a: Sof
 const op = defineOp<SoftmaxCrossEntropyAttrs, 'logits', never, Saved>({
   name: 'softmaxCrossEntropy',
   inputs: ['logits'] as const,
-  save: ['logits'],
   forward: ({ logits }, a) => {
     const [rows, classes] = logits.shape as [number, number];
     const x = K.contiguous(logits);
-    const lse = new Float64Array(rows), per = new Float64Array(rows);
-    forwardRows(x, rows, classes, a, lse, per);
     const dtype = K.dtypeOf(logits.data);
-    if (a.scale === null) return { outputs: [K.cast(K.fromData(per, [rows]), dtype)], saved: { lse } };
+    const probs = dtype === 'float64' ? new Float64Array(rows * classes) : new Float32Array(rows * classes);
+    const per = new Float64Array(rows);
+    forwardRows(x, rows, classes, a, probs, per);
+    if (a.scale === null) return { outputs: [K.cast(K.fromData(per, [rows]), dtype)], saved: { probs } };
     let total = 0;
     for (let i = 0; i < rows; i++) total += per[i]!;
-    return { outputs: [K.full([], total * a.scale, { dtype })], saved: { lse } };
+    return { outputs: [K.full([], total * a.scale, { dtype })], saved: { probs } };
   },
   // dx[i, c] = gᵢ · keepᵢ · (softmax(x)[c] − (1 − ε)·[c = t] − ε/C), with gᵢ = dy·scale or dy[i].
-  backward: ({ dy, saved: { logits, lse }, attrs: a }) => ({
+  backward: ({ dy, saved: { probs }, shapes, attrs: a }) => ({
     logits: () => {
-      const [rows, classes] = logits.shape as [number, number];
-      const x = K.contiguous(logits);
+      const [rows, classes] = shapes.logits as [number, number];
       const g = K.contiguous(dy);
       const dx = K.empty([rows, classes], K.dtypeOf(dy.data));
       const out = dx.data;
@@ -77,9 +81,8 @@ const op = defineOp<SoftmaxCrossEntropyAttrs, 'logits', never, Saved>({
       for (let i = 0, o = 0; i < rows; i++, o += classes) {
         if (keep[i] === 0) { out.fill(0, o, o + classes); continue; }
         const gi = scale === null ? g[i]! : g[0]! * scale;
-        const l = lse[i]!;
-        for (let c = 0; c < classes; c++) out[o + c] = gi * (Math.exp(x[o + c]! - l) - spread);
-        out[o + ids[i]!] = gi * (Math.exp(x[o + ids[i]!]! - l) - spread - onTarget);
+        for (let c = 0; c < classes; c++) out[o + c] = gi * (probs[o + c]! - spread);
+        out[o + ids[i]!] = gi * (probs[o + ids[i]!]! - spread - onTarget);
       }
       return dx;
     },

@@ -28,6 +28,10 @@ export function parseModelKind(name: string): ModelKind {
 export interface AddingModelOptions {
   kind: ModelKind;
   hiddenSize: number;
+  /** Features per step (default 2, the adding problem's pairs; 8 one-hot symbols for the temporal-order problem). */
+  inputSize?: number;
+  /** Outputs of the linear read-out (default 1; one logit per class for a classification task). */
+  outputSize?: number;
   /**
    * Initial forget-gate bias of the kinds with their own forget gate ('lstm', 'lstm-peephole'); default 1
    * (Jozefowicz et al. 2015). Larger values start with a longer memory (σ(3) ≈ 0.95).
@@ -45,8 +49,8 @@ export interface AddingModelOptions {
 
 type Recurrent = LSTM | GRU | RNN;
 
-function makeRecurrent(kind: ModelKind, hiddenSize: number, forgetBias: number, generator?: RandomGenerator): Recurrent {
-  const base = { inputSize: 2, hiddenSize, generator };
+function makeRecurrent(kind: ModelKind, inputSize: number, hiddenSize: number, forgetBias: number, generator?: RandomGenerator): Recurrent {
+  const base = { inputSize, hiddenSize, generator };
   switch (kind) {
     case 'lstm': return new LSTM({ ...base, forgetBias });
     case 'lstm-peephole': return new LSTM({ ...base, peephole: true, forgetBias });
@@ -67,8 +71,10 @@ function setInputBias(lstm: LSTM, value: number): void {
 }
 
 /**
- * A recurrent layer over [time, batch, 2] inputs and a linear read-out of the hidden state after
- * each sequence's last real step: forward(inputs [time, batch, 2], lengths) → predictions [batch, 1].
+ * A recurrent layer over [time, batch, inputSize] inputs and a linear read-out of the hidden state after
+ * each sequence's last real step: forward(inputs [time, batch, inputSize], lengths) → [batch, outputSize]
+ * (inputSize 2 and outputSize 1 for the adding problem; the temporal-order problem reads 8 and gives one
+ * logit per class).
  */
 export class AddingModel extends Module {
   readonly kind: ModelKind;
@@ -78,8 +84,12 @@ export class AddingModel extends Module {
   constructor(opts: AddingModelOptions) {
     super();
     this.kind = opts.kind;
-    this.recurrent = this.registerModule('recurrent', makeRecurrent(opts.kind, opts.hiddenSize, opts.forgetBias ?? 1, opts.generator));
-    this.head = this.registerModule('head', new Linear(opts.hiddenSize, 1, { generator: opts.generator }));
+    const inputSize = opts.inputSize ?? 2, outputSize = opts.outputSize ?? 1;
+    for (const [key, value] of [['inputSize', inputSize], ['outputSize', outputSize], ['hiddenSize', opts.hiddenSize]] as const) {
+      if (!Number.isInteger(value) || value < 1) throw new RangeError(`AddingModel: ${key} must be a positive integer; got ${value}`);
+    }
+    this.recurrent = this.registerModule('recurrent', makeRecurrent(opts.kind, inputSize, opts.hiddenSize, opts.forgetBias ?? 1, opts.generator));
+    this.head = this.registerModule('head', new Linear(opts.hiddenSize, outputSize, { generator: opts.generator }));
     const inputBias = opts.inputBias ?? null;
     if (inputBias !== null && this.recurrent instanceof LSTM) setInputBias(this.recurrent, inputBias);
   }

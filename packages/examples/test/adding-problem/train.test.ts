@@ -38,6 +38,13 @@ describe('AddingModel', () => {
     expect(plain['recurrent.bias_ih_l0']!.values()[0]).not.toBe(-3);
   });
 
+  it('reads any number of features and gives any number of outputs (the temporal-order problem: 8 in, one logit per class)', () => {
+    const model = new AddingModel({ kind: 'lstm-cifg', hiddenSize: 4, inputSize: 8, outputSize: 3, generator: new RandomGenerator(1) });
+    expect(model.forward(new Tensor(K.zeros([5, 2, 8])), [5, 4]).shape).toEqual([2, 3]);
+    expect(() => new AddingModel({ kind: 'gru', hiddenSize: 4, outputSize: 0 })).toThrow('AddingModel: outputSize must be a positive integer; got 0');
+    expect(() => new AddingModel({ kind: 'rnn', hiddenSize: 4, inputSize: 1.5 })).toThrow('AddingModel: inputSize must be a positive integer; got 1.5');
+  });
+
   it('names the known kinds when given an unknown one', () => {
     expect(parseModelKind('gru')).toBe('gru');
     expect(() => parseModelKind('lstmm')).toThrow(/unknown model 'lstmm'; choose from lstm, lstm-peephole/);

@@ -17,7 +17,7 @@ const flags = scriptFlags('long-lags.ts', {
   budget: { kind: 'int', min: 1, default: 500_000, help: 'most training sequences per model' },
   lr: { kind: 'float', min: 0, exclusiveMin: true, default: 1e-2, help: 'Adam learning rate' },
   clip: { kind: 'float', min: 0, exclusiveMin: true, default: 1, help: 'gradient-norm clipping' },
-  forgetBias: { kind: 'float', default: 3, help: 'initial forget-gate bias of lstm and lstm-peephole' },
+  forgetBias: { kind: 'float', default: 3, help: 'initial forget-gate bias of lstm and lstm-peephole, update-gate bias of gru' },
   inputBias: { kind: 'string', default: '-3', metavar: 'X', help: "initial input-gate bias of every LSTM kind ('none' keeps PyTorch's init)" },
   window: { kind: 'int', min: 1, default: 2000, help: 'solved when this many most recent training sequences were all correct' },
   testSize: { kind: 'int', min: 1, default: 2560, help: 'test sequences after training' },
@@ -53,7 +53,7 @@ options = options!;
 
 const problem = lagProblem(options.problem, options.T);
 console.log(problem.title);
-console.log(`batch ${options.batchSize}, hidden ${options.hiddenSize}, Adam lr ${options.lr}, clip ${options.clip}, forget bias ${options.forgetBias}, ` +
+console.log(`batch ${options.batchSize}, hidden ${options.hiddenSize}, Adam lr ${options.lr}, clip ${options.clip}, forget (GRU: update) bias ${options.forgetBias}, ` +
   `input bias ${options.inputBias ?? 'PyTorch init'}, seed ${options.seed}; solved when the last ${options.window} training sequences were all correct; ` +
   `budget ${options.budget.toLocaleString('en-US')} sequences per model; test on ${options.testSize}; chance: ${problem.chance.describe}`);
 

@@ -43,6 +43,12 @@ export interface AddingModelOptions {
    * cells before the network has learned what to store.
    */
   inputBias?: number | null;
+  /**
+   * Initial update-gate bias of the GRU, or null (default) for PyTorch's uniform draw. In
+   * h′ = (1 − z) ⊙ n + z ⊙ h the gate z plays the forget gate's part: a bias of 3 (z ≈ 0.95) starts
+   * with a long memory.
+   */
+  updateBias?: number | null;
   /** Random source of the initial weights. */
   generator?: RandomGenerator;
 }
@@ -70,6 +76,15 @@ function setInputBias(lstm: LSTM, value: number): void {
   }
 }
 
+/** Sets the z block (rows H…2H−1, gate order r|z|n) of the GRU's bias_ih to `value` and of bias_hh to 0. */
+function setUpdateBias(gru: GRU, value: number): void {
+  const H = gru.hiddenSize;
+  for (const [name, p] of gru.namedParameters()) {
+    if (name === 'bias_ih_l0') p.data.data.fill(value, H, 2 * H);
+    if (name === 'bias_hh_l0') p.data.data.fill(0, H, 2 * H);
+  }
+}
+
 /**
  * A recurrent layer over [time, batch, inputSize] inputs and a linear read-out of the hidden state after
  * each sequence's last real step: forward(inputs [time, batch, inputSize], lengths) → [batch, outputSize]
@@ -92,6 +107,8 @@ export class AddingModel extends Module {
     this.head = this.registerModule('head', new Linear(opts.hiddenSize, outputSize, { generator: opts.generator }));
     const inputBias = opts.inputBias ?? null;
     if (inputBias !== null && this.recurrent instanceof LSTM) setInputBias(this.recurrent, inputBias);
+    const updateBias = opts.updateBias ?? null;
+    if (updateBias !== null && this.recurrent instanceof GRU) setUpdateBias(this.recurrent, updateBias);
   }
 
   forward(inputs: Tensor, lengths?: readonly number[]): Tensor {

@@ -31,7 +31,7 @@ export interface LagProblem {
   loss(outputs: Tensor, batch: LagBatch): Tensor;
   /** Per sequence, the paper's criterion: |error| < 0.04 (adding); every softmax output within 0.3 of the one-hot target (order). */
   correct(outputs: Tensor, batch: LagBatch): boolean[];
-  /** The best score without reading the inputs: the fraction correct and the loss of the best constant output. */
+  /** What answering without reading the inputs scores: the fraction correct, and that in words for the script's header. */
   readonly chance: { accuracy: number; describe: string };
 }
 

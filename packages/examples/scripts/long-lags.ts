@@ -17,8 +17,8 @@ const flags = scriptFlags('long-lags.ts', {
   budget: { kind: 'int', min: 1, default: 500_000, help: 'most training sequences per model' },
   lr: { kind: 'float', min: 0, exclusiveMin: true, default: 1e-2, help: 'Adam learning rate' },
   clip: { kind: 'float', min: 0, exclusiveMin: true, default: 1, help: 'gradient-norm clipping' },
-  forgetBias: { kind: 'float', default: 3, help: 'initial forget-gate bias of lstm and lstm-peephole, update-gate bias of gru' },
-  inputBias: { kind: 'string', default: '-3', metavar: 'X', help: "initial input-gate bias of every LSTM kind ('none' keeps PyTorch's init)" },
+  forgetBias: { kind: 'float', default: 3, help: 'initial forget-gate bias of lstm and lstm-peephole, update-gate bias of gru (7 for T ≥ 500)' },
+  inputBias: { kind: 'string', default: '-3', metavar: 'X', help: "initial input-gate bias of every LSTM kind ('none' keeps PyTorch's init; -6 for T ≥ 500)" },
   window: { kind: 'int', min: 1, default: 2000, help: 'solved when this many most recent training sequences were all correct' },
   testSize: { kind: 'int', min: 1, default: 2560, help: 'test sequences after training' },
 });

@@ -1,69 +1,15 @@
 // compileCell rows of `pnpm bench` (unroll only): W1 with a user-written LSTM cell compiled beside the
-// built-in fused LSTM, and W1 with a minimal gated unit compiled vs composed. Prints times and ratios;
-// never asserts them. The float64 agreement of the two LSTMs on W1's shapes is printed too.
+// built-in fused LSTM, W1 with a minimal gated unit compiled vs composed, then more cells compiled vs
+// composed (a user GRU, an IndRNN, a layer-norm LSTM, the built-in RNN tanh and coupled-gate LSTM, which
+// run compiled by default) and the built-in LSTM and GRU compiled vs their hand-written kernels. Prints
+// times and ratios; never asserts them. The float64 agreement of the two LSTMs on W1's shapes too.
 import os from 'node:os';
 import * as K from '@unroll/core';
-import { Adam, Linear, Module, Parameter, Tensor, crossEntropy, matmul, reshape, sigmoid, split, sum, tanh } from '@unroll/autograd';
-import { LSTMCell, compileCell, unroll } from '@unroll/rnn';
+import { Adam, Linear, Module, Tensor, crossEntropy, reshape, sum } from '@unroll/autograd';
+import { GRUCell, LSTMCell, RNNCell, compileCell, unroll } from '@unroll/rnn';
 import type { RecurrentCell } from '@unroll/rnn';
 import { SIZES, charBatch, median } from './workloads.js';
-
-type DT = 'float32' | 'float64';
-
-/** An LSTM written as a user writes a cell (the rnn README's example): public ops only. */
-class MyLSTM extends Module {
-  readonly outputSize: number;
-  readonly weightX: Parameter; readonly weightH: Parameter; readonly bias: Parameter;
-  constructor(readonly inputSize: number, readonly hiddenSize: number, readonly dtype: DT = 'float32') {
-    super();
-    this.outputSize = hiddenSize;
-    const k = 1 / Math.sqrt(hiddenSize), G = 4 * hiddenSize;
-    const u = (shape: number[]) => new Parameter(K.randUniform(shape, -k, k, { dtype }));
-    this.weightX = this.registerParameter('weight_x', u([G, inputSize]));
-    this.weightH = this.registerParameter('weight_h', u([G, hiddenSize]));
-    this.bias = this.registerParameter('bias', u([G]));
-  }
-  initialState(batch: number) {
-    const z = () => new Tensor(K.zeros([batch, this.hiddenSize], { dtype: this.dtype }));
-    return { h: z(), c: z() };
-  }
-  step(state: { h: Tensor; c: Tensor }, x: Tensor) {
-    const gates = matmul(x, this.weightX, { transB: true }).add(matmul(state.h, this.weightH, { transB: true })).add(this.bias);
-    const [i, f, g, o] = split(gates, this.hiddenSize, 1) as [Tensor, Tensor, Tensor, Tensor];
-    const c = sigmoid(f).mul(state.c).add(sigmoid(i).mul(tanh(g)));
-    const h = sigmoid(o).mul(tanh(c));
-    return { state: { h, c }, output: h };
-  }
-}
-
-/** Minimal gated unit (Zhou et al. 2016): f = σ(W_f x + U_f h + b_f), h̃ = tanh(W_h x + U_h (f ⊙ h) + b_h), h' = h + f ⊙ (h̃ − h). */
-class MGU extends Module {
-  readonly outputSize: number;
-  readonly wf: Parameter; readonly uf: Parameter; readonly bf: Parameter;
-  readonly wh: Parameter; readonly uh: Parameter; readonly bh: Parameter;
-  constructor(readonly inputSize: number, readonly hiddenSize: number) {
-    super();
-    this.outputSize = hiddenSize;
-    const k = 1 / Math.sqrt(hiddenSize), H = hiddenSize;
-    const u = (shape: number[]) => new Parameter(K.randUniform(shape, -k, k));
-    this.wf = this.registerParameter('wf', u([H, inputSize]));
-    this.uf = this.registerParameter('uf', u([H, H]));
-    this.bf = this.registerParameter('bf', u([H]));
-    this.wh = this.registerParameter('wh', u([H, inputSize]));
-    this.uh = this.registerParameter('uh', u([H, H]));
-    this.bh = this.registerParameter('bh', u([H]));
-  }
-  initialState(batch: number) {
-    return { h: new Tensor(K.zeros([batch, this.hiddenSize])) };
-  }
-  step(state: { h: Tensor }, x: Tensor) {
-    const h = state.h;
-    const f = sigmoid(matmul(x, this.wf, { transB: true }).add(matmul(h, this.uf, { transB: true })).add(this.bf));
-    const hh = tanh(matmul(x, this.wh, { transB: true }).add(matmul(f.mul(h), this.uh, { transB: true })).add(this.bh));
-    const next = h.add(f.mul(hh.sub(h)));
-    return { state: { h: next }, output: next };
-  }
-}
+import { IndRNN, LayerNormLSTM, MGU, MyGRU, MyLSTM } from './compiled-cells.js';
 
 const { vocab: V, hidden: H, batch: B, time: T, lr } = SIZES;
 const data = charBatch();
@@ -133,9 +79,27 @@ function main(): void {
   console.log(`  W1 built-in fused LSTM            ${fmt(fused!)}`);
   console.log(`  W1 user LSTM cell, compiled        ${fmt(compiled!)}   ${(compiled!.wall / fused!.wall).toFixed(2)}× the built-in's time (cpu ${(compiled!.cpu / fused!.cpu).toFixed(2)}×)`);
   console.log(`     agreement with the built-in LSTM in float64 (outputs and weight gradients): ${agreement().toExponential(1)}`);
-  const [mguCompiled, mguComposed] = race(quick ? 1 : 2, [w1(compileCell(new MGU(V, H))), w1(new MGU(V, H))]);
+  const [mguCompiled, mguComposed] = race(quick ? 1 : 3, [w1(compileCell(new MGU(V, H))), w1(new MGU(V, H))]);
   console.log(`  W1 minimal gated unit, compiled    ${fmt(mguCompiled!)}`);
   console.log(`  W1 minimal gated unit, composed    ${fmt(mguComposed!)}   compiled is ${(mguComposed!.wall / mguCompiled!.wall).toFixed(1)}× faster (cpu ${(mguComposed!.cpu / mguCompiled!.cpu).toFixed(1)}×)`);
+  console.log('  more cells, compiled vs composed (W1, the same interleaved medians):');
+  const others: [string, () => RecurrentCell<any> & Module, () => RecurrentCell<any> & Module][] = [
+    ['user GRU (both biases)', () => compileCell(new MyGRU(V, H)), () => new MyGRU(V, H)],
+    ['IndRNN', () => compileCell(new IndRNN(V, H)), () => new IndRNN(V, H)],
+    ['layer-norm LSTM', () => compileCell(new LayerNormLSTM(V, H)), () => new LayerNormLSTM(V, H)],
+    ['RNNCell tanh (compiled by default)', () => new RNNCell({ inputSize: V, hiddenSize: H }), () => new RNNCell({ inputSize: V, hiddenSize: H, fused: false })],
+    ['LSTMCell coupledGates (CIFG, compiled by default)', () => new LSTMCell({ inputSize: V, hiddenSize: H, coupledGates: true }),
+      () => new LSTMCell({ inputSize: V, hiddenSize: H, coupledGates: true, fused: false })],
+  ];
+  for (const [name, compiledCell, composedCell] of others) {
+    const [c, d] = race(quick ? 1 : 3, [w1(compiledCell()), w1(composedCell())]);
+    console.log(`    ${name.padEnd(50)} compiled ${fmt(c!)}  composed ${fmt(d!)}  ${(d!.wall / c!.wall).toFixed(1)}× faster (cpu ${(d!.cpu / c!.cpu).toFixed(1)}×)`);
+  }
+  console.log('  the built-in LSTM and GRU compiled from their composed step vs their hand-written kernels:');
+  for (const [name, make] of [['LSTMCell', () => new LSTMCell({ inputSize: V, hiddenSize: H })], ['GRUCell', () => new GRUCell({ inputSize: V, hiddenSize: H })]] as const) {
+    const [fusedRun, compiledRun] = race(runs, [w1(make()), w1(compileCell(make()))]);
+    console.log(`    ${name.padEnd(50)} hand-written ${fmt(fusedRun!)}  compiled ${fmt(compiledRun!)}  ${(compiledRun!.wall / fusedRun!.wall).toFixed(2)}× its time (cpu ${(compiledRun!.cpu / fusedRun!.cpu).toFixed(2)}×)`);
+  }
 }
 
 main();

@@ -56,7 +56,8 @@ describe('compiled float32 sequences at 1 and 2 threads', () => {
         const xs = rand([7, batch, 9], g, { dtype: 'float32', requiresGrad: true });
         const h0 = cell.initialState(batch);
         const opts = { lengths: lengths as number[] | undefined, reverse: lengths !== undefined };
-        const run = () => runAll(compileCell(cell), cell.parameters(), xs, h0, opts, 1);
+        // verify off: it runs extra passes on first use, and these count passes.
+        const run = () => runAll(compileCell(cell, { verify: false }), cell.parameters(), xs, h0, opts, 1);
         setNumThreads(1);
         const passes = residentPasses();
         const one = run();
@@ -78,17 +79,18 @@ describe('compiled float32 sequences at 1 and 2 threads', () => {
 });
 
 describe('compiled float32 sequences and the kernel memory', () => {
-  it('a recorded forward that is never backwarded keeps nothing in the kernel memory (which never shrinks)', () => {
+  it('recorded forwards never backwarded hold at most 64 MB of the kernel memory (which never shrinks)', () => {
     const g = new RandomGenerator(6);
-    const cell = compileCell(new UserLSTM(9, 48, g, 'float32'));
-    const xs = rand([7, 16, 9], g, { dtype: 'float32', requiresGrad: true });
+    // hidden 128, 64 steps of 32 rows: each forward's slots take ~12 MB.
+    const cell = compileCell(new UserLSTM(9, 128, g, 'float32'), { verify: false });
+    const xs = rand([64, 32, 9], g, { dtype: 'float32', requiresGrad: true });
     const outs = [unroll(cell, xs).outputs];
     const bytes = wasmRuntime()!.memory.buffer.byteLength;
     const passes = residentPasses();
-    // Graphs kept alive and never backwarded: each forward's region must have been freed for reuse.
-    for (let i = 0; i < 40; i++) outs.push(unroll(cell, xs).outputs);
-    expect(residentPasses()).toBe(passes + 40);
-    expect(wasmRuntime()!.memory.buffer.byteLength).toBe(bytes);
+    // Graphs kept alive and never backwarded: past the budget, forwards copy out and free their region.
+    for (let i = 0; i < 12; i++) outs.push(unroll(cell, xs).outputs);
+    expect(residentPasses()).toBe(passes + 12);
+    expect(wasmRuntime()!.memory.buffer.byteLength - bytes).toBeLessThanOrEqual(80 * 2 ** 20);
     expect(outs.every((o) => o.requiresGrad)).toBe(true);
   });
 });

@@ -37,12 +37,18 @@ export const pow = binary('pow', ['a', 'b', 'output'], {
  */
 function unary(name: string, f: (x: number) => number,
   dx: { input: (x: number) => number } | { output: (y: number) => number } | { constant: number }) {
+  // dx.input is itself the partial (y is not read); an output rule is wrapped as (x, y) ↦ g(y) carrying
+  // g as `output`, so code generators (compileCell) can read its formula.
   const [save, partial]: ['none' | 'output' | readonly 'x'[], (x: number, y: number) => number] =
-    'input' in dx ? [['x'], (x) => dx.input(x)] : 'output' in dx ? ['output', (_, y) => dx.output(y)] : ['none', () => dx.constant];
+    'input' in dx ? [['x'], dx.input] : 'output' in dx ? ['output', ofOutput(dx.output)] : ['none', () => dx.constant];
   // A constant partial is declared with no parameters, so the kernel scales dy without a loop.
   const partials = 'constant' in dx ? [() => dx.constant] : [partial];
   const op = defineOp({ name, inputs: ['x'] as const, save, pointwise: () => ({ forward: f, partials }) });
   return (x: Tensor): Tensor => op.apply([x]);
+}
+
+function ofOutput(g: (y: number) => number): (x: number, y: number) => number {
+  return Object.assign((_: number, y: number) => g(y), { output: g });
 }
 
 /** −x. */

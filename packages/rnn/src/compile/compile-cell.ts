@@ -1,7 +1,7 @@
 // compileCell: any cell at fused speed. The compiled cell keeps the protocol (step runs the composed
 // path) and gives `unroll` a whole-sequence path: hoisted input work, per-step gemms, generated kernels.
 import * as K from '@unroll/core';
-import { Module, Tensor, isGradEnabled, noGrad, permute } from '@unroll/autograd';
+import { Module, RandomGenerator, Tensor, enableGrad, isGradEnabled, mul, narrow, noGrad, permute, sum } from '@unroll/autograd';
 import { stateTensors } from '../cell.js';
 import type { InitialStateOptions, RecurrentCell, StateOf } from '../cell.js';
 import { unroll } from '../unroll.js';
@@ -11,6 +11,7 @@ import { CompileError } from './errors.js';
 import { hoist } from './hoist.js';
 import { makePlan } from './plan.js';
 import { cellName, mapStateLike, traceStep } from './program.js';
+import type { Program } from './program.js';
 import { runCompiled } from './sequence.js';
 import type { Compiled } from './sequence.js';
 
@@ -147,9 +148,14 @@ export function compiledUnroll<S>(cell: RecurrentCell<S>, xs: Tensor, args: Fuse
     outputs: args.batchFirst ? permute(ys!, [1, 0, 2]) : ys!,
     state: mapStateLike(args.initialState, () => finals[k++]!) as S,
   };
-  if (!entry.verified) {
-    verify(cell, name, xs, args, result, settings.tolerance ?? (dtype === 'float64' ? 1e-9 : 1e-3));
+  if (!entry.verified && settings.verify) {
     entry.verified = true;
+    try {
+      verify(cell, name, xs, args, plan.program, settings.tolerance ?? (dtype === 'float64' ? 1e-9 : 1e-3), settings);
+    } catch (e) {
+      entry.verified = false;
+      throw e;
+    }
   }
   return result;
 }
@@ -170,33 +176,99 @@ function withComposedSteps<T>(cell: object, fn: () => T): T {
   }
 }
 
-/** Compares the compiled result with the composed step loop on the same batch; throws on disagreement. */
-function verify<S>(cell: RecurrentCell<S>, name: string, xs: Tensor, args: FusedUnrollArgs<S>, got: UnrollResult<S>, tol: number): void {
+/** Steps `verify` compares in float32 (see there). */
+const FLOAT32_VERIFY_STEPS = 16;
+
+/**
+ * Compares compiled and composed on this batch, values and gradients; throws on disagreement. Values:
+ * outputs and final state. Gradients: of a fixed random contraction of outputs and final state, w.r.t.
+ * xs, the initial state and every parameter the step reads (skipped when one of those parameters is
+ * itself computed by recorded ops: its upstream gradients would be touched); the parameters' own .grad
+ * are left as they were. float64 compares the whole sequence; float32 its first 16 steps (over long
+ * sequences rounding differences grow, in some cells, as far as they do between any two float32
+ * implementations — a layer-norm LSTM over 64 steps differs from its own float64 run by ~1e-2 —
+ * while a wrong kernel shows at the first step). Errors are relative to max(1, the composed tensor's
+ * largest |value|).
+ */
+function verify<S>(cell: RecurrentCell<S>, name: string, xs0: Tensor, args0: FusedUnrollArgs<S>, program: Program, tol: number,
+  settings: Settings): void {
+  const timeAxis = args0.batchFirst ? 1 : 0;
+  const T = xs0.shape[timeAxis]!;
+  const steps = xs0.dtype === 'float32' ? Math.min(T, FLOAT32_VERIFY_STEPS) : T;
+  // A prefix of the sequence (the first `steps` steps in time order; reverse runs it backwards, as on the whole).
+  const xs = steps === T ? xs0 : noGrad(() => narrow(xs0, timeAxis, 0, steps));
+  const args: FusedUnrollArgs<S> = { ...args0, lengths: args0.lengths === null ? null : args0.lengths.map((l) => Math.min(l, steps)) };
   const composed: RecurrentCell<S> = {
     inputSize: cell.inputSize, outputSize: cell.outputSize,
     initialState: (b, o) => cell.initialState(b, o), step: (s, x) => cell.step(s, x),
   };
-  const want = noGrad(() => unroll(composed, xs, {
-    batchFirst: args.batchFirst, reverse: args.reverse, initialState: args.initialState, ...(args.lengths ? { lengths: args.lengths } : {}),
-  }));
-  let worst = { err: 0, where: '', a: 0, b: 0 };
-  const compare = (what: string, a: Tensor, b: Tensor) => {
+  const compiled: RecurrentCell<S> & FusedUnroll<S> = {
+    ...composed, fusedUnroll: (x, a) => compiledUnroll(cell, x, a, settings),
+  };
+  const opts = (initialState: S) => ({
+    batchFirst: args.batchFirst, reverse: args.reverse, initialState, ...(args.lengths ? { lengths: args.lengths } : {}),
+  });
+  const worst = { err: 0, where: '', a: 0, b: 0 };
+  const compare = (what: string, a: Tensor | null, b: Tensor | null) => {
+    if (!a || !b) return;
     const x = K.contiguous(a.data), y = K.contiguous(b.data);
+    let scale = 1;
+    for (let i = 0; i < y.length; i++) scale = Math.max(scale, Math.abs(y[i]!));
     const strides = a.shape.map((_, i) => a.shape.slice(i + 1).reduce((m, d) => m * d, 1));
     for (let i = 0; i < x.length; i++) {
-      const err = Math.abs(x[i]! - y[i]!) / Math.max(1, Math.abs(y[i]!));
+      const err = Math.abs(x[i]! - y[i]!) / scale;
       if (!(err <= worst.err)) {
-        worst = { err, where: `${what}[${strides.map((s, d) => Math.floor(i / s) % a.shape[d]!).join(', ')}]`, a: x[i]!, b: y[i]! };
+        Object.assign(worst, { err, where: `${what}[${strides.map((s, d) => Math.floor(i / s) % a.shape[d]!).join(', ')}]`, a: x[i]!, b: y[i]! });
       }
     }
   };
-  compare('outputs', got.outputs, want.outputs);
-  const gs = stateTensors(got.state), ws = stateTensors(want.state);
+  const fail = (what: string) => new CompileError(
+    `compileCell: ${name} compiled and composed disagree on this batch${what}: largest error ${worst.err.toExponential(2)} ` +
+    `(tolerance ${tol}) at ${worst.where}: compiled ${worst.a}, composed ${worst.b}. An op's scalar rule (pointwise) ` +
+    'may not match its forward or backward, or the step may depend on something the trace did not see; run it uncompiled, or report it');
+
+  // Values.
+  const [got, want] = noGrad(() => [unroll(compiled, xs, opts(args.initialState)), unroll(composed, xs, opts(args.initialState))]);
+  compare('outputs', got!.outputs, want!.outputs);
+  const gs = stateTensors(got!.state), ws = stateTensors(want!.state);
   gs.forEach(([p, t], i) => compare(p, t, ws[i]![1]));
-  if (!(worst.err <= tol)) {
-    throw new CompileError(
-      `compileCell: ${name} compiled and composed disagree on this batch: largest error ${worst.err.toExponential(2)} ` +
-      `(tolerance ${tol}) at ${worst.where}: compiled ${worst.a}, composed ${worst.b}. An op's scalar rule (pointwise) ` +
-      'may not match its forward, or the step may depend on something the trace did not see; run it uncompiled, or report it');
+  if (!(worst.err <= tol)) throw fail('');
+
+  // Gradients, with copies of xs and the initial state as leaves and the parameters' .grad put back after.
+  const params = [...new Set(program.values.filter((v) => v.source === 'external' && v.differentiable).map((v) => v.external!))];
+  if (params.some((t) => t.node !== null)) return;
+  const g = new RandomGenerator(1);
+  const leaf = (t: Tensor) => new Tensor(t.data, { requiresGrad: true });
+  const x = leaf(xs);
+  const state0 = mapStateLike(args.initialState, (t) => leaf(t)) as S;
+  const state0s = stateTensors(state0).map(([, t]) => t);
+  const weights = [got!.outputs, ...gs.map(([, t]) => t)].map((t) => new Tensor(K.randUniform(t.shape, -1, 1, { dtype: t.dtype as 'float32' | 'float64', generator: g })));
+  const before = params.map((p) => p.grad);
+  const gradients = (c: RecurrentCell<S>): (Tensor | null)[] => {
+    for (const t of [x, ...state0s, ...params]) t.grad = null;
+    enableGrad(() => {
+      const r = unroll(c, x, opts(state0));
+      let loss = sum(mul(r.outputs, weights[0]!));
+      stateTensors(r.state).forEach(([, t], i) => { loss = loss.add(sum(mul(t, weights[1 + i]!))); });
+      loss.backward();
+    });
+    return [x, ...state0s, ...params].map((t) => t.grad);
+  };
+  let a: (Tensor | null)[], b: (Tensor | null)[];
+  try {
+    a = gradients(compiled);
+    b = gradients(composed);
+  } finally {
+    params.forEach((p, i) => { p.grad = before[i]!; });
   }
+  const names = ['d xs', ...stateTensors(state0).map(([p]) => `d ${p}`), ...params.map((_, i) => `d parameter ${i}${paramName(cell, params[i]!)}`)];
+  a.forEach((t, i) => compare(names[i]!, t, b[i]!));
+  if (!(worst.err <= tol)) throw fail(' in a gradient');
+}
+
+/** ` (name)` of a parameter when the cell is a Module that names it. */
+function paramName(cell: object, p: Tensor): string {
+  if (!(cell instanceof Module)) return '';
+  const hit = cell.namedParameters().find(([, q]) => q === p);
+  return hit ? ` (${hit[0]})` : '';
 }

@@ -27,8 +27,16 @@ export interface SlotSpec {
   readonly accumulates?: boolean;
 }
 
-/** An input projection the compiled op computes: value = x·Wᵀ (transB, W [N, I]) or x·W (W [I, N]). */
-export interface Projection { readonly value: Value; readonly w: Value; readonly transB: boolean; readonly N: number; readonly I: number }
+/**
+ * An input projection the compiled op computes: value = x·Wᵀ (transB, W [N, I]) or x·W (W [I, N]), plus
+ * `bias` [N] when the step adds one to it before anything else reads it (GRU's b_ih); steps read it
+ * whole or through feature slices (`views`: value id → first column).
+ */
+export interface Projection {
+  readonly value: Value; readonly w: Value; readonly transB: boolean; readonly N: number; readonly I: number;
+  readonly bias: Value | null;
+  readonly views: ReadonlyMap<number, number>;
+}
 
 /** One piece of a step's schedule. */
 export type Item =
@@ -293,14 +301,44 @@ export function makePlan(p: Program): Plan {
   const kernelRead = new Set<number>(results);
   for (const op of perStep) op.inputs.forEach((u, i) => { if (!(op.name === 'matmul' && i === 1)) kernelRead.add(rootOf(u).v.id); });
   const projections: Projection[] = [];
+  // A projection's value is x·op(W), or that plus a bias [N] when an add is its only reader; per-step ops
+  // read the value itself or feature slices of it (one gemm then serves them all, the bias added in).
+  const views = new Map<number, { k: number; off: number }>();
   for (const op of p.ops) {
     const [a, w] = op.inputs;
     const y = op.outputs[0]!;
     if (op.name !== 'matmul' || a !== p.x || w?.dep !== 'P' || w.shape.length !== 2 || (op.attrs as K.MatmulOptions).transA) continue;
-    if (!readBy.has(y.id) || !(consumers.get(y.id) ?? []).every((c) => c.dep === 'S')) continue;
+    const N = y.shape[1]!;
+    let top = y, bias: Value | null = null;
+    const first = consumers.get(y.id) ?? [];
+    const [only] = first;
+    if (first.length === 1 && only!.name === 'add' && only!.dep === 'X' && only!.inputs[0] === y) {
+      const b = only!.inputs[1]!;
+      if (b.dep === 'P' && b.shape[b.shape.length - 1] === N && b.shape.reduce((m, d) => m * d, 1) === N && only!.outputs[0]!.shape.length === 2) {
+        top = only!.outputs[0]!;
+        bias = b;
+      }
+    }
+    const sliced = new Map<number, number>();
+    const ok = (consumers.get(top.id) ?? []).every((c) => {
+      if (c.dep === 'S') return true;
+      if (c.name !== 'slice' || c.dep !== 'X') return false;
+      const ranges = (c.attrs as { ranges: readonly (Range | undefined)[] }).ranges;
+      if (!wholeRange(ranges[0], B) || ranges.length > 2) return false;
+      const r1 = ranges[1] ? K.resolveRange('compileCell', ranges[1], N) : { start: 0, step: 1 };
+      if (r1.step !== 1) return false;
+      const view = c.outputs[0]!;
+      if (!(consumers.get(view.id) ?? []).every((d) => d.dep === 'S') || results.has(view.id)) return false;
+      sliced.set(view.id, r1.start);
+      return true;
+    });
+    if (!ok || results.has(top.id) || !(readBy.has(top.id) || [...sliced.keys()].some((id) => readBy.has(id)))) continue;
     const transB = !!(op.attrs as K.MatmulOptions).transB;
-    projections.push({ value: y, w, transB, N: y.shape[1]!, I: a.shape[1]! });
+    const k = projections.push({ value: top, w, transB, N, I: a.shape[1]!, bias, views: sliced }) - 1;
+    for (const [id, off] of sliced) { views.set(id, { k, off }); readBy.delete(id); }
+    readBy.add(top.id);
     readBy.add(w.id);
+    if (bias) readBy.add(bias.id);
   }
   const projected = new Map(projections.map((pr, k) => [pr.value.id, k]));
   for (const v of p.values) {
@@ -355,6 +393,13 @@ export function makePlan(p: Program): Plan {
       slot: gradSlots.push({ base: all ? 'step' : 'fixed', size: B * n, role: all ? 'gradAll' : 'gradScratch', index: y.id }) - 1,
       rs: n, cs: 1, off: 0,
     });
+  }
+  // Feature slices of a projection read its slot at their columns.
+  for (const [id, { k, off }] of views) {
+    const v = projections[k]!.value;
+    const a = access.get(v.id)!, g = gradAccess.get(v.id)!;
+    access.set(id, { ...a, off: a.off + off });
+    gradAccess.set(id, { ...g, off: g.off + off });
   }
   // Views read (and take gradients) through their root.
   for (const [id, r] of root) {

@@ -3,7 +3,7 @@
 import * as K from '@unroll/core';
 import type { FloatArray } from '@unroll/core';
 import { freePacked, gemmCall, packMatrix, wasmRuntime } from '@unroll/core/internal';
-import type { PackedMatrix, Region, WasmRuntime } from '@unroll/core/internal';
+import type { Call, Kernel, PackedMatrix, Region, WasmRuntime } from '@unroll/core/internal';
 import { expFast, sigmoidFast, tanhFast } from '../fused/fast-math.js';
 import { giveBack, takeBuffer } from '../fused/pool.js';
 import { scratch } from '../fused/scratch.js';
@@ -48,7 +48,7 @@ const MAX_RESIDENT_BYTES = 512 * 2 ** 20;
  * µs) and 4 batch rows per part. Rows are independent, and a part always computes the same rows the same
  * way, so results do not depend on which thread ran it.
  */
-function stepParts(rt: WasmRuntime, rows: number, work: number): number {
+export function stepParts(rt: WasmRuntime, rows: number, work: number): number {
   if (work < 1 << 16) return 1;
   return Math.max(1, Math.min(rt.threads(), Math.floor(rows / 4)));
 }
@@ -88,6 +88,11 @@ export class Resident {
     return new Resident(rt, region, at, sizes);
   }
 
+  /** The region's size in bytes. */
+  get bytes(): number {
+    return this.region.floats * 4;
+  }
+
   /** Whether slot k lives in the region. */
   has(k: number): boolean {
     return (this.sizes[k] ?? 0) > 0;
@@ -125,11 +130,21 @@ export class Resident {
     return packed;
   }
 
-  /** C[c..] = op(A[a..])·W (+ C when accumulate), rows of B batch rows split over the threads. */
-  gemm(m: number, n: number, k: number, a: number, lda: number, w: PackedMatrix, accumulate: boolean, c: number, ldc: number): void {
+  /** The queued call C[c..] = A[a..]·W (+ C when accumulate), split by rows (B batch rows). */
+  gemmCall(m: number, n: number, k: number, a: number, lda: number, w: PackedMatrix, accumulate: boolean, c: number, ldc: number): Call {
     const call = gemmCall(true, false, false, m, n, k, 1, a, lda, w, 0, accumulate ? 1 : 0, c, ldc);
     if (!call) throw new Error('compileCell: the WebAssembly memory could not grow for a recurrent gemm');
-    this.rt.run([call], stepParts(this.rt, m, m * n * k));
+    return call;
+  }
+
+  /** The parts a step of `rows` batch rows whose largest gemm does `work` multiply-adds is split into. */
+  parts(rows: number, work: number): number {
+    return stepParts(this.rt, rows, work);
+  }
+
+  /** A view of int32 slot k (an argument block, flags), fresh after the memory grew. */
+  int32(k: number): Int32Array {
+    return new Int32Array(this.rt.memory.buffer, this.address(k, 0), this.sizes[k]!);
   }
 
   /** Frees the packed weights (the region stays until `close`). */
@@ -158,4 +173,88 @@ export function setResidentGemm(on: boolean): boolean {
   const before = enabled;
   enabled = on;
   return before;
+}
+
+/** Core's kernel runtime for a compiled sequence of this dtype: float32 with resident gemms on; else null. */
+export function residentRuntime(dtype: FloatDType): WasmRuntime | null {
+  return dtype === 'float32' && enabled ? wasmRuntime() : null;
+}
+
+let wasmKernelsOn = true;
+let wasmPasses = 0;
+/** How many passes (forwards, backwards) ran generated WebAssembly kernels so far: for tests that they are used. */
+export function wasmKernelPasses(): number {
+  return wasmPasses;
+}
+/** Counts a pass that ran generated WebAssembly kernels. */
+export function countWasmPass(): void {
+  wasmPasses++;
+}
+/** Whether float32 compiled sequences run their elementwise work as generated WebAssembly (else the JS kernels). */
+export function wasmKernelsEnabled(): boolean {
+  return wasmKernelsOn;
+}
+/**
+ * Switches the generated WebAssembly elementwise kernels of float32 compiled sequences on (default) or
+ * off (then their generated JS kernels run), for tests and benchmarks comparing the two. Returns the
+ * previous setting.
+ */
+export function setWasmKernels(on: boolean): boolean {
+  const before = wasmKernelsOn;
+  wasmKernelsOn = on;
+  return before;
+}
+
+/**
+ * One step's work on the runtime: gemm calls and threaded kernels are queued and run as jobs of `parts`
+ * parts (rows split alike, so each part reads only rows its own earlier calls wrote); anything else
+ * (a JS kernel, a kernel not loaded into the runtime) first runs what is queued.
+ */
+export class StepQueue {
+  private calls: Call[] = [];
+  constructor(private readonly rt: WasmRuntime, private readonly parts: number) {}
+
+  push(call: Call): void {
+    this.calls.push(call);
+    if (this.calls.length === MAX_CALLS) this.flush();
+  }
+
+  /** Runs `kernel(…, block)`: queued when threaded, else now on this thread. */
+  kernel(kernel: Kernel, threaded: boolean, block: number): void {
+    if (threaded) { this.push({ kernel, args: [block] }); return; }
+    this.flush();
+    kernel.fn(0, 1, 0, block);
+  }
+
+  flush(): void {
+    if (this.calls.length === 0) return;
+    this.rt.run(this.calls, this.parts);
+    this.calls = [];
+  }
+}
+// Most calls one job holds (core's CTRL.MAX_OPS).
+const MAX_CALLS = 12;
+
+/** A small int32 region of the runtime's memory: the argument block generated kernels read their slot addresses from. */
+export class ArgumentBlock {
+  private constructor(private readonly rt: WasmRuntime, private readonly region: Region, private readonly n: number) {}
+
+  static open(rt: WasmRuntime, n: number): ArgumentBlock | null {
+    const region = rt.alloc(n);
+    return region ? new ArgumentBlock(rt, region, n) : null;
+  }
+
+  /** Its byte address. */
+  get at(): number {
+    return this.region.at;
+  }
+
+  /** A view of it (fresh: the memory may have grown). */
+  view(): Int32Array {
+    return new Int32Array(this.rt.memory.buffer, this.region.at, this.n);
+  }
+
+  free(): void {
+    this.rt.free(this.region);
+  }
 }

@@ -4,12 +4,16 @@
 import * as K from '@unroll/core';
 import { paddingBounds } from '../padding.js';
 import { defineOp } from '@unroll/autograd';
+import { GEMM_MR } from '@unroll/core/internal';
 import type { Tensor } from '@unroll/autograd';
 import type { FloatArray, NdArray } from '@unroll/core';
 import { readSlot, writeSlot } from '../fused/common.js';
 import type { ItemKernels } from './codegen.js';
 import type { Access, Plan } from './plan.js';
-import { Resident, fresh, gemm, release, scratchSlot, take } from './runtime.js';
+import { ArgumentBlock, Resident, StepQueue, countWasmPass, fresh, stepParts, gemm, release, residentRuntime, scratchSlot, take, wasmKernelsEnabled } from './runtime.js';
+import { wasmKernels } from './wasm-kernels.js';
+import { rowHelpers } from './wasm-rows.js';
+import type { WasmKernels } from './wasm-kernels.js';
 import type { FloatDType } from './runtime.js';
 
 /** A plan with its generated kernels: what the op runs. */
@@ -23,7 +27,26 @@ interface Attrs {
   readonly record: boolean;
 }
 
-interface Saved { V: FloatArray[]; pooled: FloatArray[]; dtype: FloatDType; x2d: FloatArray | null }
+interface Saved {
+  V: FloatArray[]; pooled: FloatArray[]; dtype: FloatDType; x2d: FloatArray | null;
+  /** The forward's region of the kernel memory, kept for backward (freed on release, or when collected). */
+  res: Resident | null;
+}
+
+/**
+ * A recorded forward keeps its slots in the kernel memory for backward (no copy out and back in) while
+ * recorded graphs hold at most HELD_BYTES there; they are freed when the node is released (after
+ * backward) or, for a graph never backwarded (never released), when its saved state is collected. Past
+ * that budget a forward copies what backward reads out to collectable arrays: that memory never shrinks,
+ * so graphs kept alive and never backwarded must not grow it without bound.
+ */
+const HELD_BYTES = 64 * 2 ** 20;
+let held = 0;
+const unreleased = new FinalizationRegistry<Resident>((res) => letGo(res));
+function letGo(res: Resident): void {
+  held -= res.bytes;
+  res.close();
+}
 
 type GemmItem = Extract<Plan['items'][number], { kind: 'gemm' }>;
 const gemmItems = (plan: Plan) => plan.items.filter((i): i is GemmItem => i.kind === 'gemm');
@@ -33,23 +56,38 @@ const gemmItems = (plan: Plan) => plan.items.filter((i): i is GemmItem => i.kind
  * core's kernel memory, so the recurrent gemms run there in place on the worker threads; null when
  * the runtime cannot hold them (the JS gemm then runs on pooled arrays).
  */
-function residentValues(plan: Plan, T: number): Resident | null {
+function residentValues(plan: Plan, T: number, wk: WasmKernels | null): Resident | null {
+  // With WebAssembly kernels the hoisted inputs and constants they read live there too (copied in once).
   const sizes = plan.slots.map((s) => (s.role === 'state' ? (T + 1) * s.size
-    : s.role === 'projection' || s.role === 'saved' ? T * s.size : s.role === 'scratch' ? s.size : 0));
+    : s.role === 'projection' || s.role === 'saved' ? T * s.size : s.role === 'scratch' ? s.size
+      : wk && (s.role === 'input' || s.role === 'constant') ? (s.base === 'step' ? T * s.size : s.size) : 0));
   const ok = gemmItems(plan).every((it) => sizes[plan.access.get(it.a.id)!.slot]! > 0 && sizes[plan.access.get(it.c.id)!.slot]! > 0);
-  return ok && gemmItems(plan).length > 0 ? Resident.open(plan.program.dtype, sizes) : null;
+  return ok && (gemmItems(plan).length > 0 || wk) ? Resident.open(plan.program.dtype, sizes) : null;
 }
 
-/** The same for backward's gradient slots (all but the returned input gradients and the accumulators). */
-function residentGrads(plan: Plan, T: number): Resident | null {
-  const sizes = plan.gradSlots.map((s) => (s.role === 'gradAll' || s.role === 'gradProjection' ? T * s.size
-    : s.role === 'gradScratch' ? s.size : 0));
+/**
+ * The same for backward: its gradient slots (all but the returned input gradients and the accumulators,
+ * which WebAssembly kernels also want there), and with WebAssembly kernels the value slots they read
+ * (copied back in) and the padded-rows flags. Slot k of the region is value slot k, gradient slot k is
+ * nV + k, the flags nV + nG.
+ */
+function residentBackward(plan: Plan, T: number, wk: WasmKernels | null, padded: boolean, copyValues: boolean): Resident | null {
+  const values = plan.slots.map((s, k) => (!copyValues || !wk?.backwardValues.has(k) ? 0 : s.role === 'state' ? (T + 1) * s.size
+    : s.base === 'step' ? T * s.size : s.size));
+  const grads = plan.gradSlots.map((s) => (s.role === 'gradAll' || s.role === 'gradProjection' ? T * s.size
+    : s.role === 'gradScratch' ? s.size : wk && s.role === 'gradInput' ? T * s.size : wk && s.role === 'gradAcc' && s.accumulates ? T * accRows(plan.B) * s.size : 0));
   const items = gemmItems(plan).filter((it) => plan.needs[it.a.id]);
-  const ok = items.every((it) => sizes[plan.gradAccess.get(it.a.id)!.slot]! > 0 && sizes[plan.gradAccess.get(it.c.id)!.slot]! > 0);
-  return ok && items.length > 0 ? Resident.open(plan.program.dtype, sizes) : null;
+  const ok = items.every((it) => grads[plan.gradAccess.get(it.a.id)!.slot]! > 0 && grads[plan.gradAccess.get(it.c.id)!.slot]! > 0);
+  // Then the gradient carried to each state field, and the outputs' gradient (added in per step).
+  const p = plan.program;
+  const carried = p.stateIn.map((v) => plan.B * v.shape[1]!);
+  return ok && (items.length > 0 || wk)
+    ? Resident.open(p.dtype, [...values, ...grads, wk && padded ? plan.B : 0, ...carried, T * plan.B * p.output.shape[1]!]) : null;
 }
 
 const NONE = new Float64Array(0);
+/** Rows per step of a WebAssembly kernel's parameter-gradient accumulator: one per block of GEMM_MR batch rows. */
+const accRows = (B: number) => Math.ceil(B / GEMM_MR);
 const flat = (a: NdArray) => K.contiguous(a) as FloatArray;
 const wrap = (a: FloatArray, shape: readonly number[]) => K.fromData(a, [...shape]);
 
@@ -67,6 +105,11 @@ function setBases(plan: Plan, specs: Plan['slots'], O: Int32Array, t: number, re
  */
 function rows(add: boolean, src: FloatArray, from: number, rs: number, cs: number, dst: FloatArray, to: number, ld: number,
   B: number, n: number, lengths: Int32Array | null, t: number): void {
+  if (lengths === null && cs === 1 && rs === n && ld === n) {
+    if (add) for (let i = 0, m = B * n; i < m; i++) dst[to + i] += src[from + i]!;
+    else dst.set(src.subarray(from, from + B * n), to);
+    return;
+  }
   for (let b = 0; b < B; b++) {
     if (lengths !== null && t >= lengths[b]!) continue;
     const s = from + b * rs, d = to + b * ld;
@@ -87,14 +130,25 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const V: FloatArray[] = [];
     const pooled: FloatArray[] = [];
     const x2d = plan.projections.length ? flat(inputs[nX + nP + p.stateIn.length]!) : null;
-    const res = residentValues(plan, T);
+    const rt = residentRuntime(dtype);
+    const wk = rt && wasmKernelsEnabled() ? wasmKernels(plan, rt) : null;
+    const res = residentValues(plan, T, wk);
     res?.bind(V);
+    // A projection's bias added to each of its T·B rows.
+    const addBias = (C: FloatArray, pr: Plan['projections'][number]) => {
+      if (!pr.bias) return;
+      const b = flat(inputs[nX + plan.pInputs.indexOf(pr.bias)]!), N = pr.N;
+      for (let r = 0, end = T * B * N; r < end; r += N) for (let j = 0; j < N; j++) C[r + j] += b[j]!;
+    };
+    const original = (s: Plan['slots'][number]) => (s.role === 'constant' ? p.values[s.index]!.constant! : flat(inputs[s.base === 'step' ? s.index : nX + s.index]!));
     plan.slots.forEach((s, k) => {
       if (res?.has(k)) {
+        if (s.role === 'input' || s.role === 'constant') V[k]!.set(original(s));
         if (s.role === 'projection') {
           const pr = plan.projections[s.index]!, W = flat(inputs[nX + plan.pInputs.indexOf(pr.w)]!);
           gemm(false, pr.transB, T * B, pr.N, pr.I, 1, x2d!, 0, pr.I, W, 0, pr.transB ? pr.I : pr.N, 0, V[k]!, 0, pr.N);
           res.bind(V);
+          addBias(V[k]!, pr);
         }
         return;
       }
@@ -104,6 +158,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
         const pr = plan.projections[s.index]!, W = V[plan.access.get(pr.w.id)!.slot] ?? flat(inputs[nX + plan.pInputs.indexOf(pr.w)]!);
         pooled.push((V[k] = take(dtype, T * s.size)));
         gemm(false, pr.transB, T * B, pr.N, pr.I, 1, x2d!, 0, pr.I, W, 0, pr.transB ? pr.I : pr.N, 0, V[k]!, 0, pr.N);
+        addBias(V[k]!, pr);
       }
       else if (s.role === 'constant') V[k] = p.values[s.index]!.constant!;
       else if (s.role === 'scratch') V[k] = scratchSlot(`v${k}`, dtype, s.size);
@@ -123,27 +178,49 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const ys = fresh(dtype, T * B * outW);
     const outA = plan.access.get(p.output.id)!;
     const outStates = p.stateOut.map((v) => plan.access.get(v.id)!);
+    // The WebAssembly kernels' argument block: every value slot's address this step (gradient slots, pad: 0).
+    const useWasm = res !== null && wk !== null && [...wk.forwardValues].every((k) => res.has(k));
+    const args = useWasm ? ArgumentBlock.open(res.rt, plan.slots.length + plan.gradSlots.length + 1) : null;
+    const queue = res ? new StepQueue(res.rt, res.parts(B, Math.max(0, ...gemmItems(plan).map((it) => B * it.N * it.K)))) : null;
+    if (args) countWasmPass();
+    const copier = res ? rowHelpers(res.rt) : null;
     for (let k = 0; k < T; k++) {
       const t = reverse ? T - 1 - k : k;
       setBases(plan, plan.slots, O, t, reverse);
+      if (args) {
+        const block = args.view();
+        for (let s = 0; s < plan.slots.length; s++) block[s] = res!.has(s) ? res!.address(s, O[s]!) : 0;
+      }
       for (let i = 0; i < plan.items.length; i++) {
         const item = plan.items[i]!;
-        if (item.kind !== 'gemm') { kernels[i]?.forward(V, O, null, null, null); continue; }
+        if (item.kind !== 'gemm') {
+          const w = args ? wk!.forward[i] : null;
+          if (w) queue!.kernel(w, wk!.threaded, args!.at);
+          else if (kernels[i]) {
+            queue?.flush();
+            res?.bind(V);
+            kernels[i]!.forward(V, O, null, null, null);
+          }
+          continue;
+        }
         const A = plan.access.get(item.a.id)!, C = plan.access.get(item.c.id)!, W = plan.access.get(item.w.id)!;
         if (res) {
-          res.gemm(B, item.N, item.K, res.address(A.slot, O[A.slot]! + A.off), A.rs, packed![i]!, false, res.address(C.slot, O[C.slot]!), C.rs);
-          res.bind(V);
+          queue!.push(res.gemmCall(B, item.N, item.K, res.address(A.slot, O[A.slot]! + A.off), A.rs, packed![i]!, false, res.address(C.slot, O[C.slot]!), C.rs));
           continue;
         }
         gemm(false, item.transB, B, item.N, item.K, 1, V[A.slot]!, O[A.slot]! + A.off, A.rs, V[W.slot]!, 0,
           item.transB ? item.K : item.N, 0, V[C.slot]!, O[C.slot]!, C.rs);
       }
+      queue?.flush();
+      res?.bind(V);
       // The step's results: the new state into its slot (padded rows keep the old), the output into ys.
       p.stateIn.forEach((v, f) => {
         const s = plan.stateSlots[f]!, n = v.shape[1]!, dst = V[s]!, a = outStates[f]!;
         const prev = readSlot(t, reverse) * B * n, next = writeSlot(t, reverse) * B * n;
         if (lengths !== null) dst.copyWithin(next, prev, prev + B * n); // padded rows keep their state
-        rows(false, V[a.slot]!, O[a.slot]! + a.off, a.rs, a.cs, dst, next, n, B, n, lengths, t);
+        if (lengths === null && a.cs === 1 && a.rs === n && copier && res!.has(s) && res!.has(a.slot)) {
+          copier.copy(res!.address(s, next), res!.address(a.slot, O[a.slot]! + a.off), B * n);
+        } else rows(false, V[a.slot]!, O[a.slot]! + a.off, a.rs, a.cs, dst, next, n, B, n, lengths, t);
       });
       rows(false, V[outA.slot]!, O[outA.slot]! + outA.off, outA.rs, outA.cs, ys, t * B * outW, outW, B, outW, lengths, t);
     }
@@ -152,13 +229,14 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
       const size = plan.slots[plan.stateSlots[f]!]!.size;
       return wrap(V[plan.stateSlots[f]!]!.slice(last * size, last * size + size), v.shape);
     });
-    if (res) {
-      // What backward reads leaves the kernel memory now: a recorded graph may never be backwarded
-      // (and so never released), and that memory never shrinks; pooled arrays are collectable.
+    // Kept for backward within the budget; else what backward reads leaves the kernel memory now.
+    const keep = res !== null && record && held + res.bytes <= HELD_BYTES;
+    if (res && !keep) {
       if (record) {
         res.bind(V);
         plan.slots.forEach((s, k) => {
           if (!res.has(k)) return;
+          if (s.role === 'input' || s.role === 'constant') { V[k] = original(s); return; }
           const kept = s.role === 'scratch' ? scratchSlot(`v${k}`, dtype, s.size) : take(dtype, V[k]!.length);
           if (s.role !== 'scratch') pooled.push(kept);
           kept.set(V[k]!);
@@ -167,26 +245,65 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
       }
       res.close();
     }
+    args?.free();
     if (!record) release(...pooled);
-    return { outputs: [wrap(ys, [T, B, outW]), ...finals], saved: record ? ({ V, pooled, dtype, x2d } satisfies Saved) : undefined };
+    let saved: Saved | undefined;
+    if (record) {
+      saved = { V, pooled, dtype, x2d, res: keep ? res : null };
+      if (keep) {
+        held += res!.bytes;
+        unreleased.register(saved, res!, saved);
+      }
+    }
+    return { outputs: [wrap(ys, [T, B, outW]), ...finals], saved };
   },
 
-  release: (saved) => release(...saved.pooled),
+  release: (saved) => {
+    release(...saved.pooled);
+    if (saved.res) {
+      unreleased.unregister(saved);
+      letGo(saved.res);
+      saved.res = null;
+    }
+  },
 
   backward: function sequenceBackward({ dys, saved, attrs: a, needs, shapes }) {
     const G: FloatArray[] = [];
-    const G_ = () => G;
     const { plan, kernels } = a.compiled;
     const { program: p, B } = plan;
     const { T, reverse, lengths } = a;
-    const { V, dtype, x2d } = saved;
-    const res = residentGrads(plan, T);
-    res?.bind(G_());
+    const { dtype, x2d } = saved;
+    const nVs = plan.slots.length, nGs = plan.gradSlots.length;
+    const rt = residentRuntime(dtype);
+    const wk = rt && wasmKernelsEnabled() ? wasmKernels(plan, rt) : null;
+    const needed = gemmItems(plan).filter((it) => plan.needs[it.a.id]);
+    const parts = rt ? stepParts(rt, B, Math.max(0, ...needed.map((it) => B * it.N * it.K))) : 1;
+    // The values: in the forward's region when it kept one, else (copied) in this pass's.
+    const vres = saved.res;
+    const res = residentBackward(plan, T, wk, lengths !== null, vres === null);
+    const V = saved.V.slice();
+    const VG: FloatArray[] = [];
+    let carry: FloatArray[] = [];
+    let DY: FloatArray | null = null;
+    const vHas = (k: number) => (vres ? vres.has(k) : res !== null && res.has(k));
+    const vAddress = (k: number, offset: number) => (vres ? vres.address(k, offset) : res!.address(k, offset));
+    // The regions' views into V and G (again after the memory grew).
+    const bindAll = () => {
+      vres?.bind(V);
+      if (!res) return;
+      res.bind(VG);
+      if (!vres) for (let k = 0; k < nVs; k++) if (res.has(k)) V[k] = VG[k]!;
+      for (let k = 0; k < nGs; k++) if (res.has(nVs + k)) G[k] = VG[nVs + k]!;
+      carry.forEach((_, f) => { carry[f] = VG[nVs + nGs + 1 + f]!; });
+      if (DY && res.has(nVs + nGs + 1 + p.stateIn.length)) DY = VG[nVs + nGs + 1 + p.stateIn.length]!;
+    };
+    bindAll();
+    if (!vres) for (let k = 0; k < nVs; k++) if (res?.has(k)) V[k]!.set(saved.V[k]!);
     const nX = plan.xInputs.length, nP = plan.pInputs.length;
     const TB = T * B;
     const pooled: FloatArray[] = [];
     plan.gradSlots.forEach((s, k) => {
-      if (res?.has(k)) { if (s.role !== 'gradScratch') G[k]!.fill(0); return; }
+      if (res?.has(nVs + k)) { if (s.role !== 'gradScratch') G[k]!.fill(0); return; }
       if (s.role === 'gradInput') G[k] = fresh(dtype, T * s.size);
       else if (s.role === 'gradAcc') G[k] = s.accumulates ? new Float64Array(s.size) : NONE;
       else if (s.role === 'gradAll' || s.role === 'gradProjection') { pooled.push((G[k] = take(dtype, T * s.size))); G[k]!.fill(0); }
@@ -195,25 +312,44 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     // Each recurrent weight packed once for the whole pass, as op(W)ᵀ [N, K] (the step's dA += dC·op(W)ᵀ).
     const packed = res ? plan.items.map((it) => (it.kind === 'gemm' && plan.needs[it.a.id]
       ? res.pack(!it.transB, it.N, it.K, V[plan.access.get(it.w.id)!.slot]!, it.transB ? it.K : it.N) : null)) : null;
-    res?.bind(G);
+    bindAll();
     const O = new Int32Array(plan.slots.length), GO = new Int32Array(plan.gradSlots.length);
-    // carry[f]: the gradient reaching state field f after the step being undone.
-    const carry = p.stateIn.map((v, f) => {
-      const c = scratchSlot(`carry${f}`, dtype, B * v.shape[1]!);
-      c.set(flat(dys[1 + f]!));
-      return c;
-    });
-    const DY = flat(dys[0]!);
+    // WebAssembly kernels: accumulators in the region hold one row of sums per step (added up in float64
+    // at the end); arguments are every slot's address this step and the padded-rows flags.
+    const useWasm = res !== null && wk !== null && [...wk.backwardValues].every(vHas)
+      && [...wk.backwardGrads].every((k) => res.has(nVs + k));
+    const perStepAcc = plan.gradSlots.map((s, k) => (s.role === 'gradAcc' && res?.has(nVs + k) ? k : -1)).filter((k) => k >= 0);
+    const args = useWasm ? ArgumentBlock.open(res.rt, nVs + nGs + 1) : null;
+    const padAt = res?.has(nVs + nGs) ? res.address(nVs + nGs, 0) : 0;
+    const queue = res ? new StepQueue(res.rt, parts) : null;
+    if (args) countWasmPass();
+    // carry[f]: the gradient reaching state field f after the step being undone. On the runtime it and
+    // the outputs' gradient DY live in the region (slots nV + nG + 1 + f, then the next), so the per-step
+    // adds and copies run as WebAssembly (rowHelpers).
+    const carryAt = nVs + nGs + 1, dyAt = carryAt + p.stateIn.length;
+    const helpers = res ? rowHelpers(res.rt) : null;
+    carry = p.stateIn.map((v, f) => (res ? VG[carryAt + f]! : scratchSlot(`carry${f}`, dtype, B * v.shape[1]!)));
+    carry.forEach((c, f) => c.set(flat(dys[1 + f]!)));
+    DY = flat(dys[0]!);
+    if (res) { VG[dyAt]!.set(DY); DY = VG[dyAt]!; }
     const outW = p.output.shape[1]!;
     const outG = plan.gradAccess.get(p.output.id);
     const stateOutG = p.stateOut.map((v) => plan.gradAccess.get(v.id));
-    const { maxLen } = paddingBounds(lengths, T);
+    const { minLen, maxLen } = paddingBounds(lengths, T);
     const pad = lengths === null ? null : new Uint8Array(B);
     const scratchGrads = plan.gradSlots.map((s, k) => (s.role === 'gradScratch' ? k : -1)).filter((k) => k >= 0);
     // Adds rows of src (row stride n) into the gradient at access g (a broadcast one sums over j).
-    const addInto = (g: Access | undefined, src: FloatArray, from: number, n: number, t: number) => {
+    const addInto = (g: Access | undefined, src: FloatArray, srcSlot: number, from: number, n: number, t: number) => {
       if (!g) return;
       const dst = G[g.slot]!, to = GO[g.slot]! + g.off;
+      if (lengths === null && g.cs === 1 && g.rs === n && helpers && res!.has(nVs + g.slot)) {
+        helpers.add(res!.address(nVs + g.slot, to), res!.address(srcSlot, from), B * n);
+        return;
+      }
+      if (lengths === null && g.cs === 1 && g.rs === n) {
+        for (let i = 0, m = B * n; i < m; i++) dst[to + i] += src[from + i]!;
+        return;
+      }
       for (let b = 0; b < B; b++) {
         if (lengths !== null && t >= lengths[b]!) continue;
         const s = from + b * n, d = to + b * g.rs;
@@ -225,32 +361,56 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
       if (t >= maxLen) continue; // every row padded: the state passed through, so does its gradient
       setBases(plan, plan.slots, O, t, reverse);
       setBases(plan, plan.gradSlots, GO, t, reverse);
+      for (const s of perStepAcc) GO[s] = t * accRows(B) * plan.gradSlots[s]!.size;
       for (const s of scratchGrads) G[s]!.fill(0);
       if (pad) for (let b = 0; b < B; b++) pad[b] = t >= lengths![b]! ? 1 : 0;
-      p.stateIn.forEach((v, f) => addInto(stateOutG[f], carry[f]!, 0, v.shape[1]!, t));
-      addInto(outG, DY, t * B * outW, outW, t);
+      if (args) {
+        const block = args.view();
+        for (let s = 0; s < nVs; s++) block[s] = vHas(s) ? vAddress(s, O[s]!) : 0;
+        for (let s = 0; s < nGs; s++) block[nVs + s] = res!.has(nVs + s) ? res!.address(nVs + s, GO[s]!) : 0;
+        block[nVs + nGs] = 0;
+        if (padAt && lengths !== null && t >= minLen) {
+          const flags = res!.int32(nVs + nGs);
+          for (let b = 0; b < B; b++) flags[b] = pad![b]!;
+          block[nVs + nGs] = padAt;
+        }
+      }
+      p.stateIn.forEach((v, f) => addInto(stateOutG[f], carry[f]!, carryAt + f, 0, v.shape[1]!, t));
+      addInto(outG, DY!, dyAt, t * B * outW, outW, t);
       for (let i = plan.items.length - 1; i >= 0; i--) {
         const item = plan.items[i]!;
-        if (item.kind !== 'gemm') { kernels[i]?.backward(V, O, G, GO, pad); continue; }
+        if (item.kind !== 'gemm') {
+          const w = args ? wk!.backward[i] : null;
+          if (w) queue!.kernel(w, wk!.threaded, args!.at);
+          else if (kernels[i]) {
+            queue?.flush();
+            bindAll();
+            kernels[i]!.backward(V, O, G, GO, pad);
+          }
+          continue;
+        }
         if (!plan.needs[item.a.id]) continue;
         // dA += dC·op(W)ᵀ for this step (padded rows have dC = 0).
         const Ga = plan.gradAccess.get(item.a.id)!, Gc = plan.gradAccess.get(item.c.id)!, W = plan.access.get(item.w.id)!;
         if (res) {
-          res.gemm(B, item.K, item.N, res.address(Gc.slot, GO[Gc.slot]!), Gc.rs, packed![i]!, true,
-            res.address(Ga.slot, GO[Ga.slot]! + Ga.off), Ga.rs);
-          res.bind(G);
+          queue!.push(res.gemmCall(B, item.K, item.N, res.address(nVs + Gc.slot, GO[Gc.slot]!), Gc.rs, packed![i]!, true,
+            res.address(nVs + Ga.slot, GO[Ga.slot]! + Ga.off), Ga.rs));
           continue;
         }
         gemm(false, !item.transB, B, item.K, item.N, 1, G[Gc.slot]!, GO[Gc.slot]!, Gc.rs, V[W.slot]!, 0,
           item.transB ? item.K : item.N, 1, G[Ga.slot]!, GO[Ga.slot]! + Ga.off, Ga.rs);
       }
+      queue?.flush();
+      bindAll();
       p.stateIn.forEach((v, f) => {
         const n = v.shape[1]!;
-        rows(false, G[plan.stateGradSlots[f]!]!, 0, n, 1, carry[f]!, 0, n, B, n, lengths, t);
+        const from = plan.stateGradSlots[f]!;
+        if (lengths === null && helpers && res!.has(nVs + from)) helpers.copy(res!.address(carryAt + f, 0), res!.address(nVs + from, 0), B * n);
+        else rows(false, G[from]!, 0, n, 1, carry[f]!, 0, n, B, n, lengths, t);
       });
     }
     res?.unpack();
-    const rebind = () => res?.bind(G);
+    const rebind = bindAll;
     // Weight gradients computed by gemms, per gradient slot (summed when a weight has several).
     const direct = new Map<number, FloatArray>();
     const addDirect = (slot: number, dw: FloatArray) => {
@@ -285,17 +445,30 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
         addDirect(acc.slot, dw);
       }
       if (dx) gemm(false, !pr.transB, TB, pr.I, pr.N, 1, dX, 0, pr.N, W, 0, pr.transB ? pr.I : pr.N, 1, dx, 0, pr.I);
+      // The bias's gradient: dX summed over all T·B rows (in float64).
+      const bg = pr.bias && plan.needs[pr.bias.id] ? plan.gradAccess.get(pr.bias.id) : undefined;
+      if (bg) {
+        const total = new Float64Array(pr.N);
+        for (let r = 0, end = TB * pr.N; r < end; r += pr.N) for (let j = 0; j < pr.N; j++) total[j] += dX[r + j]!;
+        const db = fresh(dtype, pr.N);
+        db.set(total);
+        addDirect(bg.slot, db);
+      }
     });
     const grads: (NdArray | undefined)[] = new Array(nX + nP + nS + (plan.projections.length ? 1 : 0));
     if (dx) grads[nX + nP + nS] = wrap(dx, shapes[nX + nP + nS]!);
     plan.gradSlots.forEach((s, k) => {
-      if (s.role === 'gradInput') grads[s.index] = wrap(G[k]!, shapes[s.index]!);
+      if (s.role === 'gradInput') grads[s.index] = wrap(res?.has(nVs + k) ? G[k]!.slice() : G[k]!, shapes[s.index]!);
       if (s.role === 'gradAcc') {
         const d = direct.get(k);
         let out = d;
         if (s.accumulates) {
           out = fresh(dtype, s.size);
-          out.set(G[k]!);
+          if (perStepAcc.includes(k)) {
+            const acc = G[k]!, total = new Float64Array(s.size);
+            for (let r = 0; r < T * accRows(B); r++) for (let i = 0; i < s.size; i++) total[i] += acc[r * s.size + i]!;
+            out.set(total);
+          } else out.set(G[k]!);
           if (d) for (let i = 0; i < d.length; i++) out[i] += d[i]!;
         }
         grads[nX + s.index] = wrap(out ?? fresh(dtype, s.size), shapes[nX + s.index]!);
@@ -304,6 +477,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     p.stateIn.forEach((_, f) => { grads[nX + nP + f] = wrap(carry[f]!.slice(), shapes[nX + nP + f]!); });
     release(...pooled);
     res?.close();
+    args?.free();
     return grads.map((g, i) => (g === undefined || !needs[i] ? undefined : () => g));
   },
 });

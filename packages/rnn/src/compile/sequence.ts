@@ -118,6 +118,21 @@ function rows(add: boolean, src: FloatArray, from: number, rs: number, cs: numbe
   }
 }
 
+// The row loops below are small functions of their own: inside the large forward and backward closures,
+// which run once per pass, V8 left them unoptimized (a 131k-element sum took ~5 ms instead of ~0.1 ms).
+
+/** Σ_r src[r·n + j] for r < rows, in float64, rows in order (the same order whatever the thread count). */
+function sumRows(src: FloatArray, rows: number, n: number): Float64Array {
+  const total = new Float64Array(n);
+  for (let r = 0, at = 0; r < rows; r++, at += n) for (let j = 0; j < n; j++) total[j] += src[at + j]!;
+  return total;
+}
+
+/** c[r·n + j] += v[j] for r < rows. */
+function addToRows(c: FloatArray, v: FloatArray, rows: number, n: number): void {
+  for (let r = 0, at = 0; r < rows; r++, at += n) for (let j = 0; j < n; j++) c[at + j] += v[j]!;
+}
+
 const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
   name: 'compiledSequence',
   inputs: 'variadic',
@@ -136,9 +151,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     res?.bind(V);
     // A projection's bias added to each of its T·B rows.
     const addBias = (C: FloatArray, pr: Plan['projections'][number]) => {
-      if (!pr.bias) return;
-      const b = flat(inputs[nX + plan.pInputs.indexOf(pr.bias)]!), N = pr.N;
-      for (let r = 0, end = T * B * N; r < end; r += N) for (let j = 0; j < N; j++) C[r + j] += b[j]!;
+      if (pr.bias) addToRows(C, flat(inputs[nX + plan.pInputs.indexOf(pr.bias)]!), T * B, pr.N);
     };
     const original = (s: Plan['slots'][number]) => (s.role === 'constant' ? p.values[s.index]!.constant! : flat(inputs[s.base === 'step' ? s.index : nX + s.index]!));
     plan.slots.forEach((s, k) => {
@@ -448,10 +461,8 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
       // The bias's gradient: dX summed over all T·B rows (in float64).
       const bg = pr.bias && plan.needs[pr.bias.id] ? plan.gradAccess.get(pr.bias.id) : undefined;
       if (bg) {
-        const total = new Float64Array(pr.N);
-        for (let r = 0, end = TB * pr.N; r < end; r += pr.N) for (let j = 0; j < pr.N; j++) total[j] += dX[r + j]!;
         const db = fresh(dtype, pr.N);
-        db.set(total);
+        db.set(sumRows(dX, TB, pr.N));
         addDirect(bg.slot, db);
       }
     });
@@ -465,9 +476,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
         if (s.accumulates) {
           out = fresh(dtype, s.size);
           if (perStepAcc.includes(k)) {
-            const acc = G[k]!, total = new Float64Array(s.size);
-            for (let r = 0; r < T * accRows(B); r++) for (let i = 0; i < s.size; i++) total[i] += acc[r * s.size + i]!;
-            out.set(total);
+            out.set(sumRows(G[k]!, T * accRows(B), s.size));
           } else out.set(G[k]!);
           if (d) for (let i = 0; i < d.length; i++) out[i] += d[i]!;
         }

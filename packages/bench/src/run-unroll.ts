@@ -3,6 +3,7 @@
 import * as K from '@unroll/core';
 import { Adam, Linear, Module, Tensor, crossEntropy, noGrad } from '@unroll/autograd';
 import { GRU, LSTM } from '@unroll/rnn';
+import { wasmRuntime } from '@unroll/core/internal';
 import {
   GEMM_SIZES, INFO_TAG, RESULT_TAG, SIZES, charBatch, charModelWeights, decodePlan, detUniform, median, sample,
 } from './workloads.js';
@@ -90,7 +91,8 @@ function gemmBackendName(): string {
   if (name !== 'auto') return name;
   const available = core['wasmGemmAvailable'];
   const wasm = typeof available === 'function' ? Boolean((available as () => unknown)()) : wasmSimd();
-  return `auto: ${wasm ? 'wasm' : 'js'}`;
+  // Relaxed SIMD's madd (switched on at load where the engine has it) is worth saying: it moves the figures.
+  return `auto: ${wasm ? (wasmRuntime()?.target.relaxed ? 'wasm, relaxed SIMD' : 'wasm') : 'js'}`;
 }
 
 /** Whether this engine validates a module using a v128 instruction (wasm-feature-detect's SIMD probe). */

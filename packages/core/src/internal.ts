@@ -15,7 +15,7 @@
 //     at byte addresses; `emitPartRange` lets a pointwise kernel split rows the same way the gemm does
 //     (splitRows: multiples of 4 rows), so a queue [gemm, pointwise] needs no barrier between them.
 export { FunctionBuilder, ModuleBuilder, ValType } from './kernels/wasm/emitter.js';
-export { WasmRuntime, wasmRuntime, wasmRuntimeFailure, setRelaxedSimd } from './kernels/wasm/runtime.js';
+export { WasmRuntime, wasmRuntime, wasmRuntimeFailure, setRelaxedSimd, RELAXED_SIMD_FLAG } from './kernels/wasm/runtime.js';
 export type { Call, Kernel, Region, Target } from './kernels/wasm/runtime.js';
 export { gemmCall, packMatrix, freePacked, splitOf } from './kernels/wasm/gemm-f32.js';
 export type { PackedMatrix } from './kernels/wasm/gemm-f32.js';

@@ -1,11 +1,13 @@
 // The worker-thread pool when a worker fails to start (as a browser's blob: worker refused by a
 // Content-Security-Policy): a start that throws, a worker whose script errors while it loads, a worker
 // that never reports READY. Each time the kernels fall back to one thread — getNumThreads() says 1, no
-// job waits on the dead worker, results are the bits one thread gives. Each test loads core afresh
+// job waits on the dead worker, results are the bits one thread gives. And a worker that dies after it
+// started (its script throws or exits), idle or in the middle of a part. Each test loads core afresh
 // (the pool's state is per module instance) and gives it a fake host through setThreadHost.
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Host } from '../src/internal.js';
+import { WORKER_SOURCE } from '../src/kernels/wasm/worker-source.js';
 
 const n = 256; // large enough that gemm splits its job over the threads
 const a = Float32Array.from({ length: n * n }, (_, i) => Math.sin(i));
@@ -91,6 +93,50 @@ describe('a worker that fails to start', () => {
     core.gemm(false, true, n, n, n, 1, a, 0, n, a, 0, n, 0, c, 0, n);
     expect(c).toEqual(expected);
     expect(core.getNumThreads()).toBe(2);
+  });
+});
+
+/** A host starting real kernel workers whose source begins with `prelude` (to make them die on cue). */
+function dyingHost(prelude: string): Host {
+  return {
+    cores: 2,
+    start(memory, id, failed) {
+      const w = new Worker(prelude + WORKER_SOURCE, { eval: true, workerData: { memory, id } });
+      w.unref();
+      w.on('error', failed);
+      return w;
+    },
+  };
+}
+
+describe('a worker that dies', () => {
+  it('while running a part (process.exit): the job fails with a clear error instead of hanging, then one thread runs', async () => {
+    const expected = await oneThread();
+    // The worker exits when it compiles its first kernel module: inside the first part it claims.
+    const core = await coreOn(dyingHost('WebAssembly.Module = function () { process.exit(1); };\n'));
+    let error: unknown;
+    // The worker joins once it has started; until then this thread runs every part itself.
+    for (let i = 0; i < 2000 && error === undefined; i++) {
+      try {
+        expect(core.product()).toEqual(expected);
+      } catch (e) {
+        error = e;
+      }
+    }
+    expect(String(error)).toContain('WasmRuntime.run: worker thread 1 died (its script threw or exited) while running a part of this job');
+    expect(core.getNumThreads()).toBe(1);
+    expect(core.product()).toEqual(expected);
+  });
+
+  it('while idle (its script throws): the next jobs run whole on this thread', async () => {
+    const expected = await oneThread();
+    // The worker throws out of its loop when it first goes to sleep between jobs.
+    const core = await coreOn(dyingHost("Atomics.wait = () => { throw new Error('gone'); };\n"));
+    expect(core.product()).toEqual(expected);
+    const ctrl = new Int32Array(core.wasmRuntime()!.memory.buffer, 0, 16);
+    await vi.waitFor(() => expect(ctrl[8]).toBe(2), { timeout: 20_000, interval: 20 }); // CTRL.DEAD = 1 + id
+    expect(core.product()).toEqual(expected);
+    expect(core.getNumThreads()).toBe(1);
   });
 });
 

@@ -60,7 +60,14 @@ export function zip3(
   const strides = [a, b, c].map((t) => broadcastStrides(t.shape, shape));
   forEachRun(shape, strides, (o, n, s) => {
     let ia = o[0]!, ib = o[1]!, ic = o[2]!;
-    for (let i = 0; i < n; i++, ia += s[0]!, ib += s[1]!, ic += s[2]!) out[k++] = f(x[ia]!, y[ib]!, z[ic]!);
+    const sa = s[0]!, sb = s[1]!, sc = s[2]!;
+    if (sa === 1 && sb === 1 && sc === 0) {
+      // The common case of the softmax family's backward: two full operands and one value per row.
+      const w = z[ic]!;
+      for (let i = 0; i < n; i++) out[k++] = f(x[ia++]!, y[ib++]!, w);
+    } else {
+      for (let i = 0; i < n; i++, ia += sa, ib += sb, ic += sc) out[k++] = f(x[ia]!, y[ib]!, z[ic]!);
+    }
   });
   return ndarray(out, shape);
 }

@@ -24,35 +24,60 @@ export function reducedShape(op: string, shape: Shape, axes: ReduceOptions['axes
 /** Folds every input element into its output slot: acc = f(acc, x). */
 const REDUCE_OPTIONS = optionKeys<ReduceOptions>({ axes: true, keepdims: true });
 
-function fold(op: string, a: NdArray, opts: ReduceOptions, init: number, f: (acc: number, x: number) => number) {
+/** How `fold` combines: acc + x, or the larger / smaller (NaN wins, as in NumPy and PyTorch). */
+type FoldKind = 'sum' | 'max' | 'min';
+
+function fold(op: string, a: NdArray, opts: ReduceOptions, kind: FoldKind) {
   checkOptions(op, opts, REDUCE_OPTIONS);
   const { kept, out } = reducedShape(op, a.shape, opts.axes, opts.keepdims);
   const x = contiguous(a);
+  const init = kind === 'sum' ? 0 : kind === 'max' ? -Infinity : Infinity;
   const result = allocate(dtypeOf(a.data), sizeOf(kept)).fill(init);
   // Output strides with 0 on reduced axes: each input element lands on its slot.
   const own = stridesOf(kept);
   const outStrides = kept.map((d, i) => (d === 1 && a.shape[i] !== 1 ? 0 : own[i]!));
+  // float32 sums round to float32 after every addition, as storing into the float32 slot would.
+  const f32 = result instanceof Float32Array;
   let k = 0;
+  // NOTE: one loop per kind, no callback: a callback shared by every reduction is a megamorphic call
+  // per element (~3× slower on the softmax family's backward).
   forEachRun(a.shape, [outStrides], (o, n, s) => {
     let j = o[0]!;
     const sj = s[0]!;
-    for (let i = 0; i < n; i++, j += sj) result[j] = f(result[j]!, x[k++]!);
+    if (sj === 0) {
+      // The run reduces into one slot (the last axis is reduced): a running value in a register.
+      let acc = result[j]!;
+      if (kind === 'sum') {
+        if (f32) for (let i = 0; i < n; i++) acc = Math.fround(acc + x[k++]!);
+        else for (let i = 0; i < n; i++) acc += x[k++]!;
+      } else if (kind === 'max') {
+        for (let i = 0; i < n; i++) { const v = x[k++]!; if (v > acc || v !== v) acc = v; }
+      } else {
+        for (let i = 0; i < n; i++) { const v = x[k++]!; if (v < acc || v !== v) acc = v; }
+      }
+      result[j] = acc;
+    } else if (kind === 'sum') {
+      for (let i = 0; i < n; i++, j += sj) result[j] += x[k++]!;
+    } else if (kind === 'max') {
+      for (let i = 0; i < n; i++, j += sj) { const v = x[k++]!, m = result[j]!; if (v > m || v !== v) result[j] = v; }
+    } else {
+      for (let i = 0; i < n; i++, j += sj) { const v = x[k++]!, m = result[j]!; if (v < m || v !== v) result[j] = v; }
+    }
   });
   return ndarray(result, out);
 }
 
-export const sum = (a: NdArray, opts: ReduceOptions = {}) => fold('sum', a, opts, 0, (s, x) => s + x);
+export const sum = (a: NdArray, opts: ReduceOptions = {}) => fold('sum', a, opts, 'sum');
 export const max = (a: NdArray, opts: ReduceOptions = {}) => {
   if (a.size === 0) throw new ShapeError(`max: cannot reduce an empty array ${fmt(a.shape)}`);
-  // NaN propagates, as in NumPy and PyTorch.
-  return fold('max', a, opts, -Infinity, (m, x) => (x > m || x !== x ? x : m));
+  return fold('max', a, opts, 'max');
 };
 export const min = (a: NdArray, opts: ReduceOptions = {}) => {
   if (a.size === 0) throw new ShapeError(`min: cannot reduce an empty array ${fmt(a.shape)}`);
-  return fold('min', a, opts, Infinity, (m, x) => (x < m || x !== x ? x : m));
+  return fold('min', a, opts, 'min');
 };
 export function mean(a: NdArray, opts: ReduceOptions = {}) {
-  const s = fold('mean', a, opts, 0, (acc, x) => acc + x); // a sum, but errors name mean
+  const s = fold('mean', a, opts, 'sum'); // a sum, but errors name mean
   const count = a.size / Math.max(1, s.size);
   const d = s.data as TypedArray;
   for (let i = 0; i < d.length; i++) d[i] = d[i]! / count;

@@ -12,6 +12,7 @@ import { takeBuffer } from './pool.js';
 import { scratch } from './scratch.js';
 import { stepGemm } from './wasm/runtime.js';
 import type { PointwiseWasm } from './wasm/runtime.js';
+import type { Region } from '@unroll/core/internal';
 import { forwardWasmLoop, throughTimeWasmLoop } from './wasm-loops.js';
 
 /** What backward reads. */
@@ -23,6 +24,12 @@ export interface Saved extends SequenceData {
   save: FloatArray;
   /** [T, B, H]: r ⊙ h_{t−1} (reset-before only). */
   rh: FloatArray | null;
+  /**
+   * The region of the runtime's memory where the WebAssembly forward kept `save` and a copy of hs
+   * (`hsKept`) for backward (read in place, no copy out and back in), else null (save is a pool buffer).
+   */
+  kept: Region | null;
+  hsKept: FloatArray | null;
 }
 
 /** What both forward loops take. */
@@ -35,7 +42,7 @@ export interface ForwardArgs extends SequenceData {
  * hs [T + 1, B, H] (fresh: the outputs view it), save [T, B, 4H] (r|z|n|h_n) and, reset-before,
  * rh [T, B, H] — from the pool when recording (back to it on release), else scratch.
  */
-export interface ForwardValues { hs: FloatArray; save: FloatArray; rh: FloatArray | null }
+export interface ForwardValues { hs: FloatArray; save: FloatArray; rh: FloatArray | null; kept: Region | null; hsKept: FloatArray | null }
 
 /** The forward loop in JS, either dtype and either form. */
 export function forwardJs(s: ForwardArgs, resetAfter: boolean): ForwardValues {
@@ -84,7 +91,7 @@ export function forwardJs(s: ForwardArgs, resetAfter: boolean): ForwardValues {
       }
     }
   }
-  return { hs, save, rh };
+  return { hs, save, rh, kept: null, hsKept: null };
 }
 
 /**
@@ -110,12 +117,18 @@ export function forwardWasm(w: PointwiseWasm, s: ForwardArgs): ForwardValues | n
     },
     kernel: (t, prev, next) => w.call(w.gruForward, B, H, oXg + t * B * G, oBi, oGh, oBh, oHs + prev, oHs + next, oSave + t * B * S),
     result(heap) {
+      const hs = heap.slice(oHs, oHs + (T + 1) * BH);
+      // A shared memory's views survive its growth: backward reads what this loop wrote where it is.
+      if (record && w.rt.shared) {
+        const save = heap.subarray(oSave, oSave + TB * S), hsKept = heap.subarray(oHs, oHs + (T + 1) * BH);
+        return { hs, save, rh: null, kept: w.detach(), hsKept };
+      }
       let save: FloatArray = heap;
       if (record) {
         save = takeBuffer('float32', TB * S);
         save.set(heap.subarray(oSave, oSave + TB * S));
       }
-      return { hs: heap.slice(oHs, oHs + (T + 1) * BH), save, rh: null };
+      return { hs, save, rh: null, kept: null, hsKept: null };
     },
   });
 }
@@ -184,14 +197,21 @@ export function throughTimeWasm(w: PointwiseWasm, s: Saved, reverse: boolean, le
   const { T, B, H, maxLen } = s;
   const G = 3 * H, S = 4 * H, BH = B * H, TB = T * B;
   const L = new HeapLayout();
-  const oSave = L.region(TB * S), oHs = L.region((T + 1) * BH), oDy = L.region(T * BH), oDh = L.region(BH);
+  // What forward kept in the runtime's memory is read where it is; otherwise it is copied in.
+  const inPlace = s.kept !== null && s.hsKept !== null;
+  const [oSave, oHs] = inPlace ? [0, 0] : [L.region(TB * S), L.region((T + 1) * BH)];
+  const oDy = L.region(T * BH), oDh = L.region(BH);
   const oDx = L.region(TB * G), oDh3 = L.region(TB * G), oWhh = L.region(G * H);
   const prev = (t: number) => oHs + readSlot(t, reverse) * BH;
+  // In place, save and hs are their own arrays (oSave = oHs = 0); else regions of the heap. Byte addresses for the kernel:
+  const byteAt = (a: FloatArray, at: number) => (inPlace ? a.byteOffset + 4 * at : w.address(at));
   return throughTimeWasmLoop(w, {
     T, B, H, G, maxLen, Whh: s.Whh, layout: L, whhAt: oWhh,
     copyIn(heap) {
-      heap.set(s.save, oSave);
-      heap.set(s.hs, oHs);
+      if (!inPlace) {
+        heap.set(s.save, oSave);
+        heap.set(s.hs, oHs);
+      }
       heap.set(DY, oDy);
       heap.set(dhT, oDh);
     },
@@ -199,16 +219,18 @@ export function throughTimeWasm(w: PointwiseWasm, s: Saved, reverse: boolean, le
       heap.fill(0, oDx + t * B * G, oDx + (t + 1) * B * G);
       heap.fill(0, oDh3 + t * B * G, oDh3 + (t + 1) * B * G);
     },
-    kernel: (t) => w.call(w.gruBackward, B, H, oSave + t * B * S, prev(t), oDh, oDy + t * BH, oDx + t * B * G, oDh3 + t * B * G),
+    kernel: (t) => w.callAt(w.gruBackward, B, H, byteAt(s.save, oSave + t * B * S), byteAt(s.hsKept ?? s.hs, prev(t)),
+      ...[oDh, oDy + t * BH, oDx + t * B * G, oDh3 + t * B * G].map(w.address)),
     rows(heap, t) {
       const p = prev(t);
+      const sv = inPlace ? s.save : heap, hp = inPlace ? s.hsKept! : heap;
       for (let b = 0; b < B; b++) {
         const r = b * H, row = t * B + b;
         if (isPadded(lengths, t, b)) {
           heap.fill(0, oDx + row * G, oDx + row * G + G);
           heap.fill(0, oDh3 + row * G, oDh3 + row * G + G);
         } else {
-          gruBackwardRow(H, heap, oSave + row * S, heap, p + r, heap, oDh + r, heap, oDy + row * H,
+          gruBackwardRow(H, sv, oSave + row * S, hp, p + r, heap, oDh + r, heap, oDy + row * H,
             heap, oDx + row * G, heap, oDh3 + row * G, heap, oDh + r);
         }
       }

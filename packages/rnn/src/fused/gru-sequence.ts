@@ -13,6 +13,8 @@ import type { FusedSequenceOptions, LayerWeights } from './common.js';
 import { forwardJs, forwardWasm, throughTimeJs, throughTimeWasm } from './gru-loops.js';
 import type { ForwardArgs, Saved } from './gru-loops.js';
 import { giveBack } from './pool.js';
+import { freeKept, keepRegion } from './wasm/runtime.js';
+import { wasmRuntime } from '@unroll/core/internal';
 
 interface Attrs {
   readonly reverse: boolean;
@@ -39,19 +41,25 @@ const gruSequenceOp = defineOp({
     };
     // float32 reset-after runs the WebAssembly SIMD step when the engine has it (H a multiple of 4 lanes).
     const wasm = simdKernels(dtype, resetAfter, H);
-    const { hs, save, rh } = (wasm && forwardWasm(wasm, args)) ?? forwardJs(args, resetAfter);
+    const { hs, save, rh, kept, hsKept } = (wasm && forwardWasm(wasm, args)) ?? forwardJs(args, resetAfter);
 
     const ys = outputsOf(hs, T, B, H, reverse, lengths, dtype);
     const last = (reverse ? 0 : T) * BH;
-    const saved: Saved | undefined = recording ? { T, B, I, H, dtype, maxLen, X, Wih, Whh, hs, save, rh } : undefined;
+    const saved: Saved | undefined = recording ? { T, B, I, H, dtype, maxLen, X, Wih, Whh, hs, save, rh, kept, hsKept } : undefined;
+    if (saved && kept) keepRegion(saved, wasm!.rt, kept);
     return { outputs: [wrap(ys, [T, B, H]), wrap(hs.subarray(last, last + BH), [B, H])], saved };
   },
 
   // save and rh were only ever read by backward (hs backs the outputs and X is the input's).
-  release: (s) => giveBack(s.save, s.rh),
+  release: (s) => {
+    if (s.kept) freeKept(s, wasmRuntime()!, s.kept);
+    else giveBack(s.save, s.rh);
+  },
 
   backward: ({ dys, saved: s, attrs: a }) => {
-    const { T, B, H, dtype, hs } = s;
+    const { T, B, H, dtype } = s;
+    // The kept copy of hs lives in the kernel memory: the weight gradients' gemms read it without a copy.
+    const hs = s.hsKept ?? s.hs;
     const G = 3 * H, BH = B * H, TB = T * B;
     const [DY, dhT] = dys.map((d) => flat(d));
     // float32 reset-after runs the WebAssembly SIMD step backward when the engine has it.

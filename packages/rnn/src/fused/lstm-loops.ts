@@ -11,6 +11,7 @@ import { takeBuffer } from './pool.js';
 import { scratch, scratchZeros64 } from './scratch.js';
 import { stepGemm } from './wasm/runtime.js';
 import type { PointwiseWasm } from './wasm/runtime.js';
+import type { Region } from '@unroll/core/internal';
 import { forwardWasmLoop, throughTimeWasmLoop } from './wasm-loops.js';
 
 /** What backward reads. hs and cs hold T + 1 slots of [B, H]: the initial state and each step's. */
@@ -22,6 +23,13 @@ export interface Saved extends SequenceData {
   /** [T, B, H]: tanh(c_t). */
   tc: FloatArray;
   peep: Peepholes | null;
+  /**
+   * The region of the runtime's memory that act, cs and tc view when the WebAssembly forward kept them
+   * there for backward (no copy out and back in), else null (they are pool buffers).
+   */
+  kept: Region | null;
+  /** A copy of hs in the kept region (the weight gradient's gemm reads it there without a copy), or null. */
+  hsKept: FloatArray | null;
 }
 
 /** What both forward loops take: sizes, flat inputs and the attrs. */
@@ -38,7 +46,7 @@ export interface ForwardArgs extends SequenceData {
  * common.ts), tc [T, B, H] = tanh(c). hs is fresh (the outputs view it); act, cs and tc come from the
  * pool when recording (back to it on release) and are scratch otherwise (tc is then not written).
  */
-export interface ForwardValues { act: FloatArray; hs: FloatArray; cs: FloatArray; tc: FloatArray }
+export interface ForwardValues { act: FloatArray; hs: FloatArray; cs: FloatArray; tc: FloatArray; kept: Region | null; hsKept: FloatArray | null }
 
 /** The forward loop in JS, either dtype: one gemm for x·W_ihᵀ, then per step one gemm and the rows. */
 export function forwardJs(s: ForwardArgs): ForwardValues {
@@ -76,7 +84,7 @@ export function forwardJs(s: ForwardArgs): ForwardValues {
       lstmForwardRow(H, fast, act, row * G, hh, b * G, bias, cs, prev + r, peep, cs, next + r, hs, next + r, tc, row * H);
     }
   }
-  return { act, hs, cs, tc: tc ?? act };
+  return { act, hs, cs, tc: tc ?? act, kept: null, hsKept: null };
 }
 
 /**
@@ -103,9 +111,15 @@ export function forwardWasm(w: PointwiseWasm, s: ForwardArgs): ForwardValues | n
     kernel: (t, prev, next) => w.call(w.lstmForward, B, H, oAct + t * B * G, oHh, oBias, oCs + prev, oCs + next, oHs + next, oTc + t * BH),
     result(heap) {
       const hs = heap.slice(oHs, oHs + (T + 1) * BH);
-      if (!record) return { act: heap, hs, cs: heap.subarray(oCs, oCs + (T + 1) * BH), tc: heap };
+      const view = (at: number, n: number) => heap.subarray(at, at + n);
+      if (!record) return { act: heap, hs, cs: view(oCs, (T + 1) * BH), tc: heap, kept: null, hsKept: null };
+      // A shared memory's views survive its growth: backward reads what this loop wrote where it is.
+      if (w.rt.shared) {
+        return { act: view(oAct, T * B * G), hs, cs: view(oCs, (T + 1) * BH), tc: view(oTc, T * BH), kept: w.detach(),
+          hsKept: view(oHs, (T + 1) * BH) };
+      }
       const copy = (at: number, n: number) => { const out = takeBuffer('float32', n); out.set(heap.subarray(at, at + n)); return out; };
-      return { act: copy(oAct, T * B * G), hs, cs: copy(oCs, (T + 1) * BH), tc: copy(oTc, T * BH) };
+      return { act: copy(oAct, T * B * G), hs, cs: copy(oCs, (T + 1) * BH), tc: copy(oTc, T * BH), kept: null, hsKept: null };
     },
   });
 }
@@ -176,22 +190,33 @@ export function throughTimeWasm(w: PointwiseWasm, s: Saved, reverse: boolean, le
   const { T, B, H, maxLen } = s;
   const G = 4 * H, BH = B * H, TB = T * B;
   const L = new HeapLayout();
-  const oAct = L.region(TB * G), oCs = L.region((T + 1) * BH), oTc = L.region(T * BH), oDy = L.region(T * BH);
+  // What forward kept in the runtime's memory is read where it is; otherwise it is copied in.
+  const inPlace = s.kept !== null;
+  const [oAct, oCs, oTc] = inPlace ? [0, 0, 0] : [L.region(TB * G), L.region((T + 1) * BH), L.region(T * BH)];
+  const oDy = L.region(T * BH);
   const oDh = L.region(BH), oDc = L.region(BH), oDG = L.region(TB * G), oWhh = L.region(G * H);
+  /** Byte addresses of act, cs and tc (float offsets a, c, t into each). */
+  const savedAt = (a: number, c: number, t: number) => inPlace
+    ? [s.act.byteOffset + 4 * a, s.cs.byteOffset + 4 * c, s.tc.byteOffset + 4 * t]
+    : [w.address(oAct + a), w.address(oCs + c), w.address(oTc + t)];
   return throughTimeWasmLoop(w, {
     T, B, H, G, maxLen, Whh: s.Whh, layout: L, whhAt: oWhh,
     copyIn(heap) {
-      heap.set(s.act, oAct);
-      heap.set(s.cs, oCs);
-      heap.set(s.tc, oTc);
+      if (!inPlace) {
+        heap.set(s.act, oAct);
+        heap.set(s.cs, oCs);
+        heap.set(s.tc, oTc);
+      }
       heap.set(DY, oDy);
       heap.set(dhT, oDh);
       heap.set(dcT, oDc);
     },
     pastEnd: (heap, t) => heap.fill(0, oDG + t * B * G, oDG + (t + 1) * B * G),
-    kernel: (t) => w.call(w.lstmBackward, B, H, oAct + t * B * G, oCs + readSlot(t, reverse) * BH, oTc + t * BH, oDh,
-      oDy + t * BH, oDc, oDG + t * B * G),
-    rows: (heap, t) => backwardRows(s, t, reverse, lengths, heap, oAct, heap, oCs, heap, oTc, heap, oDy, heap, oDh, heap, oDc, heap, oDG, null),
+    kernel: (t) => w.callAt(w.lstmBackward, B, H, ...savedAt(t * B * G, readSlot(t, reverse) * BH, t * BH),
+      ...[oDh, oDy + t * BH, oDc, oDG + t * B * G].map(w.address)),
+    rows: (heap, t) => inPlace
+      ? backwardRows(s, t, reverse, lengths, s.act, 0, s.cs, 0, s.tc, 0, heap, oDy, heap, oDh, heap, oDc, heap, oDG, null)
+      : backwardRows(s, t, reverse, lengths, heap, oAct, heap, oCs, heap, oTc, heap, oDy, heap, oDh, heap, oDc, heap, oDG, null),
     // After the kernel dh = dG·W_hh overwrites dh (row by row in the same part); after the JS rows it adds
     // to the padded rows' untouched dh (the others were zeroed).
     gemm: (t, whh, afterRows) => stepGemm(gemmCall(true, false, false, B, H, G, 1, w.address(oDG + t * B * G), G, whh, H,

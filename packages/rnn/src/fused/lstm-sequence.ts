@@ -17,6 +17,8 @@ import { forwardJs, forwardWasm, throughTimeJs, throughTimeWasm } from './lstm-l
 import type { ForwardArgs, Saved } from './lstm-loops.js';
 import { giveBack } from './pool.js';
 import { scratch } from './scratch.js';
+import { freeKept, keepRegion } from './wasm/runtime.js';
+import { wasmRuntime } from '@unroll/core/internal';
 
 interface Attrs {
   readonly reverse: boolean;
@@ -50,19 +52,23 @@ const lstmSequenceOp = defineOp({
     };
     // float32 without peepholes runs the WebAssembly SIMD step when the engine has it (H a multiple of 4 lanes).
     const wasm = simdKernels(dtype, peep === null, H);
-    const { act, hs, cs, tc } = (wasm && forwardWasm(wasm, args)) ?? forwardJs(args);
+    const { act, hs, cs, tc, kept, hsKept } = (wasm && forwardWasm(wasm, args)) ?? forwardJs(args);
 
     const ys = outputsOf(hs, T, B, H, reverse, lengths, dtype);
     const last = (reverse ? 0 : T) * BH;
     const hT = hs.subarray(last, last + BH);
     // A copy even when recording: cs goes back to the pool after backward.
     const cT = copyOf(cs, last, BH);
-    const saved: Saved | undefined = recording ? { T, B, I, H, dtype, maxLen, X, Wih, Whh, act, hs, cs, tc, peep } : undefined;
+    const saved: Saved | undefined = recording ? { T, B, I, H, dtype, maxLen, X, Wih, Whh, act, hs, cs, tc, peep, kept, hsKept } : undefined;
+    if (saved && kept) keepRegion(saved, wasm!.rt, kept);
     return { outputs: [wrap(ys, [T, B, H]), wrap(hT, [B, H]), wrap(cT, [B, H])], saved };
   },
 
   // act, cs and tc were only ever read by backward (hs backs the outputs and X is the input's).
-  release: (s) => giveBack(s.act, s.cs, s.tc),
+  release: (s) => {
+    if (s.kept) freeKept(s, wasmRuntime()!, s.kept);
+    else giveBack(s.act, s.cs, s.tc);
+  },
 
   backward: ({ dys, saved: s, attrs: a, needs }) => {
     const { T, B, H, dtype, hs } = s;
@@ -84,7 +90,8 @@ const lstmSequenceOp = defineOp({
       weightHh: () => {
         // Σ_t dG_tᵀ · h_{t−1} over all steps at once: [4H, T·B] · [T·B, H].
         const dw = newArray(dtype, G * H);
-        K.gemm(true, false, G, H, TB, 1, dG, dGAt, G, hs, readSlot(0, a.reverse) * BH, H, 0, dw, 0, H);
+        // hs's kept copy lives in the kernel memory: read there without a copy.
+        K.gemm(true, false, G, H, TB, 1, dG, dGAt, G, s.hsKept ?? hs, readSlot(0, a.reverse) * BH, H, 0, dw, 0, H);
         return wrap(dw, [G, H]);
       },
       biasIh: () => wrap(biasGrad(), [G]),

@@ -17,6 +17,10 @@ export const CTRL = {
   FAILED: 6,
   /** Workers allowed to claim parts: those with id ≤ ACTIVE (fewer threads leave the others asleep). */
   ACTIVE: 7,
+  /** 1 + the id of a worker that died (its script threw or exited), else 0. */
+  DEAD: 8,
+  /** Parts of the current job held by a worker when it died: never finished, counted so no one waits on them. */
+  LOST: 9,
   /** Module table: (byte address, byte length) of each kernel module's bytes, 2 ints per module. */
   MODULES: 16,
   /** Most kernel modules the table holds. */

@@ -237,6 +237,30 @@ function simdProbe(): Uint8Array {
   return new ModuleBuilder().addFunction('probe', f).encode();
 }
 
+/** The V8 flag under which Node 20 and 21 (V8 11.3–11.8) implement relaxed SIMD; it ships on by default from V8 11.4 / Node 22. */
+export const RELAXED_SIMD_FLAG = '--experimental-wasm-relaxed-simd';
+
+/**
+ * Whether relaxed SIMD validates here. Where it does not and this is Node, the engine may implement it
+ * behind RELAXED_SIMD_FLAG (Node 20's V8 has the whole proposal, finished, unshipped only by date): the
+ * flag is switched on through node:v8 and the probe asked again. V8 reads wasm feature flags when it
+ * validates a module, and the flag is process-wide, so worker threads compile the same kernels. Switching
+ * it on only makes more modules valid (it changes nothing for modules that do not use the opcodes). In
+ * browsers nothing is switched: relaxed SIMD is used where the page's engine ships it.
+ */
+function relaxedValidates(wasm: WasmApi): boolean {
+  if (wasm.validate(relaxedProbe())) return true;
+  const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } }).process;
+  if (proc?.versions?.node === undefined || !proc.getBuiltinModule) return false;
+  try {
+    const v8 = proc.getBuiltinModule('node:v8') as { setFlagsFromString(flags: string): void } | undefined;
+    v8?.setFlagsFromString(RELAXED_SIMD_FLAG);
+  } catch {
+    return false;
+  }
+  return wasm.validate(relaxedProbe());
+}
+
 let runtime: WasmRuntime | null | undefined;
 /** Why the runtime could not start, once that has been tried and failed. */
 let failure: string | undefined;
@@ -252,7 +276,7 @@ export function wasmRuntime(): WasmRuntime | null {
   try {
     if (!api || !api.validate(simdProbe())) throw new Error('this engine has no WebAssembly SIMD');
     const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-    const relaxed = relaxedWanted && env?.['UNROLL_RELAXED_SIMD'] !== '0' && api.validate(relaxedProbe());
+    const relaxed = relaxedWanted && env?.['UNROLL_RELAXED_SIMD'] !== '0' && relaxedValidates(api);
     runtime = new WasmRuntime(threadHost() !== null, relaxed);
   } catch (e) {
     failure = e instanceof Error ? e.message : String(e);

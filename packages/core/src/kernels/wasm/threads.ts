@@ -154,6 +154,8 @@ export function ensureWorkers(memory: object, i32: Int32Array, threads: number):
     }
   }
   if (Atomics.load(i32, CTRL.READY) < workers.length && performance.now() - lastStart > START_TIMEOUT_MS) failedStart = true;
+  // A worker that died (see runJob) leaves one thread; the others are not trusted to be any sounder.
+  if (Atomics.load(i32, CTRL.DEAD) !== 0) failedStart = true;
   // After a failed start every worker sits out (one that starts late sees ACTIVE 0); parts run here.
   const active = failedStart ? 0 : Math.min(workers.length, threads - 1);
   Atomics.store(i32, CTRL.ACTIVE, active);
@@ -187,6 +189,7 @@ export function runJob(i32: Int32Array, parts: number, runPart: (part: number) =
   Atomics.store(i32, CTRL.PARTS, parts);
   Atomics.store(i32, CTRL.DONE, 0);
   Atomics.store(i32, CTRL.FAILED, 0);
+  Atomics.store(i32, CTRL.LOST, 0);
   Atomics.store(i32, CTRL.CLAIM, generation << 8);
   if (Atomics.load(i32, CTRL.SLEEPERS) > 0) Atomics.notify(i32, CTRL.CLAIM);
   let error: unknown;
@@ -204,8 +207,9 @@ export function runJob(i32: Int32Array, parts: number, runPart: (part: number) =
   }
   const worked = performance.now();
   // Wait for parts other threads hold: spin briefly, then (where this thread may block) sleep in short naps.
+  // A part a dying worker held never finishes: it counts as LOST, so this wait still ends.
   let spins = 0;
-  for (let done = Atomics.load(i32, CTRL.DONE); done < parts; done = Atomics.load(i32, CTRL.DONE)) {
+  for (let done = Atomics.load(i32, CTRL.DONE); done + Atomics.load(i32, CTRL.LOST) < parts; done = Atomics.load(i32, CTRL.DONE)) {
     if (++spins > 20000 && canBlock) Atomics.wait(i32, CTRL.DONE, done, 1);
   }
   const waited = performance.now() - worked;
@@ -218,6 +222,12 @@ export function runJob(i32: Int32Array, parts: number, runPart: (part: number) =
     lagStreak = 0;
   }
   if (error !== undefined) throw error;
+  const lost = Atomics.load(i32, CTRL.LOST);
+  if (lost !== 0) {
+    failedStart = true;
+    throw new Error(`WasmRuntime.run: worker thread ${Atomics.load(i32, CTRL.DEAD) - 1} died (its script threw or exited) `
+      + `while running a part of this job, so the job's result is incomplete; kernels run on one thread from now on`);
+  }
   const failed = Atomics.load(i32, CTRL.FAILED);
   if (failed !== 0) throw new Error(`unroll runtime: a kernel failed on worker thread ${failed - 1}`);
 }

@@ -16,6 +16,17 @@ export const WORKER_SOURCE = `
 const C = ${JSON.stringify(CTRL)};
 let memory, id, i32, f64;
 const kernels = [];
+// Whether this worker is running a part now (a part it would lose if it died).
+let holding = false, dead = false;
+
+// A worker that dies (its script throws, or exits) tells the pool, so no job waits for a part it held.
+function markDead() {
+  if (dead || i32 === undefined) return;
+  dead = true;
+  Atomics.store(i32, C.DEAD, 1 + id);
+  if (holding) Atomics.add(i32, C.LOST, 1);
+  Atomics.notify(i32, C.DONE);
+}
 
 function kernel(mod, index) {
   let list = kernels[mod];
@@ -50,11 +61,13 @@ function work(gen) {
     const part = c & 255, parts = i32[C.PARTS];
     if (part >= parts) return;
     if (Atomics.compareExchange(i32, C.CLAIM, c, c + 1) !== c) continue;
+    holding = true;
     try {
       runPart(part, parts);
     } catch (e) {
       Atomics.store(i32, C.FAILED, 1 + id);
     }
+    holding = false;
     Atomics.add(i32, C.DONE, 1);
     Atomics.notify(i32, C.DONE);
   }
@@ -80,16 +93,26 @@ function loop() {
   }
 }
 
+function run() {
+  try {
+    loop();
+  } finally {
+    markDead();
+  }
+}
+
 if (typeof require === 'function') {
   const { workerData } = require('node:worker_threads');
   memory = workerData.memory;
   id = workerData.id;
-  loop();
+  // process.exit() in a worker ends its thread without unwinding the loop; 'exit' still runs.
+  process.on('exit', markDead);
+  run();
 } else {
   self.onmessage = (e) => {
     memory = e.data.memory;
     id = e.data.id;
-    loop();
+    run();
   };
 }
 `;

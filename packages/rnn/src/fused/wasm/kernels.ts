@@ -7,11 +7,20 @@ import type { Target } from '@unroll/core/internal';
 
 const I32 = ValType.i32, V128 = ValType.v128;
 
-/** Temporaries the math emitters share (v128 locals of one function). */
-interface MathLocals { x: number; k: number; r: number; y: number }
+/** Temporaries the math emitters share (v128 locals of one function), and whether relaxed SIMD's madd may be used. */
+interface MathLocals { x: number; k: number; r: number; y: number; relaxed: boolean }
 
-function mathLocals(f: FunctionBuilder): MathLocals {
-  return { x: f.local(V128), k: f.local(V128), r: f.local(V128), y: f.local(V128) };
+function mathLocals(f: FunctionBuilder, relaxed: boolean): MathLocals {
+  return { x: f.local(V128), k: f.local(V128), r: f.local(V128), y: f.local(V128), relaxed };
+}
+
+/**
+ * One Horner step on the stack's polynomial value p: p·v + c, with v the local `v`. Relaxed SIMD's madd
+ * (one instruction, fused or not as the engine likes) where it is switched on; mul then add otherwise.
+ */
+function horner(f: FunctionBuilder, m: MathLocals, v: number, c: number): void {
+  if (m.relaxed) f.get(v).f32x4Const(c).f32x4RelaxedMadd();
+  else f.get(v).f32x4Mul().f32x4Const(c).f32x4Add();
 }
 
 /**
@@ -25,9 +34,7 @@ function exp(f: FunctionBuilder, m: MathLocals): void {
   f.get(m.x).get(m.k).f32x4Const(0.693359375).f32x4Mul().f32x4Sub()
     .get(m.k).f32x4Const(-2.12194440e-4).f32x4Mul().f32x4Sub().set(m.r);
   f.f32x4Const(1.9875691500e-4);
-  for (const c of [1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]) {
-    f.get(m.r).f32x4Mul().f32x4Const(c).f32x4Add();
-  }
+  for (const c of [1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]) horner(f, m, m.r, c);
   // y = p·r² + r + 1
   f.get(m.r).get(m.r).f32x4Mul().f32x4Mul().get(m.r).f32x4Add().f32x4Const(1).f32x4Add().set(m.y);
   f.get(m.k).i32x4TruncSatF32x4S().i32x4Const(127).i32x4Add().i32Const(23).i32x4Shl();
@@ -47,12 +54,10 @@ function tanh(f: FunctionBuilder, m: MathLocals): void {
   f.get(m.x).get(m.x).f32x4Mul().set(m.r);
   f.f32x4Const(-2.76076847742355e-16);
   for (const c of [2.00018790482477e-13, -8.60467152213735e-11, 5.12229709037114e-8, 1.48572235717979e-5,
-    6.37261928875436e-4, 4.89352455891786e-3]) {
-    f.get(m.r).f32x4Mul().f32x4Const(c).f32x4Add();
-  }
+    6.37261928875436e-4, 4.89352455891786e-3]) horner(f, m, m.r, c);
   f.get(m.x).f32x4Mul().set(m.y);
   f.f32x4Const(1.19825839466702e-6);
-  for (const c of [1.18534705686654e-4, 2.268434632439e-3, 4.89352518554385e-3]) f.get(m.r).f32x4Mul().f32x4Const(c).f32x4Add();
+  for (const c of [1.18534705686654e-4, 2.268434632439e-3, 4.89352518554385e-3]) horner(f, m, m.r, c);
   f.set(m.k).get(m.y).get(m.k).f32x4Div();
 }
 
@@ -87,12 +92,12 @@ function rowLoop(f: FunctionBuilder, part: number, parts: number, rows: number, 
  * `rows` rows, four lanes at a time. act, hh: [rows, 4H] (act is overwritten with i|f|g|o); bias [4H];
  * cPrev, cNext, hNext, tc: [rows, H]. Addresses in bytes; H4 = 4·H bytes.
  */
-function lstmForward(): FunctionBuilder {
+function lstmForward(relaxed: boolean): FunctionBuilder {
   const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
   const [part, parts, , rows, H4, act, hh, bias, cp, cn, hn, tc] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
   const j = f.local(I32), addr = f.local(I32), hAddr = f.local(I32), bAddr = f.local(I32), sAddr = f.local(I32);
   const [a0, a1, a2, a3, i, fg, g, c] = Array.from({ length: 8 }, () => f.local(V128));
-  const m = mathLocals(f);
+  const m = mathLocals(f, relaxed);
   rowLoop(f, part, parts, rows, H4, [[act, 4], [hh, 4], [cp, 1], [cn, 1], [hn, 1], [tc, 1]], j, () => {
     f.get(act).get(j).i32Add().set(addr);
     f.get(hh).get(j).i32Add().set(hAddr);
@@ -126,12 +131,12 @@ function lstmForward(): FunctionBuilder {
  * gru_fwd(part, parts, thread, rows, H4, gi, bi, gh, bh, hPrev, hNext, save): `gruForwardRow` for `rows` rows. gi, gh:
  * [rows, 3H]; bi, bh: [3H] (zeros without bias); hPrev, hNext: [rows, H]; save: [rows, 4H] ← r|z|n|h_n.
  */
-function gruForward(): FunctionBuilder {
+function gruForward(relaxed: boolean): FunctionBuilder {
   const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
   const [part, parts, , rows, H4, gi, bi, gh, bh, hp, hn, save] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
   const j = f.local(I32), xa = f.local(I32), ba = f.local(I32), ha = f.local(I32), ca = f.local(I32), sa = f.local(I32);
   const [r, z, n, hv, h] = Array.from({ length: 5 }, () => f.local(V128));
-  const m = mathLocals(f);
+  const m = mathLocals(f, relaxed);
   const next = () => { for (const p of [xa, ba, ha, ca]) f.get(p).get(H4).i32Add().set(p); };
   rowLoop(f, part, parts, rows, H4, [[gi, 3], [gh, 3], [hp, 1], [hn, 1], [save, 4]], j, () => {
     f.get(gi).get(j).i32Add().set(xa);
@@ -253,7 +258,7 @@ function gruBackward(): FunctionBuilder {
 export function pointwiseModule(target: Target): Uint8Array {
   return new ModuleBuilder()
     .importMemory('env', 'memory', 1, target.memory)
-    .addFunction('lstm_fwd', lstmForward()).addFunction('lstm_bwd', lstmBackward())
-    .addFunction('gru_fwd', gruForward()).addFunction('gru_bwd', gruBackward())
+    .addFunction('lstm_fwd', lstmForward(target.relaxed)).addFunction('lstm_bwd', lstmBackward())
+    .addFunction('gru_fwd', gruForward(target.relaxed)).addFunction('gru_bwd', gruBackward())
     .encode();
 }

@@ -28,6 +28,13 @@ export interface PointwiseWasm {
    * region). See kernels.ts for each kernel's arguments.
    */
   call(kernel: Kernel, rows: number, H: number, ...offsets: number[]): Call;
+  /** As `call`, with byte addresses of the runtime's memory instead of offsets into the region. */
+  callAt(kernel: Kernel, rows: number, H: number, ...addresses: number[]): Call;
+  /**
+   * Hands the scratch region over to the caller, who keeps what a forward wrote there for its backward
+   * (no copy out and back in) and frees it with `rt.free`; the next `reserve` takes a new region.
+   */
+  detach(): Region;
   readonly lstmForward: Kernel;
   readonly lstmBackward: Kernel;
   readonly gruForward: Kernel;
@@ -109,9 +116,33 @@ function load(): PointwiseWasm | null {
     call(k, rows, H, ...offsets) {
       return { kernel: k, args: [rows, H * B, ...offsets.map((o) => region!.at + o * B)] };
     },
+    callAt: (k, rows, H, ...addresses) => ({ kernel: k, args: [rows, H * B, ...addresses] }),
+    detach() {
+      const r = region!;
+      region = null;
+      return r;
+    },
     lstmForward: kernel('lstm_fwd'),
     lstmBackward: kernel('lstm_bwd'),
     gruForward: kernel('gru_fwd'),
     gruBackward: kernel('gru_bwd'),
   };
+}
+
+/** What a recorded forward keeps in the runtime's memory for its backward: freed by `freeKept`, or by the collector. */
+const keptRegions = new FinalizationRegistry<{ rt: WasmRuntime; region: Region }>(({ rt, region }) => rt.free(region));
+
+/**
+ * Registers `region` as kept by `owner` (what a recorded node saves): freed by `freeKept` when the node is
+ * released, or when `owner` is collected — a graph never backwarded must not pin memory for good (the
+ * runtime's memory never shrinks, but freed regions are reused).
+ */
+export function keepRegion(owner: object, rt: WasmRuntime, region: Region): void {
+  keptRegions.register(owner, { rt, region }, owner);
+}
+
+/** Frees what `keepRegion` kept for `owner`, now. */
+export function freeKept(owner: object, rt: WasmRuntime, region: Region): void {
+  keptRegions.unregister(owner);
+  rt.free(region);
 }

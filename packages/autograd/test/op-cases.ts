@@ -4,12 +4,12 @@ import fc from 'fast-check';
 import {
   abs, add, cast, chunk, clamp, concat, div, exp, expand, gather, indexSelect, log, logSoftmax, logsumexp, matmul, max,
   mean, mul, narrow, neg, permute, pow, relu, reshape, select, sigmoid, slice, softmax, softplus, split, sqrt, squeeze,
-  stack, sub, sum, tanh, transpose, unsqueeze, where,
+  stack, sub, sum, tanh, transpose, unsqueeze, where, crossEntropy,
   type GradcheckOptions, type Range, type Tensor,
 } from '@unroll/autograd';
 import {
   avoiding, awayFromZero, axesOf, axisOf, broadcastShapes, broadcastableTo, concatInputs, distinctTensorOf, float32Grid,
-  gatherInputs, indexSelectInputs, matmulPair, oneShape, permutationOf, rangeOf, reshapeTargetOf, shape, stackInputs,
+  gatherInputs, indexSelectInputs, intTensorOf, matmulPair, oneShape, permutationOf, rangeOf, reshapeTargetOf, shape, stackInputs,
   tensorOf, tensors, uniform, whereInputs, withArgs, type Drawn,
 } from './arbitraries.js';
 
@@ -145,6 +145,18 @@ export const opCases: OpCase[] = [
   c('expand (rank and size-1 broadcast)', 'expand',
     shape().chain((target) => broadcastableTo(target).chain((s) => tensorOf(s).map((x) => ({ xs: [x], args: target })))),
     ([x], target) => expand(x!, target)),
+  // crossEntropy is one fused primitive: logits [N, C] or [B, T, C], some targets ignored, smoothing, each reduction.
+  c('softmaxCrossEntropy (crossEntropy: ignored targets, smoothing, reductions)', 'softmaxCrossEntropy',
+    shape({ minRank: 2, maxRank: 3 }).chain((s) => {
+      const classes = s[s.length - 1]!;
+      const lead = s.slice(0, -1);
+      return fc.record({
+        x: tensorOf(s),
+        t: intTensorOf(lead, -1, classes - 1).map((t) => { t.data.data[0] = Math.max(0, t.data.data[0]!); return t; }),
+        args: fc.record({ reduction: fc.constantFrom('mean' as const, 'sum' as const, 'none' as const), labelSmoothing: fc.constantFrom(0, 0.2, 1) }),
+      }).map(({ x, t, args }) => ({ xs: [x, t], args }));
+    }),
+    ([x, t], o) => crossEntropy(x!, t!, { ...o, ignoreIndex: -1 })),
   c('gather (int32 index)', 'gather', gatherInputs(), ([x, index], { axis }) => gather(x!, axis, index!)),
   c('indexSelect (ids of rank 0–2)', 'indexSelect', indexSelectInputs({ repeated: false }), ([x, ids], { axis }) => indexSelect(x!, axis, ids!)),
   c('indexSelect (repeated ids)', 'indexSelect', indexSelectInputs({ repeated: true }), ([x, ids], { axis }) => indexSelect(x!, axis, ids!)),

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as K from '@unroll/core';
 import {
-  Tensor, abs, add, cast, chunk, clamp, concat, div, exp, expand, gather, indexSelect, log, logSoftmax, logsumexp, matmul,
+  Tensor, abs, add, cast, chunk, clamp, concat, crossEntropy, div, exp, expand, gather, indexSelect, log, logSoftmax, logsumexp, matmul,
   max, mean, mul, narrow, neg, permute, pow, registeredOps, relu, reshape, select, sigmoid, slice, softmax, softplus, split,
   sqrt, squeeze, stack, sub, sum, tanh, tensor, transpose, unsqueeze, where, type DType, type Range,
 } from '@unroll/autograd';
@@ -26,6 +26,7 @@ interface Args {
   shape?: number[]; ranges?: (Range | null)[];
   axis0?: number; axis1?: number; index?: number; start?: number; length?: number;
   sizes?: number | number[]; chunks?: number;
+  reduction?: 'mean' | 'sum' | 'none'; labelSmoothing?: number; ignoreIndex?: number;
 }
 type Runner = (xs: Tensor[], a: Args) => Tensor | Tensor[];
 
@@ -73,6 +74,7 @@ const RUN: Record<string, Runner> = {
   expand: ([x], o) => expand(x!, o.shape!),
   gather: ([x, index], o) => gather(x!, o.axis!, index!),
   indexSelect: ([x, ids], o) => indexSelect(x!, o.axis!, ids!),
+  softmaxCrossEntropy: ([x, t], o) => crossEntropy(x!, t!, { reduction: o.reduction, labelSmoothing: o.labelSmoothing, ignoreIndex: o.ignoreIndex }),
   cast: ([x]) => cast(x!, x!.dtype === 'float64' ? 'float32' : 'float64'),
 };
 const opOf = (name: string) => (name.startsWith('pow') ? 'pow' : name);

@@ -7,7 +7,7 @@ import { COMPOSITES, opCases } from './op-cases.js';
 const PRIMITIVES = [
   'abs', 'add', 'cast', 'clamp', 'concat', 'div', 'exp', 'expand', 'gather', 'indexSelect', 'log', 'logSoftmax',
   'logsumexp', 'matmul', 'max', 'mul', 'neg', 'permute', 'pow', 'relu', 'reshape', 'sigmoid', 'slice', 'softmax',
-  'softplus', 'sqrt', 'sub', 'sum', 'tanh', 'where',
+  'softmaxCrossEntropy', 'softplus', 'sqrt', 'sub', 'sum', 'tanh', 'where',
 ];
 
 describe('registry', () => {

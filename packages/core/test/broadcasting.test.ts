@@ -46,6 +46,25 @@ describe.each(['float64', 'float32'] as const)('binary kernels broadcast like a 
 });
 
 describe('zip, zip3 and broadcastTo', () => {
+  it('zip with a row broadcast down the leading axes (a bias; its own loop) equals the naive loop, either side', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 2 }),
+        fc.constantFrom('float32' as const, 'float64' as const), fc.boolean(),
+        (full, cut, ones, dtype, rowFirst) => {
+          const row = [...Array<number>(ones).fill(1), ...full.slice(Math.min(cut, full.length - 1))];
+          return fc.assert(fc.property(fc.tuple(arrayOf(full, { dtype }), arrayOf(row, { dtype })), ([a, r]) => {
+            const f = (x: number, y: number) => x - 2 * y; // not symmetric: operand order shows
+            const [x, y] = rowFirst ? [r, a] : [a, r];
+            const out = K.zip('test', x, y, f);
+            expect(valuesOf(out)).toEqual(naiveZip(x, y, f, dtype));
+          }), { seed: SEED, numRuns: 3 });
+        },
+      ),
+      { seed: SEED, numRuns: 40 },
+    );
+  });
+
   it('zip takes an output dtype (a comparison can write int32)', () => {
     const a = K.fromNested([[1, 5], [3, 2]], { dtype: 'float64' });
     const b = K.fromNested([2, 2], { dtype: 'float64' });

@@ -2,6 +2,9 @@
 export { lineChart, heatmap } from '@unroll/plot';
 export type { Series, LineChartOptions, HeatmapOptions } from '@unroll/plot';
 export * from './adding-problem/index.js';
+// The temporal-order problem and the long-lag runs of both tasks to the 1997 paper's criterion.
+export * from './temporal-order/index.js';
+export * from './long-lags/index.js';
 // The char-rnn CLI's model, trainer and sampler (for the char-rnn notebook).
 export { Trainer, LN2 } from './char-rnn/trainer.js';
 export type { StepResult, History } from './char-rnn/trainer.js';

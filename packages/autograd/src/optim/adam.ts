@@ -100,6 +100,10 @@ function adamUpdate(p: FloatArray, g: TypedArray, s: AdamState, group: Required<
   // A buffer missing because amsgrad was switched on later starts at zero, as PyTorch's does.
   const vMax = amsgrad ? (s.max_exp_avg_sq ??= bufferLike(p)) : null;
   const n = p.length;
+  if (!maximize && vMax === null && (decoupled || weightDecay === 0)) {
+    plainAdamLoop(p, g, m, v, n, decoupled ? decay : 1, beta1, beta2, -stepSize, bc2Sqrt, eps);
+    return;
+  }
   for (let i = 0; i < n; i++) {
     let gi = maximize ? -g[i]! : g[i]!;
     if (decoupled) p[i] = p[i]! * decay;
@@ -109,6 +113,31 @@ function adamUpdate(p: FloatArray, g: TypedArray, s: AdamState, group: Required<
     if (vMax !== null) vHat = vMax[i] = Math.max(vMax[i]!, vHat);
     const denom = Math.sqrt(vHat) / bc2Sqrt + eps;
     p[i] = p[i]! + -stepSize * (m[i]! / denom);
+  }
+}
+
+/**
+ * adamUpdate's loop for the usual options (no amsgrad, no maximize, no L2 term; AdamW's decay as a
+ * factor, 1 for none): the same operations in the same order, so the same float32 results, with no
+ * branch and no re-read of what was just stored (a stored float32 is read back as `Math.fround`).
+ */
+function plainAdamLoop(
+  p: FloatArray, g: TypedArray, m: FloatArray, v: FloatArray, n: number,
+  decay: number, beta1: number, beta2: number, negStep: number, bc2Sqrt: number, eps: number,
+): void {
+  const c1 = 1 - beta1, c2 = 1 - beta2;
+  const same = (x: number) => x;
+  const roundP = p instanceof Float32Array ? Math.fround : same;
+  const roundM = m instanceof Float32Array ? Math.fround : same;
+  const roundV = v instanceof Float32Array ? Math.fround : same;
+  for (let i = 0; i < n; i++) {
+    const gi = g[i]!;
+    const pi = decay === 1 ? p[i]! : roundP(p[i]! * decay);
+    const mi = roundM(m[i]! * beta1 + c1 * gi);
+    const vi = roundV(v[i]! * beta2 + c2 * gi * gi);
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = pi + negStep * (mi / (Math.sqrt(vi) / bc2Sqrt + eps));
   }
 }
 

@@ -2,6 +2,7 @@
 // stability for huge logits, and an error for each kind of bad argument.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import * as K from '@unroll/core';
 import {
   Tensor, binaryCrossEntropyWithLogits, crossEntropy, logSoftmax, mseLoss, nllLoss, tensor, zeros, type Reduction,
 } from '@unroll/autograd';
@@ -39,6 +40,39 @@ describe('crossEntropy', () => {
       const tg = ids(t, p.lead);
       checkGrads((x) => crossEntropy(x!, tg, opts), [leaf(logits, [...p.lead, p.classes])]);
     }), { seed: SEED, numRuns: 60 });
+  });
+
+  it('(one fused op) equals its composed definition from logSoftmax, gather and sums, values and gradients, float64 and float32', () => {
+    // The composed loss crossEntropy was before it became the 'softmaxCrossEntropy' primitive.
+    const composed = (x: Tensor, t: Tensor, o: { reduction: Reduction; ignoreIndex: number; labelSmoothing: number }, classes: number) => {
+      const lp = logSoftmax(x, -1);
+      const keep = new Tensor(K.cast(K.fromData(Int32Array.from(t.values(), (v) => (v === o.ignoreIndex ? 0 : 1)), t.shape), x.dtype));
+      const safe = ids(Array.from(t.values(), (v) => (v === o.ignoreIndex ? 0 : v)), t.shape);
+      const nll = nllLoss(lp, safe, { reduction: 'none' });
+      const uniform = lp.sum({ axes: -1 }).neg();
+      const per = nll.mul(1 - o.labelSmoothing).add(uniform.mul(o.labelSmoothing / classes)).mul(keep);
+      const kept = Array.from(keep.values()).reduce((a, b) => a + b, 0);
+      return o.reduction === 'none' ? per : o.reduction === 'sum' ? per.sum() : per.sum().mul(1 / kept);
+    };
+    fc.assert(fc.property(classProblem, fc.constantFrom('float64', 'float32' as const), ({ p, logits, targets }, dtype) => {
+      const t = usableTargets(targets, p.classes, p.ignoreIndex);
+      if (t.every((v) => v === p.ignoreIndex)) return;
+      const opts = { reduction: p.reduction, ignoreIndex: p.ignoreIndex, labelSmoothing: p.labelSmoothing };
+      const tg = ids(t, p.lead);
+      const run = (f: (x: Tensor) => Tensor) => {
+        const x = leaf(logits, [...p.lead, p.classes]).to(dtype).detach().requiresGrad_();
+        const y = f(x);
+        y.sum().backward();
+        return { y, dx: x.grad! };
+      };
+      const fused = run((x) => crossEntropy(x, tg, opts));
+      const ref = run((x) => composed(x, tg, opts, p.classes));
+      const tol = dtype === 'float64' ? { atol: 1e-13, rtol: 1e-12 } : { atol: 1e-5, rtol: 1e-5 };
+      expect(fused.y.shape).toEqual(ref.y.shape);
+      expect(fused.y.dtype).toBe(dtype);
+      expectClose(fused.y, ref.y, tol);
+      expectClose(fused.dx, ref.dx, tol);
+    }), { seed: SEED, numRuns: 80 });
   });
 
   it('matches −log softmax at the target, and averages over non-ignored targets only', () => {

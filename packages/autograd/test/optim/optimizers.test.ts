@@ -1,7 +1,8 @@
 // Every optimizer's steps against PyTorch 1.13 (fixtures/optimizers.py), plus param groups and state handling.
 import { describe, expect, it } from 'vitest';
 import * as K from '@unroll/core';
-import { Adam, Parameter, SGD, Tensor, tensor, zeros } from '@unroll/autograd';
+import fc from 'fast-check';
+import { Adam, AdamW, Parameter, SGD, Tensor, tensor, zeros } from '@unroll/autograd';
 import { initialParams, makeOptimizer, maxAbsDiff, optimizerFixture, setGrads } from './helpers.js';
 
 const f = optimizerFixture;
@@ -153,5 +154,46 @@ describe('Optimizer mechanics', () => {
     p.grad = new Tensor(K.fromData(new Float64Array([1, 2, 3, 4]), [2, 2]).transpose(1, 0)); // a strided view, not a copy
     opt.step();
     expect(p.toArray()).toEqual([[-1, -3], [-2, -4]]);
+  });
+});
+
+describe('Adam and AdamW in float32 round as the per-element formula does, bit for bit', () => {
+  // The reference: PyTorch 1.13's _single_tensor_adam(w) per element in float64 arithmetic, each buffer
+  // rounded to float32 where it is stored (what the optimizers' loops must reproduce exactly).
+  function reference(p: Float32Array, grads: Float32Array[], o: { lr: number; betas: [number, number]; eps: number; weightDecay: number }, decoupled: boolean) {
+    const m = new Float32Array(p.length), v = new Float32Array(p.length);
+    const [b1, b2] = o.betas;
+    grads.forEach((g, k) => {
+      const t = k + 1;
+      const stepSize = o.lr / (1 - b1 ** t), bc2 = Math.sqrt(1 - b2 ** t);
+      for (let i = 0; i < p.length; i++) {
+        let gi = g[i]!;
+        if (decoupled) p[i] = p[i]! * (1 - o.lr * o.weightDecay);
+        else if (o.weightDecay !== 0) gi += o.weightDecay * p[i]!;
+        m[i] = m[i]! * b1 + (1 - b1) * gi;
+        v[i] = v[i]! * b2 + (1 - b2) * gi * gi;
+        p[i] = p[i]! + -stepSize * (m[i]! / (Math.sqrt(v[i]!) / bc2 + o.eps));
+      }
+    });
+    return p;
+  }
+
+  it('for random values, options and step counts', () => {
+    fc.assert(fc.property(
+      fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 4 }), fc.boolean(), fc.constantFrom(0, 1e-2, 0.3),
+      fc.constantFrom(1e-3, 0.05), fc.integer({ min: 0, max: 1e6 }),
+      (n, steps, decoupled, weightDecay, lr, seed) => {
+        const gen = new K.Generator(seed);
+        const init = K.randNormal([n], 0, 1, { generator: gen }).data as Float32Array;
+        const grads = Array.from({ length: steps }, () => K.randNormal([n], 0, 1, { generator: gen }).data as Float32Array);
+        const options = { lr, betas: [0.9, 0.999] as [number, number], eps: 1e-8, weightDecay };
+        const param = new Parameter(K.fromData(Float32Array.from(init), [n]));
+        const opt = decoupled ? new AdamW([param], options) : new Adam([param], options);
+        for (const g of grads) {
+          param.grad = new Tensor(K.fromData(Float32Array.from(g), [n]));
+          opt.step();
+        }
+        expect(Array.from(param.values())).toEqual(Array.from(reference(Float32Array.from(init), grads, options, decoupled)));
+      }), { seed: 7, numRuns: 60 });
   });
 });

@@ -31,6 +31,13 @@ export function zip(op: string, a: NdArray, b: NdArray, f: Binary, dtype: DType 
   } else if (y.length === out.length && x.length === 1) {
     const c = x[0]!;
     for (let i = 0; i < out.length; i++) out[i] = f(c, y[i]!);
+  } else if (x.length === out.length && y.length > 0 && isSuffix(b.shape, shape)) {
+    // A row broadcast down the leading axes (a bias added to [..., n]): no strided walk.
+    const n = y.length;
+    for (let o = 0; o < out.length; o += n) for (let j = 0; j < n; j++) out[o + j] = f(x[o + j]!, y[j]!);
+  } else if (y.length === out.length && x.length > 0 && isSuffix(a.shape, shape)) {
+    const n = x.length;
+    for (let o = 0; o < out.length; o += n) for (let j = 0; j < n; j++) out[o + j] = f(x[j]!, y[o + j]!);
   } else {
     let k = 0;
     forEachRun(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)], (o, n, s) => {
@@ -40,6 +47,16 @@ export function zip(op: string, a: NdArray, b: NdArray, f: Binary, dtype: DType 
     });
   }
   return ndarray(out, shape);
+}
+
+/** Whether `s` equals the trailing axes of `full` once its leading size-1 axes are dropped ([1, n] and [n] of [m, n]). */
+function isSuffix(s: readonly number[], full: readonly number[]): boolean {
+  let start = 0;
+  while (start < s.length && s[start] === 1) start++;
+  const tail = s.length - start;
+  if (tail > full.length) return false;
+  for (let d = 0; d < tail; d++) if (s[start + d] !== full[full.length - tail + d]) return false;
+  return true;
 }
 
 /** out = f(a, b, c) broadcast over all three (used by `where`). */

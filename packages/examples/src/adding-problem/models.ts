@@ -28,6 +28,10 @@ export function parseModelKind(name: string): ModelKind {
 export interface AddingModelOptions {
   kind: ModelKind;
   hiddenSize: number;
+  /** Features per step (default 2, the adding problem's pairs; 8 one-hot symbols for the temporal-order problem). */
+  inputSize?: number;
+  /** Outputs of the linear read-out (default 1; one logit per class for a classification task). */
+  outputSize?: number;
   /**
    * Initial forget-gate bias of the kinds with their own forget gate ('lstm', 'lstm-peephole'); default 1
    * (Jozefowicz et al. 2015). Larger values start with a longer memory (σ(3) ≈ 0.95).
@@ -39,14 +43,20 @@ export interface AddingModelOptions {
    * cells before the network has learned what to store.
    */
   inputBias?: number | null;
+  /**
+   * Initial update-gate bias of the GRU, or null (default) for PyTorch's uniform draw. In
+   * h′ = (1 − z) ⊙ n + z ⊙ h the gate z plays the forget gate's part: a bias of 3 (z ≈ 0.95) starts
+   * with a long memory.
+   */
+  updateBias?: number | null;
   /** Random source of the initial weights. */
   generator?: RandomGenerator;
 }
 
 type Recurrent = LSTM | GRU | RNN;
 
-function makeRecurrent(kind: ModelKind, hiddenSize: number, forgetBias: number, generator?: RandomGenerator): Recurrent {
-  const base = { inputSize: 2, hiddenSize, generator };
+function makeRecurrent(kind: ModelKind, inputSize: number, hiddenSize: number, forgetBias: number, generator?: RandomGenerator): Recurrent {
+  const base = { inputSize, hiddenSize, generator };
   switch (kind) {
     case 'lstm': return new LSTM({ ...base, forgetBias });
     case 'lstm-peephole': return new LSTM({ ...base, peephole: true, forgetBias });
@@ -66,9 +76,20 @@ function setInputBias(lstm: LSTM, value: number): void {
   }
 }
 
+/** Sets the z block (rows H…2H−1, gate order r|z|n) of the GRU's bias_ih to `value` and of bias_hh to 0. */
+function setUpdateBias(gru: GRU, value: number): void {
+  const H = gru.hiddenSize;
+  for (const [name, p] of gru.namedParameters()) {
+    if (name === 'bias_ih_l0') p.data.data.fill(value, H, 2 * H);
+    if (name === 'bias_hh_l0') p.data.data.fill(0, H, 2 * H);
+  }
+}
+
 /**
- * A recurrent layer over [time, batch, 2] inputs and a linear read-out of the hidden state after
- * each sequence's last real step: forward(inputs [time, batch, 2], lengths) → predictions [batch, 1].
+ * A recurrent layer over [time, batch, inputSize] inputs and a linear read-out of the hidden state after
+ * each sequence's last real step: forward(inputs [time, batch, inputSize], lengths) → [batch, outputSize]
+ * (inputSize 2 and outputSize 1 for the adding problem; the temporal-order problem reads 8 and gives one
+ * logit per class).
  */
 export class AddingModel extends Module {
   readonly kind: ModelKind;
@@ -78,10 +99,16 @@ export class AddingModel extends Module {
   constructor(opts: AddingModelOptions) {
     super();
     this.kind = opts.kind;
-    this.recurrent = this.registerModule('recurrent', makeRecurrent(opts.kind, opts.hiddenSize, opts.forgetBias ?? 1, opts.generator));
-    this.head = this.registerModule('head', new Linear(opts.hiddenSize, 1, { generator: opts.generator }));
+    const inputSize = opts.inputSize ?? 2, outputSize = opts.outputSize ?? 1;
+    for (const [key, value] of [['inputSize', inputSize], ['outputSize', outputSize], ['hiddenSize', opts.hiddenSize]] as const) {
+      if (!Number.isInteger(value) || value < 1) throw new RangeError(`AddingModel: ${key} must be a positive integer; got ${value}`);
+    }
+    this.recurrent = this.registerModule('recurrent', makeRecurrent(opts.kind, inputSize, opts.hiddenSize, opts.forgetBias ?? 1, opts.generator));
+    this.head = this.registerModule('head', new Linear(opts.hiddenSize, outputSize, { generator: opts.generator }));
     const inputBias = opts.inputBias ?? null;
     if (inputBias !== null && this.recurrent instanceof LSTM) setInputBias(this.recurrent, inputBias);
+    const updateBias = opts.updateBias ?? null;
+    if (updateBias !== null && this.recurrent instanceof GRU) setUpdateBias(this.recurrent, updateBias);
   }
 
   forward(inputs: Tensor, lengths?: readonly number[]): Tensor {

@@ -38,6 +38,22 @@ describe('AddingModel', () => {
     expect(plain['recurrent.bias_ih_l0']!.values()[0]).not.toBe(-3);
   });
 
+  it('sets the GRU\'s update-gate bias (block z of r|z|n) when asked, and leaves the other kinds alone', () => {
+    const sd = new AddingModel({ kind: 'gru', hiddenSize: 3, updateBias: 3, generator: new RandomGenerator(0) }).stateDict();
+    const bih = sd['recurrent.bias_ih_l0']!.values(), bhh = sd['recurrent.bias_hh_l0']!.values();
+    expect([3, 4, 5].map((k) => bih[k]! + bhh[k]!)).toEqual([3, 3, 3]);
+    expect(bih[0]).not.toBe(3);
+    const plain = new AddingModel({ kind: 'gru', hiddenSize: 3, generator: new RandomGenerator(0) }).stateDict();
+    expect(plain['recurrent.bias_ih_l0']!.values()[3]).not.toBe(3);
+  });
+
+  it('reads any number of features and gives any number of outputs (the temporal-order problem: 8 in, one logit per class)', () => {
+    const model = new AddingModel({ kind: 'lstm-cifg', hiddenSize: 4, inputSize: 8, outputSize: 3, generator: new RandomGenerator(1) });
+    expect(model.forward(new Tensor(K.zeros([5, 2, 8])), [5, 4]).shape).toEqual([2, 3]);
+    expect(() => new AddingModel({ kind: 'gru', hiddenSize: 4, outputSize: 0 })).toThrow('AddingModel: outputSize must be a positive integer; got 0');
+    expect(() => new AddingModel({ kind: 'rnn', hiddenSize: 4, inputSize: 1.5 })).toThrow('AddingModel: inputSize must be a positive integer; got 1.5');
+  });
+
   it('names the known kinds when given an unknown one', () => {
     expect(parseModelKind('gru')).toBe('gru');
     expect(() => parseModelKind('lstmm')).toThrow(/unknown model 'lstmm'; choose from lstm, lstm-peephole/);

@@ -158,6 +158,29 @@ export const primitiveConverters: Record<string, Converter> = {
     ctx.output(0, ctx.b.one('Gather', [ctx.input(0), ctx.input(1)], { axis: { int: (ctx.op.attrs as { axis: number }).axis } }));
   },
 
+  softmaxCrossEntropy: (ctx) => {
+    // crossEntropy's fused op. Its targets, ignore mask, smoothing and scale are attrs read from the
+    // targets' values when it ran, so they enter the graph as constants (as the example's targets did in
+    // the composed loss); another recording with other targets differs in them and is refused.
+    const { ids, keep, smoothing, scale } = ctx.op.attrs as {
+      ids: Int32Array; keep: Int32Array; smoothing: number; scale: number | null;
+    };
+    const b = ctx.b, elem = ctx.tensor(0)!.dtype as 'float32' | 'float64';
+    const [rows, classes] = ctx.tensor(0)!.shape as [number, number];
+    const logProbs = b.one('LogSoftmax', [ctx.input(0)], { axis: { int: 1 } });
+    const picked = b.one('GatherElements', [logProbs, b.constant('int64', [rows, 1], Array.from(ids))], { axis: { int: 1 } });
+    // −(1 − ε)·log p_t − (ε/C)·Σ_c log p_c, then 0 where the target is ignored: [rows, 1].
+    let loss = b.one('Neg', [picked]);
+    if (smoothing > 0) {
+      const total = b.one('ReduceSum', [logProbs, b.int64s([1])], { keepdims: { int: 1 } });
+      loss = b.one('Sub', [b.one('Mul', [loss, b.constant(elem, [], [1 - smoothing])]),
+        b.one('Mul', [total, b.constant(elem, [], [smoothing / classes])])]);
+    }
+    const perRow = b.one('Reshape', [b.one('Mul', [loss, b.constant(elem, [rows, 1], Array.from(keep))]), b.int64s([rows])]);
+    if (scale === null) return ctx.output(0, perRow);
+    ctx.output(0, b.one('Mul', [b.one('ReduceSum', [perRow], { keepdims: { int: 0 } }), b.constant(elem, [], [scale])]));
+  },
+
   cast: (ctx) => {
     ctx.output(0, ctx.b.one('Cast', [ctx.input(0)], { to: { int: elemTypeOf((ctx.op.attrs as { dtype: DType }).dtype) } }));
   },

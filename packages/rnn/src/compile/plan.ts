@@ -38,6 +38,17 @@ export interface Projection {
   readonly views: ReadonlyMap<number, number>;
 }
 
+/**
+ * Input projections computed by one gemm: their weights side by side (op(W) columns concatenated), the
+ * result [T·B, N] with member k at columns cols[k] (the MGU's two projections are one gemm [T·B, I]·[I, 2H]).
+ * Their value and gradient slots (role projection / gradProjection, index = the group) are that shared
+ * [B, N] row block per step; members read it at their columns.
+ */
+export interface ProjectionGroup {
+  readonly members: readonly number[]; readonly cols: readonly number[];
+  readonly N: number; readonly I: number; readonly transB: boolean;
+}
+
 /** One piece of a step's schedule. */
 export type Item =
   | { kind: 'group'; width: number; ops: ProgramOp[]; inlined: boolean }
@@ -56,6 +67,8 @@ export interface Plan {
    * [T·B, I]·op(W) into a recycled buffer) and, in backward, dx and dW from their gradient (one gemm each).
    */
   readonly projections: readonly Projection[];
+  /** The projections grouped by gemm (same op(W) orientation); slots of role projection/gradProjection index these. */
+  readonly projectionGroups: readonly ProjectionGroup[];
   readonly items: readonly Item[];
   readonly slots: readonly SlotSpec[];
   readonly gradSlots: readonly SlotSpec[];
@@ -341,13 +354,33 @@ export function makePlan(p: Program): Plan {
     if (bias) readBy.add(bias.id);
   }
   const projected = new Map(projections.map((pr, k) => [pr.value.id, k]));
+  // One gemm for all projections of one orientation (they all read x): weights concatenated.
+  const projectionGroups: ProjectionGroup[] = [];
+  const groupOfProjection: number[] = [], colOf: number[] = [];
+  for (const transB of [true, false]) {
+    const members = projections.flatMap((pr, k) => (pr.transB === transB ? [k] : []));
+    if (!members.length) continue;
+    const cols: number[] = [];
+    let N = 0;
+    for (const k of members) { cols.push(N); colOf[k] = N; groupOfProjection[k] = projectionGroups.length; N += projections[k]!.N; }
+    projectionGroups.push({ members, cols, N, I: projections[members[0]!]!.I, transB });
+  }
+  const groupSlots = new Map<number, { slot: number; grad: number }>();
   for (const v of p.values) {
     if (!readBy.has(v.id) || v.dep === 'S') continue;
     const k = projected.get(v.id);
     if (k !== undefined) {
-      const n = width(v);
-      access.set(v.id, { slot: slots.push({ base: 'step', size: B * n, role: 'projection', index: k }) - 1, rs: n, cs: 1, off: 0 });
-      gradAccess.set(v.id, { slot: gradSlots.push({ base: 'step', size: B * n, role: 'gradProjection', index: k }) - 1, rs: n, cs: 1, off: 0 });
+      const gi = groupOfProjection[k]!, n = projectionGroups[gi]!.N, col = colOf[k]!;
+      let gs = groupSlots.get(gi);
+      if (!gs) {
+        gs = {
+          slot: slots.push({ base: 'step', size: B * n, role: 'projection', index: gi }) - 1,
+          grad: gradSlots.push({ base: 'step', size: B * n, role: 'gradProjection', index: gi }) - 1,
+        };
+        groupSlots.set(gi, gs);
+      }
+      access.set(v.id, { slot: gs.slot, rs: n, cs: 1, off: col });
+      gradAccess.set(v.id, { slot: gs.grad, rs: n, cs: 1, off: col });
       continue;
     }
     const n = width(v);
@@ -408,7 +441,7 @@ export function makePlan(p: Program): Plan {
     if (g) gradAccess.set(id, { ...g, off: g.off + r.off, cs: r.cs ?? g.cs });
   }
   return {
-    program: p, B, xInputs, pInputs, projections, items, slots, gradSlots, access, gradAccess, localGrad, locals, needs, stateSlots, stateGradSlots,
+    program: p, B, xInputs, pInputs, projections, projectionGroups, items, slots, gradSlots, access, gradAccess, localGrad, locals, needs, stateSlots, stateGradSlots,
     groupOf, roots: root, inlineOf, recompute,
   };
 }

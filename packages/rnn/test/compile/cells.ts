@@ -124,3 +124,39 @@ export class LayerNormLSTM extends UserLSTM {
     return { state: { h, c }, output: h };
   }
 }
+
+/**
+ * A cell with four input projections of both orientations (for compileCell's projection groups): x·Aᵀ + a
+ * split in two, x·Cᵀ + c, and x·D, x·E with D, E [I, H]; `frozen` leaves C without a gradient (the group's
+ * weight gradients then come one gemm per member).
+ */
+export class ManyProjections extends Module {
+  readonly outputSize: number;
+  readonly A: Parameter; readonly a: Parameter; readonly C: Parameter; readonly c: Parameter;
+  readonly D: Parameter; readonly E: Parameter; readonly U: Parameter;
+  constructor(readonly inputSize: number, readonly hiddenSize: number, g: RandomGenerator, readonly dtype: DT = 'float64', frozen = false) {
+    super();
+    this.outputSize = hiddenSize;
+    const I = inputSize, H = hiddenSize;
+    this.A = this.registerParameter('A', param([2 * H, I], g, dtype));
+    this.a = this.registerParameter('a', param([2 * H], g, dtype));
+    this.C = this.registerParameter('C', param([H, I], g, dtype));
+    this.c = this.registerParameter('c', param([H], g, dtype));
+    this.D = this.registerParameter('D', param([I, H], g, dtype));
+    this.E = this.registerParameter('E', param([I, H], g, dtype));
+    this.U = this.registerParameter('U', param([H, H], g, dtype));
+    if (frozen) this.C.requiresGrad_(false);
+  }
+  initialState(batch: number) {
+    return { h: zeros(batch, this.hiddenSize, this.dtype) };
+  }
+  step(state: { h: Tensor }, x: Tensor) {
+    const h = state.h, H = this.hiddenSize;
+    const [p, q] = split(matmul(x, this.A, { transB: true }).add(this.a), H, 1) as [Tensor, Tensor];
+    const r = matmul(x, this.C, { transB: true }).add(this.c);
+    const z = sigmoid(p.add(matmul(h, this.U, { transB: true })));
+    const n = tanh(q.add(z.mul(h)).add(matmul(x, this.D)));
+    const next = n.add(z.mul(r)).add(matmul(x, this.E).mul(h));
+    return { state: { h: next }, output: next };
+  }
+}

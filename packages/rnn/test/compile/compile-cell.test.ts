@@ -10,7 +10,7 @@ import {
 import type { RecurrentCell } from '@unroll/rnn';
 import { SEED, rand } from '../helpers.js';
 import { composed, maxError, runAll } from './run.js';
-import { ConcatMGU, IndRNN, LayerNormLSTM, MGU, UserLSTM } from './cells.js';
+import { ConcatMGU, IndRNN, LayerNormLSTM, MGU, ManyProjections, UserLSTM } from './cells.js';
 
 type AnyCell = RecurrentCell<any> & Module;
 
@@ -77,6 +77,10 @@ describe('compileCell: compiled = composed to 1e-10 (outputs, final state, every
     checkFamily((I, H, g) => new ConcatMGU(I, H, g), 6);
     checkFamily((I, H, g) => new IndRNN(I, H, g), 6);
     checkFamily((I, H, g) => new LayerNormLSTM(I, H, g), 6);
+  });
+  it('input projections of both orientations as one gemm each (biases folded, sliced, a frozen weight)', () => {
+    checkFamily((I, H, g) => new ManyProjections(I, H, g), 6);
+    checkFamily((I, H, g) => new ManyProjections(I, H, g, 'float64', true), 6);
   });
   it('a compiled stack of cells (compileCell(stackCells([...]))) and a stack of compiled cells', () => {
     checkFamily((I, H, g) => stackCells([new MGU(I, H, g), new LSTMCell({ inputSize: H, hiddenSize: H, generator: g, ...f64 })]) as AnyCell, 5);

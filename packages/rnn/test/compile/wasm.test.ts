@@ -12,7 +12,7 @@ import { mathKernelForTest } from '../../src/compile/wasm-math.js';
 import { ruleExpr, ruleKernelForTest } from '../../src/compile/wasm-rules.js';
 import { setWasmKernels, wasmKernelPasses } from '../../src/compile/runtime.js';
 import { SEED, rand } from '../helpers.js';
-import { ConcatMGU, IndRNN, LayerNormLSTM, MGU, UserLSTM } from './cells.js';
+import { ConcatMGU, IndRNN, LayerNormLSTM, MGU, ManyProjections, UserLSTM } from './cells.js';
 import { maxError, runAll } from './run.js';
 
 const hasSimd = wasmRuntime() !== null;
@@ -146,6 +146,7 @@ const families: [string, (I: number, H: number, g: RandomGenerator) => { paramet
   ['MGU', (I, H, g) => new MGU(I, H, g, 'float32')],
   ['ConcatMGU', (I, H, g) => new ConcatMGU(I, H, g, 'float32')],
   ['IndRNN', (I, H, g) => new IndRNN(I, H, g, 'float32')],
+  ['ManyProjections', (I, H, g) => new ManyProjections(I, H, g, 'float32', true)],
   ['LayerNormLSTM', (I, H, g) => new LayerNormLSTM(I, H, g, 'float32')],
   ['GRUCell', (I, H, g) => new GRUCell({ inputSize: I, hiddenSize: H, generator: g, fused: false })],
   ['RNNCell relu', (I, H, g) => new RNNCell({ inputSize: I, hiddenSize: H, nonlinearity: 'relu', generator: g, fused: false })],

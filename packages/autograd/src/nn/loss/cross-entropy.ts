@@ -2,10 +2,11 @@
 import * as K from '@unroll/core';
 import { add, mul, neg } from '../../ops/elementwise.js';
 import { gather, reshape } from '../../ops/movement.js';
-import { logSoftmax, sum } from '../../ops/reduce.js';
+import { sum } from '../../ops/reduce.js';
 import { Tensor } from '../../tensor.js';
 import { describe, unravel } from '../checks.js';
 import { checkFloatTensor, checkReduction, type Reduction } from './reduction.js';
+import { softmaxCrossEntropy } from './softmax-cross-entropy.js';
 
 export interface NLLLossOptions {
   /** Targets equal to this id add nothing and are not counted by 'mean' (default −100, as torch). */
@@ -37,8 +38,8 @@ export function nllLoss(logProbs: Tensor, targets: Tensor, opts: NLLLossOptions 
 }
 
 /**
- * Cross entropy of logits against class ids, as torch.nn.functional.cross_entropy, computed from
- * logSoftmax (stable for logits of any size):
+ * Cross entropy of logits against class ids, as torch.nn.functional.cross_entropy, computed as one
+ * fused op (log-softmax shifted by each row's max, so stable for logits of any size; sums in float64):
  *   lossᵢ = −(1 − ε)·log pᵢ[tᵢ] − (ε / C)·Σ_c log pᵢ[c],  p = softmax(logitsᵢ).
  * Shapes: logits [..., C] (classes on the LAST axis: [N, C] or [B, T, C]; torch would need [B, C, T]),
  * targets int32 [...] → a scalar, or targets' shape with reduction 'none'. 'mean' divides by the
@@ -52,18 +53,27 @@ export function crossEntropy(logits: Tensor, targets: Tensor, opts: CrossEntropy
   }
   checkFloatTensor('crossEntropy', 'logits', logits);
   if (logits.rank === 0) throw new K.ShapeError('crossEntropy: logits must be [..., classes]; got a scalar []');
-  return classLoss('crossEntropy', 'logits', logSoftmax(logits, -1), targets, opts, eps);
+  const { reduction, classes, ids, keep, kept } = checkClassLoss('crossEntropy', 'logits', logits, targets, opts);
+  // One fused op (see softmax-cross-entropy.ts): equal to nllLoss(logSoftmax(logits)) with smoothing, to rounding.
+  const flat = logits.rank === 2 ? logits : reshape(logits, [ids.length, classes]);
+  const scale = reduction === 'none' ? null : reduction === 'sum' ? 1 : 1 / kept;
+  const loss = softmaxCrossEntropy(flat, { ids, keep, smoothing: eps, scale });
+  return reduction === 'none' ? reshape(loss, targets.shape) : loss;
 }
 
-/** The shared body on float log-probabilities: pick −log p at each target, mask ignored ones, smooth, reduce. */
-function classLoss(where: string, inputName: string, logProbs: Tensor, targets: Tensor, opts: NLLLossOptions, smoothing: number): Tensor {
+/** The shared checks (reduction, ignoreIndex, input rank, targets); the targets as ids, keep mask and count. */
+function checkClassLoss(where: string, inputName: string, input: Tensor, targets: Tensor, opts: NLLLossOptions) {
   const reduction = checkReduction(where, opts.reduction ?? 'mean');
   const ignoreIndex = opts.ignoreIndex ?? -100;
   if (!Number.isInteger(ignoreIndex)) throw new TypeError(`${where}: ignoreIndex must be an integer; got ${String(ignoreIndex)}`);
-  if (logProbs.rank === 0) throw new K.ShapeError(`${where}: ${inputName} must be [..., classes]; got a scalar []`);
-  const classes = logProbs.shape[logProbs.rank - 1]!;
-  const { ids, keep, kept } = checkTargets(where, inputName, logProbs.shape, targets, ignoreIndex);
+  if (input.rank === 0) throw new K.ShapeError(`${where}: ${inputName} must be [..., classes]; got a scalar []`);
+  const classes = input.shape[input.rank - 1]!;
+  return { reduction, classes, ...checkTargets(where, inputName, input.shape, targets, ignoreIndex) };
+}
 
+/** nllLoss's body on float log-probabilities: pick −log p at each target, mask ignored ones, smooth, reduce. */
+function classLoss(where: string, inputName: string, logProbs: Tensor, targets: Tensor, opts: NLLLossOptions, smoothing: number): Tensor {
+  const { reduction, classes, ids, keep, kept } = checkClassLoss(where, inputName, logProbs, targets, opts);
   const m = ids.length;
   const lp = reshape(logProbs, [m, classes]);
   // Ignored targets read class 0 and are then multiplied by 0 (gather needs an in-range index).

@@ -1,0 +1,54 @@
+// Profiling helper (not part of pnpm bench): W1/W2 training steps timed by phase (zeroGrad, forward,
+// loss, backward, optimizer step), wall and CPU, for node --cpu-prof / --trace-gc runs.
+// usage: node --import tsx --conditions=unroll-source src/prof-w1.ts [--threads n] [--kind lstm|gru] [--steps n]
+import * as K from '@unroll/core';
+import { Adam, Linear, Module, Tensor, crossEntropy } from '@unroll/autograd';
+import { GRU, LSTM } from '@unroll/rnn';
+import { SIZES, charBatch } from './workloads.js';
+import { Session } from 'node:inspector';
+import { writeFileSync } from 'node:fs';
+
+const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(name); return i >= 0 ? process.argv[i + 1]! : dflt; };
+K.setNumThreads(Number(arg('--threads', '1')));
+const kind = arg('--kind', 'lstm');
+const steps = Number(arg('--steps', '10'));
+const { vocab: V, hidden: H, batch: B, time: T, lr } = SIZES;
+
+class CharModel extends Module {
+  readonly rnn = this.registerModule('rnn', kind === 'lstm' ? new LSTM({ inputSize: V, hiddenSize: H }) : new GRU({ inputSize: V, hiddenSize: H }));
+  readonly head = this.registerModule('head', new Linear(H, V));
+}
+const model = new CharModel();
+const opt = new Adam(model.parameters(), { lr });
+const data = charBatch();
+const x = new Tensor(K.fromData(data.inputs, [T, B, V]));
+const targets = new Tensor(K.fromData(data.targets, [T, B]));
+
+const phases = ['zeroGrad', 'forward', 'loss', 'backward', 'step'] as const;
+const wall: Record<string, number[]> = {}, cpu: Record<string, number[]> = {};
+for (const p of [...phases, 'total']) { wall[p] = []; cpu[p] = []; }
+// --cpu-prof-out FILE: a .cpuprofile of the measured steps only (not startup or the two warm-up steps).
+const profOut = arg('--cpu-prof-out', '');
+const session = profOut ? new Session() : null;
+const post = (method: string, params?: object) => new Promise<any>((ok, fail) => session!.post(method, params, (e, r) => (e ? fail(e) : ok(r))));
+if (session) { session.connect(); await post('Profiler.enable'); await post('Profiler.setSamplingInterval', { interval: 200 }); }
+for (let s = 0; s < steps + 2; s++) {
+  if (s === 2 && session) await post('Profiler.start');
+  let t = performance.now(), c = process.cpuUsage();
+  const t0 = t, c0 = c;
+  const mark = (p: string) => {
+    const t1 = performance.now(), c1 = process.cpuUsage(c);
+    if (s >= 2) { wall[p]!.push(t1 - t); cpu[p]!.push((c1.user + c1.system) / 1000); }
+    t = t1; c = process.cpuUsage();
+  };
+  opt.zeroGrad(); mark('zeroGrad');
+  const logits = model.head.forward(model.rnn.forward(x).output); mark('forward');
+  const loss = crossEntropy(logits, targets); mark('loss');
+  loss.backward(); mark('backward');
+  opt.step(); mark('step');
+  if (s >= 2) { wall['total']!.push(performance.now() - t0); const cc = process.cpuUsage(c0); cpu['total']!.push((cc.user + cc.system) / 1000); }
+}
+if (session) writeFileSync(profOut, JSON.stringify((await post('Profiler.stop')).profile));
+const med = (a: number[]) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)]!;
+console.log(`${kind} threads ${K.getNumThreads()} steps ${steps}`);
+for (const p of [...phases, 'total']) console.log(`  ${p.padEnd(9)} wall ${med(wall[p]!).toFixed(1).padStart(6)} ms  cpu ${med(cpu[p]!).toFixed(1).padStart(6)} ms`);

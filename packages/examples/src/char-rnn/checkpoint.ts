@@ -99,7 +99,7 @@ export async function loadRun(path: string): Promise<SavedRun> {
   } catch (err) {
     throw new Error(`${where}: bad vocabulary: ${(err as Error).message}`);
   }
-  const config = checkConfig(field('config'), where);
+  const config = checkConfig(withInputField(field('config')), where);
   const info = field('info') as RunInfo;
   if (typeof info !== 'object' || info === null || typeof info.textSource !== 'string' || typeof info.defaultSeed !== 'string' ||
     !(info.textPath === null || typeof info.textPath === 'string')) {
@@ -128,6 +128,12 @@ export async function loadRun(path: string): Promise<SavedRun> {
       history,
     },
   };
+}
+
+/** A config saved before --input existed has an embedding: it reads as `input: 'embedding'`. */
+function withInputField(config: unknown): unknown {
+  if (typeof config !== 'object' || config === null || Array.isArray(config) || Object.hasOwn(config, 'input')) return config;
+  return { ...config, input: 'embedding' };
 }
 
 /**

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { UsageError, checkFlagValue, flagName, parseFlags } from '../flags.js';
 import type { FlagSpec, FlagTable, FlagValue } from '../flags.js';
 import { examplesDir } from './corpus.js';
-import { CELLS } from './model.js';
+import { CELLS, INPUTS } from './model.js';
 import type { ModelConfig } from './model.js';
 import { MAX_SAMPLE_LENGTH } from './sample.js';
 import { SCHEDULES } from './schedule.js';
@@ -40,12 +40,16 @@ const choice = (help: string, choices: readonly string[], dflt: string): FlagSpe
 const bool = (help: string): FlagSpec => ({ kind: 'bool', help, default: false });
 const text = (help: string, metavar: string, dflt: string | null = null): FlagSpec => ({ kind: 'string', help, default: dflt, metavar });
 
+/** --embed when not given with --input embedding. */
+export const DEFAULT_EMBED = 32;
+
 /** The flags that make up a TrainConfig, with the defaults of a run with no flags (about two minutes on 2 cores). */
 export const CONFIG_FLAGS = {
   cell: choice('recurrent cell', CELLS, 'lstm'),
   layers: int('stacked recurrent layers', 1, 1),
   hidden: int('hidden units per layer', 128, 1),
-  embed: int('size of the character embedding', 32, 1),
+  input: choice('how characters enter the network: a learned embedding, or one-hot vectors of the vocabulary\'s size (no embedding: PyTorch\'s char-rnn recipe)', INPUTS, 'embedding'),
+  embed: int(`size of the character embedding (--input embedding only) [default: ${DEFAULT_EMBED}]`, null, 1),
   dropout: float('dropout between layers and before the output layer', 0, { min: 0, max: 1, exclusiveMax: true }),
   peephole: bool('LSTM: peephole connections from the cell state to the gates'),
   coupledGates: bool('LSTM: couple the input and forget gates (f = 1 − i, CIFG)'),
@@ -77,6 +81,7 @@ export const RUN_FLAGS = {
   sampleLength: int('characters per printed sample', 300, 0, { max: MAX_SAMPLE_LENGTH }),
   temperature: float('temperature of the printed samples', 0.8, { min: 0 }),
   checkpointEvery: int('steps between checkpoints (0: only at the end)', 200, 0),
+  timeLimit: float('stop training after this many minutes of wall time, with a validation, a checkpoint and a sample, as if --steps ended there (resume continues it)', null, { min: 0, exclusiveMin: true, metavar: 'MINUTES' }),
 } as const satisfies FlagTable;
 
 /** Every flag of `train`. */
@@ -106,6 +111,8 @@ export interface TrainArgs {
   sampleLength: number;
   temperature: number;
   checkpointEvery: number;
+  /** Wall-clock budget of the training loop in minutes (null: none). */
+  timeLimit: number | null;
 }
 
 /** The options of one `sample` run (see SAMPLE_FLAGS). */
@@ -169,6 +176,10 @@ export function parseCommandLine(argv: readonly string[]): Command {
   }
   const config = Object.fromEntries(Object.keys(CONFIG_FLAGS).map((k) => [k, values[k]])) as unknown as TrainConfig;
   if (given.has('nonlinearity') && config.cell !== 'rnn') throw new UsageError(`--nonlinearity applies to --cell rnn only (the cell is ${config.cell})`);
+  if (given.has('embed') && config.input === 'one-hot') {
+    throw new UsageError('--embed applies to --input embedding only: one-hot inputs have the size of the vocabulary; drop --embed or use --input embedding');
+  }
+  if (config.input === 'embedding') config.embed ??= DEFAULT_EMBED;
   try {
     checkConfig(config, 'train');
   } catch (err) {
@@ -189,6 +200,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
       sampleLength: values.sampleLength as number,
       temperature: values.temperature as number,
       checkpointEvery: values.checkpointEvery as number,
+      timeLimit: values.timeLimit as number | null,
     },
   };
 }
@@ -196,7 +208,9 @@ export function parseCommandLine(argv: readonly string[]): Command {
 /** A TrainConfig with every default (what `train` with no flags uses), with `overrides` applied. */
 export function defaultConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
   const base = Object.fromEntries(Object.entries(CONFIG_FLAGS).map(([k, spec]) => [k, spec.kind === 'bool' ? false : spec.default]));
-  return checkConfig({ ...base, ...overrides }, 'defaultConfig');
+  const config = { ...base, ...overrides } as Record<string, unknown>;
+  if (config.input === 'embedding' && !Object.hasOwn(overrides, 'embed')) config.embed = DEFAULT_EMBED;
+  return checkConfig(config, 'defaultConfig');
 }
 
 /**
@@ -215,7 +229,12 @@ export function checkConfig(value: unknown, where: string): TrainConfig {
     if (problem) throw new Error(`${where}: config '${key}' (${flagName(key)}): ${problem}`);
   }
   const config = { ...(record as unknown as TrainConfig) };
-  // No option is accepted and then ignored: the LSTM variants need an LSTM.
+  // An embedding needs its size; one-hot inputs have none (no option is accepted and then ignored).
+  if (config.input === 'embedding' && config.embed === null) throw new Error(`${where}: --input embedding needs --embed (the embedding size); got none`);
+  if (config.input === 'one-hot' && config.embed !== null) {
+    throw new Error(`${where}: --embed applies to --input embedding only (one-hot inputs have the size of the vocabulary); got --embed ${config.embed} with --input one-hot`);
+  }
+  // The LSTM variants need an LSTM.
   if (config.cell !== 'lstm') {
     const lstmOnly = (['peephole', 'coupledGates', 'forgetBias'] as const).filter((k) => config[k] !== false && config[k] !== null);
     if (lstmOnly.length) throw new Error(`${where}: ${lstmOnly.map(flagName).join(', ')} ${lstmOnly.length > 1 ? 'apply' : 'applies'} to --cell lstm only (the cell is ${config.cell})`);

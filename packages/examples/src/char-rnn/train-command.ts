@@ -34,6 +34,10 @@ export interface TrainSummary {
   checkpoint: string;
   lossCurve: string;
   interrupted: boolean;
+  /** True when --time-limit ended the run before --steps. */
+  timedOut: boolean;
+  /** Wall time from the first step to the end (validations, checkpoints, the final sample), seconds. */
+  seconds: number;
 }
 
 const defaultIO: TrainIO = { print: (line) => process.stdout.write(`${line}\n`), progress: process.stderr };
@@ -76,6 +80,7 @@ export async function runTrain(args: TrainArgs, io: TrainIO = defaultIO): Promis
 
   // Ctrl-C stops after the current step and saves, so the run can be resumed.
   let interrupted = false;
+  let timedOut = false;
   const onSigint = () => { interrupted = true; };
   process.once('SIGINT', onSigint);
   const startStep = trainer.step;
@@ -101,6 +106,11 @@ export async function runTrain(args: TrainArgs, io: TrainIO = defaultIO): Promis
   const samples: Callback = {
     onStepEnd: (e) => {
       if (interrupted) e.stop('interrupted');
+      // The budget covers the steps, their validations, samples and checkpoints; the final validation comes after it.
+      if (args.timeLimit !== null && e.step < c.steps && Date.now() - started >= args.timeLimit * 60_000) {
+        timedOut = true;
+        e.stop('time limit');
+      }
       if (args.sampleEvery > 0 && e.step % args.sampleEvery === 0 && e.step !== c.steps) {
         const text = sampleText(trainer.model, trainer.vocab, {
           seedText: info.defaultSeed, length: args.sampleLength, temperature: args.temperature, generator: new RandomGenerator(e.step),
@@ -129,6 +139,7 @@ export async function runTrain(args: TrainArgs, io: TrainIO = defaultIO): Promis
     process.removeListener('SIGINT', onSigint);
   }
   if (interrupted) bar.log(`interrupted at step ${trainer.step}; the checkpoint is saved`);
+  else if (timedOut) bar.log(`--time-limit ${args.timeLimit} minutes reached at step ${trainer.step} of ${c.steps}; the checkpoint is saved`);
   if (trainer.val && trainer.history.val.at(-1)?.[0] !== trainer.step) trainer.evaluate();
   lastVal = trainer.history.val.at(-1)?.[1] ?? null;   // fit's final evaluation (after a stop) comes after the last step report
   if (trainer.step === startStep) await saveRun(args.checkpoint, trainer, info);   // nothing trained (already at --steps)
@@ -138,6 +149,7 @@ export async function runTrain(args: TrainArgs, io: TrainIO = defaultIO): Promis
   });
   const seconds = (Date.now() - started) / 1000;
   io.print('');
+  if (timedOut) io.print(`stopped by --time-limit ${args.timeLimit} (minutes) at step ${trainer.step} of ${c.steps}`);
   io.print(`trained ${trainer.step - startStep} steps in ${formatDuration(seconds)} ` +
     `(${Math.round(((trainer.step - startStep) * trainer.charsPerStep) / Math.max(seconds, 1e-9)).toLocaleString('en-US')} chars/s)`);
   if (smooth !== null) io.print(`train loss ${smooth.toFixed(3)} nats/char (${(smooth / LN2).toFixed(3)} bits/char, smoothed)`);
@@ -151,7 +163,7 @@ export async function runTrain(args: TrainArgs, io: TrainIO = defaultIO): Promis
   if (interrupted || trainer.step < c.steps) io.print(`resume with: ${programName()} train --resume${ckptArg}`);
   io.print(`sample more: ${programName()} sample${ckptArg} --temperature 0.8 --length 500`);
   return {
-    steps: trainer.step, trainLoss: smooth, valLoss: lastVal, sample, checkpoint: args.checkpoint, lossCurve, interrupted,
+    steps: trainer.step, trainLoss: smooth, valLoss: lastVal, sample, checkpoint: args.checkpoint, lossCurve, interrupted, timedOut, seconds,
   };
 }
 

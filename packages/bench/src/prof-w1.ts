@@ -8,10 +8,16 @@ import { SIZES, charBatch } from './workloads.js';
 import { Session } from 'node:inspector';
 import { writeFileSync } from 'node:fs';
 
+const FLAGS = ['--threads', '--kind', '--steps', '--cpu-prof-out'];
+for (let i = 2; i < process.argv.length; i += 2) {
+  if (!FLAGS.includes(process.argv[i]!)) throw new Error(`prof-w1: unknown argument '${process.argv[i]}'; expected ${FLAGS.join(', ')} each with a value`);
+}
 const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(name); return i >= 0 ? process.argv[i + 1]! : dflt; };
 K.setNumThreads(Number(arg('--threads', '1')));
 const kind = arg('--kind', 'lstm');
+if (kind !== 'lstm' && kind !== 'gru') throw new Error(`prof-w1: --kind must be lstm or gru; got '${kind}'`);
 const steps = Number(arg('--steps', '10'));
+if (!Number.isInteger(steps) || steps < 1) throw new Error(`prof-w1: --steps must be a positive integer; got '${arg('--steps', '10')}'`);
 const { vocab: V, hidden: H, batch: B, time: T, lr } = SIZES;
 
 class CharModel extends Module {

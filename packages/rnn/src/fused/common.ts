@@ -172,6 +172,8 @@ export function prepareSequence(
 export interface SequenceData {
   T: number; B: number; I: number; H: number; dtype: FloatDType;
   X: FloatArray; Wih: FloatArray; Whh: FloatArray;
+  /** Each row's hot column (−1: an all-zero row) when x is one-hot, else null: see one-hot.ts. */
+  hot: Int32Array | null;
 }
 
 /**
@@ -217,13 +219,6 @@ export function inputGrad(s: SequenceData, dG: FloatArray, at: number, G: number
   return wrap(dx, [T, B, I]);
 }
 
-/** dW_ih [G, I] = dGᵀ·X over every step at once: [G, T·B]·[T·B, I]. */
-export function weightIhGrad(s: SequenceData, dG: FloatArray, at: number, G: number): NdArray {
-  const { T, B, I } = s;
-  const dw = newArray(s.dtype, G * I);
-  K.gemm(true, false, G, I, T * B, 1, dG, at, G, s.X, 0, I, 0, dw, 0, I);
-  return wrap(dw, [G, I]);
-}
 
 // Slot layout of the per-step state buffers hs, cs ([T + 1, B, H]): running forward, step t reads slot t
 // and writes slot t + 1 (slot 0 is the initial state); in reverse, step t reads slot t + 1 and writes

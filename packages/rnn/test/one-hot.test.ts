@@ -10,6 +10,7 @@ import { GRU, LSTM } from '@unroll/rnn';
 import type { GRUOptions, LSTMOptions } from '@unroll/rnn';
 import { inputProjection, oneHotRows, setOneHotPath, weightIhGrad } from '../src/fused/one-hot.js';
 import type { SequenceData } from '../src/fused/common.js';
+import { pointwiseWasm } from '../src/fused/wasm/runtime.js';
 import { expectClose, rand } from './helpers.js';
 
 const threadsAtStart = getNumThreads();
@@ -76,6 +77,35 @@ describe('the gather and the scatter-add against the gemms', () => {
       expectClose(new Tensor(got), new Tensor(want2), tol, 'dW_ih');
     });
   }
+
+  it.runIf(pointwiseWasm() !== null)('the WebAssembly gather and scatter (data in the kernel memory) give the JS loops\' bits, at 1 and 2 threads', () => {
+    const w = pointwiseWasm()!;
+    // Big enough (T·B·G ≥ 2¹⁸) to be split over the threads.
+    const g = new RandomGenerator(8);
+    const T = 40, B = 16, I = 11, H = 128, G = 4 * H, TB = T * B;
+    const X = oneHot(TB, I, g, 'float32', (r) => r % 7 === 3);
+    const Wih = rand([G, I], g, { dtype: 'float32' }).data.data as Float32Array;
+    const dGjs = rand([TB, G], g, { dtype: 'float32' }).data.data as Float32Array;
+    const s: SequenceData = { T, B, I, H, dtype: 'float32', X, Wih, Whh: Wih, hot: oneHotRows(X, TB, I) };
+    const want = new Float32Array(TB * G + 4);
+    inputProjection(s, G, want, 4);
+    const wantDw = Array.from(weightIhGrad(s, dGjs, 0, G).data as Float32Array);
+    for (const threads of [1, 2]) {
+      setNumThreads(threads);
+      const heap = w.reserve(2 * TB * G + 8)!;
+      heap.fill(NaN);
+      inputProjection(s, G, heap, 4, w);
+      expect(Array.from(w.view().subarray(0, TB * G + 4)).slice(4)).toEqual(Array.from(want).slice(4));
+      w.view().set(dGjs, TB * G + 8);
+      expect(Array.from(weightIhGrad(s, w.view(), TB * G + 8, G, w).data as Float32Array)).toEqual(wantDw);
+      // A non-finite dG in the kernel memory takes the gemm too.
+      w.view()[TB * G + 8 + 5 * G + 2] = Infinity;
+      const bad = Array.from(weightIhGrad(s, w.view(), TB * G + 8, G, w).data as Float32Array);
+      const badJs = Float32Array.from(dGjs);
+      badJs[5 * G + 2] = Infinity;
+      expect(bad).toEqual(Array.from(weightIhGrad({ ...s, hot: null }, badJs, 0, G).data as Float32Array));
+    }
+  });
 
   it('a non-finite W_ih or dG takes the gemm (0·∞ = NaN spreads as it always did)', () => {
     const { s, G, TB, dG, gemm } = setUp('float64', 2);

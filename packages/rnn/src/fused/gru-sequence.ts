@@ -70,7 +70,7 @@ const gruSequenceOp = defineOp({
     return {
       x: () => inputGrad(s, dXg, xAt, G),
       h0: () => wrap(copyOf(dh, dhAt, BH), [B, H]),
-      weightIh: () => weightIhGrad(s, dXg, xAt, G),
+      weightIh: () => weightIhGrad(s, dXg, xAt, G, wasm),
       weightHh: () => {
         const dw = newArray(dtype, G * H);
         const hPrev = readSlot(0, a.reverse) * BH;

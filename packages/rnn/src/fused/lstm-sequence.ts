@@ -87,7 +87,7 @@ const lstmSequenceOp = defineOp({
       x: () => inputGrad(s, dG, dGAt, G),
       h0: () => wrap(copyOf(dh, dhAt, BH), [B, H]),
       c0: () => wrap(copyOf(dc, dcAt, BH), [B, H]),
-      weightIh: () => weightIhGrad(s, dG, dGAt, G),
+      weightIh: () => weightIhGrad(s, dG, dGAt, G, wasm),
       weightHh: () => {
         // Σ_t dG_tᵀ · h_{t−1} over all steps at once: [4H, T·B] · [T·B, H].
         const dw = newArray(dtype, G * H);

@@ -10,6 +10,7 @@ import type { FloatArray, NdArray } from '@unroll/core';
 import { newArray, wrap } from './common.js';
 import type { SequenceData } from './common.js';
 import { scratch, scratchZeros64 } from './scratch.js';
+import type { PointwiseWasm } from './wasm/runtime.js';
 
 let enabled = true;
 
@@ -52,22 +53,50 @@ function allFinite(a: FloatArray): boolean {
   return true;
 }
 
+/** Writes W_ihᵀ [I, G] (of W_ih [G, I]) into wt from wt[at]. */
+function transposeInto(Wih: FloatArray, G: number, I: number, wt: FloatArray, at: number): void {
+  for (let g = 0; g < G; g++) {
+    for (let i = 0; i < I; i++) wt[at + i * G + g] = Wih[g * I + i]!;
+  }
+}
+
+/**
+ * The byte address of `a[at]` when `w` is given, `a` lives in its runtime's memory and G suits the SIMD
+ * kernels (a multiple of 4); else −1 (then the JS loops run).
+ */
+function wasmAddress(w: PointwiseWasm | null, a: FloatArray, at: number, G: number): number {
+  return w !== null && a instanceof Float32Array && G % 4 === 0 ? w.rt.addressOf(a, at) : -1;
+}
+
+/** Parts to split `work` float moves into: the runtime's threads from 2¹⁸ of them (a copy that size is ~50 µs), else 1. */
+const partsFor = (w: PointwiseWasm, work: number, most: number) => (work < 1 << 18 ? 1 : Math.max(1, Math.min(w.rt.threads(), most)));
+
 /**
  * out[at..] [T·B, G] = X·W_ihᵀ for every step at once: a gather of W_ih's columns when `s.hot` says x is
- * one-hot and W_ih is finite, else one gemm [T·B, I]·[I, G]. G is W_ih's row count.
+ * one-hot and W_ih is finite, else one gemm [T·B, I]·[I, G]. G is W_ih's row count. The gather runs as a
+ * WebAssembly kernel on `w`'s threads when `out` lives in its memory.
  */
-export function inputProjection(s: SequenceData, G: number, out: FloatArray, at: number): void {
+export function inputProjection(s: SequenceData, G: number, out: FloatArray, at: number, w: PointwiseWasm | null = null): void {
   const { T, B, I, X, Wih, hot } = s;
   const TB = T * B;
   if (hot === null || !allFinite(Wih)) {
     K.gemm(false, true, TB, G, I, 1, X, 0, I, Wih, 0, I, 0, out, at, G);
     return;
   }
+  const outAt = wasmAddress(w, out, at, G);
   // W_ihᵀ [I, G] once, so each row is one contiguous copy.
-  const wt = scratch('onehot.wt', s.dtype, I * G);
-  for (let g = 0; g < G; g++) {
-    for (let i = 0; i < I; i++) wt[i * G + g] = Wih[g * I + i]!;
+  const region = outAt >= 0 ? w!.rt.alloc(I * G + TB) : null;
+  if (region) {
+    // (Allocating may grow the memory: `out` is used by its address from here.)
+    const rt = w!.rt, heap = rt.view(region), tableAt = region.at, hotAt = region.at + 4 * I * G;
+    transposeInto(Wih, G, I, heap, 0);
+    new Int32Array(heap.buffer, hotAt, TB).set(hot);
+    rt.run([{ kernel: w!.oneHotGather, args: [TB, 4 * G, tableAt, hotAt, outAt] }], partsFor(w!, TB * G, TB));
+    rt.free(region);
+    return;
   }
+  const wt = scratch('onehot.wt', s.dtype, I * G);
+  transposeInto(Wih, G, I, wt, 0);
   for (let r = 0; r < TB; r++) {
     const h = hot[r]!, o = at + r * G;
     if (h < 0) out.fill(0, o, o + G);
@@ -80,19 +109,52 @@ export function inputProjection(s: SequenceData, G: number, out: FloatArray, at:
  * dG's rows into their hot columns (summed in float64) when x is one-hot and dG finite, else one gemm
  * [G, T·B]·[T·B, I].
  */
-export function weightIhGrad(s: SequenceData, dG: FloatArray, at: number, G: number): NdArray {
+export function weightIhGrad(s: SequenceData, dG: FloatArray, at: number, G: number, w: PointwiseWasm | null = null): NdArray {
   const { T, B, I } = s;
   const dw = newArray(s.dtype, G * I);
-  if (s.hot === null || !scatterRows(s.hot, T * B, I, G, dG, at, dw)) {
+  if (s.hot === null || !(scatterWasm(w, s.hot, T * B, I, G, dG, at, dw) ?? scatterRows(s.hot, T * B, I, G, dG, at, dw))) {
     K.gemm(true, false, G, I, T * B, 1, dG, at, G, s.X, 0, I, 0, dw, 0, I);
   }
   return wrap(dw, [G, I]);
 }
 
 /**
+ * Transposes the float64 sums acc [I, G] into dw [G, I]; false (dw then garbage) when a sum is not finite:
+ * every dG value lands in some sum, so that catches any non-finite dG.
+ */
+function transposeSums(acc: Float64Array, I: number, G: number, dw: FloatArray): boolean {
+  for (let i = 0; i < I; i++) {
+    for (let g = 0; g < G; g++) {
+      const v = acc[i * G + g]!;
+      if (!Number.isFinite(v)) return false;
+      dw[g * I + i] = v;
+    }
+  }
+  return true;
+}
+
+/**
+ * scatterRows as a WebAssembly kernel on `w`'s threads (each part adds every row into its own columns, in
+ * row order: the same sums as scatterRows) when dG lives in its memory; null when it cannot run.
+ */
+function scatterWasm(w: PointwiseWasm | null, hot: Int32Array, rows: number, I: number, G: number, dG: FloatArray, at: number,
+  dw: FloatArray): boolean | null {
+  const dGAt = wasmAddress(w, dG, at, G);
+  const region = dGAt >= 0 ? w!.rt.alloc(2 * I * G + rows) : null;
+  if (!region) return null;
+  const rt = w!.rt, accAt = region.at, hotAt = region.at + 8 * I * G;
+  const acc = new Float64Array(rt.f32().buffer, accAt, I * G);
+  acc.fill(0);
+  new Int32Array(rt.f32().buffer, hotAt, rows).set(hot);
+  rt.run([{ kernel: w!.oneHotScatter, args: [rows, G, dGAt, hotAt, accAt] }], partsFor(w!, rows * G, G / 4));
+  const ok = transposeSums(new Float64Array(rt.f32().buffer, accAt, I * G), I, G, dw);
+  rt.free(region);
+  return ok;
+}
+
+/**
  * dw [G, I] = Σ_r dG[r]ᵀ·e_{hot[r]}: every row of dG added into the row of an [I, G] float64 sum its hot
- * column picks, then transposed into dw. False (dw then garbage) when a sum is not finite: every dG value
- * lands in some sum, so that catches any non-finite dG.
+ * column picks, then transposed into dw. False (dw then garbage) when a sum is not finite.
  */
 function scatterRows(hot: Int32Array, rows: number, I: number, G: number, dG: FloatArray, at: number, dw: FloatArray): boolean {
   const acc = scratchZeros64('onehot.acc', I * G);
@@ -110,12 +172,5 @@ function scatterRows(hot: Int32Array, rows: number, I: number, G: number, dG: Fl
     }
     for (; g < G; g++) acc[o + g] += dG[p + g]!;
   }
-  for (let i = 0; i < I; i++) {
-    for (let g = 0; g < G; g++) {
-      const v = acc[i * G + g]!;
-      if (!Number.isFinite(v)) return false;
-      dw[g * I + i] = v;
-    }
-  }
-  return true;
+  return transposeSums(acc, I, G, dw);
 }

@@ -45,7 +45,7 @@ export function forwardWasmLoop<R>(w: PointwiseWasm, s: SequenceData & { reverse
   const whh = packMatrix(true, H, G, w.address(c.whhAt), H);
   if (whh === null) return null;
   try {
-    inputProjection(s, G, w.view(), c.xgAt);
+    inputProjection(s, G, w.view(), c.xgAt, w);
     const heap = w.view(); // after the gemm, which may have grown the memory
     c.setUp(heap);
     const { minLen } = paddingBounds(lengths, T);

@@ -180,6 +180,9 @@ export class FunctionBuilder {
   /** Pops the shift count (an i32) and a vector; shifts every lane left. */
   i32x4Shl(): this { return this.simd(0xab); }
   i32x4Add(): this { return this.simd(0xae); }
+  /** Pops an f32x4; pushes its two low lanes widened to f64 (exactly). */
+  f64x2PromoteLowF32x4(): this { return this.simd(0x5f); }
+  f64x2Add(): this { return this.simd(0xf0); }
 
   /** The body as the code section stores it: local declarations (run-length grouped), code, `end`. */
   encode(): number[] {

@@ -10,6 +10,7 @@ import { scratch } from './scratch.js';
 import { pointwiseWasm } from './wasm/runtime.js';
 import type { Lengths } from '../unroll.js';
 import type { PointwiseWasm } from './wasm/runtime.js';
+import { scatterAddRows } from './wasm/row-ops.js';
 
 /** The dtypes the fused ops compute in. */
 export type { FloatDType } from '@unroll/core';
@@ -37,9 +38,14 @@ export function flat(a: NdArray): FloatArray {
 
 /**
  * Σ over `rows` rows of the [rows, cols] block at a[off..] (row stride `ld`), as a fresh array of
- * `dtype`: one gemm 1ᵀ·A with a scratch row of ones (bias gradients over T·B rows, at gemm speed).
+ * `dtype` (bias gradients over T·B rows): with `w`, when a lives in its memory with ld = cols, the
+ * WebAssembly scatter-add into one row (float64 sums, split by columns over the threads); else one gemm
+ * 1ᵀ·A with a scratch row of ones.
  */
-export function columnSums(a: FloatArray, off: number, rows: number, cols: number, ld: number, dtype: FloatDType): FloatArray {
+export function columnSums(a: FloatArray, off: number, rows: number, cols: number, ld: number, dtype: FloatDType,
+  w: PointwiseWasm | null = null): FloatArray {
+  const summed = ld === cols ? scatterAddRows(w, null, rows, cols, a, off, 1, (sums) => Float32Array.from(sums)) : null;
+  if (summed) return summed;
   const ones = scratch('common.ones', dtype, rows);
   ones.fill(1);
   const out = newArray(dtype, cols);

@@ -83,8 +83,8 @@ const gruSequenceOp = defineOp({
         }
         return wrap(dw, [G, H]);
       },
-      biasIh: () => wrap(columnSums(dXg, xAt, TB, G, G, dtype), [G]),
-      biasHh: () => wrap(columnSums(dHg, hAt, TB, G, G, dtype), [G]),
+      biasIh: () => wrap(columnSums(dXg, xAt, TB, G, G, dtype, wasm), [G]),
+      biasHh: () => wrap(columnSums(dHg, hAt, TB, G, G, dtype, wasm), [G]),
     };
   },
 });

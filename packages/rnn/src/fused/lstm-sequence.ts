@@ -81,7 +81,7 @@ const lstmSequenceOp = defineOp({
       ?? throughTimeJs(s, a.reverse, a.lengths, DY, dhT, dcT);
     // One column sum serves both biases (their gradients are equal).
     let db: FloatArray | null = null;
-    const biasGrad = () => (db ??= columnSums(dG, dGAt, TB, G, G, dtype));
+    const biasGrad = () => (db ??= columnSums(dG, dGAt, TB, G, G, dtype, wasm));
     const peephole = (v: Float64Array) => () => { const o = newArray(dtype, H); o.set(v); return wrap(o, [H]); };
     return {
       x: () => inputGrad(s, dG, dGAt, G),

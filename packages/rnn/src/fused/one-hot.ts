@@ -11,6 +11,7 @@ import { newArray, wrap } from './common.js';
 import type { SequenceData } from './common.js';
 import { scratch, scratchZeros64 } from './scratch.js';
 import type { PointwiseWasm } from './wasm/runtime.js';
+import { partsFor, scatterAddRows, wasmAddress } from './wasm/row-ops.js';
 
 let enabled = true;
 
@@ -61,17 +62,6 @@ function transposeInto(Wih: FloatArray, G: number, I: number, wt: FloatArray, at
 }
 
 /**
- * The byte address of `a[at]` when `w` is given, `a` lives in its runtime's memory and G suits the SIMD
- * kernels (a multiple of 4); else −1 (then the JS loops run).
- */
-function wasmAddress(w: PointwiseWasm | null, a: FloatArray, at: number, G: number): number {
-  return w !== null && a instanceof Float32Array && G % 4 === 0 ? w.rt.addressOf(a, at) : -1;
-}
-
-/** Parts to split `work` float moves into: the runtime's threads from 2¹⁸ of them (a copy that size is ~50 µs), else 1. */
-const partsFor = (w: PointwiseWasm, work: number, most: number) => (work < 1 << 18 ? 1 : Math.max(1, Math.min(w.rt.threads(), most)));
-
-/**
  * out[at..] [T·B, G] = X·W_ihᵀ for every step at once: a gather of W_ih's columns when `s.hot` says x is
  * one-hot and W_ih is finite, else one gemm [T·B, I]·[I, G]. G is W_ih's row count. The gather runs as a
  * WebAssembly kernel on `w`'s threads when `out` lives in its memory.
@@ -91,7 +81,7 @@ export function inputProjection(s: SequenceData, G: number, out: FloatArray, at:
     const rt = w!.rt, heap = rt.view(region), tableAt = region.at, hotAt = region.at + 4 * I * G;
     transposeInto(Wih, G, I, heap, 0);
     new Int32Array(heap.buffer, hotAt, TB).set(hot);
-    rt.run([{ kernel: w!.oneHotGather, args: [TB, 4 * G, tableAt, hotAt, outAt] }], partsFor(w!, TB * G, TB));
+    rt.run([{ kernel: w!.gatherRows, args: [TB, 4 * G, tableAt, hotAt, outAt] }], partsFor(w!, TB * G, TB));
     rt.free(region);
     return;
   }
@@ -112,7 +102,10 @@ export function inputProjection(s: SequenceData, G: number, out: FloatArray, at:
 export function weightIhGrad(s: SequenceData, dG: FloatArray, at: number, G: number, w: PointwiseWasm | null = null): NdArray {
   const { T, B, I } = s;
   const dw = newArray(s.dtype, G * I);
-  if (s.hot === null || !(scatterWasm(w, s.hot, T * B, I, G, dG, at, dw) ?? scatterRows(s.hot, T * B, I, G, dG, at, dw))) {
+  // The WebAssembly scatter-add when dG lives in the kernel memory (the same sums), else the JS loop.
+  const hot = s.hot;
+  if (hot === null || !(scatterAddRows(w, hot, T * B, G, dG, at, I, (acc) => transposeSums(acc, I, G, dw))
+    ?? scatterRows(hot, T * B, I, G, dG, at, dw))) {
     K.gemm(true, false, G, I, T * B, 1, dG, at, G, s.X, 0, I, 0, dw, 0, I);
   }
   return wrap(dw, [G, I]);
@@ -131,25 +124,6 @@ function transposeSums(acc: Float64Array, I: number, G: number, dw: FloatArray):
     }
   }
   return true;
-}
-
-/**
- * scatterRows as a WebAssembly kernel on `w`'s threads (each part adds every row into its own columns, in
- * row order: the same sums as scatterRows) when dG lives in its memory; null when it cannot run.
- */
-function scatterWasm(w: PointwiseWasm | null, hot: Int32Array, rows: number, I: number, G: number, dG: FloatArray, at: number,
-  dw: FloatArray): boolean | null {
-  const dGAt = wasmAddress(w, dG, at, G);
-  const region = dGAt >= 0 ? w!.rt.alloc(2 * I * G + rows) : null;
-  if (!region) return null;
-  const rt = w!.rt, accAt = region.at, hotAt = region.at + 8 * I * G;
-  const acc = new Float64Array(rt.f32().buffer, accAt, I * G);
-  acc.fill(0);
-  new Int32Array(rt.f32().buffer, hotAt, rows).set(hot);
-  rt.run([{ kernel: w!.oneHotScatter, args: [rows, G, dGAt, hotAt, accAt] }], partsFor(w!, rows * G, G / 4));
-  const ok = transposeSums(new Float64Array(rt.f32().buffer, accAt, I * G), I, G, dw);
-  rt.free(region);
-  return ok;
 }
 
 /**

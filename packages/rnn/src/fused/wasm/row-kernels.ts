@@ -1,7 +1,8 @@
-// The one-hot input path's two loops (see ../one-hot.ts) as WebAssembly SIMD kernels on the runtime's
-// memory: the gather of x·W_ihᵀ's rows and the float64 scatter-add of dG's rows that makes dW_ih. Each is
-// a runtime kernel (part, parts, thread, …): the gather splits rows, the scatter splits columns (every part
-// adds all rows into its own columns, in row order), so results never depend on the split.
+// Two row kernels on the runtime's memory, WebAssembly SIMD: a gather of table rows by index (the one-hot
+// path's x·W_ihᵀ, see ../one-hot.ts) and a float64 scatter-add of rows by index (its dW_ih, and the bias
+// gradients' column sums). Each is a runtime kernel (part, parts, thread, …): the gather splits rows, the
+// scatter-add splits columns (every part adds all rows into its own columns, in row order), so results
+// never depend on the split.
 import { FunctionBuilder, ModuleBuilder, ValType, emitPartRange } from '@unroll/core/internal';
 import type { Target } from '@unroll/core/internal';
 
@@ -82,10 +83,10 @@ function scatter(): FunctionBuilder {
   return f;
 }
 
-/** The module's bytes for `target`: exports `onehot_gather` and `onehot_scatter`, importing `env.memory`. */
-export function oneHotModule(target: Target): Uint8Array {
+/** The module's bytes for `target`: exports `gather_rows` and `scatter_add_rows`, importing `env.memory`. */
+export function rowModule(target: Target): Uint8Array {
   return new ModuleBuilder()
     .importMemory('env', 'memory', 1, target.memory)
-    .addFunction('onehot_gather', gather()).addFunction('onehot_scatter', scatter())
+    .addFunction('gather_rows', gather()).addFunction('scatter_add_rows', scatter())
     .encode();
 }

@@ -227,7 +227,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     if (jobs) {
       countStepJobPass();
       for (let k = 0; k < T; k++) jobs.run(k);
-      ys.set(res!.rt.f32().subarray(jobs.ysAt / 4, jobs.ysAt / 4 + T * B * outW));
+      jobs.outputs(ys as Float32Array);
       jobs.free();
       res!.bind(V);
     }

@@ -93,12 +93,13 @@ const allWasm = (plan: Plan, kernels: readonly (ItemKernels | null)[], wk: WasmK
   (wk.threaded || parts === 1) && plan.items.every((it, i) => it.kind === 'gemm' || wk[dir][i] !== null || kernels[i] === null);
 
 /**
- * The forward's steps as jobs, writing the outputs of step t (time order) at byte address ysAt + 4·t·B·outW
- * of a region it allocates; null when some step would need JavaScript (a JS kernel, a strided or
+ * The forward's steps as jobs; `outputs(ys)` then writes every step's output into ys [T, B, outW] (time
+ * order): read once from its slot when that slot keeps every step's, else copied per step (in the job)
+ * to a region of its own. null when some step would need JavaScript (a JS kernel, a strided or
  * non-resident state or output; lengths are the caller's to refuse), which the step loop then runs.
  */
 export function forwardJobs(plan: Plan, kernels: readonly (ItemKernels | null)[], wk: WasmKernels, res: Resident,
-  packed: readonly (PackedMatrix | null)[], parts: number, T: number, reverse: boolean): (StepJobs & { readonly ysAt: number }) | null {
+  packed: readonly (PackedMatrix | null)[], parts: number, T: number, reverse: boolean): (StepJobs & { outputs(ys: Float32Array): void }) | null {
   const rows = rowKernels(res.rt);
   if (!rows || !allWasm(plan, kernels, wk, 'forward', parts)) return null;
   const { program: p, B } = plan;
@@ -109,8 +110,11 @@ export function forwardJobs(plan: Plan, kernels: readonly (ItemKernels | null)[]
   if (!plain(outA, outW) || !p.stateIn.every((v, f) => plain(outStates[f]!, v.shape[1]!) && res.has(plan.stateSlots[f]!))) return null;
   const nV = plan.slots.length, nArgs = nV + plan.gradSlots.length + 1;
   const O = new Int32Array(nV);
-  const ys = res.rt.alloc(T * B * outW), block = ys && res.rt.alloc(nArgs);
-  if (!ys || !block) { res.rt.free(ys); return null; }
+  // The output's slot keeps every step's block (a stored value): read it at the end; else copy per step.
+  const outSpec = plan.slots[outA.slot]!;
+  const kept = outSpec.base === 'step' && outSpec.size === B * outA.rs;
+  const ys = kept ? null : res.rt.alloc(T * B * outW), block = res.rt.alloc(nArgs);
+  if ((!kept && !ys) || !block) { res.rt.free(ys); res.rt.free(block); return null; }
   const time = (k: number) => (reverse ? T - 1 - k : k);
   const fill = (k: number, args: Int32Array) => {
     setBases(plan.slots, O, time(k), reverse);
@@ -133,11 +137,18 @@ export function forwardJobs(plan: Plan, kernels: readonly (ItemKernels | null)[]
       const n = v.shape[1]!, a = outStates[f]!;
       calls.push({ kernel: rows.copy, args: [res.address(plan.stateSlots[f]!, writeSlot(t, reverse) * B * n), res.address(a.slot, O[a.slot]! + a.off), B, n] });
     });
-    calls.push({ kernel: rows.copy, args: [ys.at + 4 * t * B * outW, res.address(outA.slot, O[outA.slot]! + outA.off), B, outW] });
+    if (ys) calls.push({ kernel: rows.copy, args: [ys.at + 4 * t * B * outW, res.address(outA.slot, O[outA.slot]! + outA.off), B, outW] });
     return calls;
   };
   const steps = affineSteps(res, parts, T, block, nArgs, make, fill);
-  return { run: steps.run, ysAt: ys.at, free: () => { steps.free(); res.rt.free(ys); } };
+  const outputs = (out: Float32Array) => {
+    const heap = res.rt.f32();
+    if (ys) { out.set(heap.subarray(ys.at / 4, ys.at / 4 + T * B * outW)); return; }
+    // Step t's output is the slot's block t (rows of outW: `plain` checked rs).
+    const at = res.address(outA.slot, outA.off) / 4;
+    out.set(heap.subarray(at, at + T * B * outW));
+  };
+  return { run: steps.run, outputs, free: () => { steps.free(); res.rt.free(ys); } };
 }
 
 /** What the backward's step loop knows that its jobs need. */

@@ -1,11 +1,14 @@
 // Profiling helper (not part of pnpm bench): W1/W2 training steps timed by phase (zeroGrad, forward,
-// loss, backward, optimizer step), wall and CPU, and where the main thread's time in split jobs went.
-// usage: node --import tsx --conditions=unroll-source src/prof-w1.ts [--threads n] [--kind lstm|gru] [--steps n]
+// loss, backward, optimizer step), wall and CPU, and where the main thread's time in split jobs went, for
+// node --cpu-prof / --trace-gc runs. Kinds: the built-in LSTM and GRU (hand-written kernels), RNN tanh (compiled by default, `rnn-composed` steps its
+// composed cell) and the minimal gated unit under compileCell (`mgu-composed`: its composed step).
+// usage: node --import tsx --conditions=unroll-source src/prof-w1.ts [--threads n] [--kind K] [--steps n]
 import * as K from '@unroll/core';
 import { threadJobStats } from '@unroll/core/internal';
 import { Adam, Linear, Module, Tensor, crossEntropy } from '@unroll/autograd';
-import { GRU, LSTM } from '@unroll/rnn';
+import { GRU, LSTM, RNN, compileCell, unroll } from '@unroll/rnn';
 import { SIZES, charBatch } from './workloads.js';
+import { MGU } from './compiled-cells.js';
 import { Session } from 'node:inspector';
 import { writeFileSync } from 'node:fs';
 
@@ -15,14 +18,34 @@ for (let i = 2; i < process.argv.length; i += 2) {
 }
 const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(name); return i >= 0 ? process.argv[i + 1]! : dflt; };
 K.setNumThreads(Number(arg('--threads', '1')));
+const KINDS = ['lstm', 'gru', 'rnn', 'rnn-composed', 'mgu', 'mgu-composed'];
 const kind = arg('--kind', 'lstm');
-if (kind !== 'lstm' && kind !== 'gru') throw new Error(`prof-w1: --kind must be lstm or gru; got '${kind}'`);
+if (!KINDS.includes(kind)) throw new Error(`prof-w1: --kind must be one of ${KINDS.join(', ')}; got '${kind}'`);
 const steps = Number(arg('--steps', '10'));
 if (!Number.isInteger(steps) || steps < 1) throw new Error(`prof-w1: --steps must be a positive integer; got '${arg('--steps', '10')}'`);
 const { vocab: V, hidden: H, batch: B, time: T, lr } = SIZES;
 
+/** The minimal gated unit as a module with the recurrent modules' forward (compiled unless `composed`). */
+class MGULayer extends Module {
+  readonly cell: MGU;
+  constructor(private readonly composed: boolean) {
+    super();
+    this.cell = this.registerModule('cell', new MGU(V, H));
+  }
+  forward(x: Tensor): { output: Tensor } {
+    return { output: unroll(this.composed ? this.cell : compileCell(this.cell), x).outputs };
+  }
+}
+
+function makeRecurrent(): Module & { forward(x: Tensor): { output: Tensor } } {
+  if (kind === 'lstm') return new LSTM({ inputSize: V, hiddenSize: H });
+  if (kind === 'gru') return new GRU({ inputSize: V, hiddenSize: H });
+  if (kind === 'rnn' || kind === 'rnn-composed') return new RNN({ inputSize: V, hiddenSize: H, fused: kind === 'rnn' });
+  return new MGULayer(kind === 'mgu-composed');
+}
+
 class CharModel extends Module {
-  readonly rnn = this.registerModule('rnn', kind === 'lstm' ? new LSTM({ inputSize: V, hiddenSize: H }) : new GRU({ inputSize: V, hiddenSize: H }));
+  readonly rnn = this.registerModule('rnn', makeRecurrent());
   readonly head = this.registerModule('head', new Linear(H, V));
 }
 const model = new CharModel();

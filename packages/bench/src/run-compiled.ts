@@ -1,11 +1,14 @@
 // compileCell rows of `pnpm bench` (unroll only): W1 with a user-written LSTM cell compiled beside the
 // built-in fused LSTM, W1 with a minimal gated unit compiled vs composed, then more cells compiled vs
 // composed (a user GRU, an IndRNN, a layer-norm LSTM, the built-in RNN tanh and coupled-gate LSTM, which
-// run compiled by default) and the built-in LSTM and GRU compiled vs their hand-written kernels. Prints
-// times and ratios; never asserts them. The float64 agreement of the two LSTMs on W1's shapes too.
+// run compiled by default) and the built-in LSTM and GRU compiled vs their hand-written kernels. Each
+// compiled-vs-composed pair is timed twice: as the whole W1 step, and as the cell's own work on W1's
+// shapes (forward through the sequence, backward from a fixed output gradient), since the W1 step's head,
+// loss and Adam are the same on both sides and dilute the ratio for a cheap cell. Prints times and
+// ratios; never asserts them. The float64 agreement of the two LSTMs on W1's shapes too.
 import os from 'node:os';
 import * as K from '@unroll/core';
-import { Adam, Linear, Module, Tensor, crossEntropy, reshape, sum } from '@unroll/autograd';
+import { Adam, Linear, Module, Tensor, backward, crossEntropy, reshape, sum } from '@unroll/autograd';
 import { GRUCell, LSTMCell, RNNCell, compileCell, unroll } from '@unroll/rnn';
 import type { RecurrentCell } from '@unroll/rnn';
 import { SIZES, charBatch, median } from './workloads.js';
@@ -27,6 +30,24 @@ function w1(cell: RecurrentCell<any> & Module): () => { wall: number; cpu: numbe
     opt.step();
   };
   step(); // warm-up: compiles, fills the pools, JIT
+  return timed(step);
+}
+
+/** The output gradient the cell-alone timers start backward from (fixed, so every run does the same work). */
+const outputGrad = K.randUniform([T, B, H], -1, 1);
+
+/** The cell's own work in a W1 step: forward through the sequence, backward from `outputGrad`; returns its timer. */
+function cellAlone(cell: RecurrentCell<any> & Module): () => { wall: number; cpu: number } {
+  const step = () => {
+    for (const p of cell.parameters()) p.grad = null;
+    backward(unroll(cell, x).outputs, outputGrad);
+  };
+  step(); // warm-up, as in w1
+  return timed(step);
+}
+
+/** A timer of `step`: wall and process CPU ms (workers included) of one call. */
+function timed(step: () => void): () => { wall: number; cpu: number } {
   return () => {
     const c0 = process.cpuUsage(), t0 = performance.now();
     step();
@@ -79,10 +100,15 @@ function main(): void {
   console.log(`  W1 built-in fused LSTM            ${fmt(fused!)}`);
   console.log(`  W1 user LSTM cell, compiled        ${fmt(compiled!)}   ${(compiled!.wall / fused!.wall).toFixed(2)}× the built-in's time (cpu ${(compiled!.cpu / fused!.cpu).toFixed(2)}×)`);
   console.log(`     agreement with the built-in LSTM in float64 (outputs and weight gradients): ${agreement().toExponential(1)}`);
-  const [mguCompiled, mguComposed] = race(quick ? 1 : 3, [w1(compileCell(new MGU(V, H))), w1(new MGU(V, H))]);
+  const faster = (compiledRun: { wall: number; cpu: number }, composedRun: { wall: number; cpu: number }) =>
+    `${(composedRun.wall / compiledRun.wall).toFixed(1)}× faster (cpu ${(composedRun.cpu / compiledRun.cpu).toFixed(1)}×)`;
+  const mgu = new MGU(V, H), mguCompiledCell = compileCell(mgu);
+  const [mguCompiled, mguComposed, mguCellCompiled, mguCellComposed] = race(quick ? 1 : 3,
+    [w1(mguCompiledCell), w1(new MGU(V, H)), cellAlone(mguCompiledCell), cellAlone(mgu)]);
   console.log(`  W1 minimal gated unit, compiled    ${fmt(mguCompiled!)}`);
-  console.log(`  W1 minimal gated unit, composed    ${fmt(mguComposed!)}   compiled is ${(mguComposed!.wall / mguCompiled!.wall).toFixed(1)}× faster (cpu ${(mguComposed!.cpu / mguCompiled!.cpu).toFixed(1)}×)`);
-  console.log('  more cells, compiled vs composed (W1, the same interleaved medians):');
+  console.log(`  W1 minimal gated unit, composed    ${fmt(mguComposed!)}   compiled is ${faster(mguCompiled!, mguComposed!)}`);
+  console.log(`     the cell alone (forward + backward): compiled ${fmt(mguCellCompiled!)}  composed ${fmt(mguCellComposed!)}  ${faster(mguCellCompiled!, mguCellComposed!)}`);
+  console.log('  more cells, compiled vs composed (the same interleaved medians; W1 step, then the cell alone):');
   const others: [string, () => RecurrentCell<any> & Module, () => RecurrentCell<any> & Module][] = [
     ['user GRU (both biases)', () => compileCell(new MyGRU(V, H)), () => new MyGRU(V, H)],
     ['IndRNN', () => compileCell(new IndRNN(V, H)), () => new IndRNN(V, H)],
@@ -92,8 +118,9 @@ function main(): void {
       () => new LSTMCell({ inputSize: V, hiddenSize: H, coupledGates: true, fused: false })],
   ];
   for (const [name, compiledCell, composedCell] of others) {
-    const [c, d] = race(quick ? 1 : 3, [w1(compiledCell()), w1(composedCell())]);
-    console.log(`    ${name.padEnd(50)} compiled ${fmt(c!)}  composed ${fmt(d!)}  ${(d!.wall / c!.wall).toFixed(1)}× faster (cpu ${(d!.cpu / c!.cpu).toFixed(1)}×)`);
+    const [c, d, cellC, cellD] = race(quick ? 1 : 3, [w1(compiledCell()), w1(composedCell()), cellAlone(compiledCell()), cellAlone(composedCell())]);
+    console.log(`    ${name.padEnd(50)} W1 step:    compiled ${fmt(c!)}  composed ${fmt(d!)}  ${faster(c!, d!)}`);
+    console.log(`    ${''.padEnd(50)} cell alone: compiled ${fmt(cellC!)}  composed ${fmt(cellD!)}  ${faster(cellC!, cellD!)}`);
   }
   console.log('  the built-in LSTM and GRU compiled from their composed step vs their hand-written kernels:');
   for (const [name, make] of [['LSTMCell', () => new LSTMCell({ inputSize: V, hiddenSize: H })], ['GRUCell', () => new GRUCell({ inputSize: V, hiddenSize: H })]] as const) {

@@ -205,6 +205,30 @@ export function setWasmKernels(on: boolean): boolean {
   return before;
 }
 
+let stepJobsOn = true;
+let stepJobPasses = 0;
+/** Whether float32 compiled passes run their steps as prebuilt jobs (step-jobs.ts) where they can. */
+export function stepJobsEnabled(): boolean {
+  return stepJobsOn;
+}
+/** How many passes ran as prebuilt step jobs so far: for tests that they are used. */
+export function stepJobPassCount(): number {
+  return stepJobPasses;
+}
+/** Counts a pass that ran as prebuilt step jobs. */
+export function countStepJobPass(): void {
+  stepJobPasses++;
+}
+/**
+ * Switches prebuilt step jobs on (default) or off (then every step is queued one by one, as with
+ * lengths), for tests and benchmarks comparing the two. Returns the previous setting.
+ */
+export function setStepJobs(on: boolean): boolean {
+  const before = stepJobsOn;
+  stepJobsOn = on;
+  return before;
+}
+
 /**
  * One step's work on the runtime: gemm calls and threaded kernels are queued and run as jobs of `parts`
  * parts (rows split alike, so each part reads only rows its own earlier calls wrote); anything else
@@ -216,7 +240,7 @@ export class StepQueue {
 
   push(call: Call): void {
     this.calls.push(call);
-    if (this.calls.length === MAX_CALLS) this.flush();
+    if (this.calls.length === MAX_STEP_CALLS) this.flush();
   }
 
   /** Runs `kernel(…, block)`: queued when threaded, else now on this thread. */
@@ -232,8 +256,8 @@ export class StepQueue {
     this.calls = [];
   }
 }
-// Most calls one job holds (core's CTRL.MAX_OPS).
-const MAX_CALLS = 12;
+/** Most calls one job holds (core's CTRL.MAX_OPS). */
+export const MAX_STEP_CALLS = 12;
 
 /** A small int32 region of the runtime's memory: the argument block generated kernels read their slot addresses from. */
 export class ArgumentBlock {

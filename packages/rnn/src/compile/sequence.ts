@@ -10,9 +10,10 @@ import type { FloatArray, NdArray } from '@unroll/core';
 import { readSlot, writeSlot } from '../fused/common.js';
 import type { ItemKernels } from './codegen.js';
 import type { Access, Plan, Projection, ProjectionGroup } from './plan.js';
-import { ArgumentBlock, Resident, StepQueue, countWasmPass, fresh, stepParts, gemm, release, residentRuntime, scratchSlot, take, wasmKernelsEnabled } from './runtime.js';
+import { ArgumentBlock, Resident, StepQueue, countWasmPass, fresh, stepParts, gemm, release, residentRuntime, scratchSlot, countStepJobPass, stepJobsEnabled, take, wasmKernelsEnabled } from './runtime.js';
 import { wasmKernels } from './wasm-kernels.js';
 import { rowHelpers } from './wasm-rows.js';
+import { backwardJobs, forwardJobs, setBases } from './step-jobs.js';
 import type { WasmKernels } from './wasm-kernels.js';
 import type { FloatDType } from './runtime.js';
 
@@ -90,14 +91,6 @@ const NONE = new Float64Array(0);
 const accRows = (B: number) => Math.ceil(B / GEMM_MR);
 const flat = (a: NdArray) => K.contiguous(a) as FloatArray;
 const wrap = (a: FloatArray, shape: readonly number[]) => K.fromData(a, [...shape]);
-
-/** Sets each slot's base for step t (value slots, or gradient slots). */
-function setBases(plan: Plan, specs: Plan['slots'], O: Int32Array, t: number, reverse: boolean): void {
-  for (let k = 0; k < specs.length; k++) {
-    const s = specs[k]!;
-    O[k] = s.base === 'step' ? t * s.size : s.base === 'stateRead' ? readSlot(t, reverse) * s.size : 0;
-  }
-}
 
 /**
  * dst[to + b·ld + j] (+)= src[from + b·rs + j·cs] for rows b < B not padded at t (all rows when
@@ -224,12 +217,23 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     // The WebAssembly kernels' argument block: every value slot's address this step (gradient slots, pad: 0).
     const useWasm = res !== null && wk !== null && [...wk.forwardValues].every((k) => res.has(k));
     const args = useWasm ? ArgumentBlock.open(res.rt, plan.slots.length + plan.gradSlots.length + 1) : null;
-    const queue = res ? new StepQueue(res.rt, res.parts(B, Math.max(0, ...gemmItems(plan).map((it) => B * it.N * it.K)))) : null;
+    const parts = res ? res.parts(B, Math.max(0, ...gemmItems(plan).map((it) => B * it.N * it.K))) : 1;
+    const queue = res ? new StepQueue(res.rt, parts) : null;
     if (args) countWasmPass();
     const copier = res ? rowHelpers(res.rt) : null;
-    for (let k = 0; k < T; k++) {
+    // The steps as runtime jobs with almost no JavaScript between them (step-jobs.ts) where no step needs
+    // JavaScript; else step by step below.
+    const jobs = args && lengths === null && stepJobsEnabled() ? forwardJobs(plan, kernels, wk!, res!, packed!, parts, T, reverse) : null;
+    if (jobs) {
+      countStepJobPass();
+      for (let k = 0; k < T; k++) jobs.run(k);
+      jobs.outputs(ys as Float32Array);
+      jobs.free();
+      res!.bind(V);
+    }
+    for (let k = 0; k < T && !jobs; k++) {
       const t = reverse ? T - 1 - k : k;
-      setBases(plan, plan.slots, O, t, reverse);
+      setBases(plan.slots, O, t, reverse);
       if (args) {
         const block = args.view();
         for (let s = 0; s < plan.slots.length; s++) block[s] = res!.has(s) ? res!.address(s, O[s]!) : 0;
@@ -370,6 +374,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     // the outputs' gradient DY live in the region (slots nV + nG + 1 + f, then the next), so the per-step
     // adds and copies run as WebAssembly (rowHelpers).
     const carryAt = nVs + nGs + 1, dyAt = carryAt + p.stateIn.length;
+    const scratchGrads = plan.gradSlots.map((s, k) => (s.role === 'gradScratch' ? k : -1)).filter((k) => k >= 0);
     const helpers = res ? rowHelpers(res.rt) : null;
     carry = p.stateIn.map((v, f) => (res ? VG[carryAt + f]! : scratchSlot(`carry${f}`, dtype, B * v.shape[1]!)));
     carry.forEach((c, f) => c.set(flat(dys[1 + f]!)));
@@ -380,7 +385,6 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const stateOutG = p.stateOut.map((v) => plan.gradAccess.get(v.id));
     const { minLen, maxLen } = paddingBounds(lengths, T);
     const pad = lengths === null ? null : new Uint8Array(B);
-    const scratchGrads = plan.gradSlots.map((s, k) => (s.role === 'gradScratch' ? k : -1)).filter((k) => k >= 0);
     // Adds rows of src (row stride n) into the gradient at access g (a broadcast one sums over j).
     const addInto = (g: Access | undefined, src: FloatArray, srcSlot: number, from: number, n: number, t: number) => {
       if (!g) return;
@@ -399,11 +403,21 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
         for (let j = 0; j < n; j++) dst[d + j * g.cs] += src[s + j]!;
       }
     };
-    for (let k = 0; k < T; k++) {
+    // The steps as runtime jobs with almost no JavaScript between them (step-jobs.ts) where no step needs
+    // JavaScript; else step by step below.
+    const jobs = args && lengths === null && stepJobsEnabled() ? backwardJobs(plan, kernels, wk!, res!, packed!, parts, T, reverse,
+      { vHas, vAddress, carryAt, dyAt, perStepAcc, accRows: accRows(B), scratchGrads }) : null;
+    if (jobs) {
+      countStepJobPass();
+      for (let k = 0; k < T; k++) jobs.run(k);
+      jobs.free();
+      bindAll();
+    }
+    for (let k = 0; k < T && !jobs; k++) {
       const t = reverse ? k : T - 1 - k;
       if (t >= maxLen) continue; // every row padded: the state passed through, so does its gradient
-      setBases(plan, plan.slots, O, t, reverse);
-      setBases(plan, plan.gradSlots, GO, t, reverse);
+      setBases(plan.slots, O, t, reverse);
+      setBases(plan.gradSlots, GO, t, reverse);
       for (const s of perStepAcc) GO[s] = t * accRows(B) * plan.gradSlots[s]!.size;
       for (const s of scratchGrads) G[s]!.fill(0);
       if (pad) for (let b = 0; b < B; b++) pad[b] = t >= lengths![b]! ? 1 : 0;

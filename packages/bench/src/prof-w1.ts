@@ -1,9 +1,10 @@
 // Profiling helper (not part of pnpm bench): W1/W2 training steps timed by phase (zeroGrad, forward,
-// loss, backward, optimizer step), wall and CPU, for node --cpu-prof / --trace-gc runs. Kinds: the
-// built-in LSTM and GRU (hand-written kernels), RNN tanh (compiled by default, `rnn-composed` steps its
+// loss, backward, optimizer step), wall and CPU, and where the main thread's time in split jobs went, for
+// node --cpu-prof / --trace-gc runs. Kinds: the built-in LSTM and GRU (hand-written kernels), RNN tanh (compiled by default, `rnn-composed` steps its
 // composed cell) and the minimal gated unit under compileCell (`mgu-composed`: its composed step).
 // usage: node --import tsx --conditions=unroll-source src/prof-w1.ts [--threads n] [--kind K] [--steps n]
 import * as K from '@unroll/core';
+import { threadJobStats } from '@unroll/core/internal';
 import { Adam, Linear, Module, Tensor, crossEntropy } from '@unroll/autograd';
 import { GRU, LSTM, RNN, compileCell, unroll } from '@unroll/rnn';
 import { SIZES, charBatch } from './workloads.js';
@@ -63,6 +64,7 @@ const post = (method: string, params?: object) => new Promise<any>((ok, fail) =>
 if (session) { session.connect(); await post('Profiler.enable'); await post('Profiler.setSamplingInterval', { interval: 200 }); }
 for (let s = 0; s < steps + 2; s++) {
   if (s === 2 && session) await post('Profiler.start');
+  if (s === 2) threadJobStats(true);
   let t = performance.now(), c = process.cpuUsage();
   const t0 = t, c0 = c;
   const mark = (p: string) => {
@@ -81,3 +83,9 @@ if (session) writeFileSync(profOut, JSON.stringify((await post('Profiler.stop'))
 const med = (a: number[]) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)]!;
 console.log(`${kind} threads ${K.getNumThreads()} steps ${steps}`);
 for (const p of [...phases, 'total']) console.log(`  ${p.padEnd(9)} wall ${med(wall[p]!).toFixed(1).padStart(6)} ms  cpu ${med(cpu[p]!).toFixed(1).padStart(6)} ms`);
+// Where this thread's time in split jobs went (see threadJobStats): a worker found asleep must be woken; a
+// long wait after this thread's own parts means a worker's part ran late or slow; solo jobs ran here alone.
+const js = threadJobStats();
+console.log(`  jobs split over threads per step ${(js.jobs / steps).toFixed(0)} (a worker asleep at the start of ${(js.workerAsleep / steps).toFixed(0)}), `
+  + `run alone by the oversubscription guard ${(js.solo / steps).toFixed(0)} (${js.soloStarts} guard starts in all); this thread per step: `
+  + `own parts ${(js.ownMs / steps).toFixed(1)} ms, waiting for workers ${(js.waitMs / steps).toFixed(1)} ms`);

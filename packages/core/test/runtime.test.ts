@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { gemm, getNumThreads, setNumThreads } from '../src/index.js';
 import {
-  ModuleBuilder, FunctionBuilder, ValType, emitPartRange, freePacked, gemmCall, packMatrix, wasmRuntime, RELAXED_SIMD_FLAG,
+  ModuleBuilder, FunctionBuilder, ValType, emitPartRange, freePacked, gemmCall, packMatrix, threadJobStats, wasmRuntime, RELAXED_SIMD_FLAG,
 } from '../src/internal.js';
 import type { Region, Target } from '../src/internal.js';
 import { uniform } from './gemm-helpers.js';
@@ -78,6 +78,24 @@ describe('WasmRuntime.run', () => {
       const per = Math.ceil(Math.ceil(n / 4) / parts) * 4;
       expect(Array.from(ints())).toEqual(Array.from({ length: n }, (_, i) => Math.floor(i / per) + 1));
     }
+    rt.free(r);
+  });
+});
+
+describe('threadJobStats', () => {
+  it('counts the jobs split over workers (each one either pooled or run alone by the guard), and resets', () => {
+    setNumThreads(2);
+    const mark = rt.load('test.parts', partsModule)('mark');
+    const r = rt.alloc(16)!;
+    threadJobStats(true);
+    for (let i = 0; i < 5; i++) rt.run([{ kernel: mark, args: [r.at, 16] }], 2);
+    rt.run([{ kernel: mark, args: [r.at, 16] }], 1); // one part: never split
+    const s = threadJobStats(true);
+    expect(s.jobs + s.solo).toBe(5);
+    expect(s.workerAsleep).toBeLessThanOrEqual(s.jobs);
+    expect(s.ownMs).toBeGreaterThanOrEqual(0);
+    expect(s.waitMs).toBeGreaterThanOrEqual(0);
+    expect(threadJobStats()).toEqual({ jobs: 0, workerAsleep: 0, solo: 0, soloStarts: 0, ownMs: 0, waitMs: 0 });
     rt.free(r);
   });
 });

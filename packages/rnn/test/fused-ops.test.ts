@@ -259,6 +259,27 @@ describe('WebAssembly SIMD steps (float32), forward and backward', () => {
       expect(worst(gb.heap, gb.offsets[2]!, wantDh)).toBeLessThan(1e-6);
     }), { seed: SEED, numRuns: 20 });
   });
+
+  it.runIf(w !== null)('σ and tanh hold at the edges of their clamps, out to ±∞, and keep NaN NaN (LSTM forward)', () => {
+    // Pre-activations around e^x's clamp (±87), tanh's (±7.9), where 2^k's exponent ends, zero and NaN.
+    const edge = [-Infinity, -1e30, -200, -104, -89, -88, -87.5, -87, -86.9, -20, -8, -7.9, -1, -1e-30, -0, 0, 1e-30, 0.5,
+      7.9, 8, 20, 86.9, 87, 87.5, 88, 89, 104, 200, 1e30, Infinity, NaN, -0.3465736];
+    const H = 4 * Math.ceil(edge.length / 4), G = 4 * H;
+    const heap = w!.reserve(3 * G + 4 * H)!;
+    heap.fill(0);
+    for (let q = 0; q < 4; q++) heap.set(edge, q * H);
+    // act [1, 4H] at 0, hh and bias zero, cPrev zero; c, h, tanh(c) after them.
+    w!.rt.run([w!.call(w!.lstmForward, 1, H, 0, G, 2 * G, 3 * G, 3 * G + H, 3 * G + 2 * H, 3 * G + 3 * H)], 1);
+    const sigma = (v: number) => 1 / (1 + Math.exp(-v));
+    edge.forEach((v, j) => {
+      const want = [sigma(v), sigma(v), Math.tanh(v), sigma(v)];
+      want.forEach((y, q) => {
+        const x = heap[q * H + j]!;
+        if (Number.isNaN(v)) expect(x, `gate ${q} at NaN`).toBeNaN();
+        else expect(Math.abs(x - y), `gate ${q} at ${v}: ${x} vs ${y}`).toBeLessThan(1e-6);
+      });
+    });
+  });
 });
 
 describe('recycling what backward read', () => {

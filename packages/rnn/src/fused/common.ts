@@ -10,6 +10,7 @@ import { scratch } from './scratch.js';
 import { pointwiseWasm } from './wasm/runtime.js';
 import type { Lengths } from '../unroll.js';
 import type { PointwiseWasm } from './wasm/runtime.js';
+import { scatterAddRows } from './wasm/row-ops.js';
 
 /** The dtypes the fused ops compute in. */
 export type { FloatDType } from '@unroll/core';
@@ -37,9 +38,14 @@ export function flat(a: NdArray): FloatArray {
 
 /**
  * Σ over `rows` rows of the [rows, cols] block at a[off..] (row stride `ld`), as a fresh array of
- * `dtype`: one gemm 1ᵀ·A with a scratch row of ones (bias gradients over T·B rows, at gemm speed).
+ * `dtype` (bias gradients over T·B rows): with `w`, when a lives in its memory with ld = cols, the
+ * WebAssembly scatter-add into one row (float64 sums, split by columns over the threads); else one gemm
+ * 1ᵀ·A with a scratch row of ones.
  */
-export function columnSums(a: FloatArray, off: number, rows: number, cols: number, ld: number, dtype: FloatDType): FloatArray {
+export function columnSums(a: FloatArray, off: number, rows: number, cols: number, ld: number, dtype: FloatDType,
+  w: PointwiseWasm | null = null): FloatArray {
+  const summed = ld === cols ? scatterAddRows(w, null, rows, cols, a, off, 1, (sums) => Float32Array.from(sums)) : null;
+  if (summed) return summed;
   const ones = scratch('common.ones', dtype, rows);
   ones.fill(1);
   const out = newArray(dtype, cols);
@@ -172,6 +178,8 @@ export function prepareSequence(
 export interface SequenceData {
   T: number; B: number; I: number; H: number; dtype: FloatDType;
   X: FloatArray; Wih: FloatArray; Whh: FloatArray;
+  /** Each row's hot column (−1: an all-zero row) when x is one-hot, else null: see one-hot.ts. */
+  hot: Int32Array | null;
 }
 
 /**
@@ -217,13 +225,6 @@ export function inputGrad(s: SequenceData, dG: FloatArray, at: number, G: number
   return wrap(dx, [T, B, I]);
 }
 
-/** dW_ih [G, I] = dGᵀ·X over every step at once: [G, T·B]·[T·B, I]. */
-export function weightIhGrad(s: SequenceData, dG: FloatArray, at: number, G: number): NdArray {
-  const { T, B, I } = s;
-  const dw = newArray(s.dtype, G * I);
-  K.gemm(true, false, G, I, T * B, 1, dG, at, G, s.X, 0, I, 0, dw, 0, I);
-  return wrap(dw, [G, I]);
-}
 
 // Slot layout of the per-step state buffers hs, cs ([T + 1, B, H]): running forward, step t reads slot t
 // and writes slot t + 1 (slot 0 is the initial state); in reverse, step t reads slot t + 1 and writes

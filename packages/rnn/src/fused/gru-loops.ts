@@ -5,6 +5,7 @@ import type { FloatArray } from '@unroll/core';
 import { gemmCall } from '@unroll/core/internal';
 import { HeapLayout, isPadded, newArray, readSlot, writeSlot } from './common.js';
 import type { SequenceData } from './common.js';
+import { inputProjection } from './one-hot.js';
 import {
   gruBackwardCandidateRow, gruBackwardGatesRow, gruBackwardRow, gruCandidateRow, gruForwardRow, gruGatesRow,
 } from './gru-kernels.js';
@@ -46,12 +47,12 @@ export interface ForwardValues { hs: FloatArray; save: FloatArray; rh: FloatArra
 
 /** The forward loop in JS, either dtype and either form. */
 export function forwardJs(s: ForwardArgs, resetAfter: boolean): ForwardValues {
-  const { T, B, I, H, dtype, X, Wih, Whh, bi, bh, reverse, lengths, maxLen, record } = s;
+  const { T, B, H, dtype, Whh, bi, bh, reverse, lengths, maxLen, record } = s;
   const G = 3 * H, S = 4 * H, BH = B * H, TB = T * B;
   const fast = dtype === 'float32';
   // x·W_ihᵀ for every step at once; the biases are added inside the pointwise step.
   const xg = scratch('gru.xg', dtype, TB * G);
-  K.gemm(false, true, TB, G, I, 1, X, 0, I, Wih, 0, I, 0, xg, 0, G);
+  inputProjection(s, G, xg, 0);
   const save = record ? takeBuffer(dtype, TB * S) : scratch('gru.save', dtype, TB * S);
   const rh = resetAfter ? null : record ? takeBuffer(dtype, TB * H) : scratch('gru.rh', dtype, TB * H);
   const hs = newArray(dtype, (T + 1) * BH);

@@ -7,9 +7,10 @@ import { defineOp } from '@unroll/autograd';
 import type { Tensor } from '@unroll/autograd';
 import type { HiddenState } from '../cell.js';
 import {
-  columnSums, copyOf, dtypeOfArray, flat, inputGrad, newArray, outputsOf, prepareSequence, readSlot, simdKernels, swapBatchTime, weightIhGrad, wrap,
+  columnSums, copyOf, dtypeOfArray, flat, inputGrad, newArray, outputsOf, prepareSequence, readSlot, simdKernels, swapBatchTime, wrap,
 } from './common.js';
 import type { FusedSequenceOptions, LayerWeights } from './common.js';
+import { oneHotRows, weightIhGrad } from './one-hot.js';
 import { forwardJs, forwardWasm, throughTimeJs, throughTimeWasm } from './gru-loops.js';
 import type { ForwardArgs, Saved } from './gru-loops.js';
 import { giveBack } from './pool.js';
@@ -37,7 +38,7 @@ const gruSequenceOp = defineOp({
     const { reverse, lengths, resetAfter } = a;
     const { maxLen } = paddingBounds(lengths, T);
     const args: ForwardArgs = {
-      T, B, I, H, dtype, X, Wih, Whh, bi, bh, h0: flat(h0), reverse, lengths, maxLen, record: recording,
+      T, B, I, H, dtype, X, Wih, Whh, hot: oneHotRows(X, T * B, I), bi, bh, h0: flat(h0), reverse, lengths, maxLen, record: recording,
     };
     // float32 reset-after runs the WebAssembly SIMD step when the engine has it (H a multiple of 4 lanes).
     const wasm = simdKernels(dtype, resetAfter, H);
@@ -45,7 +46,7 @@ const gruSequenceOp = defineOp({
 
     const ys = outputsOf(hs, T, B, H, reverse, lengths, dtype);
     const last = (reverse ? 0 : T) * BH;
-    const saved: Saved | undefined = recording ? { T, B, I, H, dtype, maxLen, X, Wih, Whh, hs, save, rh, kept, hsKept } : undefined;
+    const saved: Saved | undefined = recording ? { T, B, I, H, dtype, maxLen, X, Wih, Whh, hot: args.hot, hs, save, rh, kept, hsKept } : undefined;
     if (saved && kept) keepRegion(saved, wasm!.rt, kept);
     return { outputs: [wrap(ys, [T, B, H]), wrap(hs.subarray(last, last + BH), [B, H])], saved };
   },
@@ -69,7 +70,7 @@ const gruSequenceOp = defineOp({
     return {
       x: () => inputGrad(s, dXg, xAt, G),
       h0: () => wrap(copyOf(dh, dhAt, BH), [B, H]),
-      weightIh: () => weightIhGrad(s, dXg, xAt, G),
+      weightIh: () => weightIhGrad(s, dXg, xAt, G, wasm),
       weightHh: () => {
         const dw = newArray(dtype, G * H);
         const hPrev = readSlot(0, a.reverse) * BH;
@@ -82,8 +83,8 @@ const gruSequenceOp = defineOp({
         }
         return wrap(dw, [G, H]);
       },
-      biasIh: () => wrap(columnSums(dXg, xAt, TB, G, G, dtype), [G]),
-      biasHh: () => wrap(columnSums(dHg, hAt, TB, G, G, dtype), [G]),
+      biasIh: () => wrap(columnSums(dXg, xAt, TB, G, G, dtype, wasm), [G]),
+      biasHh: () => wrap(columnSums(dHg, hAt, TB, G, G, dtype, wasm), [G]),
     };
   },
 });

@@ -5,6 +5,7 @@ import type { FloatArray } from '@unroll/core';
 import { gemmCall } from '@unroll/core/internal';
 import { HeapLayout, isPadded, newArray, readSlot, writeSlot } from './common.js';
 import type { SequenceData } from './common.js';
+import { inputProjection } from './one-hot.js';
 import { lstmBackwardRow, lstmForwardRow } from './lstm-kernels.js';
 import type { PeepholeGrads, Peepholes } from './lstm-kernels.js';
 import { takeBuffer } from './pool.js';
@@ -50,7 +51,7 @@ export interface ForwardValues { act: FloatArray; hs: FloatArray; cs: FloatArray
 
 /** The forward loop in JS, either dtype: one gemm for x·W_ihᵀ, then per step one gemm and the rows. */
 export function forwardJs(s: ForwardArgs): ForwardValues {
-  const { T, B, I, H, dtype, X, Wih, Whh, bias, peep, reverse, lengths, maxLen, record } = s;
+  const { T, B, H, dtype, Whh, bias, peep, reverse, lengths, maxLen, record } = s;
   const G = 4 * H, BH = B * H;
   const act = record ? takeBuffer(dtype, T * B * G) : scratch('lstm.act', dtype, T * B * G);
   const hs = newArray(dtype, (T + 1) * BH);
@@ -59,8 +60,8 @@ export function forwardJs(s: ForwardArgs): ForwardValues {
   const hh = scratch('lstm.hh', dtype, B * G);
   const fast = dtype === 'float32';
 
-  // x·W_ihᵀ for every step at once: [T·B, I] · [I, 4H].
-  K.gemm(false, true, T * B, G, I, 1, X, 0, I, Wih, 0, I, 0, act, 0, G);
+  // x·W_ihᵀ for every step at once: one gemm [T·B, I] · [I, 4H] (a gather when x is one-hot).
+  inputProjection(s, G, act, 0);
   const first = (reverse ? T : 0) * BH;
   hs.set(s.h0, first);
   cs.set(s.c0, first);

@@ -8,9 +8,10 @@ import type { Tensor } from '@unroll/autograd';
 import type { FloatArray, NdArray } from '@unroll/core';
 import type { LSTMState } from '../cell.js';
 import {
-  checkShape, columnSums, copyOf, dtypeOfArray, flat, inputGrad, newArray, outputsOf, prepareSequence, readSlot, simdKernels, swapBatchTime, weightIhGrad, wrap,
+  checkShape, columnSums, copyOf, dtypeOfArray, flat, inputGrad, newArray, outputsOf, prepareSequence, readSlot, simdKernels, swapBatchTime, wrap,
 } from './common.js';
 import type { FusedSequenceOptions, LayerWeights } from './common.js';
+import { oneHotRows, weightIhGrad } from './one-hot.js';
 
 export type { FusedSequenceOptions } from './common.js';
 import { forwardJs, forwardWasm, throughTimeJs, throughTimeWasm } from './lstm-loops.js';
@@ -48,7 +49,7 @@ const lstmSequenceOp = defineOp({
     const { reverse, lengths } = a;
     const { maxLen } = paddingBounds(lengths, T);
     const args: ForwardArgs = {
-      T, B, I, H, dtype, X, Wih, Whh, bias, peep, h0: flat(h0), c0: flat(c0), reverse, lengths, maxLen, record: recording,
+      T, B, I, H, dtype, X, Wih, Whh, hot: oneHotRows(X, T * B, I), bias, peep, h0: flat(h0), c0: flat(c0), reverse, lengths, maxLen, record: recording,
     };
     // float32 without peepholes runs the WebAssembly SIMD step when the engine has it (H a multiple of 4 lanes).
     const wasm = simdKernels(dtype, peep === null, H);
@@ -59,7 +60,7 @@ const lstmSequenceOp = defineOp({
     const hT = hs.subarray(last, last + BH);
     // A copy even when recording: cs goes back to the pool after backward.
     const cT = copyOf(cs, last, BH);
-    const saved: Saved | undefined = recording ? { T, B, I, H, dtype, maxLen, X, Wih, Whh, act, hs, cs, tc, peep, kept, hsKept } : undefined;
+    const saved: Saved | undefined = recording ? { T, B, I, H, dtype, maxLen, X, Wih, Whh, hot: args.hot, act, hs, cs, tc, peep, kept, hsKept } : undefined;
     if (saved && kept) keepRegion(saved, wasm!.rt, kept);
     return { outputs: [wrap(ys, [T, B, H]), wrap(hT, [B, H]), wrap(cT, [B, H])], saved };
   },
@@ -80,13 +81,13 @@ const lstmSequenceOp = defineOp({
       ?? throughTimeJs(s, a.reverse, a.lengths, DY, dhT, dcT);
     // One column sum serves both biases (their gradients are equal).
     let db: FloatArray | null = null;
-    const biasGrad = () => (db ??= columnSums(dG, dGAt, TB, G, G, dtype));
+    const biasGrad = () => (db ??= columnSums(dG, dGAt, TB, G, G, dtype, wasm));
     const peephole = (v: Float64Array) => () => { const o = newArray(dtype, H); o.set(v); return wrap(o, [H]); };
     return {
       x: () => inputGrad(s, dG, dGAt, G),
       h0: () => wrap(copyOf(dh, dhAt, BH), [B, H]),
       c0: () => wrap(copyOf(dc, dcAt, BH), [B, H]),
-      weightIh: () => weightIhGrad(s, dG, dGAt, G),
+      weightIh: () => weightIhGrad(s, dG, dGAt, G, wasm),
       weightHh: () => {
         // Σ_t dG_tᵀ · h_{t−1} over all steps at once: [4H, T·B] · [T·B, H].
         const dw = newArray(dtype, G * H);

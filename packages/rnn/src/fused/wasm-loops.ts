@@ -7,6 +7,7 @@ import type { FloatArray } from '@unroll/core';
 import { freePacked, gemmCall, packMatrix } from '@unroll/core/internal';
 import type { Call, PackedMatrix } from '@unroll/core/internal';
 import { keepPaddedRows, readSlot, writeSlot } from './common.js';
+import { inputProjection } from './one-hot.js';
 import type { HeapLayout, SequenceData } from './common.js';
 import { stepGemm, stepParts } from './wasm/runtime.js';
 import type { PointwiseWasm } from './wasm/runtime.js';
@@ -35,7 +36,7 @@ export interface WasmForwardCell<R> {
  */
 export function forwardWasmLoop<R>(w: PointwiseWasm, s: SequenceData & { reverse: boolean; lengths: Int32Array | null; maxLen: number },
   c: WasmForwardCell<R>): R | null {
-  const { T, B, I, H, X, Wih, Whh, reverse, lengths, maxLen } = s;
+  const { T, B, H, Whh, reverse, lengths, maxLen } = s;
   const { G, states } = c;
   const BH = B * H, hsAt = states[0]!;
   if (w.reserve(c.layout.top) === null) return null;
@@ -44,7 +45,7 @@ export function forwardWasmLoop<R>(w: PointwiseWasm, s: SequenceData & { reverse
   const whh = packMatrix(true, H, G, w.address(c.whhAt), H);
   if (whh === null) return null;
   try {
-    K.gemm(false, true, T * B, G, I, 1, X, 0, I, Wih, 0, I, 0, w.view(), c.xgAt, G);
+    inputProjection(s, G, w.view(), c.xgAt, w);
     const heap = w.view(); // after the gemm, which may have grown the memory
     c.setUp(heap);
     const { minLen } = paddingBounds(lengths, T);

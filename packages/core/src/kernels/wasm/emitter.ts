@@ -167,12 +167,22 @@ export class FunctionBuilder {
   f32x4Div(): this { return this.simd(0xe7); }
   f32x4Min(): this { return this.simd(0xe8); }
   f32x4Max(): this { return this.simd(0xe9); }
+  /**
+   * Pseudo-minimum: pops b, a; pushes b < a ? b : a per lane — one instruction on x64 and ARM, where
+   * f32x4.min's NaN and ±0 rules cost several. With a constant b it clamps as min does (a NaN stays NaN).
+   */
+  f32x4Pmin(): this { return this.simd(0xea); }
+  /** Pseudo-maximum: pops b, a; pushes a < b ? b : a per lane (see f32x4Pmin). */
+  f32x4Pmax(): this { return this.simd(0xeb); }
   /** Round to nearest, ties to even. */
   f32x4Nearest(): this { return this.simd(0x6a); }
   i32x4TruncSatF32x4S(): this { return this.simd(0xf8); }
   /** Pops the shift count (an i32) and a vector; shifts every lane left. */
   i32x4Shl(): this { return this.simd(0xab); }
   i32x4Add(): this { return this.simd(0xae); }
+  /** Pops an f32x4; pushes its two low lanes widened to f64 (exactly). */
+  f64x2PromoteLowF32x4(): this { return this.simd(0x5f); }
+  f64x2Add(): this { return this.simd(0xf0); }
 
   /** The body as the code section stores it: local declarations (run-length grouped), code, `end`. */
   encode(): number[] {

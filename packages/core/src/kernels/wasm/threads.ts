@@ -172,6 +172,32 @@ const LAG_STREAK = 3;
 let soloUntil = 0;
 let lagStreak = 0;
 
+/** What `threadJobStats` reports: jobs split over threads since the last reset, and where their time went. */
+export interface ThreadJobStats {
+  /** Jobs run split over the workers (not those run on this thread alone). */
+  jobs: number;
+  /** Of those, jobs that found a worker asleep (it had stopped spinning, so it had to be woken). */
+  workerAsleep: number;
+  /** Jobs run on this thread alone because the oversubscription guard was on. */
+  solo: number;
+  /** Times the guard switched on. */
+  soloStarts: number;
+  /** ms this thread spent on its own parts, and waiting for the workers' parts after them. */
+  ownMs: number;
+  waitMs: number;
+}
+const stats: ThreadJobStats = { jobs: 0, workerAsleep: 0, solo: 0, soloStarts: 0, ownMs: 0, waitMs: 0 };
+
+/**
+ * For profiling the thread pool (e.g. bench/src/prof-w1.ts): counters of the jobs run since the last reset,
+ * and where the calling thread's time went; `reset` zeroes them after reading.
+ */
+export function threadJobStats(reset = false): ThreadJobStats {
+  const out = { ...stats };
+  if (reset) Object.assign(stats, { jobs: 0, workerAsleep: 0, solo: 0, soloStarts: 0, ownMs: 0, waitMs: 0 });
+  return out;
+}
+
 /**
  * Runs a job already written into the control block (its calls and `parts`) on every thread: bumps the
  * generation, wakes sleeping workers, claims parts on this thread too, and returns once all parts are
@@ -182,9 +208,12 @@ let lagStreak = 0;
 export function runJob(i32: Int32Array, parts: number, runPart: (part: number) => void): void {
   const start = performance.now();
   if (start < soloUntil) {
+    stats.solo++;
     for (let part = 0; part < parts; part++) runPart(part);
     return;
   }
+  stats.jobs++;
+  if (Atomics.load(i32, CTRL.SLEEPERS) > 0) stats.workerAsleep++;
   generation = (generation + 1) & 0xffffff;
   Atomics.store(i32, CTRL.PARTS, parts);
   Atomics.store(i32, CTRL.DONE, 0);
@@ -213,9 +242,12 @@ export function runJob(i32: Int32Array, parts: number, runPart: (part: number) =
     if (++spins > 20000 && canBlock) Atomics.wait(i32, CTRL.DONE, done, 1);
   }
   const waited = performance.now() - worked;
+  stats.ownMs += worked - start;
+  stats.waitMs += waited;
   if (waited > 0.05 && waited > worked - start) {
     if (++lagStreak >= LAG_STREAK) {
       soloUntil = performance.now() + SOLO_MS;
+      stats.soloStarts++;
       lagStreak = 0;
     }
   } else {

@@ -8,10 +8,10 @@ import type { Target } from '@unroll/core/internal';
 const I32 = ValType.i32, V128 = ValType.v128;
 
 /** Temporaries the math emitters share (v128 locals of one function), and whether relaxed SIMD's madd may be used. */
-interface MathLocals { x: number; k: number; r: number; y: number; relaxed: boolean }
+interface MathLocals { x: number; k: number; t: number; r: number; y: number; relaxed: boolean }
 
 function mathLocals(f: FunctionBuilder, relaxed: boolean): MathLocals {
-  return { x: f.local(V128), k: f.local(V128), r: f.local(V128), y: f.local(V128), relaxed };
+  return { x: f.local(V128), k: f.local(V128), t: f.local(V128), r: f.local(V128), y: f.local(V128), relaxed };
 }
 
 /**
@@ -23,21 +23,31 @@ function horner(f: FunctionBuilder, m: MathLocals, v: number, c: number): void {
   else f.get(v).f32x4Mul().f32x4Const(c).f32x4Add();
 }
 
+/** 1.5·2²³: adding it to |y| < 2²² leaves round(y) (ties to even) in the low mantissa bits. */
+const ROUNDER = 12582912;
+/** The float32 bit pattern of ROUNDER. */
+const ROUNDER_BITS = 0x4b400000;
+
 /**
  * Pushes e^v for v on the stack (Cephes expf, relative error ~1e-7): v clamped to [−87, 87],
  * v = k·ln2 + r with ln2 split in two (exact k·C1), e^r by a degree-6 polynomial, 2^k built in the
  * exponent bits ((k + 127) << 23).
  */
 function exp(f: FunctionBuilder, m: MathLocals): void {
-  f.f32x4Const(-87).f32x4Max().f32x4Const(87).f32x4Min().set(m.x);
-  f.get(m.x).f32x4Const(1.4426950408889634).f32x4Mul().f32x4Nearest().set(m.k);
+  // NOTE: pmax/pmin clamp as max/min do (a NaN stays NaN) in one instruction each, where max/min cost
+  // about seven on x64; and k = round(v·log2e) comes from adding ROUNDER (t = v·log2e + ROUNDER holds k
+  // in its low bits: k = t − ROUNDER exactly, and its bits minus ROUNDER_BITS are k as an integer), the
+  // same value f32x4.nearest gives, without nearest and the costly float-to-int conversion.
+  f.f32x4Const(-87).f32x4Pmax().f32x4Const(87).f32x4Pmin().set(m.x);
+  f.get(m.x).f32x4Const(1.4426950408889634).f32x4Mul().f32x4Const(ROUNDER).f32x4Add().set(m.t);
+  f.get(m.t).f32x4Const(ROUNDER).f32x4Sub().set(m.k);
   f.get(m.x).get(m.k).f32x4Const(0.693359375).f32x4Mul().f32x4Sub()
     .get(m.k).f32x4Const(-2.12194440e-4).f32x4Mul().f32x4Sub().set(m.r);
   f.f32x4Const(1.9875691500e-4);
   for (const c of [1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]) horner(f, m, m.r, c);
   // y = p·r² + r + 1
   f.get(m.r).get(m.r).f32x4Mul().f32x4Mul().get(m.r).f32x4Add().f32x4Const(1).f32x4Add().set(m.y);
-  f.get(m.k).i32x4TruncSatF32x4S().i32x4Const(127).i32x4Add().i32Const(23).i32x4Shl();
+  f.get(m.t).i32x4Const(127 - ROUNDER_BITS).i32x4Add().i32Const(23).i32x4Shl();
   f.get(m.y).f32x4Mul();
 }
 
@@ -50,7 +60,7 @@ function sigmoid(f: FunctionBuilder, m: MathLocals): void {
 
 /** Pushes tanh v for v on the stack: Eigen's float rational approximation (as tanhFast in fast-math.ts). */
 function tanh(f: FunctionBuilder, m: MathLocals): void {
-  f.f32x4Const(-7.90531110763549805).f32x4Max().f32x4Const(7.90531110763549805).f32x4Min().set(m.x);
+  f.f32x4Const(-7.90531110763549805).f32x4Pmax().f32x4Const(7.90531110763549805).f32x4Pmin().set(m.x);
   f.get(m.x).get(m.x).f32x4Mul().set(m.r);
   f.f32x4Const(-2.76076847742355e-16);
   for (const c of [2.00018790482477e-13, -8.60467152213735e-11, 5.12229709037114e-8, 1.48572235717979e-5,

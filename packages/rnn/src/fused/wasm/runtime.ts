@@ -5,6 +5,7 @@
 import { wasmRuntime } from '@unroll/core/internal';
 import type { Call, Kernel, Region, WasmRuntime } from '@unroll/core/internal';
 import { pointwiseModule } from './kernels.js';
+import { rowModule } from './row-kernels.js';
 
 /**
  * The kernels and the scratch region. Buffers are laid out by the caller as float offsets into the
@@ -39,6 +40,9 @@ export interface PointwiseWasm {
   readonly lstmBackward: Kernel;
   readonly gruForward: Kernel;
   readonly gruBackward: Kernel;
+  /** Row gather and float64 scatter-add by index (see row-kernels.ts and row-ops.ts). */
+  readonly gatherRows: Kernel;
+  readonly scatterAddRows: Kernel;
 }
 
 /**
@@ -91,9 +95,10 @@ const MAX_BYTES = 512 * 2 ** 20;
 function load(): PointwiseWasm | null {
   const rt = wasmRuntime();
   if (!rt) return null;
-  let kernel: (name: string) => Kernel;
+  let kernel: (name: string) => Kernel, rows: (name: string) => Kernel;
   try {
     kernel = rt.load('rnn.pointwise', pointwiseModule);
+    rows = rt.load('rnn.rows', rowModule);
   } catch {
     return null; // synchronous compilation refused
   }
@@ -126,6 +131,8 @@ function load(): PointwiseWasm | null {
     lstmBackward: kernel('lstm_bwd'),
     gruForward: kernel('gru_fwd'),
     gruBackward: kernel('gru_bwd'),
+    gatherRows: rows('gather_rows'),
+    scatterAddRows: rows('scatter_add_rows'),
   };
 }
 

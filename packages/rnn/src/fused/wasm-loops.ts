@@ -12,6 +12,19 @@ import type { HeapLayout, SequenceData } from './common.js';
 import { stepGemm, stepParts } from './wasm/runtime.js';
 import type { PointwiseWasm } from './wasm/runtime.js';
 
+let sequenceJobs = true;
+
+/**
+ * Switches whole-sequence jobs on (default: the steps where no row is padded run as one job, see
+ * `WasmRuntime.runSteps`) or off (one job per step, as before), for tests and benchmarks that compare
+ * the two; the results are the same. Returns the previous setting.
+ */
+export function setSequenceJobs(on: boolean): boolean {
+  const before = sequenceJobs;
+  sequenceJobs = on;
+  return before;
+}
+
 /** What one cell supplies to `forwardWasmLoop`; offsets are float offsets into the runtime's region. */
 export interface WasmForwardCell<R> {
   /** G = gates·H, the width of x·W_ihᵀ and h·W_hhᵀ. */
@@ -50,7 +63,24 @@ export function forwardWasmLoop<R>(w: PointwiseWasm, s: SequenceData & { reverse
     c.setUp(heap);
     const { minLen } = paddingBounds(lengths, T);
     const parts = stepParts(w, B, B * G * H);
+    const step = (t: number) => {
+      const prev = readSlot(t, reverse) * BH, next = writeSlot(t, reverse) * BH;
+      return [
+        stepGemm(gemmCall(true, false, true, B, G, H, 1, w.address(hsAt + prev), H, whh, H, 0, w.address(c.ghAt), G)),
+        c.kernel(t, prev, next),
+      ];
+    };
+    // The steps where no row is padded (t < minLen, contiguous in either direction) form ONE job: each
+    // part carries its batch rows through all of them (rows are independent sequences), so the threads
+    // meet once per sequence, not once per step. The calls are the per-step ones: the same results.
+    const clean = (k: number) => sequenceJobs && (reverse ? k >= T - minLen : k < minLen);
     for (let k = 0; k < T; k++) {
+      if (clean(k)) {
+        const from = k;
+        while (k + 1 < T && clean(k + 1)) k++;
+        w.rt.runSteps(k - from + 1, (i) => step(reverse ? T - 1 - (from + i) : from + i), parts);
+        continue;
+      }
       const t = reverse ? T - 1 - k : k;
       const prev = readSlot(t, reverse) * BH, next = writeSlot(t, reverse) * BH;
       if (t >= maxLen) {
@@ -58,10 +88,7 @@ export function forwardWasmLoop<R>(w: PointwiseWasm, s: SequenceData & { reverse
         for (const o of states) heap.copyWithin(o + next, o + prev, o + prev + BH);
         continue;
       }
-      w.rt.run([
-        stepGemm(gemmCall(true, false, true, B, G, H, 1, w.address(hsAt + prev), H, whh, H, 0, w.address(c.ghAt), G)),
-        c.kernel(t, prev, next),
-      ], parts);
+      w.rt.run(step(t), parts);
       if (t >= minLen) keepPaddedRows(heap, states, lengths, t, B, H, prev, next);
     }
     return c.result(heap);

@@ -136,12 +136,20 @@ export function throughTimeWasmLoop<R>(w: PointwiseWasm, c: WasmThroughTimeCell<
     c.copyIn(heap);
     const { minLen } = paddingBounds(lengths, T);
     const parts = stepParts(w, B, B * G * H);
+    const step = (t: number) => [c.kernel(t), c.gemm(t, whh, false)];
     for (let k = 0; k < T; k++) {
       const t = reverse ? k : T - 1 - k;
       if (t >= maxLen) {
         c.pastEnd(heap, t);
       } else if (t < minLen) {
-        w.rt.run([c.kernel(t), c.gemm(t, whh, false)], parts);
+        // The steps with no padded row are contiguous in the walk (t < minLen): one job for all, as forward.
+        if (sequenceJobs) {
+          const count = reverse ? minLen - t : t + 1;
+          w.rt.runSteps(count, (i) => step(reverse ? t + i : t - i), parts);
+          k += count - 1;
+        } else {
+          w.rt.run(step(t), parts);
+        }
       } else {
         c.rows(heap, t);
         w.rt.run([c.gemm(t, whh, true)], parts);

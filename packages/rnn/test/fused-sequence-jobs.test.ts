@@ -2,16 +2,18 @@
 // each thread carries its batch rows through every step. That only moves work between jobs, so outputs,
 // final states and every gradient must be bit-identical to one job per step — for LSTM and GRU, forward
 // under noGrad and recorded, with and without lengths, in both directions. Batch 16 and hidden 32 are big
-// enough for a step to be split over two threads where the run has them.
+// enough for a step to be split over two threads where the run has them. One-hot x is gathered inside
+// each step's job; it must match the gemm path's x·W_ihᵀ exactly.
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as K from '@unroll/core';
 import { RandomGenerator, Tensor, noGrad } from '@unroll/autograd';
 import { GRU, LSTM } from '@unroll/rnn';
 import { setSequenceJobs } from '../src/fused/wasm-loops.js';
+import { setOneHotPath } from '../src/fused/one-hot.js';
 import { rand } from './helpers.js';
 
-afterEach(() => { setSequenceJobs(true); });
+afterEach(() => { setSequenceJobs(true); setOneHotPath(true); });
 
 type Module = LSTM | GRU;
 type Result = { output: Tensor; state: { h: Tensor; c?: Tensor } };
@@ -72,6 +74,14 @@ describe('whole-sequence jobs in the fused WebAssembly loops', () => {
         const lengths = lengthSeed === null ? undefined : Array.from({ length: batch }, (_, b) => 1 + ((b * 7 + lengthSeed) % time));
         const [one, each] = bothWays(m, x, lengths, true);
         one.forEach((v, i) => expect(v, `result ${i}`).toEqual(each[i]));
+        if (!oneHot) return;
+        // One-hot x is gathered row by row inside each step's job: the values of x·W_ihᵀ by the gemm, exactly
+        // (one product 1·w plus zeros), so the forward matches the dense path bit for bit (dW_ih does only to
+        // rounding: the scatter-add sums in float64, see one-hot.test.ts).
+        const gathered = results(m, x, lengths, false);
+        setOneHotPath(false);
+        const dense = results(m, x, lengths, false);
+        gathered.forEach((v, i) => expect(v, `result ${i} against the gemm path`).toEqual(dense[i]));
       }), { numRuns: 25 });
   });
 });

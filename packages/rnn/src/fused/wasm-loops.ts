@@ -7,7 +7,7 @@ import type { FloatArray } from '@unroll/core';
 import { freePacked, gemmCall, packMatrix } from '@unroll/core/internal';
 import type { Call, PackedMatrix } from '@unroll/core/internal';
 import { keepPaddedRows, readSlot, writeSlot } from './common.js';
-import { inputProjection } from './one-hot.js';
+import { gatherTable, inputProjection } from './one-hot.js';
 import type { HeapLayout, SequenceData } from './common.js';
 import { stepGemm, stepParts } from './wasm/runtime.js';
 import type { PointwiseWasm } from './wasm/runtime.js';
@@ -52,23 +52,29 @@ export function forwardWasmLoop<R>(w: PointwiseWasm, s: SequenceData & { reverse
   const { T, B, H, Whh, reverse, lengths, maxLen } = s;
   const { G, states } = c;
   const BH = B * H, hsAt = states[0]!;
+  // One-hot x: W_ihᵀ and the hot columns go into the heap, and each step gathers its own rows of x·W_ihᵀ
+  // right before its gemm (in the same job, on the same rows), rather than all T·B rows up front.
+  const [tableAt, hotAt] = s.hot ? [c.layout.region(s.I * G), c.layout.region(T * B)] : [-1, -1];
   if (w.reserve(c.layout.top) === null) return null;
   w.view().set(Whh, c.whhAt);
   // The step's B operand is W_hhᵀ [H, G], packed once here rather than at every step.
   const whh = packMatrix(true, H, G, w.address(c.whhAt), H);
   if (whh === null) return null;
   try {
-    inputProjection(s, G, w.view(), c.xgAt, w);
+    const gather = tableAt >= 0 && gatherTable(s, G, w.view(), tableAt, hotAt);
+    if (!gather) inputProjection(s, G, w.view(), c.xgAt, w);
     const heap = w.view(); // after the gemm, which may have grown the memory
     c.setUp(heap);
     const { minLen } = paddingBounds(lengths, T);
     const parts = stepParts(w, B, B * G * H);
     const step = (t: number) => {
       const prev = readSlot(t, reverse) * BH, next = writeSlot(t, reverse) * BH;
-      return [
+      const calls = [
         stepGemm(gemmCall(true, false, true, B, G, H, 1, w.address(hsAt + prev), H, whh, H, 0, w.address(c.ghAt), G)),
         c.kernel(t, prev, next),
       ];
+      if (gather) calls.unshift({ kernel: w.gatherStepRows, args: [B, 4 * G, w.address(tableAt), w.address(hotAt + t * B), w.address(c.xgAt + t * B * G)] });
+      return calls;
     };
     // The steps where no row is padded (t < minLen, contiguous in either direction) form ONE job: each
     // part carries its batch rows through all of them (rows are independent sequences), so the threads

@@ -42,6 +42,8 @@ export interface PointwiseWasm {
   readonly gruBackward: Kernel;
   /** Row gather and float64 scatter-add by index (see row-kernels.ts and row-ops.ts). */
   readonly gatherRows: Kernel;
+  /** The gather split as a recurrent step's rows (multiples of core's gemm MR), to queue before the step's gemm. */
+  readonly gatherStepRows: Kernel;
   readonly scatterAddRows: Kernel;
 }
 
@@ -132,6 +134,7 @@ function load(): PointwiseWasm | null {
     gruForward: kernel('gru_fwd'),
     gruBackward: kernel('gru_bwd'),
     gatherRows: rows('gather_rows'),
+    gatherStepRows: rows('gather_step_rows'),
     scatterAddRows: rows('scatter_add_rows'),
   };
 }

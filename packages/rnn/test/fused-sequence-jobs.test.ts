@@ -7,13 +7,15 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as K from '@unroll/core';
+import { getNumThreads, setNumThreads } from '@unroll/core';
 import { RandomGenerator, Tensor, noGrad } from '@unroll/autograd';
 import { GRU, LSTM } from '@unroll/rnn';
 import { setSequenceJobs } from '../src/fused/wasm-loops.js';
 import { setOneHotPath } from '../src/fused/one-hot.js';
 import { rand } from './helpers.js';
 
-afterEach(() => { setSequenceJobs(true); setOneHotPath(true); });
+const threadsAtStart = getNumThreads();
+afterEach(() => { setSequenceJobs(true); setOneHotPath(true); setNumThreads(threadsAtStart); });
 
 type Module = LSTM | GRU;
 type Result = { output: Tensor; state: { h: Tensor; c?: Tensor } };
@@ -83,5 +85,18 @@ describe('whole-sequence jobs in the fused WebAssembly loops', () => {
         const dense = results(m, x, lengths, false);
         gathered.forEach((v, i) => expect(v, `result ${i} against the gemm path`).toEqual(dense[i]));
       }), { numRuns: 25 });
+  });
+
+  it('splits a sequence of small steps over the threads by its total work: the same bits at 1 and 2 threads', () => {
+    // Batch 8, hidden 16: one step (8·64·16 multiply-adds) is too small to split, eight steps together are not.
+    for (const Module of [LSTM, GRU]) {
+      const m = new Module({ inputSize: 3, hiddenSize: 16, generator: new RandomGenerator(8) });
+      const x = rand([8, 8, 3], new RandomGenerator(9), { dtype: 'float32' });
+      setNumThreads(1);
+      const one = results(m, x, undefined, true);
+      setNumThreads(2);
+      const two = results(m, x, undefined, true);
+      one.forEach((v, i) => expect(v, `${Module.name} result ${i}`).toEqual(two[i]));
+    }
   });
 });

@@ -84,7 +84,8 @@ export function forwardWasmLoop<R>(w: PointwiseWasm, s: SequenceData & { reverse
       if (clean(k)) {
         const from = k;
         while (k + 1 < T && clean(k + 1)) k++;
-        w.rt.runSteps(k - from + 1, (i) => step(reverse ? T - 1 - (from + i) : from + i), parts);
+        // Waking the workers is paid once for all these steps, so their total work decides the split.
+        w.rt.runSteps(k - from + 1, (i) => step(reverse ? T - 1 - (from + i) : from + i), stepParts(w, B, (k - from + 1) * B * G * H));
         continue;
       }
       const t = reverse ? T - 1 - k : k;
@@ -151,7 +152,7 @@ export function throughTimeWasmLoop<R>(w: PointwiseWasm, c: WasmThroughTimeCell<
         // The steps with no padded row are contiguous in the walk (t < minLen): one job for all, as forward.
         if (sequenceJobs) {
           const count = reverse ? minLen - t : t + 1;
-          w.rt.runSteps(count, (i) => step(reverse ? t + i : t - i), parts);
+          w.rt.runSteps(count, (i) => step(reverse ? t + i : t - i), stepParts(w, B, count * B * G * H));
           k += count - 1;
         } else {
           w.rt.run(step(t), parts);

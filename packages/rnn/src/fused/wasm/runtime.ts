@@ -48,9 +48,9 @@ export interface PointwiseWasm {
 }
 
 /**
- * The parts a recurrent step of `rows` batch rows and `work` multiply-adds is split into: the runtime's
- * threads when each gets at least 4 rows and enough work to pay for waking it (~64K multiply-adds, a few
- * µs), else 1. The rows of a batch are independent sequences, so a step split by rows needs no barrier
+ * The parts a recurrent step of `rows` batch rows and `work` multiply-adds is split into (for a job of
+ * several steps, `work` is theirs together: the workers are woken once): the runtime's threads when each
+ * gets at least 4 rows and enough work to pay for waking it (~64K multiply-adds, a few µs), else 1. The rows of a batch are independent sequences, so a step split by rows needs no barrier
  * between its gemm and its pointwise kernel.
  */
 export function stepParts(w: PointwiseWasm, rows: number, work: number): number {

@@ -13,6 +13,8 @@ import type { Access, Plan, Projection, ProjectionGroup } from './plan.js';
 import { ArgumentBlock, Resident, StepQueue, countWasmPass, fresh, stepParts, gemm, release, residentRuntime, scratchSlot, countStepJobPass, stepJobsEnabled, take, wasmKernelsEnabled } from './runtime.js';
 import { wasmKernels } from './wasm-kernels.js';
 import { oneHotRows, projectOneHot, projectionGradOneHot } from './one-hot-input.js';
+import { scatterAddRows } from '../fused/wasm/row-ops.js';
+import { pointwiseWasm } from '../fused/wasm/runtime.js';
 import { rowHelpers } from './wasm-rows.js';
 import { backwardJobs, forwardJobs, setBases } from './step-jobs.js';
 import type { WasmKernels } from './wasm-kernels.js';
@@ -530,12 +532,16 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
         const W = joinWeights(g, plan.projections, (pr) => V[plan.access.get(pr.w.id)!.slot]!);
         gemm(false, !g.transB, TB, I, N, 1, dX(), 0, N, W, 0, g.transB ? I : N, 1, dx, 0, I);
       }
-      // Each member's bias gradient: its columns of dX summed over all T·B rows (in float64).
+      // Each member's bias gradient: its columns of dX summed over all T·B rows (in float64): when dX lives
+      // in the kernel memory, every column's sum at once by the fused ops' row kernel, else in JS.
+      const biases = prs.map((pr) => (pr.bias && plan.needs[pr.bias.id] ? plan.gradAccess.get(pr.bias.id) : undefined));
+      const sums = biases.some((bg) => bg) && res?.has(nVs + k)
+        ? scatterAddRows(pointwiseWasm(), null, TB, N, dX(), 0, 1, (all) => Float64Array.from(all)) : null;
       prs.forEach((pr, m) => {
-        const bg = pr.bias && plan.needs[pr.bias.id] ? plan.gradAccess.get(pr.bias.id) : undefined;
+        const bg = biases[m];
         if (!bg) return;
         const db = fresh(dtype, pr.N);
-        db.set(sumRows(dX(), TB, pr.N, g.cols[m]!, N));
+        db.set(sums ? sums.subarray(g.cols[m]!, g.cols[m]! + pr.N) : sumRows(dX(), TB, pr.N, g.cols[m]!, N));
         addDirect(bg.slot, db);
       });
     });

@@ -7,14 +7,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as K from '@unroll/core';
 import { getNumThreads, setNumThreads } from '@unroll/core';
-import { Module, RandomGenerator, Tensor, mul, sum } from '@unroll/autograd';
+import { LayerNorm, Module, Parameter, RandomGenerator, Tensor, matmul, mul, relu, sum, tanh } from '@unroll/autograd';
 import { RNNCell, bidirectional, compileCell, stackCells, stackLayers, stateTensors, unroll } from '@unroll/rnn';
 import type { RecurrentCell } from '@unroll/rnn';
 import { setOneHotPath } from '../../src/fused/one-hot.js';
 import { oneHotProjectionCounts } from '../../src/compile/one-hot-input.js';
 import { SEED, rand } from '../helpers.js';
 import { composed, maxError, runAll } from './run.js';
-import { IndRNN, MGU, ManyProjections, UserLSTM } from './cells.js';
+import { IndRNN, LayerNormLSTM, MGU, ManyProjections, UserLSTM } from './cells.js';
 
 type AnyCell = RecurrentCell<any> & Module;
 type DT = 'float32' | 'float64';
@@ -80,6 +80,32 @@ function checkFamily(make: (I: number, H: number, g: RandomGenerator) => AnyCell
 
 const f64 = { dtype: 'float64' as const };
 
+/**
+ * h' = tanh(LN(x·Wᵀ) + relu(x·D) ⊙ h + h·Uᵀ): both input products feed other ops on x alone, so they are
+ * hoisted as recorded ops (not the compiled op's own projections) — one transB, one not.
+ */
+class NormedInputRNN extends Module {
+  readonly outputSize: number;
+  readonly w: Parameter; readonly d: Parameter; readonly u: Parameter; readonly ln: LayerNorm;
+  constructor(readonly inputSize: number, readonly hiddenSize: number, g: RandomGenerator) {
+    super();
+    this.outputSize = hiddenSize;
+    const p = (shape: number[]) => new Parameter(K.randUniform(shape, -0.6, 0.6, { dtype: 'float64', generator: g }));
+    this.w = this.registerParameter('w', p([hiddenSize, inputSize]));
+    this.d = this.registerParameter('d', p([inputSize, hiddenSize]));
+    this.u = this.registerParameter('u', p([hiddenSize, hiddenSize]));
+    this.ln = this.registerModule('ln', new LayerNorm(hiddenSize, f64));
+  }
+  initialState(batch: number) {
+    return { h: new Tensor(K.zeros([batch, this.hiddenSize], f64)) };
+  }
+  step(state: { h: Tensor }, x: Tensor) {
+    const h = state.h;
+    const next = tanh(this.ln.forward(matmul(x, this.w, { transB: true })).add(relu(matmul(x, this.d)).mul(h)).add(matmul(h, this.u, { transB: true })));
+    return { state: { h: next }, output: next };
+  }
+}
+
 describe('compileCell on one-hot input: compiled = composed to 1e-10 (float64)', () => {
   it('RNNCell tanh and relu (bias folded into the gathered projection)', () => {
     checkFamily((I, H, g) => new RNNCell({ inputSize: I, hiddenSize: H, generator: g, ...f64 }));
@@ -92,6 +118,10 @@ describe('compileCell on one-hot input: compiled = composed to 1e-10 (float64)',
   it('projections of both orientations, sliced, biases folded, a frozen member (per-member gradients)', () => {
     checkFamily((I, H, g) => new ManyProjections(I, H, g), 6);
     checkFamily((I, H, g) => new ManyProjections(I, H, g, 'float64', true), 6);
+  });
+  it('projections that feed other hoisted ops (a layer norm of x·Wᵀ, a relu of x·D): the one-hot matmul op', () => {
+    checkFamily((I, H, g) => new NormedInputRNN(I, H, g), 8);
+    checkFamily((I, H, g) => new LayerNormLSTM(I, H, g), 4);
   });
   it('a compiled stack (only the first layer sees one-hot input)', () => {
     checkFamily((I, H, g) => stackCells([new MGU(I, H, g), new IndRNN(H, H, g)]) as AnyCell, 5);

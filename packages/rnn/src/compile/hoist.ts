@@ -7,6 +7,8 @@ import type { Op, OpSpec } from '@unroll/autograd';
 import { hoistedAttrs } from './hoistable.js';
 import type { Plan } from './plan.js';
 import type { Value } from './program.js';
+import { oneHotMatmul } from './one-hot-matmul.js';
+import { oneHotRows } from './one-hot-input.js';
 
 // The registered spec of each op, applied under a name of its own (defineOp names are unique): the same
 // forward and backward, so a hoisted op computes exactly what the step's op computes.
@@ -47,9 +49,19 @@ export function hoist(plan: Plan, xs: Tensor): { xInputs: Tensor[]; pInputs: Ten
     for (const o of op.outputs) live.add(o.id);
     for (const u of op.inputs) live.add(u.id);
   }
+  // x·op(W) on a one-hot x: the one-hot op (a gather; dW a scatter-add), x's hot columns found once.
+  let hot: Int32Array | null | undefined;
+  const oneHot = (op: Plan['program']['ops'][number]): Int32Array | null => {
+    const w = op.inputs[1];
+    if (op.name !== 'matmul' || op.inputs[0] !== p.x || w?.dep !== 'P' || w.shape.length !== 2 || (op.attrs as K.MatmulOptions).transA) return null;
+    hot ??= oneHotRows(K.contiguous(env.get(p.x.id)!.data) as K.FloatArray, T * B, I);
+    return hot;
+  };
   for (const op of p.ops) {
     if (op.dep === 'S' || !op.outputs.some((o) => live.has(o.id))) continue;
-    const outs = hoistedOp(op.spec).applyMulti(op.inputs.map(valueOf), hoistedAttrs(op, B, T * B));
+    const h = oneHot(op);
+    const outs = h ? [oneHotMatmul().apply(op.inputs.map(valueOf), { transB: !!(op.attrs as K.MatmulOptions).transB, hot: h })]
+      : hoistedOp(op.spec).applyMulti(op.inputs.map(valueOf), hoistedAttrs(op, B, T * B));
     op.outputs.forEach((o, k) => env.set(o.id, outs[k]!));
   }
   return { xInputs: plan.xInputs.map(valueOf), pInputs: plan.pInputs.map(valueOf), x2d: env.get(p.x.id)! };

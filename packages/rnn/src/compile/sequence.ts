@@ -12,6 +12,9 @@ import type { ItemKernels } from './codegen.js';
 import type { Access, Plan, Projection, ProjectionGroup } from './plan.js';
 import { ArgumentBlock, Resident, StepQueue, countWasmPass, fresh, stepParts, gemm, release, residentRuntime, scratchSlot, countStepJobPass, stepJobsEnabled, take, wasmKernelsEnabled } from './runtime.js';
 import { wasmKernels } from './wasm-kernels.js';
+import { oneHotRows, projectOneHot, projectionGradOneHot } from './one-hot-input.js';
+import { scatterAddRows } from '../fused/wasm/row-ops.js';
+import { pointwiseWasm } from '../fused/wasm/runtime.js';
 import { rowHelpers } from './wasm-rows.js';
 import { backwardJobs, forwardJobs, setBases } from './step-jobs.js';
 import type { WasmKernels } from './wasm-kernels.js';
@@ -30,6 +33,8 @@ interface Attrs {
 
 interface Saved {
   V: FloatArray[]; pooled: FloatArray[]; dtype: FloatDType; x2d: FloatArray | null;
+  /** Each row's hot column when x is one-hot (see one-hot-input.ts), else null. */
+  hot: Int32Array | null;
   /** The forward's region of the kernel memory, kept for backward (freed on release, or when collected). */
   res: Resident | null;
 }
@@ -163,13 +168,17 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const V: FloatArray[] = [];
     const pooled: FloatArray[] = [];
     const x2d = plan.projections.length ? flat(inputs[nX + nP + p.stateIn.length]!) : null;
+    // One pass over x: its rows' hot columns when it is one-hot (the projections are then gathers).
+    const hot = x2d ? oneHotRows(x2d, T * B, inputs[nX + nP + p.stateIn.length]!.shape[1]!) : null;
     const rt = residentRuntime(dtype);
     const wk = rt && wasmKernelsEnabled() ? wasmKernels(plan, rt) : null;
     const res = residentValues(plan, T, wk);
     res?.bind(V);
-    // A projection group: x·[op(W₁) … op(W_k)] for every step at once, [T·B, I] → [T·B, N], one gemm.
+    // A projection group: x·[op(W₁) … op(W_k)] for every step at once, [T·B, I] → [T·B, N], one gemm (or
+    // a gather of the weights' columns when x is one-hot).
     const weightIn = (pr: Projection) => flat(inputs[nX + plan.pInputs.indexOf(pr.w)]!);
-    const project = (C: FloatArray, g: ProjectionGroup) => {
+    const project = (C: FloatArray, g: ProjectionGroup, resident: boolean) => {
+      if (hot) { projectOneHot(g, T, B, dtype, x2d!, hot, joinWeights(g, plan.projections, weightIn), C, resident); return; }
       gemm(false, g.transB, T * B, g.N, g.I, 1, x2d!, 0, g.I, joinWeights(g, plan.projections, weightIn), 0, g.transB ? g.I : g.N, 0, C, 0, g.N);
     };
     // Each member's bias (if any) added to each of its T·B rows at its columns.
@@ -183,7 +192,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
         if (s.role === 'input' || s.role === 'constant') V[k]!.set(original(s));
         if (s.role === 'projection') {
           const g = plan.projectionGroups[s.index]!;
-          project(V[k]!, g);
+          project(V[k]!, g, true);
           res.bind(V);
           addBias(V[k]!, g);
         }
@@ -193,7 +202,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
       else if (s.role === 'projection') {
         const g = plan.projectionGroups[s.index]!;
         pooled.push((V[k] = take(dtype, T * s.size)));
-        project(V[k]!, g);
+        project(V[k]!, g, false);
         addBias(V[k]!, g);
       }
       else if (s.role === 'constant') V[k] = p.values[s.index]!.constant!;
@@ -296,7 +305,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     if (!record) release(...pooled);
     let saved: Saved | undefined;
     if (record) {
-      saved = { V, pooled, dtype, x2d, res: keep ? res : null };
+      saved = { V, pooled, dtype, x2d, hot, res: keep ? res : null };
       if (keep) {
         held += res!.bytes;
         unreleased.register(saved, res!, saved);
@@ -319,7 +328,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const { plan, kernels } = a.compiled;
     const { program: p, B } = plan;
     const { T, reverse, lengths } = a;
-    const { dtype, x2d } = saved;
+    const { dtype, x2d, hot } = saved;
     const nVs = plan.slots.length, nGs = plan.gradSlots.length;
     const rt = residentRuntime(dtype);
     const wk = rt && wasmKernelsEnabled() ? wasmKernels(plan, rt) : null;
@@ -499,7 +508,11 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
       const dX = () => { rebind(); return G[k]!; };
       const prs = g.members.map((m) => plan.projections[m]!);
       const wanted = prs.map((pr) => (plan.needs[pr.w.id] ? plan.gradAccess.get(pr.w.id) : undefined));
-      if (g.members.length > 1 && wanted.every((acc) => acc)) {
+      if (hot && wanted.some((acc) => acc)) {
+        // x one-hot: the whole group's dW as one scatter-add of dX's rows, each member its part.
+        const dw = projectionGradOneHot(g, T, B, dtype, x2d!, hot, dX(), res?.has(nVs + k) ?? false);
+        prs.forEach((pr, m) => { if (wanted[m]) addDirect(wanted[m]!.slot, g.members.length > 1 ? memberGradient(g, pr, m, dw) : dw); });
+      } else if (g.members.length > 1 && wanted.every((acc) => acc)) {
         const dw = fresh(dtype, N * I);
         if (g.transB) gemm(true, false, N, I, TB, 1, dX(), 0, N, x2d!, 0, I, 0, dw, 0, I);
         else gemm(true, false, I, N, TB, 1, x2d!, 0, I, dX(), 0, N, 0, dw, 0, N);
@@ -519,12 +532,16 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
         const W = joinWeights(g, plan.projections, (pr) => V[plan.access.get(pr.w.id)!.slot]!);
         gemm(false, !g.transB, TB, I, N, 1, dX(), 0, N, W, 0, g.transB ? I : N, 1, dx, 0, I);
       }
-      // Each member's bias gradient: its columns of dX summed over all T·B rows (in float64).
+      // Each member's bias gradient: its columns of dX summed over all T·B rows (in float64): when dX lives
+      // in the kernel memory, every column's sum at once by the fused ops' row kernel, else in JS.
+      const biases = prs.map((pr) => (pr.bias && plan.needs[pr.bias.id] ? plan.gradAccess.get(pr.bias.id) : undefined));
+      const sums = biases.some((bg) => bg) && res?.has(nVs + k)
+        ? scatterAddRows(pointwiseWasm(), null, TB, N, dX(), 0, 1, (all) => Float64Array.from(all)) : null;
       prs.forEach((pr, m) => {
-        const bg = pr.bias && plan.needs[pr.bias.id] ? plan.gradAccess.get(pr.bias.id) : undefined;
+        const bg = biases[m];
         if (!bg) return;
         const db = fresh(dtype, pr.N);
-        db.set(sumRows(dX(), TB, pr.N, g.cols[m]!, N));
+        db.set(sums ? sums.subarray(g.cols[m]!, g.cols[m]! + pr.N) : sumRows(dX(), TB, pr.N, g.cols[m]!, N));
         addDirect(bg.slot, db);
       });
     });

@@ -37,14 +37,25 @@ export function mathLocals(f: FunctionBuilder): MathLocals {
   return { x: f.local(V128), k: f.local(V128), r: f.local(V128), y: f.local(V128), h: f.local(V128) };
 }
 
+/** 1.5·2²³: adding it to |y| < 2²² leaves round(y) (ties to even) in the low mantissa bits. */
+const ROUNDER = 12582912;
+/** The float32 bit pattern of ROUNDER. */
+const ROUNDER_BITS = 0x4b400000;
+
 /**
  * Replaces v on the stack by e^v: Cephes expf (v = k·ln2 + r, ln2 split in two so k·C1 is exact, e^r by
  * a degree-6 polynomial), with 2^k applied as two halves 2^⌊k/2⌋·2^(k−⌊k/2⌋) so the whole float32 range
  * comes out right: +Inf above ln(FLT_MAX), gradual underflow to subnormals and 0 below, NaN stays NaN.
  */
 export function exp(f: FunctionBuilder, m: MathLocals): void {
-  f.f32x4Const(-104).f32x4Max().f32x4Const(89).f32x4Min().set(m.x);
-  f.get(m.x).f32x4Const(1.4426950408889634).f32x4Mul().f32x4Nearest().set(m.k);
+  // NOTE: as the fused kernels (fused/wasm/kernels.ts): pmax/pmin clamp as max/min do (a NaN stays NaN) in
+  // one instruction each, where max/min cost about seven on x64; and k = round(v·log2e) comes from adding
+  // ROUNDER (t = v·log2e + ROUNDER, kept in h until k's integer form is taken: k = t − ROUNDER exactly, and
+  // t's bits minus ROUNDER_BITS are k as an integer), the value f32x4.nearest gives, without nearest and
+  // the costly float-to-int conversion. Bit-identical results.
+  f.f32x4Const(-104).f32x4Pmax().f32x4Const(89).f32x4Pmin().set(m.x);
+  f.get(m.x).f32x4Const(1.4426950408889634).f32x4Mul().f32x4Const(ROUNDER).f32x4Add().set(m.h);
+  f.get(m.h).f32x4Const(ROUNDER).f32x4Sub().set(m.k);
   f.get(m.x).get(m.k).f32x4Const(0.693359375).f32x4Mul().f32x4Sub()
     .get(m.k).f32x4Const(-2.12194440e-4).f32x4Mul().f32x4Sub().set(m.r);
   f.f32x4Const(1.9875691500e-4);
@@ -54,7 +65,7 @@ export function exp(f: FunctionBuilder, m: MathLocals): void {
   // y = p·r² + r + 1
   f.get(m.r).get(m.r).f32x4Mul().f32x4Mul().get(m.r).f32x4Add().f32x4Const(1).f32x4Add().set(m.y);
   // k as integers; h = k >> 1; 2^h and 2^(k−h) built in the exponent bits.
-  f.get(m.k).i32x4TruncSatF32x4S().set(m.k);
+  f.get(m.h).i32x4Const(-ROUNDER_BITS).i32x4Add().set(m.k);
   f.get(m.k).i32Const(1); simd(f, OP.i32x4ShrS); f.set(m.h);
   f.get(m.y).get(m.h).i32x4Const(127).i32x4Add().i32Const(23).i32x4Shl().f32x4Mul();
   f.get(m.k).get(m.h); simd(f, OP.i32x4Sub); f.i32x4Const(127).i32x4Add().i32Const(23).i32x4Shl().f32x4Mul();
@@ -69,10 +80,10 @@ export function sigmoid(f: FunctionBuilder, m: MathLocals): void {
 
 /**
  * Replaces v on the stack by tanh v: Eigen's float rational approximation (as fused/fast-math.ts's
- * tanhFast) on v clamped to ±7.905 (where float32 tanh is ±1 to rounding); keeps −0 and NaN.
+ * tanhFast) on v clamped to ±7.905 (where float32 tanh is ±1 to rounding; pmax/pmin as in `exp`); keeps −0 and NaN.
  */
 export function tanh(f: FunctionBuilder, m: MathLocals): void {
-  f.f32x4Const(-7.90531110763549805).f32x4Max().f32x4Const(7.90531110763549805).f32x4Min().set(m.x);
+  f.f32x4Const(-7.90531110763549805).f32x4Pmax().f32x4Const(7.90531110763549805).f32x4Pmin().set(m.x);
   f.get(m.x).get(m.x).f32x4Mul().set(m.r);
   f.f32x4Const(-2.76076847742355e-16);
   for (const c of [2.00018790482477e-13, -8.60467152213735e-11, 5.12229709037114e-8, 1.48572235717979e-5,

@@ -10,6 +10,8 @@
 //     `ModuleBuilder` for the runtime's `Target` and loaded once with `load(name, build)`; it takes byte
 //     addresses and integer sizes after (part, parts, thread). `run(calls, parts)` runs a queue of calls
 //     split into parts over the worker threads; each part computes a fixed slice (deterministic).
+//     `runSteps(count, calls, parts)` runs `count` steps of a queue (arguments affine in the step) as ONE
+//     job, each part carrying its slice through every step: a recurrence split by independent rows.
 //   - gemm on regions: `packMatrix` packs a B operand once (e.g. W_hh for a whole sequence) and
 //     `gemmCall` makes the queue entry for C = alpha·op(A)·op(B) + beta·C with A, C (and an unpacked B)
 //     at byte addresses; `emitPartRange` lets a pointwise kernel split rows the same way the gemm does

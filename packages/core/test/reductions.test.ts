@@ -154,3 +154,23 @@ describe('sumTo', () => {
     expect(() => K.sumTo(K.zeros([3]), [2, 3])).toThrow('sumTo: cannot sum [3] to the larger rank of [2, 3]');
   });
 });
+
+describe('a large float32 sum into one slot (the WebAssembly loop where the runtime is shared)', () => {
+  /** The fold's arithmetic: one running float32 sum in memory order, rounded after every addition. */
+  const running = (x: Float32Array) => { let acc = 0; for (let i = 0; i < x.length; i++) acc = Math.fround(acc + x[i]!); return acc; };
+  const special = [0, -0, 1e38, -1e38, 3.4e38, Infinity, -Infinity, NaN, 1e-45, 16777216, 1];
+
+  it('gives the bits of the running float32 sum, specials included, on a view with an offset and keepdims too', () => {
+    fc.assert(fc.property(fc.integer({ min: 16000, max: 40000 }), fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 0, max: 3 }), (n, seed, specials) => {
+      const x = K.randUniform([n], -100, 100, { dtype: 'float32', generator: new K.RandomGenerator(seed) }).data as Float32Array;
+      for (let s = 0; s < specials; s++) x[(seed * (s + 3)) % n] = special[(seed + s) % special.length]!;
+      const want = running(x);
+      expect(K.sum(K.fromData(x, [n])).data[0]).toBe(want);
+      expect(K.mean(K.fromData(x, [n])).data[0]).toBe(Math.fround(want / n));
+      // A [1, n − 1] view at offset 1, reduced over its last axis with keepdims: still one slot.
+      const view = K.fromData(x, [1, n]).lo(0, 1);
+      expect(view.offset).toBe(1);
+      expect(K.sum(view, { axes: 1, keepdims: true }).data[0]).toBe(running(x.subarray(1)));
+    }), { numRuns: 30 });
+  });
+});

@@ -82,6 +82,70 @@ describe('WasmRuntime.run', () => {
   });
 });
 
+/**
+ * step(part, parts, thread, prev, next, n, scale): next[i] = prev[i] · scale + i (float32) for the i in [0, n)
+ * the part owns (rows of 4): a recurrence whose elements are independent, as a fused step's batch rows.
+ */
+function stepModule(target: Target): Uint8Array {
+  const { i32, f32 } = ValType;
+  const f = new FunctionBuilder([i32, i32, i32, i32, i32, i32, f32]);
+  const [part, parts, , prev, next, n, scale] = [0, 1, 2, 3, 4, 5, 6];
+  const s = f.local(i32), e = f.local(i32);
+  emitPartRange(f, part, parts, n, 4, s, e);
+  f.block().loop();
+  f.get(s).get(e).i32LtS().i32Eqz().brIf(1);
+  f.get(next).get(s).i32Const(4).i32Mul().i32Add()
+    .get(prev).get(s).i32Const(4).i32Mul().i32Add().f32Load().get(scale).f32Mul().f32Const(0.25).f32Add()
+    .f32Store();
+  f.get(s).i32Const(1).i32Add().set(s).br(0);
+  f.end().end();
+  return new ModuleBuilder().importMemory('env', 'memory', 1, target.memory).addFunction('step', f).encode();
+}
+
+describe('WasmRuntime.runSteps', () => {
+  const step = () => rt.load('test.steps', stepModule)('step');
+  /** Runs `count` steps over rows of n floats from row 0 (filled with `seed`), as one job or one job per step. */
+  function recurrence(count: number, n: number, parts: number, oneJob: boolean, reverse = false): Float32Array {
+    const r = rt.alloc((count + 1) * n)!;
+    const row = (i: number) => r.at + 4 * n * i;
+    const at = (s: number) => (reverse ? count - s : s);
+    rt.view(r).fill(0);
+    rt.view(r).subarray(at(0) * n, at(0) * n + n).forEach((_, i, a) => { a[i] = (i % 7) - 3; });
+    const calls = (s: number) => [{ kernel: step(), args: [row(at(s)), row(reverse ? at(s) - 1 : at(s) + 1), n, 1.5] }];
+    if (oneJob) rt.runSteps(count, calls, parts);
+    else for (let s = 0; s < count; s++) rt.run(calls(s), parts);
+    const out = rt.view(r).slice(0, (count + 1) * n);
+    rt.free(r);
+    return out;
+  }
+
+  it('computes exactly what one job per step computes, each part carrying its own rows through every step', () => {
+    setNumThreads(2);
+    fc.assert(fc.property(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 5 }), fc.boolean(),
+      (count, n, parts, reverse) => {
+        expect(recurrence(count, n, parts, true, reverse)).toEqual(recurrence(count, n, parts, false, reverse));
+      }), { numRuns: 40 });
+  });
+
+  it('gives the same values at 1 and 2 threads, and runs nothing for no steps', () => {
+    setNumThreads(1);
+    const one = recurrence(9, 33, 2, true);
+    setNumThreads(2);
+    expect(recurrence(9, 33, 2, true)).toEqual(one);
+    expect(() => rt.runSteps(0, () => { throw new Error('not called'); })).not.toThrow();
+  });
+
+  it('refuses steps whose kernels differ or whose arguments are not affine in the step, naming them', () => {
+    const k = step(), mark = rt.load('test.parts', partsModule)('mark');
+    const r = rt.alloc(64)!;
+    expect(() => rt.runSteps(3, (s) => [{ kernel: s === 2 ? mark : k, args: [r.at, r.at, 4, 1] }]))
+      .toThrow('WasmRuntime.runSteps: step 2 queues other kernels than step 0 (step)');
+    expect(() => rt.runSteps(4, (s) => [{ kernel: k, args: [r.at, r.at + 16 * s * s, 4, 1] }]))
+      .toThrow(`WasmRuntime.runSteps: call 0 (step) argument 1 is not affine in the step: ${r.at}, ${r.at + 16}, … but ${r.at + 144} at step 3`);
+    rt.free(r);
+  });
+});
+
 describe('threadJobStats', () => {
   it('counts the jobs split over workers (each one either pooled or run alone by the guard), and resets', () => {
     setNumThreads(2);

@@ -5,6 +5,7 @@ import { contiguous, type NdArray } from '../array.js';
 import { ShapeError, fmt } from '../errors.js';
 import { normalizeAxes, normalizeAxis, sizeOf, stridesOf, type Shape } from '../shape.js';
 import { forEachRun } from './iterate.js';
+import { SUM_F32_MIN, sumF32 } from './wasm/sum-f32.js';
 import { checkOptions, optionKeys } from '../options.js';
 
 export interface ReduceOptions {
@@ -38,6 +39,14 @@ function fold(op: string, a: NdArray, opts: ReduceOptions, kind: FoldKind) {
   const outStrides = kept.map((d, i) => (d === 1 && a.shape[i] !== 1 ? 0 : own[i]!));
   // float32 sums round to float32 after every addition, as storing into the float32 slot would.
   const f32 = result instanceof Float32Array;
+  // A large float32 array summed into one slot: the same running float32 sum in WebAssembly (sum-f32.ts).
+  if (kind === 'sum' && f32 && result.length === 1 && x instanceof Float32Array && x.length >= SUM_F32_MIN) {
+    const s = sumF32(x);
+    if (s !== null) {
+      result[0] = s;
+      return ndarray(result, out);
+    }
+  }
   let k = 0;
   // NOTE: one loop per kind, no callback: a callback shared by every reduction is a megamorphic call
   // per element (~3× slower on the softmax family's backward).

@@ -62,6 +62,20 @@ function transposeInto(Wih: FloatArray, G: number, I: number, wt: FloatArray, at
 }
 
 /**
+ * Whether x·W_ihᵀ can be a gather of W_ihᵀ's rows (x one-hot and W_ih finite, the conditions of
+ * `inputProjection`'s gather); then writes W_ihᵀ [I, G] (float32) into heap[tableAt..] and the hot column
+ * of every row into heap's bytes from float offset hotAt (int32 [T·B]), for a kernel that gathers a
+ * step's rows just before the step needs them (see wasm-loops.ts).
+ */
+export function gatherTable(s: SequenceData, G: number, heap: Float32Array, tableAt: number, hotAt: number): boolean {
+  const { T, B, I, Wih, hot } = s;
+  if (hot === null || !allFinite(Wih)) return false;
+  transposeInto(Wih, G, I, heap, tableAt);
+  new Int32Array(heap.buffer, heap.byteOffset + 4 * hotAt, T * B).set(hot);
+  return true;
+}
+
+/**
  * out[at..] [T·B, G] = X·W_ihᵀ for every step at once: a gather of W_ih's columns when `s.hot` says x is
  * one-hot and W_ih is finite, else one gemm [T·B, I]·[I, G]. G is W_ih's row count. The gather runs as a
  * WebAssembly kernel on `w`'s threads when `out` lives in its memory.

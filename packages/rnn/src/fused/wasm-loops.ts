@@ -7,10 +7,23 @@ import type { FloatArray } from '@unroll/core';
 import { freePacked, gemmCall, packMatrix } from '@unroll/core/internal';
 import type { Call, PackedMatrix } from '@unroll/core/internal';
 import { keepPaddedRows, readSlot, writeSlot } from './common.js';
-import { inputProjection } from './one-hot.js';
+import { gatherTable, inputProjection } from './one-hot.js';
 import type { HeapLayout, SequenceData } from './common.js';
 import { stepGemm, stepParts } from './wasm/runtime.js';
 import type { PointwiseWasm } from './wasm/runtime.js';
+
+let sequenceJobs = true;
+
+/**
+ * Switches whole-sequence jobs on (default: the steps where no row is padded run as one job, see
+ * `WasmRuntime.runSteps`) or off (one job per step, as before), for tests and benchmarks that compare
+ * the two; the results are the same. Returns the previous setting.
+ */
+export function setSequenceJobs(on: boolean): boolean {
+  const before = sequenceJobs;
+  sequenceJobs = on;
+  return before;
+}
 
 /** What one cell supplies to `forwardWasmLoop`; offsets are float offsets into the runtime's region. */
 export interface WasmForwardCell<R> {
@@ -39,18 +52,42 @@ export function forwardWasmLoop<R>(w: PointwiseWasm, s: SequenceData & { reverse
   const { T, B, H, Whh, reverse, lengths, maxLen } = s;
   const { G, states } = c;
   const BH = B * H, hsAt = states[0]!;
+  // One-hot x: W_ihᵀ and the hot columns go into the heap, and each step gathers its own rows of x·W_ihᵀ
+  // right before its gemm (in the same job, on the same rows), rather than all T·B rows up front.
+  const [tableAt, hotAt] = s.hot ? [c.layout.region(s.I * G), c.layout.region(T * B)] : [-1, -1];
   if (w.reserve(c.layout.top) === null) return null;
   w.view().set(Whh, c.whhAt);
   // The step's B operand is W_hhᵀ [H, G], packed once here rather than at every step.
   const whh = packMatrix(true, H, G, w.address(c.whhAt), H);
   if (whh === null) return null;
   try {
-    inputProjection(s, G, w.view(), c.xgAt, w);
+    const gather = tableAt >= 0 && gatherTable(s, G, w.view(), tableAt, hotAt);
+    if (!gather) inputProjection(s, G, w.view(), c.xgAt, w);
     const heap = w.view(); // after the gemm, which may have grown the memory
     c.setUp(heap);
     const { minLen } = paddingBounds(lengths, T);
     const parts = stepParts(w, B, B * G * H);
+    const step = (t: number) => {
+      const prev = readSlot(t, reverse) * BH, next = writeSlot(t, reverse) * BH;
+      const calls = [
+        stepGemm(gemmCall(true, false, true, B, G, H, 1, w.address(hsAt + prev), H, whh, H, 0, w.address(c.ghAt), G)),
+        c.kernel(t, prev, next),
+      ];
+      if (gather) calls.unshift({ kernel: w.gatherStepRows, args: [B, 4 * G, w.address(tableAt), w.address(hotAt + t * B), w.address(c.xgAt + t * B * G)] });
+      return calls;
+    };
+    // The steps where no row is padded (t < minLen, contiguous in either direction) form ONE job: each
+    // part carries its batch rows through all of them (rows are independent sequences), so the threads
+    // meet once per sequence, not once per step. The calls are the per-step ones: the same results.
+    const clean = (k: number) => sequenceJobs && (reverse ? k >= T - minLen : k < minLen);
     for (let k = 0; k < T; k++) {
+      if (clean(k)) {
+        const from = k;
+        while (k + 1 < T && clean(k + 1)) k++;
+        // Waking the workers is paid once for all these steps, so their total work decides the split.
+        w.rt.runSteps(k - from + 1, (i) => step(reverse ? T - 1 - (from + i) : from + i), stepParts(w, B, (k - from + 1) * B * G * H));
+        continue;
+      }
       const t = reverse ? T - 1 - k : k;
       const prev = readSlot(t, reverse) * BH, next = writeSlot(t, reverse) * BH;
       if (t >= maxLen) {
@@ -58,10 +95,7 @@ export function forwardWasmLoop<R>(w: PointwiseWasm, s: SequenceData & { reverse
         for (const o of states) heap.copyWithin(o + next, o + prev, o + prev + BH);
         continue;
       }
-      w.rt.run([
-        stepGemm(gemmCall(true, false, true, B, G, H, 1, w.address(hsAt + prev), H, whh, H, 0, w.address(c.ghAt), G)),
-        c.kernel(t, prev, next),
-      ], parts);
+      w.rt.run(step(t), parts);
       if (t >= minLen) keepPaddedRows(heap, states, lengths, t, B, H, prev, next);
     }
     return c.result(heap);
@@ -109,12 +143,20 @@ export function throughTimeWasmLoop<R>(w: PointwiseWasm, c: WasmThroughTimeCell<
     c.copyIn(heap);
     const { minLen } = paddingBounds(lengths, T);
     const parts = stepParts(w, B, B * G * H);
+    const step = (t: number) => [c.kernel(t), c.gemm(t, whh, false)];
     for (let k = 0; k < T; k++) {
       const t = reverse ? k : T - 1 - k;
       if (t >= maxLen) {
         c.pastEnd(heap, t);
       } else if (t < minLen) {
-        w.rt.run([c.kernel(t), c.gemm(t, whh, false)], parts);
+        // The steps with no padded row are contiguous in the walk (t < minLen): one job for all, as forward.
+        if (sequenceJobs) {
+          const count = reverse ? minLen - t : t + 1;
+          w.rt.runSteps(count, (i) => step(reverse ? t + i : t - i), stepParts(w, B, count * B * G * H));
+          k += count - 1;
+        } else {
+          w.rt.run(step(t), parts);
+        }
       } else {
         c.rows(heap, t);
         w.rt.run([c.gemm(t, whh, true)], parts);

@@ -21,6 +21,8 @@ export const CTRL = {
   DEAD: 8,
   /** Parts of the current job held by a worker when it died: never finished, counted so no one waits on them. */
   LOST: 9,
+  /** Times every part runs the current job's queue over (see STRIDES_F64); 1 for a plain job. */
+  TIMES: 10,
   /** Module table: (byte address, byte length) of each kernel module's bytes, 2 ints per module. */
   MODULES: 16,
   /** Most kernel modules the table holds. */
@@ -31,6 +33,13 @@ export const CTRL = {
   OP_SLOTS: 32,
   /** Most calls in one job. */
   MAX_OPS: 12,
+  /**
+   * Float64 index of the current job's argument strides (right after the queue): a count, then per stride
+   * (call, argument index, increment): repetition i runs that argument as its value + i · increment.
+   */
+  STRIDES_F64: 448,
+  /** Most strides one job holds (1 + 3 · 20 float64 fit before BYTES). */
+  MAX_STRIDES: 20,
   /** Bytes of the control block (the allocator starts after it). */
   BYTES: 4096,
 } as const;

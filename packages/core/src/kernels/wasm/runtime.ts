@@ -57,6 +57,7 @@ const ALIGN = 64;
 const SLACK = 4096;
 
 const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+const NO_STRIDES: readonly number[] = [];
 
 /** The runtime. One per thread that imports core; `wasmRuntime()` gives it. */
 export class WasmRuntime {
@@ -194,12 +195,61 @@ export class WasmRuntime {
    * own part's earlier calls wrote (parts do not wait for each other between calls).
    */
   run(calls: readonly Call[], parts = this.threads()): void {
+    this.runJob(calls, parts, 1, NO_STRIDES);
+  }
+
+  /**
+   * Runs `count` steps of a queue as ONE job (one hand-over to the workers, not one per step): step s's
+   * queue is `calls(s)`, the same kernels at every step with each argument affine in s (buffer addresses
+   * moving by a fixed stride, e.g. step s of a sequence at base + s · rowBytes), which is checked on the
+   * first two steps and the last. Each part runs its slice of every step in order, so a step may read
+   * what its own part wrote in earlier steps, never another part's (parts do not wait for each other):
+   * e.g. a recurrence whose batch rows are independent sequences, split by rows. Computes exactly what
+   * `count` calls of `run(calls(s), parts)` would.
+   */
+  runSteps(count: number, calls: (step: number) => readonly Call[], parts = this.threads()): void {
+    if (count <= 0) return;
+    const first = calls(0);
+    if (count === 1) return this.run(first, parts);
+    const second = calls(1), last = calls(count - 1);
+    const strides: number[] = [];
+    const differs = (q: number, k: number) => `WasmRuntime.runSteps: call ${q} (${first[q]!.kernel.name}) argument ${k}`;
+    first.forEach(({ kernel, args }, q) => {
+      for (const [other, s] of [[second[q], 1], [last[q], count - 1]] as const) {
+        if (other?.kernel !== kernel || other.args.length !== args.length || second.length !== first.length || last.length !== first.length) {
+          throw new RangeError(`WasmRuntime.runSteps: step ${s} queues other kernels than step 0 (${first.map((c) => c.kernel.name).join(', ')})`);
+        }
+      }
+      args.forEach((a, k) => {
+        const d = second[q]!.args[k]! - a;
+        if (last[q]!.args[k] !== a + (count - 1) * d) {
+          throw new RangeError(`${differs(q, k)} is not affine in the step: ${a}, ${a + d}, … but ${last[q]!.args[k]} at step ${count - 1}`);
+        }
+        if (d !== 0) strides.push(q, k, d);
+      });
+    });
+    if (strides.length > 3 * CTRL.MAX_STRIDES) {
+      throw new RangeError(`WasmRuntime.runSteps: at most ${CTRL.MAX_STRIDES} arguments may move per step; got ${strides.length / 3}`);
+    }
+    this.runJob(first, parts, count, strides);
+  }
+
+  /** A job: every part runs `calls` `times` times over, repetition i with argument strides[3j + 1] of call strides[3j] + i · strides[3j + 2]. */
+  private runJob(calls: readonly Call[], parts: number, times: number, strides: readonly number[]): void {
     if (calls.length > CTRL.MAX_OPS) throw new RangeError(`WasmRuntime.run: at most ${CTRL.MAX_OPS} calls per job; got ${calls.length}`);
     parts = Math.max(1, Math.min(parts, 255));
     const workers = parts > 1 && this.shared ? ensureWorkers(this.memory, this.ctrlI32, this.threads()) : 0;
-    const runPart = (part: number) => {
-      for (const { kernel, args } of calls) kernel.fn(part, parts, 0, ...args);
-    };
+    const runPart = times === 1
+      ? (part: number) => {
+        for (const { kernel, args } of calls) kernel.fn(part, parts, 0, ...args);
+      }
+      : (part: number) => {
+        const args = calls.map((c) => c.args.slice());
+        for (let i = 0; i < times; i++) {
+          if (i > 0) for (let j = 0; j < strides.length; j += 3) args[strides[j]!]![strides[j + 1]!] += strides[j + 2]!;
+          for (let q = 0; q < calls.length; q++) calls[q]!.kernel.fn(part, parts, 0, ...args[q]!);
+        }
+      };
     if (workers === 0) {
       for (let part = 0; part < parts; part++) runPart(part);
       return;
@@ -214,6 +264,9 @@ export class WasmRuntime {
       for (let k = 0; k < args.length; k++) f64[at + 3 + k] = args[k]!;
     });
     this.ctrlI32[CTRL.OPS] = calls.length;
+    this.ctrlI32[CTRL.TIMES] = times;
+    f64[CTRL.STRIDES_F64] = strides.length / 3;
+    for (let j = 0; j < strides.length; j++) f64[CTRL.STRIDES_F64 + 1 + j] = strides[j]!;
     runJob(this.ctrlI32, parts, runPart);
   }
 

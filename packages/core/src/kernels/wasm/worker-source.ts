@@ -41,13 +41,25 @@ function kernel(mod, index) {
 }
 
 function runPart(part, parts) {
-  const ops = i32[C.OPS];
+  const ops = i32[C.OPS], times = i32[C.TIMES];
+  const fns = [], args = [];
   for (let q = 0; q < ops; q++) {
     const at = C.OP_F64 + q * C.OP_SLOTS;
-    const f = kernel(f64[at], f64[at + 1]);
+    fns.push(kernel(f64[at], f64[at + 1]));
     const n = f64[at + 2], a = [];
     for (let k = 0; k < n; k++) a.push(f64[at + 3 + k]);
-    f(part, parts, id, ...a);
+    args.push(a);
+  }
+  // A repeated job (WasmRuntime.runSteps): repetition i runs each moving argument at its value + i · stride.
+  const strides = f64[C.STRIDES_F64];
+  for (let i = 0; i < times; i++) {
+    if (i > 0) {
+      for (let j = 0; j < strides; j++) {
+        const s = C.STRIDES_F64 + 1 + 3 * j;
+        args[f64[s]][f64[s + 1]] += f64[s + 2];
+      }
+    }
+    for (let q = 0; q < ops; q++) fns[q](part, parts, id, ...args[q]);
   }
 }
 

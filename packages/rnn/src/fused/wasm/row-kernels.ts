@@ -3,21 +3,23 @@
 // gradients' column sums). Each is a runtime kernel (part, parts, thread, …): the gather splits rows, the
 // scatter-add splits columns (every part adds all rows into its own columns, in row order), so results
 // never depend on the split.
-import { FunctionBuilder, ModuleBuilder, ValType, emitPartRange } from '@unroll/core/internal';
+import { FunctionBuilder, GEMM_MR, ModuleBuilder, ValType, emitPartRange } from '@unroll/core/internal';
 import type { Target } from '@unroll/core/internal';
 
 const I32 = ValType.i32, V128 = ValType.v128;
 
 /**
  * gather(part, parts, thread, rows, G4, table, hot, out): out row r [G] = table row hot[r] (zeros where
- * hot[r] < 0), for the rows part `part` owns. table [I, G] f32, hot [rows] i32, out [rows, G] f32; G4 =
+ * hot[r] < 0), for the rows part `part` owns, split in multiples of `align` rows (1; or core's gemm MR for
+ * `gather_step_rows`, which owns the same rows as a recurrent step's gemm and pointwise kernel, so a queue
+ * [gather, gemm, pointwise] needs no barrier). table [I, G] f32, hot [rows] i32, out [rows, G] f32; G4 =
  * 4·G bytes, a multiple of 16.
  */
-function gather(): FunctionBuilder {
+function gather(align: number): FunctionBuilder {
   const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32]);
   const [part, parts, , rows, G4, table, hot, out] = [0, 1, 2, 3, 4, 5, 6, 7];
   const r = f.local(I32), r1 = f.local(I32), h = f.local(I32), src = f.local(I32), dst = f.local(I32), end = f.local(I32);
-  emitPartRange(f, part, parts, rows, 1, r, r1);
+  emitPartRange(f, part, parts, rows, align, r, r1);
   f.block().loop();
   f.get(r).get(r1).i32GeS().brIf(1);
   f.get(out).get(r).get(G4).i32Mul().i32Add().tee(dst).get(G4).i32Add().set(end);
@@ -83,10 +85,11 @@ function scatter(): FunctionBuilder {
   return f;
 }
 
-/** The module's bytes for `target`: exports `gather_rows` and `scatter_add_rows`, importing `env.memory`. */
+/** The module's bytes for `target`: exports `gather_rows`, `scatter_add_rows` and `gather_step_rows`, importing `env.memory`. */
 export function rowModule(target: Target): Uint8Array {
   return new ModuleBuilder()
     .importMemory('env', 'memory', 1, target.memory)
-    .addFunction('gather_rows', gather()).addFunction('scatter_add_rows', scatter())
+    .addFunction('gather_rows', gather(1)).addFunction('scatter_add_rows', scatter())
+    .addFunction('gather_step_rows', gather(GEMM_MR))
     .encode();
 }

@@ -42,13 +42,15 @@ export interface PointwiseWasm {
   readonly gruBackward: Kernel;
   /** Row gather and float64 scatter-add by index (see row-kernels.ts and row-ops.ts). */
   readonly gatherRows: Kernel;
+  /** The gather split as a recurrent step's rows (multiples of core's gemm MR), to queue before the step's gemm. */
+  readonly gatherStepRows: Kernel;
   readonly scatterAddRows: Kernel;
 }
 
 /**
- * The parts a recurrent step of `rows` batch rows and `work` multiply-adds is split into: the runtime's
- * threads when each gets at least 4 rows and enough work to pay for waking it (~64K multiply-adds, a few
- * µs), else 1. The rows of a batch are independent sequences, so a step split by rows needs no barrier
+ * The parts a recurrent step of `rows` batch rows and `work` multiply-adds is split into (for a job of
+ * several steps, `work` is theirs together: the workers are woken once): the runtime's threads when each
+ * gets at least 4 rows and enough work to pay for waking it (~64K multiply-adds, a few µs), else 1. The rows of a batch are independent sequences, so a step split by rows needs no barrier
  * between its gemm and its pointwise kernel.
  */
 export function stepParts(w: PointwiseWasm, rows: number, work: number): number {
@@ -132,6 +134,7 @@ function load(): PointwiseWasm | null {
     gruForward: kernel('gru_fwd'),
     gruBackward: kernel('gru_bwd'),
     gatherRows: rows('gather_rows'),
+    gatherStepRows: rows('gather_step_rows'),
     scatterAddRows: rows('scatter_add_rows'),
   };
 }

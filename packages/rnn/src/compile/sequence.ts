@@ -226,16 +226,17 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     // The WebAssembly kernels' argument block: every value slot's address this step (gradient slots, pad: 0).
     const useWasm = res !== null && wk !== null && [...wk.forwardValues].every((k) => res.has(k));
     const args = useWasm ? ArgumentBlock.open(res.rt, plan.slots.length + plan.gradSlots.length + 1) : null;
-    const parts = res ? res.parts(B, Math.max(0, ...gemmItems(plan).map((it) => B * it.N * it.K))) : 1;
+    const stepWork = Math.max(0, ...gemmItems(plan).map((it) => B * it.N * it.K));
+    const parts = res ? res.parts(B, stepWork) : 1;
     const queue = res ? new StepQueue(res.rt, parts) : null;
     if (args) countWasmPass();
     const copier = res ? rowHelpers(res.rt) : null;
     // The steps as runtime jobs with almost no JavaScript between them (step-jobs.ts) where no step needs
     // JavaScript; else step by step below.
-    const jobs = args && lengths === null && stepJobsEnabled() ? forwardJobs(plan, kernels, wk!, res!, packed!, parts, T, reverse) : null;
+    const jobs = args && lengths === null && stepJobsEnabled() ? forwardJobs(plan, kernels, wk!, res!, packed!, parts, res!.parts(B, T * stepWork), T, reverse) : null;
     if (jobs) {
       countStepJobPass();
-      for (let k = 0; k < T; k++) jobs.run(k);
+      jobs.runAll();
       jobs.outputs(ys as Float32Array);
       jobs.free();
       res!.bind(V);
@@ -333,7 +334,8 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const rt = residentRuntime(dtype);
     const wk = rt && wasmKernelsEnabled() ? wasmKernels(plan, rt) : null;
     const needed = gemmItems(plan).filter((it) => plan.needs[it.a.id]);
-    const parts = rt ? stepParts(rt, B, Math.max(0, ...needed.map((it) => B * it.N * it.K))) : 1;
+    const stepWork = Math.max(0, ...needed.map((it) => B * it.N * it.K));
+    const parts = rt ? stepParts(rt, B, stepWork) : 1;
     // The values: in the forward's region when it kept one, else (copied) in this pass's.
     const vres = saved.res;
     const res = residentBackward(plan, T, wk, lengths !== null, vres === null);
@@ -414,11 +416,11 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     };
     // The steps as runtime jobs with almost no JavaScript between them (step-jobs.ts) where no step needs
     // JavaScript; else step by step below.
-    const jobs = args && lengths === null && stepJobsEnabled() ? backwardJobs(plan, kernels, wk!, res!, packed!, parts, T, reverse,
+    const jobs = args && lengths === null && stepJobsEnabled() ? backwardJobs(plan, kernels, wk!, res!, packed!, parts, stepParts(res!.rt, B, T * stepWork), T, reverse,
       { vHas, vAddress, carryAt, dyAt, perStepAcc, accRows: accRows(B), scratchGrads }) : null;
     if (jobs) {
       countStepJobPass();
-      for (let k = 0; k < T; k++) jobs.run(k);
+      jobs.runAll();
       jobs.free();
       bindAll();
     }

@@ -1,17 +1,22 @@
 // A float32 compiled pass's steps as runtime jobs with almost no JavaScript between them. Every address
 // a step uses is an affine function of the loop step k (slots are laid out in one region; step t's base
 // is t·size or (t ± 1)·size), so a step's calls — its gemms, its generated kernels, and the row copies
-// and adds between them (new state into its slot, the output out, gradients carried in) — and its
-// argument block are built for k = 0 and k = 1 only; step k's are those plus k times the difference
-// (checked against a step built in full). Between jobs the loop then only updates the addresses that
-// move, where the step-by-step loop of sequence.ts looked up every slot, built every call and copied
-// rows from JavaScript — time a spinning worker thread doubles in CPU. Same calls, same order, same row
-// split as that loop, so results are bit-identical to it.
+// and adds between them (new state into its slot, the output out, gradients carried in) — are built
+// for k = 0 and k = 1 only; step k's are those plus k times the difference
+// (checked against a step built in full); each step has its own argument block, so every argument is
+// affine in k and the whole pass runs as ONE runtime job (`WasmRuntime.runSteps`), each part carrying its
+// own batch rows through all steps (or, when a step does not fit one job, one job per step). The
+// step-by-step loop of sequence.ts instead looks up every slot, builds every call and copies rows from
+// JavaScript — time a spinning worker thread doubles in CPU. Same calls, same order, same row split as
+// that loop, so results are bit-identical to it.
 import type { Call, PackedMatrix, Region } from '@unroll/core/internal';
 import { readSlot, writeSlot } from '../fused/common.js';
 import type { ItemKernels } from './codegen.js';
 import type { Access, Plan } from './plan.js';
 import { MAX_STEP_CALLS } from './runtime.js';
+
+/** The most arguments a whole-pass job may move per step (core's runSteps limit). */
+const MAX_MOVING = 20;
 import type { Resident } from './runtime.js';
 import type { WasmKernels } from './wasm-kernels.js';
 import { rowKernels } from './wasm-rows.js';
@@ -24,38 +29,59 @@ export function setBases(specs: Plan['slots'], O: Int32Array, t: number, reverse
   }
 }
 
-/** A pass's steps: `run(k)` runs loop step k's jobs; `free` frees the memory they read. */
+/** A pass's steps: `runAll()` runs every loop step's jobs in order; `free` frees the memory they read. */
 export interface StepJobs {
-  run(k: number): void;
+  runAll(): void;
   free(): void;
 }
 
+let sequenceOn = true;
+const sequencePasses = { passes: 0, split: 0 };
 /**
- * Step k's calls from `make(k)` (whose kernels read their argument block at `block`, filled for step k
- * by `fill(k, view)`), run as jobs of at most MAX_STEP_CALLS calls split into `parts`. When every
- * argument and block entry is affine in k (step T − 1 built in full agrees), steps are derived from
- * steps 0 and 1; else each step is built in full.
+ * Switches whole-pass jobs on (default: a pass whose steps are affine runs as ONE `WasmRuntime.runSteps`
+ * job) or off (one job per step), for tests and benchmarks comparing the two; the results are the same.
+ * Returns the previous setting.
  */
-function affineSteps(res: Resident, parts: number, T: number, block: Region, nArgs: number,
+export function setSequenceStepJobs(on: boolean): boolean {
+  const before = sequenceOn;
+  sequenceOn = on;
+  return before;
+}
+/** How many passes ran as one whole-pass job so far, and how many of those in more than one part: for tests. */
+export function sequenceJobPassCount(): { passes: number; split: number } {
+  return { ...sequencePasses };
+}
+
+/**
+ * Step k's calls from `make(k)` (whose kernels read step k's argument block, at `block.at + 4·nArgs·k`,
+ * filled by `fill(k, view)`). When every call argument is affine in k (step T − 1 built in full agrees),
+ * steps are derived from steps 0 and 1 and, if the step fits one job (MAX_STEP_CALLS calls, at most
+ * MAX_MOVING arguments moving), all T steps run as ONE job of `seqParts` parts: each part carries its own
+ * batch rows through every step. That is sound because every call here — the row-split gemms, the row
+ * copies / adds / zeroes and the generated kernels — splits rows alike (blocks of GEMM_MR, see
+ * wasm-rows.ts), so a part only ever reads rows its own calls wrote, in this step or an earlier one.
+ * Else each step is its own job(s) of `parts` parts, built in full when not affine.
+ */
+function affineSteps(res: Resident, parts: number, seqParts: number, T: number, block: Region, nArgs: number,
   make: (k: number) => Call[], fill: (k: number, view: Int32Array) => void): StepJobs {
   const rt = res.rt;
-  const view = () => new Int32Array(rt.memory.buffer, block.at, nArgs);
+  const view = () => new Int32Array(rt.memory.buffer, block.at, T * nArgs);
   const runCalls = (calls: readonly Call[]) => {
     for (let i = 0; i < calls.length; i += MAX_STEP_CALLS) rt.run(i === 0 && calls.length <= MAX_STEP_CALLS ? calls : calls.slice(i, i + MAX_STEP_CALLS), parts);
   };
-  let v = view();
-  const current = () => (v.buffer === rt.memory.buffer ? v : (v = view()));
+  // Every step's argument block, filled once (the memory may grow while calls are built: view afresh).
+  const fillAll = () => {
+    const one = new Int32Array(nArgs);
+    for (let k = 0; k < T; k++) { fill(k, one); view().set(one, k * nArgs); }
+  };
   const full: StepJobs = {
-    run: (k) => { fill(k, current()); runCalls(make(k)); },
+    runAll: () => { fillAll(); for (let k = 0; k < T; k++) runCalls(make(k)); },
     free: () => rt.free(block),
   };
   if (T < 3) return full;
   const c0 = make(0), c1 = make(1), cL = make(T - 1);
-  const b0 = new Int32Array(nArgs), b1 = new Int32Array(nArgs), bL = new Int32Array(nArgs);
-  fill(0, b0); fill(1, b1); fill(T - 1, bL);
   // The moving arguments: (call, argument, per-step change).
   const moves: { q: number; j: number; a: number; d: number }[] = [];
-  const blockMoves: { j: number; a: number; d: number }[] = [];
   if (c1.length !== c0.length || cL.length !== c0.length) return full;
   for (let q = 0; q < c0.length; q++) {
     const x0 = c0[q]!, x1 = c1[q]!, xL = cL[q]!;
@@ -66,20 +92,23 @@ function affineSteps(res: Resident, parts: number, T: number, block: Region, nAr
       if (d !== 0) moves.push({ q, j, a, d });
     }
   }
-  for (let j = 0; j < nArgs; j++) {
-    const a = b0[j]!, d = b1[j]! - a;
-    if (a + (T - 1) * d !== bL[j]) return full;
-    if (d !== 0) blockMoves.push({ j, a, d });
-  }
   const calls = c0.map((c) => ({ kernel: c.kernel, args: c.args.slice() }));
-  let written = false;
+  const step = (k: number) => {
+    for (const m of moves) calls[m.q]!.args[m.j] = m.a + k * m.d;
+    return calls;
+  };
+  const whole = sequenceOn && c0.length <= MAX_STEP_CALLS && moves.length <= MAX_MOVING;
   return {
-    run: (k) => {
-      const v = current();
-      if (!written) { v.set(b0); written = true; }
-      for (const m of blockMoves) v[m.j] = m.a + k * m.d;
-      for (const m of moves) calls[m.q]!.args[m.j] = m.a + k * m.d;
-      runCalls(calls);
+    runAll: () => {
+      fillAll();
+      if (whole) {
+        sequencePasses.passes++;
+        if (seqParts > 1) sequencePasses.split++;
+        // runSteps reads steps 0, 1 and T − 1 before it returns: copies, as `step` reuses one array.
+        rt.runSteps(T, (k) => step(k).map((c) => ({ kernel: c.kernel, args: c.args.slice() })), seqParts);
+        return;
+      }
+      for (let k = 0; k < T; k++) runCalls(step(k));
     },
     free: full.free,
   };
@@ -99,7 +128,7 @@ const allWasm = (plan: Plan, kernels: readonly (ItemKernels | null)[], wk: WasmK
  * non-resident state or output; lengths are the caller's to refuse), which the step loop then runs.
  */
 export function forwardJobs(plan: Plan, kernels: readonly (ItemKernels | null)[], wk: WasmKernels, res: Resident,
-  packed: readonly (PackedMatrix | null)[], parts: number, T: number, reverse: boolean): (StepJobs & { outputs(ys: Float32Array): void }) | null {
+  packed: readonly (PackedMatrix | null)[], parts: number, seqParts: number, T: number, reverse: boolean): (StepJobs & { outputs(ys: Float32Array): void }) | null {
   const rows = rowKernels(res.rt);
   if (!rows || !allWasm(plan, kernels, wk, 'forward', parts)) return null;
   const { program: p, B } = plan;
@@ -113,7 +142,7 @@ export function forwardJobs(plan: Plan, kernels: readonly (ItemKernels | null)[]
   // The output's slot keeps every step's block (a stored value): read it at the end; else copy per step.
   const outSpec = plan.slots[outA.slot]!;
   const kept = outSpec.base === 'step' && outSpec.size === B * outA.rs;
-  const ys = kept ? null : res.rt.alloc(T * B * outW), block = res.rt.alloc(nArgs);
+  const ys = kept ? null : res.rt.alloc(T * B * outW), block = res.rt.alloc(T * nArgs);
   if ((!kept && !ys) || !block) { res.rt.free(ys); res.rt.free(block); return null; }
   const time = (k: number) => (reverse ? T - 1 - k : k);
   const fill = (k: number, args: Int32Array) => {
@@ -126,7 +155,7 @@ export function forwardJobs(plan: Plan, kernels: readonly (ItemKernels | null)[]
     const calls: Call[] = [];
     plan.items.forEach((item, i) => {
       if (item.kind !== 'gemm') {
-        if (wk.forward[i]) calls.push({ kernel: wk.forward[i]!, args: [block.at] });
+        if (wk.forward[i]) calls.push({ kernel: wk.forward[i]!, args: [block.at + 4 * nArgs * k] });
         return;
       }
       const A = plan.access.get(item.a.id)!, C = plan.access.get(item.c.id)!;
@@ -140,7 +169,8 @@ export function forwardJobs(plan: Plan, kernels: readonly (ItemKernels | null)[]
     if (ys) calls.push({ kernel: rows.copy, args: [ys.at + 4 * t * B * outW, res.address(outA.slot, O[outA.slot]! + outA.off), B, outW] });
     return calls;
   };
-  const steps = affineSteps(res, parts, T, block, nArgs, make, fill);
+  // Kernels not loaded into the runtime run on this thread only: then the whole pass is one part too.
+  const steps = affineSteps(res, parts, wk.threaded ? seqParts : 1, T, block, nArgs, make, fill);
   const outputs = (out: Float32Array) => {
     const heap = res.rt.f32();
     if (ys) { out.set(heap.subarray(ys.at / 4, ys.at / 4 + T * B * outW)); return; }
@@ -148,7 +178,7 @@ export function forwardJobs(plan: Plan, kernels: readonly (ItemKernels | null)[]
     const at = res.address(outA.slot, outA.off) / 4;
     out.set(heap.subarray(at, at + T * B * outW));
   };
-  return { run: steps.run, outputs, free: () => { steps.free(); res.rt.free(ys); } };
+  return { runAll: steps.runAll, outputs, free: () => { steps.free(); res.rt.free(ys); } };
 }
 
 /** What the backward's step loop knows that its jobs need. */
@@ -171,7 +201,7 @@ export interface BackwardLayout {
  * reverse item order, then copy the state gradients out to carry. null when a step would need JavaScript.
  */
 export function backwardJobs(plan: Plan, kernels: readonly (ItemKernels | null)[], wk: WasmKernels, res: Resident,
-  packed: readonly (PackedMatrix | null)[], parts: number, T: number, reverse: boolean, L: BackwardLayout): StepJobs | null {
+  packed: readonly (PackedMatrix | null)[], parts: number, seqParts: number, T: number, reverse: boolean, L: BackwardLayout): StepJobs | null {
   const rows = rowKernels(res.rt);
   if (!rows || !allWasm(plan, kernels, wk, 'backward', parts)) return null;
   const { program: p, B } = plan;
@@ -189,7 +219,7 @@ export function backwardJobs(plan: Plan, kernels: readonly (ItemKernels | null)[
     setBases(plan.gradSlots, GO, t, reverse);
     for (const s of L.perStepAcc) GO[s] = t * L.accRows * plan.gradSlots[s]!.size;
   };
-  const block = res.rt.alloc(nArgs);
+  const block = res.rt.alloc(T * nArgs);
   if (!block) return null;
   const fill = (k: number, args: Int32Array) => {
     bases(time(k));
@@ -210,7 +240,7 @@ export function backwardJobs(plan: Plan, kernels: readonly (ItemKernels | null)[
     for (let i = plan.items.length - 1; i >= 0; i--) {
       const item = plan.items[i]!;
       if (item.kind !== 'gemm') {
-        if (wk.backward[i]) calls.push({ kernel: wk.backward[i]!, args: [block.at] });
+        if (wk.backward[i]) calls.push({ kernel: wk.backward[i]!, args: [block.at + 4 * nArgs * k] });
         continue;
       }
       if (!plan.needs[item.a.id]) continue;
@@ -224,5 +254,5 @@ export function backwardJobs(plan: Plan, kernels: readonly (ItemKernels | null)[
     });
     return calls;
   };
-  return affineSteps(res, parts, T, block, nArgs, make, fill);
+  return affineSteps(res, parts, wk.threaded ? seqParts : 1, T, block, nArgs, make, fill);
 }

@@ -10,6 +10,7 @@ import { RandomGenerator } from '@unroll/autograd';
 import type { Tensor } from '@unroll/autograd';
 import { GRUCell, LSTMCell, RNNCell, compileCell } from '@unroll/rnn';
 import { setStepJobs, stepJobPassCount } from '../../src/compile/runtime.js';
+import { sequenceJobPassCount, setSequenceStepJobs } from '../../src/compile/step-jobs.js';
 import { SEED, rand } from '../helpers.js';
 import { ConcatMGU, IndRNN, LayerNormLSTM, MGU, ManyProjections, UserLSTM } from './cells.js';
 import { runAll } from './run.js';
@@ -41,7 +42,7 @@ const sizes = fc.record({
 });
 
 /** Outputs, final state and every gradient of one compiled pass with step jobs on or off, and how many passes ran as jobs. */
-function compare(cell: Cell, xs: Tensor, opts: { reverse?: boolean; batchFirst?: boolean; lengths?: number[] }): { jobs: number[][]; loop: number[][]; ran: number } {
+function compare(cell: Cell, xs: Tensor, opts: { reverse?: boolean; batchFirst?: boolean; lengths?: number[] }): { jobs: number[][]; loop: number[][]; ran: number; whole: number } {
   const h0 = cell.initialState(xs.shape[opts.batchFirst ? 0 : 1]!);
   const run = (on: boolean) => {
     const before = setStepJobs(on);
@@ -51,12 +52,13 @@ function compare(cell: Cell, xs: Tensor, opts: { reverse?: boolean; batchFirst?:
       setStepJobs(before);
     }
   };
-  const passes = stepJobPassCount();
+  const passes = stepJobPassCount(), wholeBefore = sequenceJobPassCount().passes;
   const jobs = run(true);
-  const ran = stepJobPassCount() - passes;
+  const ran = stepJobPassCount() - passes, whole = sequenceJobPassCount().passes - wholeBefore;
   const loop = run(false);
   expect(stepJobPassCount() - passes).toBe(ran);
-  return { jobs, loop, ran };
+  expect(sequenceJobPassCount().passes - wholeBefore).toBe(whole);
+  return { jobs, loop, ran, whole };
 }
 
 describe.runIf(hasSimd)('compiled float32 passes as prebuilt step jobs', () => {
@@ -76,16 +78,47 @@ describe.runIf(hasSimd)('compiled float32 passes as prebuilt step jobs', () => {
         const g = new RandomGenerator(21);
         const cell = make(g);
         const xs = rand([9, 24, 7], g, { dtype: 'float32', requiresGrad: true });
-        const { jobs, loop, ran } = compare(cell, xs, { reverse });
-        expect([name, reverse, ran]).toEqual([name, reverse, 2]);
+        const { jobs, loop, ran, whole } = compare(cell, xs, { reverse });
+        // Both passes run as prebuilt steps, each as ONE whole-sequence job (runSteps).
+        expect([name, reverse, ran, whole]).toEqual([name, reverse, 2, 2]);
         expect(jobs).toEqual(loop);
       }
     }
   });
 
+  it('small steps (each one part) run as one sequence job split over 2 threads, bit-identical to 1 thread, to per-step jobs and to the loop', () => {
+    const results: number[][][] = [];
+    for (const threads of [1, 2]) {
+      setNumThreads(threads);
+      for (const reverse of [false, true]) {
+        const g = new RandomGenerator(5);
+        // B·N·K = 16·16·16 per step: too little to split a step, enough over 40 steps to split the sequence.
+        const cell = new RNNCell({ inputSize: 3, hiddenSize: 16, generator: g, dtype: 'float32', fused: false });
+        const xs = rand([40, 16, 3], g, { dtype: 'float32', requiresGrad: true });
+        const before = sequenceJobPassCount();
+        const r = compare(cell, xs, { reverse });
+        const after = sequenceJobPassCount();
+        expect([threads, reverse, r.ran, after.passes - before.passes, after.split - before.split]).toEqual([threads, reverse, 2, 2, threads === 2 ? 2 : 0]);
+        expect(r.jobs).toEqual(r.loop);
+        // The same pass with whole-sequence jobs off: one job per step.
+        const off = setSequenceStepJobs(false);
+        try {
+          const perStep = compare(cell, xs, { reverse });
+          expect([perStep.ran, perStep.whole]).toEqual([2, 0]);
+          expect(perStep.jobs).toEqual(r.jobs);
+        } finally {
+          setSequenceStepJobs(off);
+        }
+        results.push(r.jobs);
+      }
+    }
+    expect(results[2]).toEqual(results[0]);
+    expect(results[3]).toEqual(results[1]);
+  });
+
   for (const [name, make] of families) {
     it(`${name}: bit-identical to the step-by-step loop (outputs, final state, every gradient; reverse × batchFirst × 1 and 2 threads)`, () => {
-      let ran = 0;
+      let ran = 0, whole = 0;
       fc.assert(fc.property(sizes, ({ batch, time, input, hidden, reverse, batchFirst, threads, seed }) => {
         setNumThreads(threads);
         const g = new RandomGenerator(seed);
@@ -93,11 +126,12 @@ describe.runIf(hasSimd)('compiled float32 passes as prebuilt step jobs', () => {
         const xs = rand(batchFirst ? [batch, time, input] : [time, batch, input], g, { dtype: 'float32', requiresGrad: true });
         const r = compare(cell, xs, { reverse, batchFirst });
         ran += r.ran;
+        whole += r.whole;
         expect(r.jobs).toEqual(r.loop);
       }), { seed: SEED, numRuns: 8 });
       // Layer norm's sums and a concat run JavaScript kernels: those steps never run as jobs; the others' do.
-      if (name.includes('JavaScript')) expect(ran).toBe(0);
-      else expect(ran).toBeGreaterThan(0);
+      if (name.includes('JavaScript')) expect([ran, whole]).toEqual([0, 0]);
+      else expect(whole).toBeGreaterThan(0);
     });
   }
 
@@ -112,4 +146,5 @@ describe.runIf(hasSimd)('compiled float32 passes as prebuilt step jobs', () => {
     expect(padded.ran).toBe(0);
     expect(padded.jobs).toEqual(full.jobs);
   });
+
 });

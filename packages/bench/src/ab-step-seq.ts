@@ -4,46 +4,22 @@
 // the sequence, backward from a fixed output gradient) and the RNNCell tanh W1 step. Prints medians and
 // ratios (wall and process CPU, workers included); never asserts them. `--runs N` (default 9).
 import * as K from '@unroll/core';
-import { Adam, Linear, Tensor, backward, crossEntropy, reshape } from '@unroll/autograd';
-import type { Module } from '@unroll/autograd';
-import { RNNCell, compileCell, unroll } from '@unroll/rnn';
-import type { RecurrentCell } from '@unroll/rnn';
+import { RNNCell, compileCell } from '@unroll/rnn';
 import { setSequenceStepJobs } from '../../rnn/src/compile/step-jobs.js';
-import { SIZES, charBatch, median } from './workloads.js';
+import { SIZES, median } from './workloads.js';
 import { MGU } from './compiled-cells.js';
+import { cellAlone, runsArgument, timeOnce, w1Step } from './w1-timing.js';
+import type { Timing } from './w1-timing.js';
 
-const { vocab: V, hidden: H, batch: B, time: T, lr } = SIZES;
-const runsAt = process.argv.indexOf('--runs');
-const runs = runsAt > 0 ? Number(process.argv[runsAt + 1]) : 9;
-const data = charBatch();
-const x = new Tensor(K.fromData(data.inputs, [T, B, V]));
-const targets = new Tensor(K.fromData(data.targets, [T * B]));
-const outputGrad = K.randUniform([T, B, H], -1, 1);
-
+const { vocab: V, hidden: H, batch: B, time: T } = SIZES;
+const runs = runsArgument('ab-step-seq', process.argv.slice(2), 9);
 type Work = () => void;
-const cellAlone = (cell: RecurrentCell<any> & Module): Work => () => {
-  for (const p of cell.parameters()) p.grad = null;
-  backward(unroll(cell, x).outputs, outputGrad);
-};
-const w1 = (cell: RecurrentCell<any> & Module): Work => {
-  const head = new Linear(H, V);
-  const opt = new Adam([...cell.parameters(), ...head.parameters()], { lr });
-  return () => {
-    const loss = crossEntropy(head.forward(reshape(unroll(cell, x).outputs, [T * B, H])), targets);
-    opt.zeroGrad();
-    loss.backward();
-    opt.step();
-  };
-}
 
 /** One run of `work` with whole-pass jobs on or off: wall and CPU ms. */
-function timed(work: Work, on: boolean): { wall: number; cpu: number } {
+function timed(work: Work, on: boolean): Timing {
   const before = setSequenceStepJobs(on);
   try {
-    const c0 = process.cpuUsage(), t0 = performance.now();
-    work();
-    const c = process.cpuUsage(c0);
-    return { wall: performance.now() - t0, cpu: (c.user + c.system) / 1000 };
+    return timeOnce(work);
   } finally {
     setSequenceStepJobs(before);
   }
@@ -53,7 +29,7 @@ console.log(`compileCell whole-pass jobs vs one job per step — W1 shapes (batc
 const cases: [string, Work][] = [
   ['RNNCell tanh, cell alone', cellAlone(new RNNCell({ inputSize: V, hiddenSize: H }))],
   ['MGU (compiled), cell alone', cellAlone(compileCell(new MGU(V, H)))],
-  ['RNNCell tanh, W1 step', w1(new RNNCell({ inputSize: V, hiddenSize: H }))],
+  ['RNNCell tanh, W1 step', w1Step(new RNNCell({ inputSize: V, hiddenSize: H }))],
 ];
 for (const [name, work] of cases) {
   work(); // warm-up: compiles, fills the pools, JIT

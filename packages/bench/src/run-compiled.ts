@@ -8,62 +8,25 @@
 // ratios; never asserts them. The float64 agreement of the two LSTMs on W1's shapes too.
 import os from 'node:os';
 import * as K from '@unroll/core';
-import { Adam, Linear, Module, Tensor, backward, crossEntropy, reshape, sum } from '@unroll/autograd';
+import { Module, Tensor, sum } from '@unroll/autograd';
 import { GRUCell, LSTMCell, RNNCell, compileCell, unroll } from '@unroll/rnn';
 import type { RecurrentCell } from '@unroll/rnn';
-import { SIZES, charBatch, median } from './workloads.js';
+import { SIZES } from './workloads.js';
 import { IndRNN, LayerNormLSTM, MGU, MyGRU, MyLSTM } from './compiled-cells.js';
+import { cellAlone as cellWork, race, timeOnce, w1Step, x } from './w1-timing.js';
+import type { Timing } from './w1-timing.js';
 
-const { vocab: V, hidden: H, batch: B, time: T, lr } = SIZES;
-const data = charBatch();
-const x = new Tensor(K.fromData(data.inputs, [T, B, V]));
-const targets = new Tensor(K.fromData(data.targets, [T * B]));
+const { vocab: V, hidden: H, batch: B, time: T } = SIZES;
 
-/** One W1 training step of cell → Linear head → cross-entropy → Adam; returns a timer of it (wall and CPU ms). */
-function w1(cell: RecurrentCell<any> & Module): () => { wall: number; cpu: number } {
-  const head = new Linear(H, V);
-  const opt = new Adam([...cell.parameters(), ...head.parameters()], { lr });
-  const step = () => {
-    const loss = crossEntropy(head.forward(reshape(unroll(cell, x).outputs, [T * B, H])), targets);
-    opt.zeroGrad();
-    loss.backward();
-    opt.step();
-  };
-  step(); // warm-up: compiles, fills the pools, JIT
-  return timed(step);
+/** A timer of `work` after one untimed warm-up call (compiles, fills the pools, JIT). */
+function warmTimer(work: () => void): () => Timing {
+  work();
+  return () => timeOnce(work);
 }
-
-/** The output gradient the cell-alone timers start backward from (fixed, so every run does the same work). */
-const outputGrad = K.randUniform([T, B, H], -1, 1);
-
-/** The cell's own work in a W1 step: forward through the sequence, backward from `outputGrad`; returns its timer. */
-function cellAlone(cell: RecurrentCell<any> & Module): () => { wall: number; cpu: number } {
-  const step = () => {
-    for (const p of cell.parameters()) p.grad = null;
-    backward(unroll(cell, x).outputs, outputGrad);
-  };
-  step(); // warm-up, as in w1
-  return timed(step);
-}
-
-/** A timer of `step`: wall and process CPU ms (workers included) of one call. */
-function timed(step: () => void): () => { wall: number; cpu: number } {
-  return () => {
-    const c0 = process.cpuUsage(), t0 = performance.now();
-    step();
-    const c = process.cpuUsage(c0);
-    return { wall: performance.now() - t0, cpu: (c.user + c.system) / 1000 };
-  };
-}
-
-/** Runs the timers round-robin `runs` times (so machine load falls on both alike); medians. */
-function race(runs: number, timers: (() => { wall: number; cpu: number })[]): { wall: number; cpu: number }[] {
-  const walls = timers.map(() => [] as number[]), cpus = timers.map(() => [] as number[]);
-  for (let r = 0; r < runs; r++) {
-    timers.forEach((t, i) => { const m = t(); walls[i]!.push(m.wall); cpus[i]!.push(m.cpu); });
-  }
-  return timers.map((_, i) => ({ wall: median(walls[i]!), cpu: median(cpus[i]!) }));
-}
+/** A timer of one W1 training step of `cell`. */
+const w1 = (cell: RecurrentCell<any> & Module) => warmTimer(w1Step(cell));
+/** A timer of the cell's own work in a W1 step (forward, backward from a fixed output gradient). */
+const cellAlone = (cell: RecurrentCell<any> & Module) => warmTimer(cellWork(cell));
 
 /** Largest difference, over outputs and every gradient, between the built-in LSTM and MyLSTM with its weights (float64, W1 shapes). */
 function agreement(): number {
@@ -93,14 +56,14 @@ function agreement(): number {
 function main(): void {
   const quick = process.argv.includes('--quick');
   const runs = quick ? 3 : 7;
-  const fmt = (r: { wall: number; cpu: number }) => `${r.wall.toFixed(0).padStart(6)} ms (cpu ${r.cpu.toFixed(0).padStart(5)} ms)`;
+  const fmt = (r: Timing) => `${r.wall.toFixed(0).padStart(6)} ms (cpu ${r.cpu.toFixed(0).padStart(5)} ms)`;
   console.log(`compileCell (unroll only) — W1 shapes (one-hot ${V} → cell(${H}) → Linear → cross-entropy → Adam, batch ${B}, sequence ${T}, float32); ` +
     `medians of ${runs} interleaved runs; load average ${os.loadavg()[0]!.toFixed(1)}`);
   const [fused, compiled] = race(runs, [w1(new LSTMCell({ inputSize: V, hiddenSize: H })), w1(compileCell(new MyLSTM(V, H)))]);
   console.log(`  W1 built-in fused LSTM            ${fmt(fused!)}`);
   console.log(`  W1 user LSTM cell, compiled        ${fmt(compiled!)}   ${(compiled!.wall / fused!.wall).toFixed(2)}× the built-in's time (cpu ${(compiled!.cpu / fused!.cpu).toFixed(2)}×)`);
   console.log(`     agreement with the built-in LSTM in float64 (outputs and weight gradients): ${agreement().toExponential(1)}`);
-  const faster = (compiledRun: { wall: number; cpu: number }, composedRun: { wall: number; cpu: number }) =>
+  const faster = (compiledRun: Timing, composedRun: Timing) =>
     `${(composedRun.wall / compiledRun.wall).toFixed(1)}× faster (cpu ${(composedRun.cpu / compiledRun.cpu).toFixed(1)}×)`;
   const mgu = new MGU(V, H), mguCompiledCell = compileCell(mgu);
   const [mguCompiled, mguComposed, mguCellCompiled, mguCellComposed] = race(quick ? 1 : 3,

@@ -3,6 +3,7 @@ import type { FloatArray, TypedArray } from '@unroll/core';
 import type { Tensor } from '../tensor.js';
 import { bufferLike, Optimizer, type OptimizerSpec, type ParamGroupInput } from './optimizer.js';
 import { checkBoolean, checkNumber, describe } from './options.js';
+import { adamStepKernel, residentBuffer } from './adam-kernel.js';
 
 /** Options of `Adam` and `AdamW` (PyTorch's names in camelCase; defaults as PyTorch's). */
 export interface AdamOptions {
@@ -83,6 +84,11 @@ const SPEC: OptimizerSpec<Required<AdamOptions>> = {
   validate: validateAdam,
 };
 
+/** A zero moment buffer like `param`: for float32, in the kernel runtime's memory where the step kernel runs (adam-kernel.ts). */
+function momentBuffer(param: FloatArray): FloatArray {
+  return (param instanceof Float32Array ? residentBuffer(param.length) : null) ?? bufferLike(param);
+}
+
 /**
  * One Adam (`decoupled` false) or AdamW (`decoupled` true) step on one parameter, in place,
  * in the order of PyTorch 1.13's `_single_tensor_adam(w)`.
@@ -98,8 +104,14 @@ function adamUpdate(p: FloatArray, g: TypedArray, s: AdamState, group: Required<
   const m = s.exp_avg;
   const v = s.exp_avg_sq;
   // A buffer missing because amsgrad was switched on later starts at zero, as PyTorch's does.
-  const vMax = amsgrad ? (s.max_exp_avg_sq ??= bufferLike(p)) : null;
+  const vMax = amsgrad ? (s.max_exp_avg_sq ??= momentBuffer(p)) : null;
   const n = p.length;
+  if (p instanceof Float32Array && g instanceof Float32Array && m instanceof Float32Array && v instanceof Float32Array
+    && (vMax === null || vMax instanceof Float32Array)) {
+    const variant = { decay: decoupled ? 'decoupled' as const : weightDecay !== 0 ? 'l2' as const : 'none' as const, amsgrad, maximize };
+    const scalars = { beta1, beta2, negStep: -stepSize, bc2Sqrt, eps, decay: decoupled ? decay : weightDecay };
+    if (adamStepKernel(p, g, m, v, vMax, variant, scalars)) return;
+  }
   if (!maximize && vMax === null && (decoupled || weightDecay === 0)) {
     plainAdamLoop(p, g, m, v, n, decoupled ? decay : 1, beta1, beta2, -stepSize, bc2Sqrt, eps);
     return;
@@ -155,8 +167,8 @@ export abstract class AdamBase extends Optimizer<Required<AdamOptions>, AdamStat
   }
 
   protected initState(param: FloatArray, group: Required<AdamOptions>): AdamState {
-    const s: AdamState = { step: 0, exp_avg: bufferLike(param), exp_avg_sq: bufferLike(param) };
-    if (group.amsgrad) s.max_exp_avg_sq = bufferLike(param);
+    const s: AdamState = { step: 0, exp_avg: momentBuffer(param), exp_avg_sq: momentBuffer(param) };
+    if (group.amsgrad) s.max_exp_avg_sq = momentBuffer(param);
     return s;
   }
 

@@ -73,6 +73,14 @@ const f64x2Max = (f: FunctionBuilder) => simd(f, 0xf5);
 /** f32x4.demote_f64x2_zero: two float64 lanes rounded to float32 (nearest, ties to even, as a Float32Array store), lanes 2–3 zero. */
 const demote = (f: FunctionBuilder) => simd(f, 0x5e);
 const promote = (f: FunctionBuilder) => f.f64x2PromoteLowF32x4();
+/** v128.load64_zero: 8 bytes (two float32) into the low lanes, the rest zero; pops the address. */
+const load64Zero = (f: FunctionBuilder, offset: number) => memarg(simd(f, 0x5d), 3, offset);
+/** v128.store64_lane 0: the low 8 bytes (two float32) of the vector; pops the vector and the address. */
+const store64Lane = (f: FunctionBuilder, offset: number) => memarg(simd(f, 0x5b), 3, offset).code.push(0);
+function memarg(f: FunctionBuilder, align: number, offset: number): FunctionBuilder {
+  f.code.push(align, offset); // offsets here are < 128 (one LEB128 byte)
+  return f;
+}
 
 /** Which kernel: how the weight decay enters, and the two switches. */
 export interface AdamVariant { decay: AdamDecay; amsgrad: boolean; maximize: boolean }
@@ -107,64 +115,49 @@ function adamFunction(variant: AdamVariant): FunctionBuilder {
   f.get(n).i32Const(LINE - 1).i32Add().i32Const(LINE).i32DivU().set(lines);
   f.get(lines).get(part).i32Mul().get(parts).i32DivU().i32Const(4 * LINE).i32Mul().set(at);
   f.get(lines).get(part).i32Const(1).i32Add().i32Mul().get(parts).i32DivU().i32Const(4 * LINE).i32Mul().set(end);
-  // Four floats of each buffer per iteration, as two halves of two float64 lanes.
-  const in4 = { g: f.local(v128), p: f.local(v128), m: f.local(v128), v: f.local(v128), x: f.local(v128) };
-  const G = f.local(v128), P = f.local(v128), M = f.local(v128), VHAT = f.local(v128);
-  // Each half's float32 results (two lanes), joined into four lanes to store.
-  const pair = () => [f.local(v128), f.local(v128)];
-  const out = { p: pair(), m: pair(), v: pair(), x: pair() };
-  const half = (vec: number, h: number) => {
-    f.get(vec);
-    if (h === 1) f.get(vec).f32x4Shuffle([2, 3, 2, 3]);
-    promote(f);
-  };
-  const load = (base: number, local: number) => f.get(base).get(at).i32Add().v128Load().set(local);
-  const store = (base: number, halves: number[]) => {
-    f.get(base).get(at).i32Add().get(halves[0]!).get(halves[1]!).f32x4Shuffle([0, 1, 4, 5]).v128Store();
-  };
+  // Four floats of each buffer per iteration, in two halves of two: each loaded as 64 bits and widened to
+  // two float64 lanes, computed, rounded back to two float32 lanes and stored as 64 bits (no shuffles).
+  const G = f.local(v128), P = f.local(v128), M = f.local(v128), VHAT = f.local(v128), R = f.local(v128);
+  const address = (base: number) => f.get(base).get(at).i32Add();
+  const loadHalf = (base: number, h: number) => promote(load64Zero(address(base), 8 * h));
+  const storeHalf = (base: number, h: number, value: number) => store64Lane(address(base).get(value), 8 * h);
 
   f.block().loop();
   f.get(at).get(end).i32LtS().i32Eqz().brIf(1);
-  load(g, in4.g);
-  load(p, in4.p);
-  load(m, in4.m);
-  load(v, in4.v);
-  if (variant.amsgrad) load(vMax, in4.x);
   for (const h of [0, 1]) {
-    half(in4.g, h);
+    loadHalf(g, h);
     if (variant.maximize) f64x2Neg(f);
     f.set(G);
-    half(in4.p, h);
-    f.set(P);
+    loadHalf(p, h).set(P);
     if (variant.decay === 'l2') {
       f64x2Add(f64x2Mul(f.get(G).get(DECAY).get(P))).set(G);
     } else if (variant.decay === 'decoupled') {
       promote(demote(f64x2Mul(f.get(P).get(DECAY)))).set(P);
     }
     // m ← f32(m·β₁ + c1·g)
-    half(in4.m, h);
+    loadHalf(m, h);
     f64x2Add(f64x2Mul(f64x2Mul(f.get(B1)).get(C1).get(G)));
-    promote(demote(f).tee(out.m[h]!)).set(M);
-    // v ← f32(v·β₂ + (c2·g)·g); v̂ = v, or max(vMax, v) stored as the new vMax
-    half(in4.v, h);
+    demote(f).set(R);
+    storeHalf(m, h, R);
+    promote(f.get(R)).set(M);
+    // v ← f32(v·β₂ + (c2·g)·g); v̂ = v, or vMax ← max(vMax, v) with amsgrad (exact: the larger of two float32 values)
+    loadHalf(v, h);
     f64x2Add(f64x2Mul(f64x2Mul(f64x2Mul(f.get(B2)).get(C2).get(G)).get(G)));
-    demote(f).tee(out.v[h]!);
-    promote(f).set(VHAT);
+    demote(f).set(R);
+    storeHalf(v, h, R);
+    promote(f.get(R)).set(VHAT);
     if (variant.amsgrad) {
-      half(in4.x, h);
-      f64x2Max(f.get(VHAT)).set(VHAT);
+      f64x2Max(loadHalf(vMax, h).get(VHAT)).set(VHAT);
+      demote(f.get(VHAT)).set(R);
+      storeHalf(vMax, h, R);
     }
     // θ ← f32(θ + negStep · (m / (√v̂ / bc2Sqrt + eps)))
     f.get(P).get(NEG).get(M);
     f64x2Add(f64x2Div(f64x2Sqrt(f.get(VHAT)).get(BC2)).get(EPS));
     f64x2Add(f64x2Mul(f64x2Div(f)));
-    demote(f).set(out.p[h]!);
-    if (variant.amsgrad) demote(f.get(VHAT)).set(out.x[h]!); // exact: the larger of two float32 values
+    demote(f).set(R);
+    storeHalf(p, h, R);
   }
-  store(p, out.p);
-  store(m, out.m);
-  store(v, out.v);
-  if (variant.amsgrad) store(vMax, out.x);
   f.get(at).i32Const(16).i32Add().set(at).br(0);
   f.end().end();
   return f;
@@ -192,6 +185,16 @@ function adamRuntime(): { rt: WasmRuntime; kernel: (name: string) => Kernel } | 
     }
   }
   return kernels === null ? null : { rt, kernel: kernels };
+}
+
+/** Elements per part of a split step: parts are claimed by whichever thread is free, so a thread slowed by other processes takes fewer. */
+const PART_ELEMENTS = 16384;
+
+/** How many parts a step of n elements is split into: one below ADAM_SPLIT_MIN (at every size in mode 'always'). */
+function parts(rt: WasmRuntime, n: number): number {
+  const threads = rt.threads();
+  if (threads === 1 || (mode !== 'always' && n < ADAM_SPLIT_MIN)) return 1;
+  return Math.min(255, Math.max(threads, Math.ceil(n / PART_ELEMENTS)));
 }
 
 /** Frees a resident buffer's region once its view is garbage (the view is its only owner). */
@@ -241,7 +244,7 @@ export function adamStepKernel(
     rt.run([{
       kernel: kernel(variantName(variant)),
       args: [pAt, gAt, mAt, vAt, xAt, n, s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, s.negStep, s.bc2Sqrt, s.eps, s.decay],
-    }], mode === 'always' || n >= ADAM_SPLIT_MIN ? rt.threads() : 1);
+    }], parts(rt, n));
     p.set(rt.f32().subarray(pAt / 4, pAt / 4 + n));
   } finally {
     rt.free(scratch);

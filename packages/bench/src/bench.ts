@@ -113,7 +113,7 @@ async function main(): Promise<void> {
   const tInterleaved = performance.now();
   const outcome = await interleave(runners, itemsOf(opts.only), {
     plan: (item) => plan[item.workload],
-    pause: (previous) => settle(previous.pid),
+    pause: (runner) => settle(runner.pid),
     onResult: (runner, r) => console.log(progressLine(runner.label, r)),
   });
   notes.push(...outcome.notes);
@@ -154,7 +154,7 @@ async function main(): Promise<void> {
   const about: string[] = [
     'Medians of the timed runs after warm-up; "(N× faster)" means unroll takes 1/N of the peer\'s time (peer median / unroll median).',
     `${torchRuns ? 'unroll and torch each' : 'unroll'} ran at ${THREADS.join(' and ')} threads (one process each)${torchRuns ? '; "vs torch best" compares with the faster of torch\'s medians' : ''}; tfjs columns compare with unroll's best.`,
-    `Samples interleaved round by round: ${runners.map((r) => r.label).join(', ')} each kept its own process running, and each round timed one run of every one of them in turn, the order rotated by one each round (rounds: ${rounds || 'none'}); before each timed run the process timed before it was left to go idle (pauses median ${pauses.length ? median(pauses).toFixed(0) : '—'} ms, max ${pauses.length ? Math.max(...pauses).toFixed(0) : '—'} ms).${opts.peers.some((p) => p.startsWith('tfjs')) ? ' The tfjs peers (20–40× slower) ran afterwards, each alone in its own process.' : ''}`,
+    `Samples interleaved round by round: ${runners.map((r) => r.label).join(', ')} each kept its own process running, and each round timed one run of every one of them in turn, the order rotated by one each round (rounds: ${rounds || 'none'}); after the warm-ups and after each timed run the parent waited until that process was idle before timing the next (pauses median ${pauses.length ? median(pauses).toFixed(0) : '—'} ms, max ${pauses.length ? Math.max(...pauses).toFixed(0) : '—'} ms).${opts.peers.some((p) => p.startsWith('tfjs')) ? ' The tfjs peers (20–40× slower) ran afterwards, each alone in its own process.' : ''}`,
     'W1/W2: one training step (forward, cross-entropy averaged over all 64×32 steps, backward, Adam) of one-hot(65) → LSTM/GRU(256) → Linear(256, 65), batch 32, sequence 64, float32.',
     'W3: the same LSTM alone, forward only, no gradient recorded. W4: square float32 C = A·B (GFLOP/s = 2n³ / time).',
     `unroll: Node ${process.version}; float32 gemm backend '${gemm}'.`,

@@ -1,7 +1,8 @@
 // Sampling several persistent runners interleaved in time, so that this noisy machine (its speed swings
 // from minute to minute) hits every system and thread count alike: per workload item, every runner
 // sets up and warms up, then each round asks every runner for ONE timed run, in an order rotated by one
-// place each round (no runner always goes first, right after the pause, or last); medians come after.
+// place each round (no runner always goes first or last), and after each run waits until that runner is
+// idle again, so its threads' spinning does not fall on the next runner's time; medians come after.
 import { itemName } from './protocol.js';
 import type { Item } from './protocol.js';
 import type { RunnerProcess } from './runner-process.js';
@@ -11,8 +12,11 @@ import type { Plan, WorkloadResult } from './workloads.js';
 export interface InterleaveOptions {
   /** Warm-up runs and rounds for an item. */
   plan(item: Item): Plan;
-  /** Waits before a timed run; `previous` is the runner timed just before. Returns the ms waited. */
-  pause(previous: RunnerProcess): Promise<number>;
+  /**
+   * Waits until `runner` is idle (its threads may spin on after a run and would slow the next runner's
+   * timed run); called after the warm-ups and after every timed run. Returns the ms waited.
+   */
+  pause(runner: RunnerProcess): Promise<number>;
   /** Called with each runner's result of an item, in runner order, once the item's rounds are done. */
   onResult?(runner: RunnerProcess, result: WorkloadResult): void;
 }
@@ -26,7 +30,7 @@ export interface InterleaveOutcome {
   order: { item: Item; label: string }[];
   /** Rounds run per item (fewer than planned when the time budget ran out). */
   rounds: { item: Item; rounds: number }[];
-  /** Every pause waited before a timed run, ms. */
+  /** Every pause waited, ms. */
   pausesMs: number[];
   /** The runners alive at the end (the caller quits them). */
   alive: RunnerProcess[];
@@ -54,23 +58,19 @@ export async function interleave(runners: readonly RunnerProcess[], items: reado
       return undefined;
     }
   };
-  let previous: RunnerProcess | undefined;
   for (const item of items) {
     const plan = options.plan(item);
-    for (const runner of [...out.alive]) {
-      await attempt(runner, item, () => runner.setup(item, plan.warmup));
-      previous = runner;
-    }
+    for (const runner of [...out.alive]) await attempt(runner, item, () => runner.setup(item, plan.warmup));
+    for (const runner of out.alive) out.pausesMs.push(await options.pause(runner));
     let spentMs = 0;
     let round = 0;
     while (round < plan.runs && out.alive.length > 0) {
       for (const runner of rotate(out.alive, round)) {
-        if (previous) out.pausesMs.push(await options.pause(previous));
-        previous = runner;
         const ms = await attempt(runner, item, () => runner.run());
         if (ms === undefined) continue;
-        spentMs += ms;
         out.order.push({ item, label: runner.label });
+        spentMs += ms;
+        out.pausesMs.push(await options.pause(runner));
       }
       round++;
       if (spentMs > BUDGET.budgetSeconds * 1000 * out.alive.length && round >= BUDGET.minRuns) break;

@@ -1,5 +1,5 @@
-// The pause before each interleaved sample: the runner timed just before must have gone idle, or its
-// still-spinning threads would steal a core from the next runner's timed run on this 2-core machine.
+// The pause after each interleaved sample (and warm-up): the runner just timed must have gone idle before
+// the next is timed, or its still-spinning threads would steal a core from that run on this 2-core machine.
 //
 // How long they spin, measured here (2 vCPU AMD EPYC VM): unroll's workers poll ~50–100 µs before
 // sleeping in Atomics.wait (core's worker-source.ts); OpenMP under torch's OMP_WAIT_POLICY=PASSIVE

@@ -50,14 +50,14 @@ describe('interleave', () => {
     expect([0, 1, 2, 3].map((r) => rotate(['a', 'b', 'c'], r).join(''))).toEqual(['abc', 'bca', 'cab', 'abc']);
   });
 
-  it('asks every runner for one timed run per round, rotating the order, and pauses before each run', async () => {
+  it('asks every runner for one timed run per round, rotating the order, and pauses after the warm-ups and each run', async () => {
     const { runners, output, logged } = fakes([5, 7, 11]);
     const items: Item[] = [{ workload: 'W1' }, { workload: 'W4', size: 256 }];
-    let pauses = 0;
+    const paused: string[] = [];
     const seen: string[] = [];
     const out = await interleave(runners, items, {
       plan: () => ({ warmup: 1, runs: 4 }),
-      pause: async (previous) => { pauses++; expect(runners).toContain(previous); return 0; },
+      pause: async (runner) => { paused.push(runner.label); return 0; },
       onResult: (runner, r) => seen.push(`${runner.label} ${r.workload}`),
     });
     const perItem = ['a', 'b', 'c', 'b', 'c', 'a', 'c', 'a', 'b', 'a', 'b', 'c'];
@@ -65,7 +65,8 @@ describe('interleave', () => {
     // What the runners themselves saw: the same order, each run inside its own item.
     expect(logged()).toEqual([...perItem.map((l) => `${l} W1`), ...perItem.map((l) => `${l} W4 256`)]);
     expect(out.rounds).toEqual([{ item: items[0], rounds: 4 }, { item: items[1], rounds: 4 }]);
-    expect(pauses).toBe(24);
+    // After the warm-ups every runner settles; then each after its own timed run.
+    expect(paused).toEqual([...['a', 'b', 'c', ...perItem], ...['a', 'b', 'c', ...perItem]]);
     expect(out.notes).toEqual([]);
     expect(seen).toEqual(['a W1', 'b W1', 'c W1', 'a W4', 'b W4', 'c W4']);
     expect(out.results.map((r) => [r.workload, r.size, r.medianMs, r.timesMs.length]))

@@ -1,4 +1,4 @@
-// A runner run start to finish in its own process, alone (the tfjs peers: 20–40× slower than unroll and
+// A runner run start to finish in its own process, alone (the tfjs peers: 3–70× slower than unroll and
 // torch, so interleaving them would stretch every round to seconds): it prints one @@result line per
 // workload as it finishes, echoed here as it arrives.
 import { spawn } from 'node:child_process';

@@ -197,8 +197,20 @@ function parts(rt: WasmRuntime, n: number): number {
   return Math.min(255, Math.max(threads, Math.ceil(n / PART_ELEMENTS)));
 }
 
+/**
+ * Most float32 values all resident buffers together may hold (256 MiB): the runtime's memory is shared with
+ * every other kernel (gemm, the recurrent steps) and never shrinks, so a large model's optimizer state must
+ * not fill it; beyond this, moments are ordinary buffers and their parameters take the JS loop.
+ */
+export const RESIDENT_MAX_FLOATS = 64 * 1024 * 1024;
+let residentFloats = 0;
+/** The resident buffers (views this file made, each exactly its padded region's start). */
+const residents = new WeakSet<Float32Array>();
 /** Frees a resident buffer's region once its view is garbage (the view is its only owner). */
-const regions = new FinalizationRegistry<Region>((region) => wasmRuntime()?.free(region));
+const regions = new FinalizationRegistry<Region>((region) => {
+  residentFloats -= region.floats;
+  wasmRuntime()?.free(region);
+});
 
 /**
  * A zero-filled float32 buffer of n elements in the kernel runtime's memory, padded to whole lines, where
@@ -208,12 +220,15 @@ const regions = new FinalizationRegistry<Region>((region) => wasmRuntime()?.free
 export function residentBuffer(n: number): Float32Array | null {
   if (!wanted(n)) return null;
   const env = adamRuntime();
-  if (!env) return null;
-  const region = env.rt.alloc(Math.ceil(n / LINE) * LINE);
+  const floats = Math.ceil(n / LINE) * LINE;
+  if (!env || residentFloats + floats > RESIDENT_MAX_FLOATS) return null;
+  const region = env.rt.alloc(floats);
   if (!region) return null;
+  residentFloats += region.floats;
   const view = env.rt.view(region, n);
   view.fill(0);
   regions.register(view, region);
+  residents.add(view);
   return view;
 }
 
@@ -231,8 +246,9 @@ export function adamStepKernel(
   const env = adamRuntime();
   if (!env) return false;
   const { rt, kernel } = env;
+  if (!residents.has(m) || !residents.has(v) || (vMax !== null && !residents.has(vMax))) return false;
+  if (m.length !== n || v.length !== n || (vMax !== null && vMax.length !== n)) return false;
   const mAt = rt.addressOf(m), vAt = rt.addressOf(v), xAt = vMax ? rt.addressOf(vMax) : 0;
-  if (mAt < 0 || vAt < 0 || xAt < 0) return false;
   const padded = Math.ceil(n / LINE) * LINE;
   const scratch = rt.alloc(2 * padded);
   if (!scratch) return false;

@@ -169,6 +169,10 @@ describe('the kernel path', () => {
     const before = Float32Array.from(p);
     expect(adamStepKernel(p, g, new Float32Array(n), v, null, variant, scalars)).toBe(false);
     expect(adamStepKernel(p.subarray(0, 8), g.subarray(0, 8), m, v, null, variant, scalars)).toBe(false);
+    // A view into the runtime's memory that this file did not make (its padding unknown) is refused too.
+    const region = rt.alloc(n)!;
+    expect(adamStepKernel(p, g, rt.view(region, n), v, null, variant, scalars)).toBe(false);
+    rt.free(region);
     expectSameBits(p, before, 'θ after refused steps');
   });
 

@@ -176,6 +176,30 @@ describe('the kernel path', () => {
     expectSameBits(p, before, 'θ after refused steps');
   });
 
+  it('keeps working when the memory grows under the resident moments (their views stay valid)', () => {
+    const rt = wasmRuntime();
+    if (!rt || !rt.shared) return;
+    setAdamKernelMode('always');
+    const n = 100;
+    const grads = Array.from({ length: 4 }, (_, t) => Array.from({ length: n }, (_, i) => Math.sin(i + 7 * t)));
+    const init = Array.from({ length: n }, (_, i) => Math.cos(i));
+    const param = new Parameter(K.fromData(Float32Array.from(init), [n]));
+    const opt = new Adam([param], { lr: 0.1 });
+    const ref = Float32Array.from(init);
+    const refState: RefState = { step: 0, m: new Float32Array(n), v: new Float32Array(n), vMax: null };
+    const o: Options = { lr: 0.1, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false };
+    let big: ReturnType<typeof rt.alloc> = null;
+    grads.forEach((g, t) => {
+      if (t === 2) big = rt.alloc(rt.memory.buffer.byteLength / 4 + 1024 * 1024); // grows the memory
+      param.grad = new Tensor(K.fromData(Float32Array.from(g), [n]));
+      opt.step();
+      referenceStep(ref, Float32Array.from(g), refState, o, false);
+    });
+    rt.free(big);
+    expectSameBits(param.data.data, ref, 'θ');
+    expectSameBits(values(stateOf(opt, param)['exp_avg_sq']!), refState.v, 'exp_avg_sq');
+  });
+
   it("'never' makes ordinary buffers (the fallback where the runtime is unavailable); a bad mode is refused", () => {
     setAdamKernelMode('never');
     expect(residentBuffer(ADAM_KERNEL_MIN)).toBeNull();

@@ -204,8 +204,8 @@ function parts(rt: WasmRuntime, n: number): number {
  */
 export const RESIDENT_MAX_FLOATS = 64 * 1024 * 1024;
 let residentFloats = 0;
-/** The resident buffers (views this file made, each exactly its padded region's start). */
-const residents = new WeakSet<Float32Array>();
+/** The resident buffers (views this file made, each at its padded region's start) and their regions. */
+const residents = new WeakMap<Float32Array, Region>();
 /** Frees a resident buffer's region once its view is garbage (the view is its only owner). */
 const regions = new FinalizationRegistry<Region>((region) => {
   residentFloats -= region.floats;
@@ -227,9 +227,23 @@ export function residentBuffer(n: number): Float32Array | null {
   residentFloats += region.floats;
   const view = env.rt.view(region, n);
   view.fill(0);
-  regions.register(view, region);
-  residents.add(view);
+  regions.register(view, region, view);
+  residents.set(view, region);
   return view;
+}
+
+/**
+ * Frees a resident buffer's region now (no-op for any other array), for state being replaced (e.g. by
+ * `loadStateDict`) that nothing else holds: the garbage collector would free it only after the event loop
+ * turns, so a synchronous loop that restores state over and over would otherwise fill the budget.
+ */
+export function releaseResident(view: Float32Array | Float64Array | undefined): void {
+  const region = view instanceof Float32Array ? residents.get(view) : undefined;
+  if (!region) return;
+  residents.delete(view as Float32Array);
+  regions.unregister(view as Float32Array);
+  residentFloats -= region.floats;
+  wasmRuntime()!.free(region);
 }
 
 /**

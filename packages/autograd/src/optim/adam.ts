@@ -1,9 +1,9 @@
 // Adam: adaptive moment estimation (with L2 weight decay), and the base class (options, state, update) AdamW shares.
 import type { FloatArray, TypedArray } from '@unroll/core';
 import type { Tensor } from '../tensor.js';
-import { bufferLike, Optimizer, type OptimizerSpec, type ParamGroupInput } from './optimizer.js';
+import { bufferLike, Optimizer, type OptimizerSpec, type OptimizerStateDict, type OptimizerStateDictInput, type ParamGroupInput } from './optimizer.js';
 import { checkBoolean, checkNumber, describe } from './options.js';
-import { adamStepKernel, residentBuffer } from './adam-kernel.js';
+import { adamStepKernel, releaseResident, residentBuffer } from './adam-kernel.js';
 
 /** Options of `Adam` and `AdamW` (PyTorch's names in camelCase; defaults as PyTorch's). */
 export interface AdamOptions {
@@ -197,6 +197,17 @@ export abstract class AdamBase extends Optimizer<Required<AdamOptions>, AdamStat
 
   protected update(p: FloatArray, g: TypedArray, s: AdamState, group: Required<AdamOptions>): void {
     adamUpdate(p, g, s, group, this.decoupled);
+  }
+
+  /** As `Optimizer.loadStateDict`; the replaced state's moments in the kernel runtime's memory are freed at once. */
+  override loadStateDict(stateDict: OptimizerStateDict<Required<AdamOptions>> | OptimizerStateDictInput): void {
+    const replaced = [...this.state.values()];
+    super.loadStateDict(stateDict);
+    for (const s of replaced) {
+      releaseResident(s.exp_avg);
+      releaseResident(s.exp_avg_sq);
+      releaseResident(s.max_exp_avg_sq);
+    }
   }
 }
 

@@ -200,6 +200,23 @@ describe('the kernel path', () => {
     expectSameBits(values(stateOf(opt, param)['exp_avg_sq']!), refState.v, 'exp_avg_sq');
   });
 
+  it('frees the replaced moments at once when a state dict is loaded (a synchronous restore loop stays resident)', () => {
+    const rt = wasmRuntime();
+    if (!rt || !rt.shared) return;
+    const n = 1 << 20;
+    const param = new Parameter(K.zeros([n]));
+    param.grad = new Tensor(K.full([n], 0.5));
+    const opt = new Adam([param]);
+    opt.step();
+    const sd = opt.stateDict();
+    // 40 loads × 2 buffers × 1M floats is more than RESIDENT_MAX_FLOATS: only freeing the old ones keeps them resident.
+    for (let i = 0; i < 40; i++) opt.loadStateDict(sd);
+    const s = (opt as unknown as { state: Map<Parameter, { exp_avg: Float32Array }> }).state.get(param)!;
+    expect(rt.addressOf(s.exp_avg)).toBeGreaterThanOrEqual(0);
+    opt.step();
+    expect(opt.stateDict().state['0']!['step']).toBe(2);
+  });
+
   it("'never' makes ordinary buffers (the fallback where the runtime is unavailable); a bad mode is refused", () => {
     setAdamKernelMode('never');
     expect(residentBuffer(ADAM_KERNEL_MIN)).toBeNull();

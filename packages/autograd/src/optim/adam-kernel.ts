@@ -7,7 +7,7 @@
 // float32 rounded to nearest-even as a Float32Array store rounds), and the runtime can split the elements
 // over its threads. Each element is computed alone, so the thread count cannot change a bit. Measured
 // (bench/adam-step.bench.ts, W1's 347k parameters, one thread): ~4.2 ns per element, copies included,
-// against ~10–14 for the loop adam.ts had before (6.3 for its monomorphic float32 loop now).
+// against ~10–14 for the loop adam.ts had before (~7 for its monomorphic float32 loop now).
 //
 // The moments (exp_avg, exp_avg_sq, max_exp_avg_sq) live in the runtime's memory (`residentBuffer`), so
 // only the parameter and its gradient are copied in and the parameter out (~0.1 ms per million floats).

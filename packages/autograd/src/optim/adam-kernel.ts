@@ -56,34 +56,22 @@ function wanted(n: number): boolean {
 /** Elements of one part's slice come in whole 64-byte lines (16 floats), so no two threads write one line. */
 const LINE = 16;
 
-const f64 = 0x7c as ValType; // the emitter names only i32, f32 and v128
-const SIMD = 0xfd;
-
-/** The f64x2 instructions the emitter lacks, appended to a FunctionBuilder's code (SIMD opcodes, LEB128 < 256 each fits 2 bytes). */
-function simd(f: FunctionBuilder, opcode: number): FunctionBuilder {
-  f.code.push(SIMD);
-  if (opcode < 0x80) f.code.push(opcode);
-  else f.code.push((opcode & 0x7f) | 0x80, opcode >> 7);
-  return f;
-}
-const f64x2Splat = (f: FunctionBuilder) => simd(f, 0x14);
-const f64x2Neg = (f: FunctionBuilder) => simd(f, 0xed);
-const f64x2Sqrt = (f: FunctionBuilder) => simd(f, 0xef);
-const f64x2Add = (f: FunctionBuilder) => simd(f, 0xf0);
-const f64x2Mul = (f: FunctionBuilder) => simd(f, 0xf2);
-const f64x2Div = (f: FunctionBuilder) => simd(f, 0xf3);
-const f64x2Max = (f: FunctionBuilder) => simd(f, 0xf5);
-/** f32x4.demote_f64x2_zero: two float64 lanes rounded to float32 (nearest, ties to even, as a Float32Array store), lanes 2–3 zero. */
-const demote = (f: FunctionBuilder) => simd(f, 0x5e);
+const f64 = ValType.f64;
+// Postfix helpers, so the formulas below read inside out as the arithmetic nests.
+const f64x2Splat = (f: FunctionBuilder) => f.f64x2Splat();
+const f64x2Neg = (f: FunctionBuilder) => f.f64x2Neg();
+const f64x2Sqrt = (f: FunctionBuilder) => f.f64x2Sqrt();
+const f64x2Add = (f: FunctionBuilder) => f.f64x2Add();
+const f64x2Mul = (f: FunctionBuilder) => f.f64x2Mul();
+const f64x2Div = (f: FunctionBuilder) => f.f64x2Div();
+const f64x2Max = (f: FunctionBuilder) => f.f64x2Max();
+/** Two float64 lanes rounded to float32 as a Float32Array store rounds them. */
+const demote = (f: FunctionBuilder) => f.f32x4DemoteF64x2Zero();
 const promote = (f: FunctionBuilder) => f.f64x2PromoteLowF32x4();
-/** v128.load64_zero: 8 bytes (two float32) into the low lanes, the rest zero; pops the address. */
-const load64Zero = (f: FunctionBuilder, offset: number) => memarg(simd(f, 0x5d), 3, offset);
-/** v128.store64_lane 0: the low 8 bytes (two float32) of the vector; pops the vector and the address. */
-const store64Lane = (f: FunctionBuilder, offset: number) => memarg(simd(f, 0x5b), 3, offset).code.push(0);
-function memarg(f: FunctionBuilder, align: number, offset: number): FunctionBuilder {
-  f.code.push(align, offset); // offsets here are < 128 (one LEB128 byte)
-  return f;
-}
+/** Two float32 (8 bytes) into the low lanes; pops the address. */
+const load64Zero = (f: FunctionBuilder, offset: number) => f.v128Load64Zero(offset);
+/** The low two float32 (8 bytes) of the vector; pops the vector and the address. */
+const store64Lane = (f: FunctionBuilder, offset: number) => f.v128Store64Lane(offset, 0);
 
 /** Which kernel: how the weight decay enters, and the two switches. */
 export interface AdamVariant { decay: AdamDecay; amsgrad: boolean; maximize: boolean }

@@ -22,5 +22,5 @@ export type { Call, Kernel, Region, Target } from './kernels/wasm/runtime.js';
 export { gemmCall, packMatrix, freePacked, splitOf } from './kernels/wasm/gemm-f32.js';
 export type { PackedMatrix } from './kernels/wasm/gemm-f32.js';
 export { MR as GEMM_MR, NR as GEMM_NR, emitPartRange } from './kernels/wasm/gemm-f32-module.js';
-export { MAX_THREADS, START_TIMEOUT_MS, setThreadHost, threadJobStats } from './kernels/wasm/threads.js';
+export { MAX_THREADS, START_TIMEOUT_MS, setThreadHost, setWorkerSpin, threadJobStats } from './kernels/wasm/threads.js';
 export type { Host, ThreadJobStats } from './kernels/wasm/threads.js';

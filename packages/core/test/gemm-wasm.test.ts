@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { gemm, gemmBackend, gemmNaive, setGemmBackend, type FloatArray } from '../src/kernels/gemm.js';
 import { gemmWasmF32, wasmGemmAvailable } from '../src/kernels/wasm/gemm-f32.js';
+import { getNumThreads, setNumThreads } from '../src/kernels/wasm/threads.js';
 import {
   SEED, base, gemmArgs, inWindow, layouts, scalar, storedLayout, uniform, type GemmProblem, type Operands,
 } from './gemm-helpers.js';
@@ -135,6 +136,27 @@ describe('gemmWasmF32', () => {
       // NN and TT between them pack each operand both along and across its rows.
       check({ ...base, transA, transB, m: 9, n: 10, k: 466100, alpha: 1, beta: -1, padA: 1, offB: 2 });
     });
+
+  it.each(layouts)('matches gemmNaive when a large product shares one packed B among row parts (520×130×1000), transA=%s transB=%s',
+    (transA, transB) => {
+      // ≥ 2²⁶ multiply-adds split by rows: op(B) is packed once and the rows go out in more parts than
+      // threads (at 2 threads); each part packs only its own rows of A.
+      check({ ...base, transA, transB, m: 520, n: 130, k: 1000, alpha: 0.5, beta: -1, padA: 1, offB: 3 });
+    });
+
+  it('gives the same bits at 1 and 2 threads on a product that shares its packed B (1030×70×1000)', () => {
+    const p = { ...base, m: 1030, n: 70, k: 1000, beta: 0.5 };
+    const o = operands(p);
+    const before = getNumThreads();
+    const results = [1, 2].map((t) => {
+      setNumThreads(t);
+      const c = o.c.slice();
+      wasm(...gemmArgs(p, o, c));
+      return c;
+    });
+    setNumThreads(before);
+    expect(results[1]).toEqual(results[0]);
+  });
 
   it.each([
     ['[32,256]·[1024,256]ᵀ', 32, 1024, 256, false, true],

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { gemm, getNumThreads, setNumThreads } from '../src/index.js';
 import {
-  ModuleBuilder, FunctionBuilder, ValType, emitPartRange, freePacked, gemmCall, packMatrix, threadJobStats, wasmRuntime, RELAXED_SIMD_FLAG,
+  ModuleBuilder, FunctionBuilder, ValType, emitPartRange, freePacked, gemmCall, packMatrix, setWorkerSpin, threadJobStats, wasmRuntime, RELAXED_SIMD_FLAG,
 } from '../src/internal.js';
 import type { Region, Target } from '../src/internal.js';
 import { uniform } from './gemm-helpers.js';
@@ -161,6 +161,35 @@ describe('threadJobStats', () => {
     expect(s.waitMs).toBeGreaterThanOrEqual(0);
     expect(threadJobStats()).toEqual({ jobs: 0, workerAsleep: 0, solo: 0, soloStarts: 0, ownMs: 0, waitMs: 0 });
     rt.free(r);
+  });
+});
+
+describe('waking and spinning workers', () => {
+  it('runs every part exactly once whether the workers sleep at once, poll between jobs, or were woken ahead', () => {
+    setNumThreads(2);
+    const mark = rt.load('test.parts', partsModule)('mark');
+    const n = 64, r = rt.alloc(n)!;
+    try {
+      for (const spin of [0, 50, 2000]) {
+        setWorkerSpin(spin);
+        for (let i = 0; i < 6; i++) {
+          const ints = new Int32Array(rt.f32().buffer, r.at, n);
+          ints.fill(0);
+          if (i % 2 === 0) rt.wake();
+          rt.run([{ kernel: mark, args: [r.at, n] }], 4);
+          // Part p marks its 16 elements with p + 1.
+          expect(Array.from(ints), `spin ${spin} µs, job ${i}`).toEqual(Array.from({ length: n }, (_, j) => Math.floor(j / 16) + 1));
+        }
+      }
+    } finally {
+      setWorkerSpin(100);
+      rt.free(r);
+    }
+  });
+
+  it('refuses a spin time that is not a number ≥ 0', () => {
+    expect(() => setWorkerSpin(-1)).toThrow('setWorkerSpin: us must be a number ≥ 0; got -1');
+    expect(() => setWorkerSpin(Number.NaN)).toThrow('got NaN');
   });
 });
 

@@ -23,6 +23,11 @@ export const CTRL = {
   LOST: 9,
   /** Times every part runs the current job's queue over (see STRIDES_F64); 1 for a plain job. */
   TIMES: 10,
+  /**
+   * Microseconds an idle worker keeps polling for the next job before it sleeps in Atomics.wait (set by
+   * the main thread; see workerSpinUs in threads.ts).
+   */
+  SPIN_US: 11,
   /** Module table: (byte address, byte length) of each kernel module's bytes, 2 ints per module. */
   MODULES: 16,
   /** Most kernel modules the table holds. */

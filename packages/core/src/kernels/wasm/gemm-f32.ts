@@ -11,6 +11,14 @@ const F32 = 4; // bytes per float
  * waking the workers costs more than it saves.
  */
 const PARALLEL_MIN_WORK = 1 << 20;
+/**
+ * Products of at least this many multiply-adds that split by rows pack op(B) once, shared by all parts
+ * (instead of once per part), and split into PARTS_PER_THREAD parts per thread, claimed as threads come
+ * free: a worker that wakes late (a millisecond or more in a VM) or runs slower then takes fewer parts
+ * instead of holding everyone up, and the parts cost nothing extra since each packs only its own rows of A.
+ */
+const SHARED_PACK_MIN_WORK = 1 << 26;
+const PARTS_PER_THREAD = 4;
 
 /** A matrix packed once as the B operand of many products (e.g. W_hh for every step of a sequence). */
 export interface PackedMatrix {
@@ -140,6 +148,8 @@ export function gemmWasmF32(transA: boolean, transB: boolean, m: number, n: numb
   }
   const rt = g.rt;
   const temps: Region[] = [];
+  const { parts, splitRows } = splitOf(rt, m, n, k);
+  if (parts > 1) rt.wake();
   try {
     const A = place(rt, temps, a, aOffset, transA ? k : m, transA ? m : k, lda);
     const B = A && place(rt, temps, b, bOffset, transB ? n : k, transB ? k : n, ldb);
@@ -154,10 +164,15 @@ export function gemmWasmF32(transA: boolean, transB: boolean, m: number, n: numb
       }
     }
     if (!A || !B || cAt < 0) return false;
-    const { parts, splitRows } = splitOf(rt, m, n, k);
-    const call = gemmCall(splitRows, transA, transB, m, n, k, alpha, A.at, A.ld, B.at, B.ld, beta, cAt, cLd, parts);
-    if (!call) return false;
-    rt.run([call], parts);
+    const shared = parts > 1 && splitRows && m * n * k >= SHARED_PACK_MIN_WORK ? packMatrix(transB, k, n, B.at, B.ld) : null;
+    try {
+      const rowParts = shared ? Math.min(Math.ceil(m / MR), PARTS_PER_THREAD * rt.threads()) : parts;
+      const call = gemmCall(splitRows, transA, transB, m, n, k, alpha, A.at, A.ld, shared ?? B.at, B.ld, beta, cAt, cLd, parts);
+      if (!call) return false;
+      rt.run([call], rowParts);
+    } finally {
+      freePacked(shared);
+    }
     if (rt.addressOf(c, cOffset) < 0) copyRows(rt.f32(), cAt / F32, cLd, c, cOffset, ldc, m, n);
     return true;
   } finally {

@@ -10,7 +10,7 @@
 // results never depend on which thread ran a part). Nothing else is shared: no JS objects, no callbacks.
 import { CTRL } from './control.js';
 import { FunctionBuilder, ModuleBuilder } from './emitter.js';
-import { ensureWorkers, getNumThreads, runJob, threadHost } from './threads.js';
+import { ensureWorkers, getNumThreads, runJob, threadHost, wakeWorkers } from './threads.js';
 
 /** A region of the runtime's memory: `at` is its byte address (64-byte aligned), `floats` its float32 capacity. */
 export interface Region { readonly at: number; readonly floats: number }
@@ -185,6 +185,15 @@ export class WasmRuntime {
   /** How many parts a job split "by threads" should have: the thread count, where workers can share the memory. */
   threads(): number {
     return this.shared ? getNumThreads() : 1;
+  }
+
+  /**
+   * Wakes the worker threads ahead of a split job this thread will post after some serial work (copying
+   * operands in, say), so they are polling when it comes instead of being woken by it: waking a sleeping
+   * thread takes up to a millisecond or more in a VM, while this thread runs its own part alone.
+   */
+  wake(): void {
+    if (this.shared && this.threads() > 1) wakeWorkers(this.ctrlI32);
   }
 
   /**

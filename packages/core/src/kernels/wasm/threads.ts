@@ -159,7 +159,30 @@ export function ensureWorkers(memory: object, i32: Int32Array, threads: number):
   // After a failed start every worker sits out (one that starts late sees ACTIVE 0); parts run here.
   const active = failedStart ? 0 : Math.min(workers.length, threads - 1);
   Atomics.store(i32, CTRL.ACTIVE, active);
+  Atomics.store(i32, CTRL.SPIN_US, workerSpinUs);
   return active;
+}
+
+/**
+ * How long (µs) an idle worker keeps polling for the next job before it sleeps in Atomics.wait. A
+ * sleeping worker must be woken by the next job (a futex wake: tens to hundreds of µs in a VM), and
+ * meanwhile this thread runs its part alone and then waits for the worker's; polling through the short
+ * gaps of JS work between the jobs of a training step avoids that, at the price of the core it polls on.
+ */
+let workerSpinUs = 100;
+
+/** For tuning and A/B measurements: how long idle workers poll before sleeping (µs, ≥ 0). */
+export function setWorkerSpin(us: number): void {
+  if (!(Number.isFinite(us) && us >= 0)) throw new RangeError(`setWorkerSpin: us must be a number ≥ 0; got ${us}`);
+  workerSpinUs = Math.round(us);
+}
+
+/**
+ * Wakes sleeping workers ahead of a job this thread is about to post (after some serial work of its own,
+ * e.g. copying operands in): they poll for `workerSpinUs` meanwhile, so the job finds them awake.
+ */
+export function wakeWorkers(i32: Int32Array): void {
+  if (Atomics.load(i32, CTRL.SLEEPERS) > 0) Atomics.notify(i32, CTRL.CLAIM);
 }
 
 let generation = 0;

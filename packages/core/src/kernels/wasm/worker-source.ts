@@ -8,8 +8,6 @@
 // process alive (the runtime unrefs it) and needs no message after start-up.
 import { CTRL } from './control.js';
 
-/** Spin this many polls of the control word (about 50–100 µs) before sleeping in Atomics.wait. */
-const SPINS = 20000;
 
 export const WORKER_SOURCE = `
 'use strict';
@@ -91,14 +89,15 @@ function loop() {
   Atomics.add(i32, C.READY, 1);
   let seen = -1;
   for (;;) {
-    let c = Atomics.load(i32, C.CLAIM), spins = 0;
+    // Poll for the next job for SPIN_US µs (reading the clock every 1024 polls), then sleep until woken.
+    let c = Atomics.load(i32, C.CLAIM), spins = 0, until = performance.now() + i32[C.SPIN_US] / 1000;
     while ((c >>> 8) === seen) {
-      if (++spins < ${SPINS}) { c = Atomics.load(i32, C.CLAIM); continue; }
+      if ((++spins & 1023) !== 0 || performance.now() < until) { c = Atomics.load(i32, C.CLAIM); continue; }
       Atomics.add(i32, C.SLEEPERS, 1);
       Atomics.wait(i32, C.CLAIM, c);
       Atomics.sub(i32, C.SLEEPERS, 1);
       c = Atomics.load(i32, C.CLAIM);
-      spins = 0;
+      until = performance.now() + i32[C.SPIN_US] / 1000;
     }
     seen = c >>> 8;
     work(seen);

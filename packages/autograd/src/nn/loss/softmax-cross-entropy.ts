@@ -2,7 +2,16 @@
 // the reduction in one pass per row, and one pass back. Composed, the same loss is seven recorded ops
 // (logSoftmax, gather, neg, sum, mul, …) whose backward scatters into a zero [rows, C] gradient and walks
 // it three more times; on a char model's [2048, 65] logits that was ~5% of a training step.
+//
+// Speed (W1's [2048, 65] float32 logits; measured A/B, see the commit): the row loops come in one copy
+// per dtype so every array access is monomorphic, an ignored row costs nothing, and what backward reads
+// (the shifted eˣ and each row's Σ eˣ) lives in a buffer recycled from the previous step's released
+// node: a fresh half-megabyte array costs more in page faults and zeroing than the loop that fills it.
+// softmax = eˣ / Σ is divided out in backward, where each gradient element needs it anyway, so the
+// forward writes [rows, C] once and reads nothing back. Results are bit for bit those of the
+// straightforward formula (the tests compare against it).
 import * as K from '@unroll/core';
+import type { FloatArray } from '@unroll/core';
 import { defineOp } from '../../define-op.js';
 import type { Tensor } from '../../tensor.js';
 import { expFloat32 } from './fast-exp.js';
@@ -19,77 +28,183 @@ export interface SoftmaxCrossEntropyAttrs {
   readonly scale: number | null;
 }
 
-/** softmax(logits), row-major [rows, C], in the logits' dtype: all that backward reads. */
-interface Saved { readonly probs: Float32Array | Float64Array }
-
 /**
- * Per row i, with lse = log Σ_c exp(x_c) (shifted by the row's max) and t the target:
- *   ℓᵢ = keepᵢ · (lse − (1 − ε)·x_t − (ε/C)·Σ_c x_c)
- * which is −(1 − ε)·log p_t − (ε/C)·Σ_c log p_c, p = softmax(x), written to `probs`. Sums run in
- * float64; each output is rounded once. float32 logits take eˣ from `expFloat32` (relative error < 1e-8,
- * so probabilities and losses within a float32 ulp of Math.exp's; ~3× faster); float64 from Math.exp.
+ * What backward reads: e = exp(x − shift) per element of every kept row, in the logits' dtype (ignored
+ * rows are not written), and Σ_c e per row in float64; softmax(x) = e / Σ. May be longer than needed.
  */
-function forwardRows(
-  x: ArrayLike<number>, rows: number, classes: number, a: SoftmaxCrossEntropyAttrs, probs: Float32Array | Float64Array, out: Float64Array,
-): void {
-  const { ids, keep, smoothing } = a;
-  const onTarget = 1 - smoothing, spread = smoothing / classes;
-  const fast = probs instanceof Float32Array;
-  for (let i = 0, o = 0; i < rows; i++, o += classes) {
-    let max = -Infinity;
-    for (let c = 0; c < classes; c++) if (x[o + c]! > max) max = x[o + c]!;
-    // An all −∞ row (or one holding +∞) shifts by 0, so its lse is what the unshifted sum gives.
-    const shift = Number.isFinite(max) ? max : 0;
-    let s = 0, total = 0;
-    for (let c = 0; c < classes; c++) {
-      const v = x[o + c]!;
-      const e = fast ? expFloat32(v - shift) : Math.exp(v - shift);
-      probs[o + c] = e;
-      s += e;
-      total += v;
-    }
-    const l = shift + Math.log(s);
-    // exp(x − lse) = e / s: one division per element instead of a second exp in backward.
-    for (let c = 0; c < classes; c++) probs[o + c] = probs[o + c]! / s;
-    if (keep[i] === 0) { out[i] = 0; continue; }
-    const picked = x[o + ids[i]!]!;
-    out[i] = smoothing === 0 ? l - picked : l - onTarget * picked - spread * total;
+interface Scratch<A extends FloatArray = FloatArray> { readonly exps: A; readonly sums: Float64Array }
+
+// One spare Scratch per dtype, handed back by `release` after backward and taken by the next forward.
+// NOTE: a node that is never released (retainGraph, a graph dropped unwalked) leaves its Scratch to the
+// garbage collector, and a second loss alive at once gets a fresh one: the spare is never shared.
+const spare: { float32: Scratch<Float32Array> | null; float64: Scratch<Float64Array> | null } = { float32: null, float64: null };
+// Larger buffers are not kept: a huge vocabulary's [rows, C] would otherwise stay pinned for good.
+const MAX_SPARE_ELEMENTS = 1 << 22;
+
+function takeScratch(dtype: 'float32', size: number, rows: number): Scratch<Float32Array>;
+function takeScratch(dtype: 'float64', size: number, rows: number): Scratch<Float64Array>;
+function takeScratch(dtype: K.FloatDType, size: number, rows: number): Scratch {
+  const s = spare[dtype];
+  if (s !== null && s.exps.length >= size && s.sums.length >= rows) {
+    spare[dtype] = null;
+    return s;
+  }
+  return { exps: dtype === 'float32' ? new Float32Array(size) : new Float64Array(size), sums: new Float64Array(rows) };
+}
+
+function giveBack(s: Scratch): void {
+  if (s.exps.length > MAX_SPARE_ELEMENTS) return;
+  if (s.exps instanceof Float32Array) {
+    if (spare.float32 === null || spare.float32.exps.length < s.exps.length) spare.float32 = s as Scratch<Float32Array>;
+  } else if (spare.float64 === null || spare.float64.exps.length < s.exps.length) {
+    spare.float64 = s as Scratch<Float64Array>;
   }
 }
 
-const op = defineOp<SoftmaxCrossEntropyAttrs, 'logits', never, Saved>({
+/*
+ * Forward, per row i with t its target, lse = shift + log Σ_c exp(x_c − shift) (shift: the row's max):
+ *   ℓᵢ = keepᵢ · (lse − (1 − ε)·x_t − (ε/C)·Σ_c x_c)
+ * which is −(1 − ε)·log p_t − (ε/C)·Σ_c log p_c, p = softmax(x). Sums run in float64; each output is
+ * rounded once. Writes ℓ to `per` (when given) and returns Σᵢ ℓᵢ in row order. float32 logits take eˣ
+ * from `expFloat32` (relative error < 1e-8, within a float32 ulp of Math.exp once rounded; ~3× faster),
+ * float64 from Math.exp. The two copies differ only in their types and that exp: keep them in step.
+ */
+function forward32(
+  x: Float32Array, rows: number, classes: number, a: SoftmaxCrossEntropyAttrs, exps: Float32Array, sums: Float64Array, per: Float32Array | null,
+): number {
+  const { ids, keep, smoothing } = a;
+  const onTarget = 1 - smoothing, spread = smoothing / classes;
+  let loss = 0;
+  for (let i = 0, o = 0; i < rows; i++, o += classes) {
+    // An ignored row adds 0 and gets no gradient: nothing of it is read.
+    if (keep[i] === 0) { if (per !== null) per[i] = 0; continue; }
+    const end = o + classes;
+    let max = -Infinity;
+    for (let c = o; c < end; c++) if (x[c]! > max) max = x[c]!;
+    // An all −∞ row (or one holding +∞) shifts by 0, so its lse is what the unshifted sum gives.
+    const shift = Number.isFinite(max) ? max : 0;
+    let s = 0;
+    for (let c = o; c < end; c++) {
+      const e = expFloat32(x[c]! - shift);
+      exps[c] = e;
+      s += e;
+    }
+    sums[i] = s;
+    const l = shift + Math.log(s), picked = x[o + ids[i]!]!;
+    let li = l - picked;
+    if (smoothing !== 0) {
+      let total = 0;
+      for (let c = o; c < end; c++) total += x[c]!;
+      li = l - onTarget * picked - spread * total;
+    }
+    if (per !== null) per[i] = li;
+    loss += li;
+  }
+  return loss;
+}
+
+function forward64(
+  x: Float64Array, rows: number, classes: number, a: SoftmaxCrossEntropyAttrs, exps: Float64Array, sums: Float64Array, per: Float64Array | null,
+): number {
+  const { ids, keep, smoothing } = a;
+  const onTarget = 1 - smoothing, spread = smoothing / classes;
+  let loss = 0;
+  for (let i = 0, o = 0; i < rows; i++, o += classes) {
+    if (keep[i] === 0) { if (per !== null) per[i] = 0; continue; }
+    const end = o + classes;
+    let max = -Infinity;
+    for (let c = o; c < end; c++) if (x[c]! > max) max = x[c]!;
+    const shift = Number.isFinite(max) ? max : 0;
+    let s = 0;
+    for (let c = o; c < end; c++) {
+      const e = Math.exp(x[c]! - shift);
+      exps[c] = e;
+      s += e;
+    }
+    sums[i] = s;
+    const l = shift + Math.log(s), picked = x[o + ids[i]!]!;
+    let li = l - picked;
+    if (smoothing !== 0) {
+      let total = 0;
+      for (let c = o; c < end; c++) total += x[c]!;
+      li = l - onTarget * picked - spread * total;
+    }
+    if (per !== null) per[i] = li;
+    loss += li;
+  }
+  return loss;
+}
+
+/*
+ * Backward: dx[i, c] = gᵢ · keepᵢ · (p_c − (1 − ε)·[c = t] − ε/C), p = e / Σ rounded to the logits'
+ * dtype (as a stored softmax would be), gᵢ = dy·scale or dy[i]. `out` starts zeroed (ignored rows).
+ */
+function backward32(
+  exps: Float32Array, sums: Float64Array, rows: number, classes: number, a: SoftmaxCrossEntropyAttrs, g: FloatArray, out: Float32Array,
+): void {
+  const { ids, keep, smoothing, scale } = a;
+  const onTarget = 1 - smoothing, spread = smoothing / classes;
+  for (let i = 0, o = 0; i < rows; i++, o += classes) {
+    if (keep[i] === 0) continue;
+    const gi = scale === null ? g[i]! : g[0]! * scale, s = sums[i]!, end = o + classes;
+    if (spread === 0) for (let c = o; c < end; c++) out[c] = gi * Math.fround(exps[c]! / s);
+    else for (let c = o; c < end; c++) out[c] = gi * (Math.fround(exps[c]! / s) - spread);
+    const t = o + ids[i]!;
+    out[t] = gi * (Math.fround(exps[t]! / s) - spread - onTarget);
+  }
+}
+
+function backward64(
+  exps: Float64Array, sums: Float64Array, rows: number, classes: number, a: SoftmaxCrossEntropyAttrs, g: FloatArray, out: Float64Array,
+): void {
+  const { ids, keep, smoothing, scale } = a;
+  const onTarget = 1 - smoothing, spread = smoothing / classes;
+  for (let i = 0, o = 0; i < rows; i++, o += classes) {
+    if (keep[i] === 0) continue;
+    const gi = scale === null ? g[i]! : g[0]! * scale, s = sums[i]!, end = o + classes;
+    if (spread === 0) for (let c = o; c < end; c++) out[c] = gi * (exps[c]! / s);
+    else for (let c = o; c < end; c++) out[c] = gi * (exps[c]! / s - spread);
+    const t = o + ids[i]!;
+    out[t] = gi * (exps[t]! / s - spread - onTarget);
+  }
+}
+
+const op = defineOp<SoftmaxCrossEntropyAttrs, 'logits', never, Scratch>({
   name: 'softmaxCrossEntropy',
   inputs: ['logits'] as const,
-  forward: ({ logits }, a) => {
+  forward: ({ logits }, a, { recording }) => {
     const [rows, classes] = logits.shape as [number, number];
-    const x = K.contiguous(logits);
-    const dtype = K.dtypeOf(logits.data);
-    const probs = dtype === 'float64' ? new Float64Array(rows * classes) : new Float32Array(rows * classes);
-    const per = new Float64Array(rows);
-    forwardRows(x, rows, classes, a, probs, per);
-    if (a.scale === null) return { outputs: [K.cast(K.fromData(per, [rows]), dtype)], saved: { probs } };
-    let total = 0;
-    for (let i = 0; i < rows; i++) total += per[i]!;
-    return { outputs: [K.full([], total * a.scale, { dtype })], saved: { probs } };
+    const x = K.contiguous(logits) as FloatArray;
+    const per = a.scale === null ? (x instanceof Float32Array ? new Float32Array(rows) : new Float64Array(rows)) : null;
+    let loss: number, scratch: Scratch;
+    if (x instanceof Float32Array) {
+      const s = (scratch = takeScratch('float32', rows * classes, rows));
+      loss = forward32(x, rows, classes, a, s.exps, s.sums, per as Float32Array | null);
+    } else {
+      const s = (scratch = takeScratch('float64', rows * classes, rows));
+      loss = forward64(x as Float64Array, rows, classes, a, s.exps, s.sums, per as Float64Array | null);
+    }
+    // Not recorded: nothing will read the scratch, so the next call may have it at once.
+    if (!recording) giveBack(scratch);
+    const saved = recording ? scratch : undefined;
+    if (per !== null) return { outputs: [K.fromData(per, [rows])], saved };
+    return { outputs: [K.full([], loss * a.scale!, { dtype: K.dtypeOf(x) })], saved };
   },
-  // dx[i, c] = gᵢ · keepᵢ · (softmax(x)[c] − (1 − ε)·[c = t] − ε/C), with gᵢ = dy·scale or dy[i].
-  backward: ({ dy, saved: { probs }, shapes, attrs: a }) => ({
+  backward: ({ dy, saved, shapes, attrs: a }) => ({
     logits: () => {
       const [rows, classes] = shapes.logits as [number, number];
-      const g = K.contiguous(dy);
-      const dx = K.empty([rows, classes], K.dtypeOf(dy.data));
-      const out = dx.data;
-      const { ids, keep, smoothing, scale } = a;
-      const onTarget = 1 - smoothing, spread = smoothing / classes;
-      for (let i = 0, o = 0; i < rows; i++, o += classes) {
-        if (keep[i] === 0) { out.fill(0, o, o + classes); continue; }
-        const gi = scale === null ? g[i]! : g[0]! * scale;
-        for (let c = 0; c < classes; c++) out[o + c] = gi * (probs[o + c]! - spread);
-        out[o + ids[i]!] = gi * (probs[o + ids[i]!]! - spread - onTarget);
+      const g = K.contiguous(dy) as FloatArray;
+      if (saved.exps instanceof Float32Array) {
+        const out = new Float32Array(rows * classes);
+        backward32(saved.exps, saved.sums, rows, classes, a, g, out);
+        return K.fromData(out, [rows, classes]);
       }
-      return dx;
+      const out = new Float64Array(rows * classes);
+      backward64(saved.exps as Float64Array, saved.sums, rows, classes, a, g, out);
+      return K.fromData(out, [rows, classes]);
     },
   }),
+  release: giveBack,
 });
 
 /**

@@ -15,6 +15,7 @@ import type { FloatArray } from '@unroll/core';
 import { defineOp } from '../../define-op.js';
 import type { Tensor } from '../../tensor.js';
 import { expFloat32 } from './fast-exp.js';
+import { expRowsWasm } from './softmax-exp-wasm.js';
 
 /** What the fused op needs besides the logits [rows, C] (checked by crossEntropy before it gets here). */
 export interface SoftmaxCrossEntropyAttrs {
@@ -32,7 +33,7 @@ export interface SoftmaxCrossEntropyAttrs {
  * What backward reads: e = exp(x − shift) per element of every kept row, in the logits' dtype (ignored
  * rows are not written), and Σ_c e per row in float64; softmax(x) = e / Σ. May be longer than needed.
  */
-interface Scratch<A extends FloatArray = FloatArray> { readonly exps: A; readonly sums: Float64Array }
+interface Scratch<A extends FloatArray = FloatArray> { readonly exps: A; readonly sums: Float64Array; readonly shifts: Float64Array }
 
 // One spare Scratch per dtype, handed back by `release` after backward and taken by the next forward.
 // NOTE: a node that is never released (retainGraph, a graph dropped unwalked) leaves its Scratch to the
@@ -49,7 +50,7 @@ function takeScratch(dtype: K.FloatDType, size: number, rows: number): Scratch {
     spare[dtype] = null;
     return s;
   }
-  return { exps: dtype === 'float32' ? new Float32Array(size) : new Float64Array(size), sums: new Float64Array(rows) };
+  return { exps: dtype === 'float32' ? new Float32Array(size) : new Float64Array(size), sums: new Float64Array(rows), shifts: new Float64Array(rows) };
 }
 
 function giveBack(s: Scratch): void {
@@ -65,19 +66,18 @@ function giveBack(s: Scratch): void {
  * Forward, per row i with t its target, lse = shift + log Σ_c exp(x_c − shift) (shift: the row's max):
  *   ℓᵢ = keepᵢ · (lse − (1 − ε)·x_t − (ε/C)·Σ_c x_c)
  * which is −(1 − ε)·log p_t − (ε/C)·Σ_c log p_c, p = softmax(x). Sums run in float64; each output is
- * rounded once. Writes ℓ to `per` (when given) and returns Σᵢ ℓᵢ in row order. float32 logits take eˣ
- * from `expFloat32` (relative error < 1e-8, within a float32 ulp of Math.exp once rounded; ~3× faster),
- * float64 from Math.exp. The two copies differ only in their types and that exp: keep them in step.
+ * rounded once. First the sweep over every element of the kept rows (`expRows*`: the shift, e and Σ e),
+ * then `lossRows` per row. float32 logits take eˣ from `expFloat32` (relative error < 1e-8, within a
+ * float32 ulp of Math.exp once rounded; ~3× faster), on the WebAssembly runtime where it runs
+ * (softmax-exp-wasm.ts, the same bits), float64 from Math.exp. The two JS copies differ only in their
+ * types and that exp: keep them in step.
  */
-function forward32(
-  x: Float32Array, rows: number, classes: number, a: SoftmaxCrossEntropyAttrs, exps: Float32Array, sums: Float64Array, per: Float32Array | null,
-): number {
-  const { ids, keep, smoothing } = a;
-  const onTarget = 1 - smoothing, spread = smoothing / classes;
-  let loss = 0;
+function expRows32(
+  x: Float32Array, rows: number, classes: number, keep: Int32Array, exps: Float32Array, sums: Float64Array, shifts: Float64Array,
+): void {
   for (let i = 0, o = 0; i < rows; i++, o += classes) {
     // An ignored row adds 0 and gets no gradient: nothing of it is read.
-    if (keep[i] === 0) { if (per !== null) per[i] = 0; continue; }
+    if (keep[i] === 0) continue;
     const end = o + classes;
     let max = -Infinity;
     for (let c = o; c < end; c++) if (x[c]! > max) max = x[c]!;
@@ -90,27 +90,15 @@ function forward32(
       s += e;
     }
     sums[i] = s;
-    const l = shift + Math.log(s), picked = x[o + ids[i]!]!;
-    let li = l - picked;
-    if (smoothing !== 0) {
-      let total = 0;
-      for (let c = o; c < end; c++) total += x[c]!;
-      li = l - onTarget * picked - spread * total;
-    }
-    if (per !== null) per[i] = li;
-    loss += li;
+    shifts[i] = shift;
   }
-  return loss;
 }
 
-function forward64(
-  x: Float64Array, rows: number, classes: number, a: SoftmaxCrossEntropyAttrs, exps: Float64Array, sums: Float64Array, per: Float64Array | null,
-): number {
-  const { ids, keep, smoothing } = a;
-  const onTarget = 1 - smoothing, spread = smoothing / classes;
-  let loss = 0;
+function expRows64(
+  x: Float64Array, rows: number, classes: number, keep: Int32Array, exps: Float64Array, sums: Float64Array, shifts: Float64Array,
+): void {
   for (let i = 0, o = 0; i < rows; i++, o += classes) {
-    if (keep[i] === 0) { if (per !== null) per[i] = 0; continue; }
+    if (keep[i] === 0) continue;
     const end = o + classes;
     let max = -Infinity;
     for (let c = o; c < end; c++) if (x[c]! > max) max = x[c]!;
@@ -122,11 +110,24 @@ function forward64(
       s += e;
     }
     sums[i] = s;
-    const l = shift + Math.log(s), picked = x[o + ids[i]!]!;
+    shifts[i] = shift;
+  }
+}
+
+/** ℓᵢ from each row's shift and Σ e into `per` (when given, 0 for an ignored row); returns Σᵢ ℓᵢ in row order. */
+function lossRows(
+  x: FloatArray, rows: number, classes: number, a: SoftmaxCrossEntropyAttrs, sums: Float64Array, shifts: Float64Array, per: FloatArray | null,
+): number {
+  const { ids, keep, smoothing } = a;
+  const onTarget = 1 - smoothing, spread = smoothing / classes;
+  let loss = 0;
+  for (let i = 0, o = 0; i < rows; i++, o += classes) {
+    if (keep[i] === 0) { if (per !== null) per[i] = 0; continue; }
+    const l = shifts[i]! + Math.log(sums[i]!), picked = x[o + ids[i]!]!;
     let li = l - picked;
     if (smoothing !== 0) {
       let total = 0;
-      for (let c = o; c < end; c++) total += x[c]!;
+      for (let c = o, end = o + classes; c < end; c++) total += x[c]!;
       li = l - onTarget * picked - spread * total;
     }
     if (per !== null) per[i] = li;
@@ -176,14 +177,15 @@ const op = defineOp<SoftmaxCrossEntropyAttrs, 'logits', never, Scratch>({
     const [rows, classes] = logits.shape as [number, number];
     const x = K.contiguous(logits) as FloatArray;
     const per = a.scale === null ? (x instanceof Float32Array ? new Float32Array(rows) : new Float64Array(rows)) : null;
-    let loss: number, scratch: Scratch;
+    let scratch: Scratch;
     if (x instanceof Float32Array) {
       const s = (scratch = takeScratch('float32', rows * classes, rows));
-      loss = forward32(x, rows, classes, a, s.exps, s.sums, per as Float32Array | null);
+      if (!expRowsWasm(x, rows, classes, a.keep, s.exps, s.sums, s.shifts)) expRows32(x, rows, classes, a.keep, s.exps, s.sums, s.shifts);
     } else {
       const s = (scratch = takeScratch('float64', rows * classes, rows));
-      loss = forward64(x as Float64Array, rows, classes, a, s.exps, s.sums, per as Float64Array | null);
+      expRows64(x as Float64Array, rows, classes, a.keep, s.exps, s.sums, s.shifts);
     }
+    const loss = lossRows(x, rows, classes, a, scratch.sums, scratch.shifts, per);
     // Not recorded: nothing will read the scratch, so the next call may have it at once.
     if (!recording) giveBack(scratch);
     const saved = recording ? scratch : undefined;

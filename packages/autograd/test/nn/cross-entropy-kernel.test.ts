@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as K from '@unroll/core';
 import { Tensor, crossEntropy, noGrad, type Reduction } from '@unroll/autograd';
+import { wasmRuntime } from '@unroll/core/internal';
 import { expFloat32 } from '../../src/nn/loss/fast-exp.js';
+import { expRowsWasm, setWasmSweep, wasmSweepCount } from '../../src/nn/loss/softmax-exp-wasm.js';
 import { SEED, checkGrads, ids } from './helpers.js';
 
 type DType = 'float32' | 'float64';
@@ -88,19 +90,58 @@ const problem: fc.Arbitrary<Case & { dtype: DType; dy: number[] }> = fc.record({
 }));
 
 describe('crossEntropy kernel', () => {
-  it('equals the plain per-row formula bit for bit, values and gradients, float32 and float64', () => {
-    fc.assert(fc.property(problem, (c) => {
-      const want = reference(c, c.dtype, c.dy), got = fused(c, c.dtype, c.dy);
-      expectSame(got.loss, want.loss, `${c.dtype} loss`);
-      expectSame(got.grad, want.grad, `${c.dtype} gradient`);
+  // float32's sweep runs on the WebAssembly runtime where it can (always in Node), else in JS: both are checked.
+  for (const wasm of [true, false]) {
+    it(`equals the plain per-row formula bit for bit, values and gradients, float32 (${wasm ? 'WebAssembly' : 'JS'} sweep) and float64`, () => {
+      const before = setWasmSweep(wasm), count = wasmSweepCount();
+      try {
+        fc.assert(fc.property(problem, (c) => {
+          const want = reference(c, c.dtype, c.dy), got = fused(c, c.dtype, c.dy);
+          expectSame(got.loss, want.loss, `${c.dtype} loss`);
+          expectSame(got.grad, want.grad, `${c.dtype} gradient`);
+        }), { seed: SEED, numRuns: 300 });
+        expect(wasmSweepCount() > count).toBe(wasm && wasmRuntime()?.shared === true);
+      } finally {
+        setWasmSweep(before);
+      }
+    });
+  }
+
+  it('(WebAssembly sweep) gives the JS loop\'s row shifts and float64 row sums bit for bit, NaN and ±∞ included', () => {
+    const rt = wasmRuntime();
+    if (!rt?.shared) return; // no runtime here: the JS loop is all there is (checked above)
+    const sweep = fc.record({ rows: fc.integer({ min: 1, max: 12 }), classes: fc.integer({ min: 1, max: 70 }) }).chain((p) => fc.record({
+      p: fc.constant(p),
+      x: fc.array(fc.oneof({ weight: 12, arbitrary: logit }, { weight: 1, arbitrary: fc.constantFrom(NaN, Infinity, -0, 89, -104) }),
+        { minLength: p.rows * p.classes, maxLength: p.rows * p.classes }),
+      keep: fc.array(fc.constantFrom(0, 1, 1, 1), { minLength: p.rows, maxLength: p.rows }),
+    }));
+    fc.assert(fc.property(sweep, ({ p: { rows, classes }, x, keep }) => {
+      const xs = Float32Array.from(x), n = rows * classes;
+      const probs = new Float32Array(n), sums = new Float64Array(rows), shifts = new Float64Array(rows);
+      expect(expRowsWasm(xs, rows, classes, Int32Array.from(keep), probs, sums, shifts)).toBe(true);
+      for (let i = 0; i < rows; i++) {
+        if (!keep[i]) continue;
+        const row = Array.from(xs.subarray(i * classes, (i + 1) * classes));
+        let max = -Infinity, s = 0;
+        for (const v of row) if (v > max) max = v;
+        const shift = Number.isFinite(max) ? max : 0, e = row.map((v) => expFloat32(v - shift));
+        for (const v of e) s += v;
+        // The max may pick the other zero of a +0/−0 tie (lanes are compared out of order): equal as numbers, and
+        // x − (±0) and eˣ do not tell them apart (the sums and softmax below are compared bit for bit).
+        expect(shifts[i] === shift, `row ${i} shift: got ${shifts[i]}, want ${shift}`).toBe(true);
+        expectSame([sums[i]!], [s], `row ${i} sum`);
+        expectSame(Array.from(probs.subarray(i * classes, (i + 1) * classes)), e.map((v) => Math.fround(Math.fround(v) / s)), `row ${i} softmax`);
+      }
     }), { seed: SEED, numRuns: 300 });
   });
 
-  it('equals it at the char model size [2048, 65], with some targets ignored', () => {
+  it('equals it at the char model size [2048, 65], with some targets ignored (both sweeps)', () => {
     const rows = 2048, classes = 65;
     const x = Array.from({ length: rows * classes }, (_, k) => Math.fround(6 * Math.sin(k * 12.9898)));
     const targets = Array.from({ length: rows }, (_, i) => (i % 11 === 0 ? -100 : (i * 7919) % classes));
-    for (const dtype of ['float32', 'float64'] as const) {
+    for (const [dtype, wasm] of [['float32', true], ['float32', false], ['float64', true]] as const) {
+      const before = setWasmSweep(wasm);
       for (const [reduction, smoothing] of [['mean', 0], ['sum', 0.1], ['none', 0]] as const) {
         const c: Case = { rows, classes, x, targets, ignoreIndex: -100, reduction, smoothing };
         const dy = reduction === 'none' ? targets.map((_, i) => Math.fround(Math.cos(i))) : [1];
@@ -108,6 +149,7 @@ describe('crossEntropy kernel', () => {
         expectSame(got.loss, want.loss, `${dtype} ${reduction} loss`);
         expectSame(got.grad, want.grad, `${dtype} ${reduction} gradient`);
       }
+      setWasmSweep(before);
     }
   });
 

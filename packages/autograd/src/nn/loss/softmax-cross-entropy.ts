@@ -3,13 +3,12 @@
 // (logSoftmax, gather, neg, sum, mul, …) whose backward scatters into a zero [rows, C] gradient and walks
 // it three more times; on a char model's [2048, 65] logits that was ~5% of a training step.
 //
-// Speed (W1's [2048, 65] float32 logits; measured A/B, see the commit): the row loops come in one copy
-// per dtype so every array access is monomorphic, an ignored row costs nothing, and what backward reads
-// (the shifted eˣ and each row's Σ eˣ) lives in a buffer recycled from the previous step's released
-// node: a fresh half-megabyte array costs more in page faults and zeroing than the loop that fills it.
-// softmax = eˣ / Σ is divided out in backward, where each gradient element needs it anyway, so the
-// forward writes [rows, C] once and reads nothing back. Results are bit for bit those of the
-// straightforward formula (the tests compare against it).
+// Speed (W1's [2048, 65] float32 logits; interleaved A/B in the commit messages): the row loops come in
+// one copy per dtype so every array access is monomorphic, an ignored row costs nothing, float32's sweep
+// over the elements runs on core's WebAssembly runtime where it can (softmax-exp-wasm.ts), and what
+// backward reads (softmax) lives in a buffer recycled from the previous step's released node: a fresh
+// half-megabyte array costs more in page faults and zeroing than the loop that fills it. Results are bit
+// for bit those of the plain per-row formula (test/nn/cross-entropy-kernel.test.ts).
 import * as K from '@unroll/core';
 import type { FloatArray } from '@unroll/core';
 import { defineOp } from '../../define-op.js';
@@ -30,10 +29,11 @@ export interface SoftmaxCrossEntropyAttrs {
 }
 
 /**
- * What backward reads: e = exp(x − shift) per element of every kept row, in the logits' dtype (ignored
- * rows are not written), and Σ_c e per row in float64; softmax(x) = e / Σ. May be longer than needed.
+ * The forward's working memory: softmax(x) of every kept row in the logits' dtype (ignored rows are not
+ * written; all that backward reads), and per row the shift and Σ_c exp(x_c − shift) in float64. Its arrays
+ * may be longer than the call needs.
  */
-interface Scratch<A extends FloatArray = FloatArray> { readonly exps: A; readonly sums: Float64Array; readonly shifts: Float64Array }
+interface Scratch<A extends FloatArray = FloatArray> { readonly probs: A; readonly sums: Float64Array; readonly shifts: Float64Array }
 
 // One spare Scratch per dtype, handed back by `release` after backward and taken by the next forward.
 // NOTE: a node that is never released (retainGraph, a graph dropped unwalked) leaves its Scratch to the
@@ -46,18 +46,18 @@ function takeScratch(dtype: 'float32', size: number, rows: number): Scratch<Floa
 function takeScratch(dtype: 'float64', size: number, rows: number): Scratch<Float64Array>;
 function takeScratch(dtype: K.FloatDType, size: number, rows: number): Scratch {
   const s = spare[dtype];
-  if (s !== null && s.exps.length >= size && s.sums.length >= rows) {
+  if (s !== null && s.probs.length >= size && s.sums.length >= rows) {
     spare[dtype] = null;
     return s;
   }
-  return { exps: dtype === 'float32' ? new Float32Array(size) : new Float64Array(size), sums: new Float64Array(rows), shifts: new Float64Array(rows) };
+  return { probs: dtype === 'float32' ? new Float32Array(size) : new Float64Array(size), sums: new Float64Array(rows), shifts: new Float64Array(rows) };
 }
 
 function giveBack(s: Scratch): void {
-  if (s.exps.length > MAX_SPARE_ELEMENTS) return;
-  if (s.exps instanceof Float32Array) {
-    if (spare.float32 === null || spare.float32.exps.length < s.exps.length) spare.float32 = s as Scratch<Float32Array>;
-  } else if (spare.float64 === null || spare.float64.exps.length < s.exps.length) {
+  if (s.probs.length > MAX_SPARE_ELEMENTS) return;
+  if (s.probs instanceof Float32Array) {
+    if (spare.float32 === null || spare.float32.probs.length < s.probs.length) spare.float32 = s as Scratch<Float32Array>;
+  } else if (spare.float64 === null || spare.float64.probs.length < s.probs.length) {
     spare.float64 = s as Scratch<Float64Array>;
   }
 }
@@ -66,14 +66,14 @@ function giveBack(s: Scratch): void {
  * Forward, per row i with t its target, lse = shift + log Σ_c exp(x_c − shift) (shift: the row's max):
  *   ℓᵢ = keepᵢ · (lse − (1 − ε)·x_t − (ε/C)·Σ_c x_c)
  * which is −(1 − ε)·log p_t − (ε/C)·Σ_c log p_c, p = softmax(x). Sums run in float64; each output is
- * rounded once. First the sweep over every element of the kept rows (`expRows*`: the shift, e and Σ e),
- * then `lossRows` per row. float32 logits take eˣ from `expFloat32` (relative error < 1e-8, within a
- * float32 ulp of Math.exp once rounded; ~3× faster), on the WebAssembly runtime where it runs
- * (softmax-exp-wasm.ts, the same bits), float64 from Math.exp. The two JS copies differ only in their
- * types and that exp: keep them in step.
+ * rounded once. First the sweep over every element of the kept rows (`expRows*`: the shift, Σ e and
+ * p = e / Σ, rounded to the dtype as it is stored), then `lossRows` per row. float32 logits take eˣ from
+ * `expFloat32` (relative error < 1e-8, within a float32 ulp of Math.exp once rounded; ~3× faster), on the
+ * WebAssembly runtime where it runs (softmax-exp-wasm.ts, the same bits), float64 from Math.exp. The two
+ * JS copies differ only in their types and that exp: keep them in step.
  */
 function expRows32(
-  x: Float32Array, rows: number, classes: number, keep: Int32Array, exps: Float32Array, sums: Float64Array, shifts: Float64Array,
+  x: Float32Array, rows: number, classes: number, keep: Int32Array, probs: Float32Array, sums: Float64Array, shifts: Float64Array,
 ): void {
   for (let i = 0, o = 0; i < rows; i++, o += classes) {
     // An ignored row adds 0 and gets no gradient: nothing of it is read.
@@ -86,16 +86,18 @@ function expRows32(
     let s = 0;
     for (let c = o; c < end; c++) {
       const e = expFloat32(x[c]! - shift);
-      exps[c] = e;
+      probs[c] = e;
       s += e;
     }
+    // exp(x − lse) = e / Σ: one division, not a second exp.
+    for (let c = o; c < end; c++) probs[c] = probs[c]! / s;
     sums[i] = s;
     shifts[i] = shift;
   }
 }
 
 function expRows64(
-  x: Float64Array, rows: number, classes: number, keep: Int32Array, exps: Float64Array, sums: Float64Array, shifts: Float64Array,
+  x: Float64Array, rows: number, classes: number, keep: Int32Array, probs: Float64Array, sums: Float64Array, shifts: Float64Array,
 ): void {
   for (let i = 0, o = 0; i < rows; i++, o += classes) {
     if (keep[i] === 0) continue;
@@ -106,9 +108,11 @@ function expRows64(
     let s = 0;
     for (let c = o; c < end; c++) {
       const e = Math.exp(x[c]! - shift);
-      exps[c] = e;
+      probs[c] = e;
       s += e;
     }
+    // exp(x − lse) = e / Σ: one division, not a second exp.
+    for (let c = o; c < end; c++) probs[c] = probs[c]! / s;
     sums[i] = s;
     shifts[i] = shift;
   }
@@ -137,36 +141,36 @@ function lossRows(
 }
 
 /*
- * Backward: dx[i, c] = gᵢ · keepᵢ · (p_c − (1 − ε)·[c = t] − ε/C), p = e / Σ rounded to the logits'
- * dtype (as a stored softmax would be), gᵢ = dy·scale or dy[i]. `out` starts zeroed (ignored rows).
+ * Backward: dx[i, c] = gᵢ · keepᵢ · (p_c − (1 − ε)·[c = t] − ε/C), p the saved softmax, gᵢ = dy·scale
+ * or dy[i]. `out` is fresh (it becomes the gradient) and so starts zeroed: ignored rows stay 0.
  */
 function backward32(
-  exps: Float32Array, sums: Float64Array, rows: number, classes: number, a: SoftmaxCrossEntropyAttrs, g: FloatArray, out: Float32Array,
+  probs: Float32Array, rows: number, classes: number, a: SoftmaxCrossEntropyAttrs, g: FloatArray, out: Float32Array,
 ): void {
   const { ids, keep, smoothing, scale } = a;
   const onTarget = 1 - smoothing, spread = smoothing / classes;
   for (let i = 0, o = 0; i < rows; i++, o += classes) {
     if (keep[i] === 0) continue;
-    const gi = scale === null ? g[i]! : g[0]! * scale, s = sums[i]!, end = o + classes;
-    if (spread === 0) for (let c = o; c < end; c++) out[c] = gi * Math.fround(exps[c]! / s);
-    else for (let c = o; c < end; c++) out[c] = gi * (Math.fround(exps[c]! / s) - spread);
+    const gi = scale === null ? g[i]! : g[0]! * scale, end = o + classes;
+    if (spread === 0) for (let c = o; c < end; c++) out[c] = gi * probs[c]!;
+    else for (let c = o; c < end; c++) out[c] = gi * (probs[c]! - spread);
     const t = o + ids[i]!;
-    out[t] = gi * (Math.fround(exps[t]! / s) - spread - onTarget);
+    out[t] = gi * (probs[t]! - spread - onTarget);
   }
 }
 
 function backward64(
-  exps: Float64Array, sums: Float64Array, rows: number, classes: number, a: SoftmaxCrossEntropyAttrs, g: FloatArray, out: Float64Array,
+  probs: Float64Array, rows: number, classes: number, a: SoftmaxCrossEntropyAttrs, g: FloatArray, out: Float64Array,
 ): void {
   const { ids, keep, smoothing, scale } = a;
   const onTarget = 1 - smoothing, spread = smoothing / classes;
   for (let i = 0, o = 0; i < rows; i++, o += classes) {
     if (keep[i] === 0) continue;
-    const gi = scale === null ? g[i]! : g[0]! * scale, s = sums[i]!, end = o + classes;
-    if (spread === 0) for (let c = o; c < end; c++) out[c] = gi * (exps[c]! / s);
-    else for (let c = o; c < end; c++) out[c] = gi * (exps[c]! / s - spread);
+    const gi = scale === null ? g[i]! : g[0]! * scale, end = o + classes;
+    if (spread === 0) for (let c = o; c < end; c++) out[c] = gi * probs[c]!;
+    else for (let c = o; c < end; c++) out[c] = gi * (probs[c]! - spread);
     const t = o + ids[i]!;
-    out[t] = gi * (exps[t]! / s - spread - onTarget);
+    out[t] = gi * (probs[t]! - spread - onTarget);
   }
 }
 
@@ -180,10 +184,10 @@ const op = defineOp<SoftmaxCrossEntropyAttrs, 'logits', never, Scratch>({
     let scratch: Scratch;
     if (x instanceof Float32Array) {
       const s = (scratch = takeScratch('float32', rows * classes, rows));
-      if (!expRowsWasm(x, rows, classes, a.keep, s.exps, s.sums, s.shifts)) expRows32(x, rows, classes, a.keep, s.exps, s.sums, s.shifts);
+      if (!expRowsWasm(x, rows, classes, a.keep, s.probs, s.sums, s.shifts)) expRows32(x, rows, classes, a.keep, s.probs, s.sums, s.shifts);
     } else {
       const s = (scratch = takeScratch('float64', rows * classes, rows));
-      expRows64(x as Float64Array, rows, classes, a.keep, s.exps, s.sums, s.shifts);
+      expRows64(x as Float64Array, rows, classes, a.keep, s.probs, s.sums, s.shifts);
     }
     const loss = lossRows(x, rows, classes, a, scratch.sums, scratch.shifts, per);
     // Not recorded: nothing will read the scratch, so the next call may have it at once.
@@ -196,13 +200,13 @@ const op = defineOp<SoftmaxCrossEntropyAttrs, 'logits', never, Scratch>({
     logits: () => {
       const [rows, classes] = shapes.logits as [number, number];
       const g = K.contiguous(dy) as FloatArray;
-      if (saved.exps instanceof Float32Array) {
+      if (saved.probs instanceof Float32Array) {
         const out = new Float32Array(rows * classes);
-        backward32(saved.exps, saved.sums, rows, classes, a, g, out);
+        backward32(saved.probs, rows, classes, a, g, out);
         return K.fromData(out, [rows, classes]);
       }
       const out = new Float64Array(rows * classes);
-      backward64(saved.exps as Float64Array, saved.sums, rows, classes, a, g, out);
+      backward64(saved.probs as Float64Array, rows, classes, a, g, out);
       return K.fromData(out, [rows, classes]);
     },
   }),

@@ -1,6 +1,6 @@
-// The float32 cross-entropy's forward sweep on core's WebAssembly runtime: per kept row its max, the
-// shifted eˣ (stored as float32) and Σ eˣ — the same numbers as the JS loop in softmax-cross-entropy.ts, bit
-// for bit, about twice as fast. eˣ is `expFloat32` (fast-exp.ts) step for step in float64 lanes, two at a
+// The float32 cross-entropy's forward sweep on core's WebAssembly runtime: per kept row its max, Σ eˣ of
+// the shifted logits and softmax = eˣ / Σ (stored as float32) — the same numbers as the JS loop in
+// softmax-cross-entropy.ts, bit for bit, in about 60% of its time. eˣ is `expFloat32` (fast-exp.ts) step for step in float64 lanes, two at a
 // time: the same clamps, the same Cody–Waite reduction and degree-7 polynomial (IEEE float64 add and mul,
 // unfused, give the same bits in WebAssembly as in JS), 2^k built from its exponent bits (the table's
 // value exactly, k ∈ [−150, 128]). The row sum still adds one term at a time in column order, so it too
@@ -22,9 +22,9 @@ const OP = {
   i32TruncSatF64S: [0xfc, 0x02], i64ExtendI32S: [0xac], i64Add: [0x7c], i64Shl: [0x86], f64ReinterpretI64: [0xbf],
   f32x4Splat: [0xfd, 0x13], f64x2Splat: [0xfd, 0x14], i64x2Splat: [0xfd, 0x12],
   f32x4Pmax: [0xfd, 0xeb, 0x01], f64x2Add: [0xfd, 0xf0, 0x01], f64x2Sub: [0xfd, 0xf1, 0x01], f64x2Mul: [0xfd, 0xf2, 0x01],
+  f64x2Div: [0xfd, 0xf3, 0x01], f64Div: [0xa3],
   f64x2Pmin: [0xfd, 0xf6, 0x01], f64x2Pmax: [0xfd, 0xf7, 0x01],
   f64x2PromoteLowF32x4: [0xfd, 0x5f], f32x4DemoteF64x2Zero: [0xfd, 0x5e],
-  i32x4TruncSatF64x2SZero: [0xfd, 0xfc, 0x01], i64x2ExtendLowI32x4S: [0xfd, 0xc7, 0x01],
   i64x2Add: [0xfd, 0xce, 0x01], i64x2Shl: [0xfd, 0xcb, 0x01],
 } as const;
 
@@ -52,17 +52,17 @@ const LOG2E = 1.4426950408889634, LN2_HI = 0.6931471803691238, LN2_LO = 1.908214
 const POLY = [1 / 5040, 1 / 720, 1 / 120, 1 / 24, 1 / 6, 0.5, 1, 1];
 
 /**
- * rows(part, parts, thread, x, rows, classes, keep, exps, sums, shifts): for each row i of this part's
- * slice with keep[i] ≠ 0, shifts[i] = its max (0 when not finite), exps[i, c] = float32(expFloat32(x[i, c]
- * − shift)), sums[i] = Σ_c of the unrounded values in column order. Byte addresses; keep is int32, sums
- * and shifts float64.
+ * rows(part, parts, thread, x, rows, classes, keep, probs, sums, shifts): for each row i of this part's
+ * slice with keep[i] ≠ 0, shifts[i] = its max (0 when not finite), e_c = expFloat32(x[i, c] − shift),
+ * sums[i] = Σ_c e_c (unrounded, in column order), probs[i, c] = float32(float32(e_c) / sums[i]) — what the
+ * JS loop's two stores into a Float32Array give. Byte addresses; keep is int32, sums and shifts float64.
  */
 function expRowsModule(target: Target): Uint8Array {
   const f = new FunctionBuilder([i32, i32, i32, i32, i32, i32, i32, i32, i32, i32]);
-  const [part, parts, , x, rows, classes, keep, exps, sums, shifts] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const [part, parts, , x, rows, classes, keep, exps, sums, shifts] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]; // exps: the probs, e until divided
   const i = f.local(i32), hi = f.local(i32), p = f.local(i32), q = f.local(i32), end = f.local(i32), end4 = f.local(i32);
   const m = f.local(ValType.f32), v = f.local(ValType.f32), shift = f.local(f64), s = f.local(f64), d = f.local(f64), k = f.local(f64), r = f.local(f64);
-  const vm = f.local(v128), vx = f.local(v128), lo = f.local(v128), hiV = f.local(v128), vk = f.local(v128), vr = f.local(v128), vs = f.local(v128);
+  const vt = f.local(v128), vm = f.local(v128), vx = f.local(v128), lo = f.local(v128), hiV = f.local(v128), vk = f.local(v128), vr = f.local(v128), vs = f.local(v128);
   // Vector constants, splatted once.
   const C = { lo: f.local(v128), hi: f.local(v128), log2e: f.local(v128), round: f.local(v128), ln2hi: f.local(v128), ln2lo: f.local(v128), bias: f.local(v128) };
   const poly = POLY.map(() => f.local(v128));
@@ -74,14 +74,15 @@ function expRowsModule(target: Target): Uint8Array {
   /** e = expFloat32(d) on the f64x2 on the stack, leaving e; vr and vk are scratch. */
   const expVector = () => {
     f.get(C.lo); emit(f, OP.f64x2Pmax); f.get(C.hi); emit(f, OP.f64x2Pmin).set(vr); // clamped d, in vr
-    f.get(vr).get(C.log2e); emit(f, OP.f64x2Mul); f.get(C.round); emit(f, OP.f64x2Add); f.get(C.round); emit(f, OP.f64x2Sub).set(vk);
+    // t = d·log2e + ROUND holds k = t − ROUND in its low mantissa bits (see 2^k below).
+    f.get(vr).get(C.log2e); emit(f, OP.f64x2Mul); f.get(C.round); emit(f, OP.f64x2Add).tee(vt); f.get(C.round); emit(f, OP.f64x2Sub).set(vk);
     f.get(vr).get(vk).get(C.ln2hi); emit(f, OP.f64x2Mul); emit(f, OP.f64x2Sub); f.get(vk).get(C.ln2lo); emit(f, OP.f64x2Mul); emit(f, OP.f64x2Sub).set(vr);
     // Horner from the inside: 1/5040, then (c + r·t) for each next coefficient.
     f.get(poly[0]!);
     for (let j = 1; j < POLY.length; j++) { f.get(vr); emit(f, OP.f64x2Mul); f.get(poly[j]!); emit(f, OP.f64x2Add); }
-    // 2^k from its bits: (k + 1023) << 52.
-    f.get(vk); emit(f, OP.i32x4TruncSatF64x2SZero); emit(f, OP.i64x2ExtendLowI32x4S); f.get(C.bias); emit(f, OP.i64x2Add);
-    f.i32Const(52); emit(f, OP.i64x2Shl); emit(f, OP.f64x2Mul);
+    // 2^k from its bits, (k + 1023) << 52: t's bits are ROUND's plus k, and ROUND's low 12 bits are 0, so
+    // the shift leaves exactly k + 1023 (in [873, 1151]) as the exponent.
+    f.get(vt).get(C.bias); emit(f, OP.i64x2Add); f.i32Const(52); emit(f, OP.i64x2Shl); emit(f, OP.f64x2Mul);
   };
   /** The same on the f64 on the stack (a row's last columns). */
   const expScalar = () => {
@@ -154,6 +155,24 @@ function expRowsModule(target: Target): Uint8Array {
   f.get(q).i32Const(4).i32Add().set(q).br(0);
   f.end().end();
   f.get(sums).get(i).i32Const(8).i32Mul().i32Add().get(s); emit(f, OP.f64Store);
+  // probs = float32(e / s) in place: four at a time, then the tail.
+  f.get(exps).get(i).get(classes).i32Mul().i32Const(4).i32Mul().i32Add().set(q);
+  f.get(q).get(classes).i32Const(4).i32Mul().i32Add().tee(end).i32Const(12).i32Sub().set(end4);
+  f.get(s); emit(f, OP.f64x2Splat).set(vs);
+  f.block().loop();
+  f.get(q).get(end4).i32LtS().i32Eqz().brIf(1);
+  f.get(q).v128Load().set(vx);
+  f.get(q);
+  f.get(vx); emit(f, OP.f64x2PromoteLowF32x4); f.get(vs); emit(f, OP.f64x2Div); emit(f, OP.f32x4DemoteF64x2Zero);
+  f.get(vx).get(vx); shuffle(f, [2, 3, 2, 3]); emit(f, OP.f64x2PromoteLowF32x4); f.get(vs); emit(f, OP.f64x2Div); emit(f, OP.f32x4DemoteF64x2Zero);
+  shuffle(f, [0, 1, 4, 5]); f.v128Store();
+  f.get(q).i32Const(16).i32Add().set(q).br(0);
+  f.end().end();
+  f.block().loop();
+  f.get(q).get(end).i32LtS().i32Eqz().brIf(1);
+  f.get(q).get(q); emit(f, OP.f32Load); emit(f, OP.f64PromoteF32); f.get(s); emit(f, OP.f64Div); emit(f, OP.f32DemoteF64); emit(f, OP.f32Store);
+  f.get(q).i32Const(4).i32Add().set(q).br(0);
+  f.end().end();
   f.end(); // skip
   f.get(i).i32Const(1).i32Add().set(i).br(0);
   f.end().end();
@@ -161,16 +180,27 @@ function expRowsModule(target: Target): Uint8Array {
 }
 
 let kernel: Kernel | null | undefined;
+let enabled = true, sweeps = 0;
+
+/** Switches the WebAssembly sweep on (default) or off (the JS loop runs), for tests comparing the two; returns the previous setting. */
+export function setWasmSweep(on: boolean): boolean {
+  const before = enabled;
+  enabled = on;
+  return before;
+}
+/** How many sweeps ran on the runtime so far: for tests that it is used. */
+export const wasmSweepCount = (): number => sweeps;
 
 /**
  * The sweep on the runtime, or false where it cannot run here (no runtime, an unshared memory — copying
  * in may grow it, detaching views a caller holds — or a module the engine refuses); the caller then runs
- * its JS loop. Fills exps [rows·classes], sums and shifts [rows] as that loop does (ignored rows untouched).
+ * its JS loop. Fills probs [rows·classes], sums and shifts [rows] as that loop does (ignored rows untouched).
+ * Results do not depend on the thread count: rows are split over the threads, each computed whole by one.
  */
 export function expRowsWasm(
-  x: Float32Array, rows: number, classes: number, keep: Int32Array, exps: Float32Array, sums: Float64Array, shifts: Float64Array,
+  x: Float32Array, rows: number, classes: number, keep: Int32Array, probs: Float32Array, sums: Float64Array, shifts: Float64Array,
 ): boolean {
-  const rt = wasmRuntime();
+  const rt = enabled ? wasmRuntime() : null;
   if (!rt || !rt.shared) return false;
   if (kernel === undefined) {
     try {
@@ -189,10 +219,12 @@ export function expRowsWasm(
     const at = region.at, buf = rt.f32().buffer;
     new Int32Array(buf, at + keepAt, rows).set(keep);
     new Float32Array(buf, at + xAt, n).set(x);
-    kernel.fn(0, 1, 0, at + xAt, rows, classes, at + keepAt, at + expsAt, at + sumsAt, at + shiftsAt);
-    exps.set(new Float32Array(buf, at + expsAt, n));
+    // Split by rows over the threads: each row is one part's, with the same arithmetic whichever it is.
+    rt.run([{ kernel, args: [at + xAt, rows, classes, at + keepAt, at + expsAt, at + sumsAt, at + shiftsAt] }]);
+    probs.set(new Float32Array(buf, at + expsAt, n));
     sums.set(new Float64Array(buf, at + sumsAt, rows));
     shifts.set(new Float64Array(buf, at + shiftsAt, rows));
+    sweeps++;
     return true;
   } finally {
     rt.free(region);

@@ -1,9 +1,11 @@
 # The PyTorch side of the benchmark: W1-W4 with torch.nn.LSTM / GRU / Linear, F.cross_entropy and
-# torch.optim.Adam on 2 threads, printing one JSON line per workload (the protocol of src/workloads.ts).
-# Run by src/bench.ts with Debian's /usr/bin/python3:  python3 torch_bench.py --plan W1:3:15,W3:3:15
+# torch.optim.Adam at --threads n. Run by src/bench.ts with Debian's /usr/bin/python3 as a persistent
+# runner (--serve: the line protocol of src/protocol.ts, one timed run per request, so the parent can
+# interleave it with unroll's runs), or standalone:  python3 torch_bench.py --plan W1:3:15,W3:3:15
 import argparse
 import json
 import statistics
+import sys
 import time
 
 import numpy as np
@@ -14,7 +16,7 @@ import torch.nn.functional as F
 VOCAB, HIDDEN, BATCH, TIME, LR = 65, 256, 32, 64, 2e-3
 GEMM_SIZES = (256, 512, 1024)
 BUDGET_SECONDS, MIN_RUNS = 45, 2
-RESULT_TAG, INFO_TAG = '@@result ', '@@info '
+RESULT_TAG, INFO_TAG, READY_TAG, TIME_TAG = '@@result ', '@@info ', '@@ready', '@@time '  # src/protocol.ts
 
 
 def hash32(i, seed):
@@ -77,12 +79,10 @@ def sample(warmup, runs, fn):
     return times
 
 
-def result(workload, times, **extra):
-    return {'system': 'torch', 'workload': workload, 'timesMs': times, 'medianMs': statistics.median(times),
-            'threads': torch.get_num_threads(), **extra}
+# Each workload opens as (step, extras): step() runs it once, extras() gives the result's parameter
+# count and check values (W1-W3), as OpenWorkload in src/runner-loop.ts.
 
-
-def train_step(workload, kind, warmup, runs):
+def train_step(kind):
     model = CharModel(kind)
     optimizer = torch.optim.Adam(model.parameters(), lr=LR)
     x, targets = char_batch()
@@ -95,30 +95,89 @@ def train_step(workload, kind, warmup, runs):
         optimizer.step()
         losses.append(loss.item())
 
-    times = sample(warmup, runs, step)
-    params = sum(p.numel() for p in model.parameters())
-    return result(workload, times, parameters=params, check=losses[:2])
+    return step, lambda: {'parameters': sum(p.numel() for p in model.parameters()), 'check': losses[:2]}
 
 
-def lstm_forward(warmup, runs):
+def lstm_forward():
     model = CharModel('lstm')
     x, _ = char_batch()
     mean = [0.0]
 
-    def forward():
+    def step():
         with torch.no_grad():
             mean[0] = model.rnn(x)[0].mean().item()
 
-    times = sample(warmup, runs, forward)
-    params = sum(p.numel() for p in model.parameters())
-    return result('W3', times, parameters=params, check=mean)
+    return step, lambda: {'parameters': sum(p.numel() for p in model.parameters()), 'check': mean[:]}
 
 
-def gemm_square(n, warmup, runs):
+def gemm_square(n):
     a, b = det_uniform((n, n), 7, 1), det_uniform((n, n), 8, 1)
     c = torch.empty(n, n)
-    times = sample(warmup, runs, lambda: torch.mm(a, b, out=c))
-    return result('W4', times, size=n)
+    return (lambda: torch.mm(a, b, out=c)), (lambda: {})
+
+
+def open_workload(workload, size):
+    if workload == 'W1':
+        return train_step('lstm')
+    if workload == 'W2':
+        return train_step('gru')
+    if workload == 'W3':
+        return lstm_forward()
+    if workload == 'W4' and size:
+        return gemm_square(size)
+    raise SystemExit(f'torch_bench: unknown workload {workload!r} (size {size!r})')
+
+
+def result(workload, size, times, extras):
+    row = {'system': 'torch', 'workload': workload, 'timesMs': times, 'medianMs': statistics.median(times),
+           'threads': torch.get_num_threads(), **extras()}
+    if size:
+        row['size'] = size
+    return row
+
+
+def run_plan(plan):
+    """Standalone: each workload of the plan (W4 at every size) back to back, one result line each."""
+    for item in filter(None, plan.split(',')):
+        workload, warmup, runs = item.split(':')
+        for size in (GEMM_SIZES if workload == 'W4' else (None,)):
+            step, extras = open_workload(workload, size)
+            times = sample(int(warmup), int(runs), step)
+            print(RESULT_TAG + json.dumps(result(workload, size, times, extras)), flush=True)
+
+
+def serve():
+    """--serve: the line protocol of src/protocol.ts (setup / run / finish / quit), one reply a command."""
+    current = None
+    while True:
+        line = sys.stdin.readline()
+        if not line:
+            return  # the parent closed stdin
+        words = line.split()
+        if not words:
+            continue
+        if words[0] == 'setup' and len(words) == 4:
+            workload, size, warmup = words[1], None if words[2] == '-' else int(words[2]), int(words[3])
+            step, extras = open_workload(workload, size)
+            for _ in range(warmup):
+                step()
+            current = (workload, size, step, extras, [])
+            print(READY_TAG, flush=True)
+        elif words == ['run'] and current:
+            t0 = time.perf_counter()
+            current[2]()
+            ms = (time.perf_counter() - t0) * 1000
+            current[4].append(ms)
+            print(TIME_TAG + repr(ms), flush=True)
+        elif words == ['finish'] and current and current[4]:
+            workload, size, _, extras, times = current
+            print(RESULT_TAG + json.dumps(result(workload, size, times, extras)), flush=True)
+            current = None
+        elif words == ['quit']:
+            return
+        else:
+            raise SystemExit(f'torch_bench: unexpected command {line.strip()!r} (expected setup <W> <size|-> <warmup>, '
+                             'or run / finish after a setup, or quit)')
 
 
 def blas_library():
@@ -135,6 +194,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--plan', default='W1:3:15,W2:3:15,W3:3:15,W4:3:15', help='workload:warmup:runs,...')
     parser.add_argument('--threads', type=int, default=2)
+    parser.add_argument('--serve', action='store_true',
+                        help='answer setup / run / finish / quit commands on stdin (src/protocol.ts) instead of --plan')
     parser.add_argument('--probe', action='store_true',
                         help='print the best time (ms) of a 512 x 512 float32 torch.mm and an LSTM forward, and exit')
     args = parser.parse_args()
@@ -147,21 +208,10 @@ def main():
         return
     print(INFO_TAG + json.dumps({'system': 'torch', 'version': torch.__version__, 'threads': torch.get_num_threads(),
                                  'blas': blas_library()}), flush=True)
-    for item in filter(None, args.plan.split(',')):
-        workload, warmup, runs = item.split(':')
-        warmup, runs = int(warmup), int(runs)
-        if workload == 'W1':
-            rows = [train_step('W1', 'lstm', warmup, runs)]
-        elif workload == 'W2':
-            rows = [train_step('W2', 'gru', warmup, runs)]
-        elif workload == 'W3':
-            rows = [lstm_forward(warmup, runs)]
-        elif workload == 'W4':
-            rows = [gemm_square(n, warmup, runs) for n in GEMM_SIZES]
-        else:
-            raise SystemExit(f'--plan: unknown workload {workload!r}')
-        for row in rows:
-            print(RESULT_TAG + json.dumps(row), flush=True)
+    if args.serve:
+        serve()
+    else:
+        run_plan(args.plan)
 
 
 if __name__ == '__main__':

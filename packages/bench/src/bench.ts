@@ -1,19 +1,25 @@
-// `pnpm bench`: runs unroll and its peers (TensorFlow.js cpu and wasm, PyTorch) on W1–W4, each system in
-// its own process, and prints the speed table, the model check, unroll's memory and a Markdown table.
-import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+// `pnpm bench`: runs unroll and its peers (PyTorch, TensorFlow.js cpu and wasm) on W1–W4 and prints the
+// speed table, the model check, unroll's memory and a Markdown table. unroll and torch at 1 and 2 threads
+// run as four persistent processes sampled interleaved in time (interleave.ts); the much slower tfjs
+// peers run after them, each alone in its own process.
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { markdownTable, memoryLine, modelCheck, plainTable, rowKeys, speedTable, formatMs } from './report.js';
+import { interleave } from './interleave.js';
+import { itemName } from './protocol.js';
+import type { Item } from './protocol.js';
+import { markdownTable, memoryLine, modelCheck, plainTable, progressLine, rowKeys, speedTable } from './report.js';
 import type { MemoryRecord } from './report.js';
-import { INFO_TAG, PEERS, RESULT_TAG, WORKLOAD_IDS, WORKLOAD_TITLES, encodePlan, planFor } from './workloads.js';
+import { runSequential } from './run-sequential.js';
+import { RunnerProcess } from './runner-process.js';
+import { settle } from './settle.js';
+import { PYTHON, TORCH_BENCH, fastestCoreType, torchEnv, torchUnavailable } from './torch-setup.js';
+import { PEERS, WORKLOAD_IDS, WORKLOAD_TITLES, encodePlan, median, planFor } from './workloads.js';
 import type { SystemId, WorkloadId, WorkloadResult } from './workloads.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-/** Debian's Python, the one with torch (the python3 first on PATH may lack it). */
-const PYTHON = '/usr/bin/python3';
+const PACKAGE_DIR = path.dirname(HERE);
 /** Every system that can runs at each of these thread counts (unroll's setNumThreads, torch.set_num_threads). */
 const THREADS = [1, 2];
 
@@ -54,105 +60,17 @@ function parseArgs(argv: readonly string[]): Options {
 
 class UsageError extends Error { override name = 'UsageError'; }
 
-interface RunOutcome { results: WorkloadResult[]; infos: Record<string, unknown>[]; error?: string; seconds: number }
-
-/**
- * Runs one system's runner as a child process, echoing each result as it arrives. Anything the child
- * prints that is not a tagged record goes to stderr under the system's name, so errors stay visible.
- */
-function runSystem(system: SystemId, command: string, args: string[], env: NodeJS.ProcessEnv = process.env,
-  label: string = system): Promise<RunOutcome> {
-  const started = performance.now();
-  const outcome: RunOutcome = { results: [], infos: [], seconds: 0 };
-  const stderrTail: string[] = [];
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: path.dirname(HERE), env, stdio: ['ignore', 'pipe', 'pipe'] });
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      if (line.startsWith(RESULT_TAG)) {
-        const r = JSON.parse(line.slice(RESULT_TAG.length)) as WorkloadResult;
-        outcome.results.push(r);
-        const times = [...r.timesMs].sort((a, b) => a - b);
-        console.log(`  ${label.padEnd(12)} ${r.workload}${r.size ? ` ${r.size}³`.padEnd(6) : '      '} median ${formatMs(r.medianMs).padStart(8)}`
-          + `  (${times.length} run${times.length === 1 ? '' : 's'}, ${formatMs(times[0]!)} … ${formatMs(times[times.length - 1]!)})`);
-      } else if (line.startsWith(INFO_TAG)) {
-        outcome.infos.push(JSON.parse(line.slice(INFO_TAG.length)) as Record<string, unknown>);
-      } else if (line.trim()) {
-        console.error(`  [${label}] ${line}`);
-      }
-    });
-    createInterface({ input: child.stderr }).on('line', (line) => {
-      stderrTail.push(line);
-      if (stderrTail.length > 20) stderrTail.shift();
-    });
-    child.on('error', (e) => { outcome.error = e.message; });
-    child.on('close', (code, signal) => {
-      outcome.seconds = (performance.now() - started) / 1000;
-      if (code !== 0) {
-        // Long minified lines (emscripten echoes its source on a crash) are cut to keep the tail readable.
-        outcome.error ??= `exited with ${signal ?? `code ${code}`}:\n${stderrTail.map((l) => `    ${l.slice(0, 300)}`).join('\n')}`;
-      }
-      resolve(outcome);
-    });
-  });
-}
-
-/** Why torch cannot run here, or null when `/usr/bin/python3 -c 'import torch'` works. */
-function torchUnavailable(): string | null {
-  const r = spawnSync(PYTHON, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
-  if (r.error) return `${PYTHON} not found`;
-  return r.status === 0 ? null : `${PYTHON} cannot import torch/numpy (${(r.stderr.trim().split('\n').pop() ?? '').slice(0, 120)})`;
-}
-
 /** The compileCell rows (run-compiled.ts), printed as they come; they compare unroll with itself. */
 function runCompiledRows(quick: boolean): void {
   const nodeArgs = [...process.execArgv.filter((a) => a !== '--expose-gc')];
   const r = spawnSync(process.execPath, [...nodeArgs, path.join(HERE, 'run-compiled.ts'), ...(quick ? ['--quick'] : [])],
-    { cwd: path.dirname(HERE), stdio: 'inherit' });
+    { cwd: PACKAGE_DIR, stdio: 'inherit' });
   if (r.status !== 0) console.log(`note: the compileCell rows failed (${r.error?.message ?? `exit ${r.status}`})`);
 }
 
-/**
- * The OPENBLAS_CORETYPE values worth trying on this CPU (OpenBLAS misdetects some CPUs and then runs
- * slower generic kernels): its own detection ('') and the kernels the CPU's flags allow.
- */
-function coreTypeCandidates(): string[] {
-  let info = '';
-  try {
-    info = readFileSync('/proc/cpuinfo', 'utf8');
-  } catch {
-    return [''];
-  }
-  const flags = new Set((/^flags\s*:(.*)$/m.exec(info)?.[1] ?? '').trim().split(/\s+/));
-  const amd = info.includes('AuthenticAMD');
-  const out = [''];
-  if (flags.has('avx2')) out.push(amd ? 'Zen' : 'Haswell');
-  if (flags.has('avx512f')) out.push('SkylakeX');
-  if (flags.has('avx512_bf16')) out.push('Cooperlake');
-  if (flags.has('amx_tile')) out.push('SapphireRapids');
-  return out;
-}
-
-/**
- * Times a 512³ torch.mm under each OPENBLAS_CORETYPE candidate (one thread, best of 12) and returns the
- * fastest, with what was tried; a value the user set is kept as is.
- */
-function fastestCoreType(): { coreType: string; tried: string } {
-  const set = process.env['OPENBLAS_CORETYPE'];
-  if (set !== undefined) return { coreType: set, tried: 'set by the caller' };
-  const times: [string, number][] = [];
-  for (const c of coreTypeCandidates()) {
-    const env = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', ...(c ? { OPENBLAS_CORETYPE: c } : {}) };
-    const r = spawnSync(PYTHON, [path.join(HERE, '..', 'torch_bench.py'), '--probe', '--threads', '1'], { env, encoding: 'utf8' });
-    const ms = r.status === 0 ? (JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { mm512Ms?: number }).mm512Ms : undefined;
-    if (ms !== undefined) times.push([c, ms]);
-  }
-  times.sort((a, b) => a[1] - b[1]);
-  const name = (c: string) => c || 'its own detection';
-  return {
-    coreType: times[0]?.[0] ?? '',
-    tried: times.map(([c, ms]) => `${name(c)} ${ms.toFixed(2)} ms`).join(', '),
-  };
-}
+/** W1, W2, W3 as themselves; W4 once per gemm size. */
+const itemsOf = (only: readonly WorkloadId[]): Item[] =>
+  rowKeys(only).map((k) => (k.size ? { workload: k.workload, size: k.size } : { workload: k.workload }));
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
@@ -167,50 +85,60 @@ async function main(): Promise<void> {
   console.log(`unroll benchmark — ${new Date().toISOString()} — Node ${process.version}, ${cpu} × ${os.cpus().length}, load average ${load()}`);
   console.log(`workloads ${opts.only.join(', ')}; peers ${opts.peers.join(', ') || 'none'}; ${opts.quick ? 'quick plan' : 'full plan'}\n`);
 
-  // Node runners start like this process (tsx's loader and the unroll-source condition come from execArgv).
-  const nodeArgs = [...process.execArgv.filter((a) => a !== '--expose-gc'), '--expose-gc'];
-  const plan = (s: SystemId) => encodePlan(opts.only, planFor(s, opts.quick));
-  // Each entry starts one process; unroll and torch run once per thread count.
+  // torch first: the OPENBLAS_CORETYPE search times torch.mm, so nothing else may run meanwhile.
   let torchCoreType = '';
-  const torchEnv = () => ({
-    ...process.env, OMP_WAIT_POLICY: process.env['OMP_WAIT_POLICY'] ?? 'PASSIVE',
-    ...(torchCoreType ? { OPENBLAS_CORETYPE: torchCoreType } : {}),
-  });
-  const runs: [SystemId, () => Promise<RunOutcome> | null][] = [
-    ...THREADS.map((t): [SystemId, () => Promise<RunOutcome>] => ['unroll', () => runSystem('unroll', process.execPath,
-      [...nodeArgs, path.join(HERE, 'run-unroll.ts'), '--threads', String(t), '--plan', plan('unroll')], process.env, `unroll ${t}T`)]),
-    ...THREADS.map((t, i): [SystemId, () => Promise<RunOutcome> | null] => ['torch', () => {
-      if (i === 0) {
-        const why = torchUnavailable();
-        if (why) { notes.push(`torch skipped: ${why}.`); return null; }
-        const { coreType, tried } = fastestCoreType();
-        torchCoreType = coreType;
-        console.log(`  torch: OPENBLAS_CORETYPE ${coreType || '(unset: OpenBLAS detects)'} — the fastest 512³ mm of: ${tried}\n`);
-      } else if (!ran.includes('torch')) {
-        return null;
-      }
-      // NOTE: with OpenMP's default spin-waiting, 2 torch threads on a loaded 2-core machine slow down
-      // 15–35× (each barrier spins against the other processes); passive waiting keeps it honest.
-      return runSystem('torch', PYTHON, [path.join(HERE, '..', 'torch_bench.py'), '--threads', String(t), '--plan', plan('torch')],
-        torchEnv(), `torch ${t}T`);
-    }]),
-    ['tfjs-wasm', () => runSystem('tfjs-wasm', process.execPath, [...nodeArgs, path.join(HERE, 'run-tfjs.ts'), '--backend', 'wasm', '--plan', plan('tfjs-wasm')])],
-    ['tfjs-cpu', () => runSystem('tfjs-cpu', process.execPath, [...nodeArgs, path.join(HERE, 'run-tfjs.ts'), '--backend', 'cpu', '--plan', plan('tfjs-cpu')])],
-  ];
+  let torchRuns = opts.peers.includes('torch');
+  if (torchRuns) {
+    const why = torchUnavailable();
+    if (why) {
+      notes.push(`torch skipped: ${why}.`);
+      torchRuns = false;
+    } else {
+      const { coreType, tried } = fastestCoreType();
+      torchCoreType = coreType;
+      console.log(`  torch: OPENBLAS_CORETYPE ${coreType || '(unset: OpenBLAS detects)'} — the fastest 512³ mm of: ${tried}\n`);
+    }
+  }
 
-  const results: WorkloadResult[] = [];
+  // The persistent runners, all started now. Node runners start like this process (tsx's loader and
+  // the unroll-source condition come from execArgv); unroll's memory figures need --expose-gc.
+  const nodeArgs = [...process.execArgv.filter((a) => a !== '--expose-gc'), '--expose-gc'];
+  const runners = [
+    ...THREADS.map((t) => new RunnerProcess(`unroll ${t}T`, process.execPath,
+      [...nodeArgs, path.join(HERE, 'run-unroll.ts'), '--serve', '--threads', String(t)], { cwd: PACKAGE_DIR })),
+    ...(torchRuns ? THREADS.map((t) => new RunnerProcess(`torch ${t}T`, PYTHON,
+      [TORCH_BENCH, '--serve', '--threads', String(t)], { cwd: PACKAGE_DIR, env: torchEnv(torchCoreType) })) : []),
+  ];
+  const plan = planFor('unroll', opts.quick); // torch's is the same: they share the rounds
+  const tInterleaved = performance.now();
+  const outcome = await interleave(runners, itemsOf(opts.only), {
+    plan: (item) => plan[item.workload],
+    pause: (runner) => settle(runner.pid),
+    onResult: (runner, r) => console.log(progressLine(runner.label, r)),
+  });
+  notes.push(...outcome.notes);
+  for (const runner of outcome.alive) {
+    await runner.quit().catch((e: unknown) => notes.push(`${runner.label} did not end cleanly: ${e instanceof Error ? e.message : String(e)}`));
+  }
+  console.log(`  ${runners.map((r) => r.label).join(', ')} done in ${((performance.now() - tInterleaved) / 1000).toFixed(0)} s\n`);
+
+  const results: WorkloadResult[] = [...outcome.results];
   const infos = new Map<SystemId, Record<string, unknown>>();
-  const ran: SystemId[] = [];
-  for (const [system, start] of runs) {
-    if (system !== 'unroll' && !opts.peers.includes(system)) continue;
-    const pending = start();
-    if (!pending) continue;
-    const outcome = await pending;
-    results.push(...outcome.results);
-    infos.set(system, Object.assign(infos.get(system) ?? {}, ...outcome.infos) as Record<string, unknown>);
-    if (!ran.includes(system)) ran.push(system);
-    if (outcome.error) notes.push(`${system} failed after ${outcome.seconds.toFixed(0)} s: ${outcome.error}`);
-    console.log(`  ${system} done in ${outcome.seconds.toFixed(0)} s\n`);
+  const addInfos = (system: SystemId, records: readonly Record<string, unknown>[]) =>
+    infos.set(system, Object.assign(infos.get(system) ?? {}, ...records.filter((r) => !('memory' in r))) as Record<string, unknown>);
+  for (const runner of runners) addInfos(runner.label.startsWith('torch') ? 'torch' : 'unroll', runner.infos);
+  const ran: SystemId[] = ['unroll', ...(torchRuns ? ['torch' as const] : [])];
+
+  // tfjs: sequential, each in its own process, after the interleaved ones.
+  const tfjs: [SystemId, string][] = [['tfjs-wasm', 'wasm'], ['tfjs-cpu', 'cpu']];
+  for (const [system, backend] of tfjs.filter(([s]) => opts.peers.includes(s))) {
+    const run = await runSequential(system, process.execPath,
+      [...nodeArgs, path.join(HERE, 'run-tfjs.ts'), '--backend', backend, '--plan', encodePlan(opts.only, planFor(system, opts.quick))], PACKAGE_DIR);
+    results.push(...run.results);
+    addInfos(system, run.infos);
+    ran.push(system);
+    if (run.error) notes.push(`${system} failed after ${run.seconds.toFixed(0)} s: ${run.error}`);
+    console.log(`  ${system} done in ${run.seconds.toFixed(0)} s\n`);
   }
 
   const unrollInfo = infos.get('unroll') ?? {};
@@ -221,9 +149,12 @@ async function main(): Promise<void> {
   const table = speedTable(results, rowKeys(opts.only), peers, gemm, {}, THREADS);
   const check = modelCheck(results, ran, opts.only);
 
+  const pauses = outcome.pausesMs;
+  const rounds = outcome.rounds.map((r) => `${itemName(r.item)} ${r.rounds}`).join(', ');
   const about: string[] = [
     'Medians of the timed runs after warm-up; "(N× faster)" means unroll takes 1/N of the peer\'s time (peer median / unroll median).',
-    `unroll and torch each ran at ${THREADS.join(' and ')} threads (separate processes); "vs torch best" compares with the faster of torch's medians; tfjs columns compare with unroll's best.`,
+    `${torchRuns ? 'unroll and torch each' : 'unroll'} ran at ${THREADS.join(' and ')} threads (one process each)${torchRuns ? '; "vs torch best" compares with the faster of torch\'s medians' : ''}; tfjs columns compare with unroll's best.`,
+    `Samples interleaved round by round: ${runners.map((r) => r.label).join(', ')} each kept its own process running, and each round timed one run of every one of them in turn, the order rotated by one each round (rounds: ${rounds || 'none'}); after the warm-ups and after each timed run the parent waited until that process was idle before timing the next (pauses median ${pauses.length ? median(pauses).toFixed(0) : '—'} ms, max ${pauses.length ? Math.max(...pauses).toFixed(0) : '—'} ms).${opts.peers.some((p) => p.startsWith('tfjs')) ? ' The tfjs peers (far slower: one of their runs would stretch a round to seconds) ran afterwards, not interleaved, each alone in its own process.' : ''}`,
     'W1/W2: one training step (forward, cross-entropy averaged over all 64×32 steps, backward, Adam) of one-hot(65) → LSTM/GRU(256) → Linear(256, 65), batch 32, sequence 64, float32.',
     'W3: the same LSTM alone, forward only, no gradient recorded. W4: square float32 C = A·B (GFLOP/s = 2n³ / time).',
     `unroll: Node ${process.version}; float32 gemm backend '${gemm}'.`,
@@ -245,9 +176,11 @@ async function main(): Promise<void> {
   console.log(plainTable(check.table));
   for (const p of check.problems) console.log(`  ✗ ${p}`);
   if (check.problems.length) process.exitCode = 1;
-  const memory = unrollInfo['memory'] as MemoryRecord | undefined;
-  const memLine = memory ? `unroll memory (its own process, all of its workloads): ${memoryLine(memory)}` : 'unroll memory: not reported';
-  console.log('\n' + memLine);
+  const memLines = runners.filter((r) => r.label.startsWith('unroll')).map((r) => {
+    const memory = r.infos.find((i) => 'memory' in i)?.['memory'] as MemoryRecord | undefined;
+    return `${r.label} memory (its own process, all of its workloads): ${memory ? memoryLine(memory) : 'not reported'}`;
+  });
+  console.log('\n' + memLines.join('\n'));
   for (const n of notes) console.log(`note: ${n}`);
   console.log(`\ntotal ${((performance.now() - t0) / 1000).toFixed(0)} s; load average now ${load()} (other processes share these ${os.cpus().length} cores)`);
 
@@ -258,7 +191,7 @@ async function main(): Promise<void> {
 
   console.log('\nMarkdown:\n');
   console.log(markdownTable(table));
-  console.log('\n' + [...about, memLine].map((l) => `- ${l}`).join('\n'));
+  console.log('\n' + [...about, ...memLines].map((l) => `- ${l}`).join('\n'));
 }
 
 main().catch((e: unknown) => {

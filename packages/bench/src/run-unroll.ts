@@ -1,13 +1,14 @@
 // The unroll side of the benchmark: W1–W4 through the public API (LSTM, GRU, Linear, crossEntropy,
-// Adam, gemm), one JSON line per workload, then a memory record. Run by bench.ts with --expose-gc.
+// Adam, gemm), then a memory record. Run by bench.ts with --expose-gc and --serve, as a persistent
+// runner it asks for one timed run at a time (protocol.ts); standalone with --plan (runner-loop.ts).
 import * as K from '@unroll/core';
 import { Adam, Linear, Module, Tensor, crossEntropy, noGrad } from '@unroll/autograd';
 import { GRU, LSTM } from '@unroll/rnn';
 import { wasmRuntime } from '@unroll/core/internal';
-import {
-  GEMM_SIZES, INFO_TAG, RESULT_TAG, SIZES, charBatch, charModelWeights, decodePlan, detUniform, median, sample,
-} from './workloads.js';
-import type { Plan, WorkloadId, WorkloadResult } from './workloads.js';
+import type { Item } from './protocol.js';
+import { runPlans, serve } from './runner-loop.js';
+import type { OpenWorkload, RunnerSpec } from './runner-loop.js';
+import { INFO_TAG, SIZES, charBatch, charModelWeights, decodePlan, detUniform } from './workloads.js';
 
 /** The char model: one-hot [T, B, V] → recurrent layer → 256 → 65 linear head on every step. */
 class CharModel extends Module {
@@ -39,43 +40,49 @@ function charData(): { x: Tensor; targets: Tensor } {
 }
 
 /** W1/W2: zeroGrad, forward, mean cross-entropy over all T·B steps, backward, Adam step. */
-function trainStep(workload: WorkloadId, kind: 'lstm' | 'gru', plan: Plan): WorkloadResult {
+function trainStep(kind: 'lstm' | 'gru'): OpenWorkload {
   const model = new CharModel(kind);
   const optimizer = new Adam(model.parameters(), { lr: SIZES.lr });
   const { x, targets } = charData();
   const losses: number[] = [];
-  const timesMs = sample(plan, () => {
-    optimizer.zeroGrad();
-    const loss = crossEntropy(model.forward(x), targets);
-    loss.backward();
-    optimizer.step();
-    losses.push(loss.item());
-  });
   return {
-    system: 'unroll', workload, timesMs, medianMs: median(timesMs),
-    parameters: model.numParameters(), check: losses.slice(0, 2),
+    step() {
+      optimizer.zeroGrad();
+      const loss = crossEntropy(model.forward(x), targets);
+      loss.backward();
+      optimizer.step();
+      losses.push(loss.item());
+    },
+    extras: () => ({ parameters: model.numParameters(), check: losses.slice(0, 2) }),
   };
 }
 
 /** W3: the LSTM alone, forward only, recording nothing. */
-function lstmForward(plan: Plan): WorkloadResult {
+function lstmForward(): OpenWorkload {
   const model = new CharModel('lstm');
   const { x } = charData();
   let mean = 0;
-  const timesMs = sample(plan, () => {
-    const out = noGrad(() => model.rnn.forward(x).output);
-    mean = out.mean().item();
-  });
   return {
-    system: 'unroll', workload: 'W3', timesMs, medianMs: median(timesMs), parameters: model.numParameters(), check: [mean],
+    step() {
+      const out = noGrad(() => model.rnn.forward(x).output);
+      mean = out.mean().item();
+    },
+    extras: () => ({ parameters: model.numParameters(), check: [mean] }),
   };
 }
 
 /** W4: C = A·B, float32, square, straight through core's gemm kernel. */
-function gemmSquare(n: number, plan: Plan): WorkloadResult {
+function gemmSquare(n: number): OpenWorkload {
   const a = detUniform(n * n, 7, 1), b = detUniform(n * n, 8, 1), c = new Float32Array(n * n);
-  const timesMs = sample(plan, () => K.gemm(false, false, n, n, n, 1, a, 0, n, b, 0, n, 0, c, 0, n));
-  return { system: 'unroll', workload: 'W4', size: n, timesMs, medianMs: median(timesMs) };
+  return { step: () => K.gemm(false, false, n, n, n, 1, a, 0, n, b, 0, n, 0, c, 0, n) };
+}
+
+function open(item: Item): OpenWorkload {
+  if (item.workload === 'W1') return trainStep('lstm');
+  if (item.workload === 'W2') return trainStep('gru');
+  if (item.workload === 'W3') return lstmForward();
+  if (!item.size) throw new Error('run-unroll: W4 needs a matrix size');
+  return gemmSquare(item.size);
 }
 
 /**
@@ -109,22 +116,30 @@ const heapAfterGc = () => {
   return process.memoryUsage().heapUsed;
 };
 
-function main(): void {
-  const threadsArg = process.argv.indexOf('--threads');
-  if (threadsArg >= 0) K.setNumThreads(Number(process.argv[threadsArg + 1]));
+/** Flags: --threads n (else UNROLL_NUM_THREADS or the cores), then --serve (the protocol) or --plan W1:2:7,… */
+async function main(): Promise<void> {
+  let serveMode = false, planText = 'W1:2:7,W2:2:7,W3:2:9,W4:2:9';
+  const args = process.argv.slice(2);
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i]!;
+    if (flag === '--serve') serveMode = true;
+    else if (flag === '--plan') planText = args[++i] ?? '';
+    else if (flag === '--threads') {
+      const n = Number(args[++i]);
+      if (!(Number.isInteger(n) && n >= 1)) throw new Error(`run-unroll: --threads expected a positive integer; got '${args[i] ?? ''}'`);
+      K.setNumThreads(n);
+    } else {
+      throw new Error(`run-unroll: unknown argument '${flag}'; expected --threads n, --serve or --plan W1:2:7,…`);
+    }
+  }
+  const plans = serveMode ? undefined : decodePlan(planText);
   const threads = K.getNumThreads();
-  const planArg = process.argv.indexOf('--plan');
-  const plans = decodePlan(planArg >= 0 ? process.argv[planArg + 1] ?? '' : 'W1:2:7,W2:2:7,W3:2:9,W4:2:9');
   const heapStart = heapAfterGc();
   const rssStart = process.memoryUsage().rss;
   console.log(INFO_TAG + JSON.stringify({ system: 'unroll', gemmBackend: gemmBackendName(), node: process.version, threads }));
-  const emit = (r: WorkloadResult) => console.log(RESULT_TAG + JSON.stringify({ ...r, threads }));
-  for (const [w, plan] of plans) {
-    if (w === 'W1') emit(trainStep('W1', 'lstm', plan));
-    else if (w === 'W2') emit(trainStep('W2', 'gru', plan));
-    else if (w === 'W3') emit(lstmForward(plan));
-    else for (const n of GEMM_SIZES) emit(gemmSquare(n, plan));
-  }
+  const spec: RunnerSpec = { system: 'unroll', threads, open };
+  if (plans) runPlans(spec, plans);
+  else await serve(spec);
   const heapEnd = heapAfterGc();
   console.log(INFO_TAG + JSON.stringify({
     system: 'unroll',
@@ -136,4 +151,4 @@ function main(): void {
   }));
 }
 
-main();
+await main();

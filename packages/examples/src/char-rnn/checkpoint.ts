@@ -99,7 +99,7 @@ export async function loadRun(path: string): Promise<SavedRun> {
   } catch (err) {
     throw new Error(`${where}: bad vocabulary: ${(err as Error).message}`);
   }
-  const config = checkConfig(withInputField(field('config')), where);
+  const config = checkConfig(withLaterFields(field('config')), where);
   const info = field('info') as RunInfo;
   if (typeof info !== 'object' || info === null || typeof info.textSource !== 'string' || typeof info.defaultSeed !== 'string' ||
     !(info.textPath === null || typeof info.textPath === 'string')) {
@@ -130,10 +130,13 @@ export async function loadRun(path: string): Promise<SavedRun> {
   };
 }
 
-/** A config saved before --input existed has an embedding: it reads as `input: 'embedding'`. */
-function withInputField(config: unknown): unknown {
-  if (typeof config !== 'object' || config === null || Array.isArray(config) || Object.hasOwn(config, 'input')) return config;
-  return { ...config, input: 'embedding' };
+/**
+ * A config saved before a flag existed reads as that flag's behaviour then: before --input, an
+ * embedding; before --val-pieces, the tail of the text (one piece).
+ */
+function withLaterFields(config: unknown): unknown {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) return config;
+  return { input: 'embedding', valPieces: 1, ...config };
 }
 
 /**

@@ -76,16 +76,31 @@ export function readTextFile(path: string): Corpus {
 }
 
 /**
- * Splits text into a training part and a validation part (the last `valFraction` of it, as char-rnn
- * does), so validation text is text the model has not trained on.
+ * Splits text into a training part and a validation part, so validation text is text the model has not
+ * trained on: the text is cut into `pieces` equal pieces and the last `valFraction` of each is held out.
+ * One piece holds out the tail of the text (a passage unlike any trained on: the harder test); char-rnn
+ * (Karpathy, 2015) holds out the last 5% of each of its batch rows, i.e. `pieces` = its batch size, so
+ * its validation text is spread through the whole text. Each part is its pieces' parts joined in order.
  */
-export function splitText(text: string, valFraction: number): { train: string; val: string } {
+export function splitText(text: string, valFraction: number, pieces = 1): { train: string; val: string } {
   if (!(valFraction >= 0 && valFraction < 1)) throw new RangeError(`splitText: valFraction must be in [0, 1); got ${valFraction}`);
-  let cut = text.length - Math.floor(text.length * valFraction);
-  // Never cut a surrogate pair (an emoji, say) in half.
-  const unit = text.charCodeAt(cut);
-  if (cut > 0 && unit >= 0xdc00 && unit <= 0xdfff) cut--;
-  return { train: text.slice(0, cut), val: text.slice(cut) };
+  if (!Number.isInteger(pieces) || pieces < 1) throw new RangeError(`splitText: pieces must be a whole number ≥ 1; got ${pieces}`);
+  const train: string[] = [], val: string[] = [];
+  let start = 0;
+  for (let p = 1; p <= pieces; p++) {
+    const end = safeCut(text, Math.floor((text.length * p) / pieces));
+    const cut = Math.max(start, safeCut(text, end - Math.floor((end - start) * valFraction)));
+    train.push(text.slice(start, cut));
+    val.push(text.slice(cut, end));
+    start = end;
+  }
+  return { train: train.join(''), val: val.join('') };
+}
+
+/** `at`, or one before it where `at` would cut a surrogate pair (an emoji, say) in half. */
+function safeCut(text: string, at: number): number {
+  const unit = text.charCodeAt(at);
+  return at > 0 && unit >= 0xdc00 && unit <= 0xdfff ? at - 1 : at;
 }
 
 /**

@@ -27,8 +27,10 @@ export interface TrainConfig extends Omit<ModelConfig, 'vocabSize'>, ScheduleCon
   optim: (typeof OPTIMIZERS)[number];
   /** Max global gradient norm (0: no clipping). */
   clip: number;
-  /** The last part of the text held out for validation (0: none). */
+  /** The last part of the text (of each of `valPieces` pieces) held out for validation (0: none). */
   valFraction: number;
+  /** Equal pieces of the text whose last `valFraction` each is held out (1: the tail of the text). */
+  valPieces: number;
   /** Seeds the initial weights and the dropout masks. */
   seed: number;
 }
@@ -66,7 +68,8 @@ export const CONFIG_FLAGS = {
   minLrFactor: float('cosine: final learning rate as a fraction of --lr', 0.1, { min: 0, max: 1 }),
   stepSize: int('step: steps between learning-rate decays', 1000, 1),
   gamma: float('step: factor of each decay', 0.5, { min: 0, exclusiveMin: true }),
-  valFraction: float('last fraction of the text held out for validation (0: none)', 0.05, { min: 0, max: 1, exclusiveMax: true }),
+  valFraction: float('last fraction of the text (of each --val-pieces piece) held out for validation (0: none)', 0.05, { min: 0, max: 1, exclusiveMax: true }),
+  valPieces: int('cut the text into N equal pieces and hold out the end of each (1: the tail of the text; char-rnn\'s own split is N = its batch size, validation spread through the text)', 1, 1),
   seed: int('random seed of the weights and dropout', 1),
 } as const satisfies FlagTable;
 
@@ -203,6 +206,11 @@ export function parseCommandLine(argv: readonly string[]): Command {
       timeLimit: values.timeLimit as number | null,
     },
   };
+}
+
+/** Which text validates the run, in words: `the last 0.05 of the text`. */
+export function describeValidation(c: Pick<TrainConfig, 'valFraction' | 'valPieces'>): string {
+  return c.valPieces === 1 ? `the last ${c.valFraction} of the text` : `the last ${c.valFraction} of each of ${c.valPieces} equal pieces of the text`;
 }
 
 /** A TrainConfig with every default (what `train` with no flags uses), with `overrides` applied. */

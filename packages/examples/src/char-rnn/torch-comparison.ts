@@ -61,7 +61,7 @@ export interface ComparisonResult {
 export function recipeConfig(o: Pick<ComparisonOptions, 'steps' | 'hidden' | 'batch' | 'seqLen' | 'lr' | 'clip' | 'seed'>): TrainConfig {
   return defaultConfig({
     input: 'one-hot', cell: 'lstm', layers: 1, hidden: o.hidden, dropout: 0, batch: o.batch, seqLen: o.seqLen, steps: o.steps,
-    optim: 'adam', lr: o.lr, clip: o.clip, schedule: 'constant', warmup: 0, valFraction: 0.05, seed: o.seed,
+    optim: 'adam', lr: o.lr, clip: o.clip, schedule: 'constant', warmup: 0, valFraction: 0.05, valPieces: 1, seed: o.seed,
   });
 }
 

@@ -13,7 +13,7 @@ import type { RunInfo, SavedRun } from './checkpoint.js';
 import { projectSources, readTextFile } from './corpus.js';
 import type { Corpus } from './corpus.js';
 import { describeModel } from './model.js';
-import { CHECKPOINT_NAME, defaultOutDir, programName } from './options.js';
+import { CHECKPOINT_NAME, defaultOutDir, describeValidation, programName } from './options.js';
 import type { TrainArgs, TrainConfig } from './options.js';
 import { sampleText } from './sample.js';
 import { LN2, Trainer } from './trainer.js';
@@ -72,7 +72,7 @@ export async function runTrain(args: TrainArgs, io: TrainIO = defaultIO): Promis
   io.print(`training: ${c.steps} steps of ${c.batch} streams × ${c.seqLen} characters, ${c.optim} lr ${c.lr} (${c.schedule}` +
     `${c.warmup ? `, ${c.warmup} warm-up steps` : ''}), clip ${c.clip || 'off'}; one pass through the text = ${trainer.chunksPerEpoch} steps`);
   io.print(trainer.val
-    ? `validation: the last ${c.valFraction} of the text (${(trainer.val.batch * trainer.val.length).toLocaleString('en-US')} characters) every ${args.evalEvery} steps`
+    ? `validation: ${describeValidation(c)} (${(trainer.val.batch * trainer.val.length).toLocaleString('en-US')} characters) every ${args.evalEvery} steps`
     : 'validation: none (--val-fraction 0)');
   if (saved) io.print(`resuming from '${args.checkpoint}' at step ${trainer.step}`);
   else if (existsSync(args.checkpoint)) io.print(`(this run replaces the checkpoint '${args.checkpoint}'; --resume would have continued it)`);

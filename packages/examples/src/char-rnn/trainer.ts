@@ -9,7 +9,7 @@ import type { Chunk, Streams } from './batching.js';
 import { fingerprint, splitText } from './corpus.js';
 import { CharRNN } from './model.js';
 import type { CharRNNState } from './model.js';
-import { checkConfig } from './options.js';
+import { checkConfig, describeValidation } from './options.js';
 import type { TrainConfig } from './options.js';
 import { makeScheduler } from './schedule.js';
 import { Vocab } from './vocab.js';
@@ -46,8 +46,8 @@ export interface TrainerState {
 export const LN2 = Math.log(2);
 
 /**
- * A training run over `text`: the vocabulary comes from the whole text; the last `valFraction` is
- * held out; the rest is cut into `batch` consecutive streams read `seqLen` characters at a time.
+ * A training run over `text`: the vocabulary comes from the whole text; the last `valFraction` (of each
+ * of `valPieces` pieces) is held out; the rest is cut into `batch` consecutive streams read `seqLen` characters at a time.
  * After each pass through the streams the carried state starts again from zeros.
  */
 export class Trainer {
@@ -72,7 +72,7 @@ export class Trainer {
     const { seqLen, batch } = this.config;
     this.vocab = Vocab.fromText(text);
     this.textFingerprint = fingerprint(text);
-    const split = splitText(text, this.config.valFraction);
+    const split = splitText(text, this.config.valFraction, this.config.valPieces);
     this.train = makeStreams(this.vocab.encode(split.train), batch, 'the training text');
     if (fullChunks(this.train, seqLen) < 1) {
       throw new RangeError(`the training text has ${split.train.length} characters: each of the ${batch} streams gets ${this.train.length}, ` +
@@ -82,7 +82,7 @@ export class Trainer {
     if (this.config.valFraction > 0) {
       const valIds = this.vocab.encode(split.val);
       if (valIds.length < 2) {
-        throw new RangeError(`the validation text (the last ${this.config.valFraction} of the text) has ${valIds.length} characters; ` +
+        throw new RangeError(`the validation text (${describeValidation(this.config)}) has ${valIds.length} characters; ` +
           'raise --val-fraction or set it to 0 to train without validation');
       }
       // As many streams as fit with at least one full chunk each, up to the training batch.

@@ -1,11 +1,14 @@
 // The float32 cross-entropy's forward sweep on core's WebAssembly runtime: per kept row its max, Σ eˣ of
 // the shifted logits and softmax = eˣ / Σ (stored as float32) — the same numbers as the JS loop in
-// softmax-cross-entropy.ts, bit for bit, in about 60% of its time. eˣ is `expFloat32` (fast-exp.ts) step for step in float64 lanes, two at a
-// time: the same clamps, the same Cody–Waite reduction and degree-7 polynomial (IEEE float64 add and mul,
-// unfused, give the same bits in WebAssembly as in JS), 2^k built from its exponent bits (the table's
-// value exactly, k ∈ [−150, 128]). The row sum still adds one term at a time in column order, so it too
-// is the JS loop's sum. The row max is taken four floats at a time (a max is exact in any order; a tie of
-// +0 and −0 may pick the other zero, which changes no result: x − (±0) and eˣ are the same).
+// softmax-cross-entropy.ts, bit for bit, in about 60% of its time on [2048, 65]. eˣ is `expFloat32`
+// (fast-exp.ts) step for step in float64 lanes, two at a time: the same clamps, the same Cody–Waite
+// reduction and degree-7 polynomial (IEEE float64 add and mul, unfused, give the same bits in WebAssembly
+// as in JS), 2^k built from its exponent bits (the table's value exactly, k ∈ [−150, 128]). The row sum
+// still adds one term at a time in column order, so it too is the JS loop's sum. The row max is taken
+// four floats at a time (a max is exact in any order; a tie of +0 and −0 may pick the other zero, which
+// changes no result: x − (±0) and eˣ are the same).
+// NOTE: core's emitter lacks the float64 and f64x2 opcodes; they are written here as bytes. If they move
+// into the emitter, use them from there.
 import { FunctionBuilder, ModuleBuilder, ValType, wasmRuntime } from '@unroll/core/internal';
 import type { Kernel, Target } from '@unroll/core/internal';
 
@@ -17,12 +20,12 @@ const f64 = 0x7c as ValType, i64 = 0x7e as ValType;
 // Each is [prefix?, LEB128 opcode]; 0xfd is the SIMD prefix, 0xfc the saturating-truncation one.
 const OP = {
   f64Load: [0x2b, 3, 0], f64Store: [0x39, 3, 0], f32Load: [0x2a, 2, 0], f32Store: [0x38, 2, 0],
-  f64Add: [0xa0], f64Sub: [0xa1], f64Mul: [0xa2], f64Lt: [0x63], f64Eq: [0x61], f32Lt: [0x5d],
+  f64Add: [0xa0], f64Sub: [0xa1], f64Mul: [0xa2], f64Div: [0xa3], f64Lt: [0x63], f32Sub: [0x93], f32Eq: [0x5b], f32Lt: [0x5d],
   f64PromoteF32: [0xbb], f32DemoteF64: [0xb6], select: [0x1b],
   i32TruncSatF64S: [0xfc, 0x02], i64ExtendI32S: [0xac], i64Add: [0x7c], i64Shl: [0x86], f64ReinterpretI64: [0xbf],
-  f32x4Splat: [0xfd, 0x13], f64x2Splat: [0xfd, 0x14], i64x2Splat: [0xfd, 0x12],
+  f64x2Splat: [0xfd, 0x14], i64x2Splat: [0xfd, 0x12], f32x4ExtractLane: [0xfd, 0x1f], f64x2ExtractLane: [0xfd, 0x21],
   f32x4Pmax: [0xfd, 0xeb, 0x01], f64x2Add: [0xfd, 0xf0, 0x01], f64x2Sub: [0xfd, 0xf1, 0x01], f64x2Mul: [0xfd, 0xf2, 0x01],
-  f64x2Div: [0xfd, 0xf3, 0x01], f64Div: [0xa3],
+  f64x2Div: [0xfd, 0xf3, 0x01],
   f64x2Pmin: [0xfd, 0xf6, 0x01], f64x2Pmax: [0xfd, 0xf7, 0x01],
   f64x2PromoteLowF32x4: [0xfd, 0x5f], f32x4DemoteF64x2Zero: [0xfd, 0x5e],
   i64x2Add: [0xfd, 0xce, 0x01], i64x2Shl: [0xfd, 0xcb, 0x01],
@@ -60,7 +63,7 @@ const POLY = [1 / 5040, 1 / 720, 1 / 120, 1 / 24, 1 / 6, 0.5, 1, 1];
 function expRowsModule(target: Target): Uint8Array {
   const f = new FunctionBuilder([i32, i32, i32, i32, i32, i32, i32, i32, i32, i32]);
   const [part, parts, , x, rows, classes, keep, exps, sums, shifts] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]; // exps: the probs, e until divided
-  const i = f.local(i32), hi = f.local(i32), p = f.local(i32), q = f.local(i32), end = f.local(i32), end4 = f.local(i32);
+  const i = f.local(i32), stop = f.local(i32), p = f.local(i32), q = f.local(i32), end = f.local(i32), end4 = f.local(i32);
   const m = f.local(ValType.f32), v = f.local(ValType.f32), shift = f.local(f64), s = f.local(f64), d = f.local(f64), k = f.local(f64), r = f.local(f64);
   const vt = f.local(v128), vm = f.local(v128), vx = f.local(v128), lo = f.local(v128), hiV = f.local(v128), vk = f.local(v128), vr = f.local(v128), vs = f.local(v128);
   // Vector constants, splatted once.
@@ -98,13 +101,13 @@ function expRowsModule(target: Target): Uint8Array {
     emit(f, OP.f64ReinterpretI64); emit(f, OP.f64Mul);
   };
   /** s += lane `lane` of the f64x2 in `local`. */
-  const addLane = (local: number, lane: number) => { f.get(s).get(local); emit(f, [0xfd, 0x21], lane); emit(f, OP.f64Add).set(s); };
+  const addLane = (local: number, lane: number) => { f.get(s).get(local); emit(f, OP.f64x2ExtractLane, lane); emit(f, OP.f64Add).set(s); };
 
   // This part's rows: [rows·part/parts, rows·(part+1)/parts).
   f.get(rows).get(part).i32Mul().get(parts).i32DivU().set(i);
-  f.get(rows).get(part).i32Const(1).i32Add().i32Mul().get(parts).i32DivU().set(hi);
+  f.get(rows).get(part).i32Const(1).i32Add().i32Mul().get(parts).i32DivU().set(stop);
   f.block().loop();
-  f.get(i).get(hi).i32LtS().i32Eqz().brIf(1);
+  f.get(i).get(stop).i32LtS().i32Eqz().brIf(1);
   f.block(); // skip: an ignored row
   f.get(keep).get(i).i32Const(4).i32Mul().i32Add().i32Load().i32Eqz().brIf(0);
   // p = &x[i, 0], end = &x[i + 1, 0], end4 = end − 12 (four floats fit while p < end4).
@@ -119,7 +122,7 @@ function expRowsModule(target: Target): Uint8Array {
   f.end().end();
   f.f32Const(-Infinity).set(m);
   for (let lane = 0; lane < 4; lane++) {
-    f.get(vm); emit(f, [0xfd, 0x1f], lane).set(v);
+    f.get(vm); emit(f, OP.f32x4ExtractLane, lane).set(v);
     f.get(v).get(m).get(m).get(v); emit(f, OP.f32Lt); emit(f, OP.select).set(m);
   }
   f.block().loop();
@@ -129,7 +132,7 @@ function expRowsModule(target: Target): Uint8Array {
   f.get(p).i32Const(4).i32Add().set(p).br(0);
   f.end().end();
   // shift = m when finite (m − m = 0), else 0.
-  f.get(m); emit(f, OP.f64PromoteF32); f64Const(f, 0); f.get(m).get(m); emit(f, [0x93]); f.f32Const(0); emit(f, [0x5b]); emit(f, OP.select).set(shift);
+  f.get(m); emit(f, OP.f64PromoteF32); f64Const(f, 0); f.get(m).get(m); emit(f, OP.f32Sub); f.f32Const(0); emit(f, OP.f32Eq); emit(f, OP.select).set(shift);
   f.get(shifts).get(i).i32Const(8).i32Mul().i32Add().get(shift); emit(f, OP.f64Store);
   // The exps: four at a time (two f64x2 halves), then the tail.
   f.get(x).get(i).get(classes).i32Mul().i32Const(4).i32Mul().i32Add().set(p);

@@ -198,7 +198,6 @@ export const wasmSweepCount = (): number => sweeps;
  * The sweep on the runtime, or false where it cannot run here (no runtime, an unshared memory — copying
  * in may grow it, detaching views a caller holds — or a module the engine refuses); the caller then runs
  * its JS loop. Fills probs [rows·classes], sums and shifts [rows] as that loop does (ignored rows untouched).
- * Results do not depend on the thread count: rows are split over the threads, each computed whole by one.
  */
 export function expRowsWasm(
   x: Float32Array, rows: number, classes: number, keep: Int32Array, probs: Float32Array, sums: Float64Array, shifts: Float64Array,
@@ -222,8 +221,9 @@ export function expRowsWasm(
     const at = region.at, buf = rt.f32().buffer;
     new Int32Array(buf, at + keepAt, rows).set(keep);
     new Float32Array(buf, at + xAt, n).set(x);
-    // Split by rows over the threads: each row is one part's, with the same arithmetic whichever it is.
-    rt.run([{ kernel, args: [at + xAt, rows, classes, at + keepAt, at + expsAt, at + sumsAt, at + shiftsAt] }]);
+    // On this thread: split over two (the kernel can, by rows) it took more CPU and no less wall time at
+    // [2048, 65] here (a worker's wake-up costs about what its half saves).
+    rt.run([{ kernel, args: [at + xAt, rows, classes, at + keepAt, at + expsAt, at + sumsAt, at + shiftsAt] }], 1);
     probs.set(new Float32Array(buf, at + expsAt, n));
     sums.set(new Float64Array(buf, at + sumsAt, rows));
     shifts.set(new Float64Array(buf, at + shiftsAt, rows));

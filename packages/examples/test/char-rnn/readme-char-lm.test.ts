@@ -1,6 +1,7 @@
-// The README's 30-minute char-LM command (a 2-layer LSTM with dropout on tinyshakespeare), shortened:
-// the documented line parses as written, and with a tiny model and a few steps it trains from a fresh
-// clone (tinyshakespeare in ../shared beside it, as in CI), checkpointing as it goes.
+// The README's 30-minute char-LM commands (a 2-layer LSTM with dropout on tinyshakespeare, validated on
+// char-rnn's split and on the tail of the text), shortened: the documented lines parse as written, and
+// with a tiny model and a few steps the first trains from a fresh clone (tinyshakespeare in ../shared
+// beside it, as in CI), checkpointing as it goes.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,11 +15,11 @@ const dir = mkdtempSync(join(tmpdir(), 'char-lm-readme-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const quiet = { print: () => {}, progress: { write: () => true, isTTY: false } as unknown as NodeJS.WriteStream };
 
-/** The command in the README's `<!-- char-lm-30min -->` block, as words after `pnpm start`. */
-function readmeCommand(): string[] {
+/** The command in the README's `<!-- tag -->` block, as words after `pnpm start`. */
+function readmeCommand(tag = 'char-lm-30min'): string[] {
   const readme = readFileSync(join(examplesDir(), 'README.md'), 'utf8');
-  const block = /<!-- char-lm-30min -->\n```sh\n([\s\S]*?)```/.exec(readme)?.[1];
-  if (!block) throw new Error('README.md has no <!-- char-lm-30min --> block');
+  const block = new RegExp(`<!-- ${tag} -->\\n\`\`\`sh\\n([\\s\\S]*?)\`\`\``).exec(readme)?.[1];
+  if (!block) throw new Error(`README.md has no <!-- ${tag} --> block`);
   const line = block.replace(/\\\n\s*/g, ' ').trim();
   const words = line.split(/\s+/);
   const start = words.indexOf('start');
@@ -37,18 +38,19 @@ function withValues(words: string[], values: Record<string, string>): string[] {
   return out;
 }
 
-describe("the README's 30-minute char-LM command", () => {
-  it('trains a 2-layer LSTM with dropout on tinyshakespeare within a 30-minute budget, checkpointing as it goes', () => {
-    const words = readmeCommand();
-    const cmd = parseCommandLine(words);
-    if (cmd.command !== 'train') throw new Error('expected train');
-    expect(cmd.args.config).toMatchObject({ cell: 'lstm', layers: 2 });
-    expect(cmd.args.config.dropout).toBeGreaterThan(0);
-    expect(cmd.args.timeLimit).not.toBeNull();
-    expect(cmd.args.timeLimit!).toBeLessThanOrEqual(30);
-    expect(cmd.args.text).toBe('../shared/data/tinyshakespeare.txt');
-    expect(cmd.args.checkpointEvery).toBeGreaterThan(0);
-  });
+describe("the README's 30-minute char-LM commands", () => {
+  it.each([['char-lm-30min', 50], ['char-lm-30min-tail', 1]])(
+    '%s trains a 2-layer LSTM with dropout on tinyshakespeare within a 30-minute budget, checkpointing as it goes (validation pieces: %i)',
+    (tag, valPieces) => {
+      const cmd = parseCommandLine(readmeCommand(tag));
+      if (cmd.command !== 'train') throw new Error('expected train');
+      expect(cmd.args.config).toMatchObject({ cell: 'lstm', layers: 2, valFraction: 0.05, valPieces });
+      expect(cmd.args.config.dropout).toBeGreaterThan(0);
+      expect(cmd.args.timeLimit).not.toBeNull();
+      expect(cmd.args.timeLimit!).toBeLessThanOrEqual(30);
+      expect(cmd.args.text).toBe('../shared/data/tinyshakespeare.txt');
+      expect(cmd.args.checkpointEvery).toBeGreaterThan(0);
+    });
 
   it('runs shortened (tiny model, a few steps) from the repository root', async () => {
     const text = join(repoRoot(), '..', 'shared', 'data', 'tinyshakespeare.txt');

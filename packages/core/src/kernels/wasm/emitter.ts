@@ -3,7 +3,7 @@
 // arithmetic, relaxed SIMD's fused multiply-add). Internal: packages get it from `@unroll/core/internal`.
 
 /** Value types, by their binary encoding. */
-export const ValType = { i32: 0x7f, f32: 0x7d, v128: 0x7b } as const;
+export const ValType = { i32: 0x7f, f32: 0x7d, f64: 0x7c, v128: 0x7b } as const;
 export type ValType = (typeof ValType)[keyof typeof ValType];
 
 /** Unsigned LEB128, for indices, sizes, alignments and offsets. */
@@ -45,7 +45,7 @@ function sized(out: number[], body: readonly number[]): void {
 
 const SIMD = 0xfd;
 // log2 of each access's natural alignment, written into the memarg as a hint.
-const ALIGN_F32 = 2, ALIGN_V128 = 4;
+const ALIGN_F32 = 2, ALIGN_F64 = 3, ALIGN_V128 = 4;
 // One float32 and its four bytes (little-endian, as WebAssembly stores them), for f32x4Const.
 const F32_BYTES = new Float32Array(1);
 const F32_AS_U8 = new Uint8Array(F32_BYTES.buffer);
@@ -127,6 +127,14 @@ export class FunctionBuilder {
   /** Loads one f32 from memory into all four lanes (a broadcast load, cheaper than load + splat). */
   v128Load32Splat(offset = 0): this { return this.simd(0x09).memarg(ALIGN_F32, offset); }
   v128Store(offset = 0): this { return this.simd(0x0b).memarg(ALIGN_V128, offset); }
+  /** v128.load64_zero: 8 bytes (e.g. two f32) into the low half, the high half zero; pops the address. */
+  v128Load64Zero(offset = 0): this { return this.simd(0x5d).memarg(ALIGN_F64, offset); }
+  /** v128.store64_lane: stores 64-bit lane `lane` (0 or 1) of the vector; pops the vector and the address. */
+  v128Store64Lane(offset = 0, lane = 0): this {
+    this.simd(0x5b).memarg(ALIGN_F64, offset);
+    this.code.push(lane);
+    return this;
+  }
   /** v128.const with all sixteen bytes zero. */
   v128Zero(): this {
     this.simd(0x0c);
@@ -182,7 +190,15 @@ export class FunctionBuilder {
   i32x4Add(): this { return this.simd(0xae); }
   /** Pops an f32x4; pushes its two low lanes widened to f64 (exactly). */
   f64x2PromoteLowF32x4(): this { return this.simd(0x5f); }
+  /** Pops an f64x2; pushes its two lanes rounded to f32 (nearest, ties to even: as a Float32Array store) in lanes 0–1, lanes 2–3 zero. */
+  f32x4DemoteF64x2Zero(): this { return this.simd(0x5e); }
+  f64x2Splat(): this { return this.simd(0x14); }
+  f64x2Neg(): this { return this.simd(0xed); }
+  f64x2Sqrt(): this { return this.simd(0xef); }
   f64x2Add(): this { return this.simd(0xf0); }
+  f64x2Mul(): this { return this.simd(0xf2); }
+  f64x2Div(): this { return this.simd(0xf3); }
+  f64x2Max(): this { return this.simd(0xf5); }
 
   /** The body as the code section stores it: local declarations (run-length grouped), code, `end`. */
   encode(): number[] {

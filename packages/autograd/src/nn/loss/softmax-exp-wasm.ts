@@ -12,43 +12,7 @@
 import { FunctionBuilder, ModuleBuilder, ValType, wasmRuntime } from '@unroll/core/internal';
 import type { Kernel, Target } from '@unroll/core/internal';
 
-const { i32, v128 } = ValType;
-// The emitter's ValType has no float64 or int64; their binary encodings:
-const f64 = 0x7c as ValType, i64 = 0x7e as ValType;
-
-// Opcodes core's emitter does not have (float64 scalars, f64x2 and i64x2 lanes), appended as raw bytes.
-// Each is [prefix?, LEB128 opcode]; 0xfd is the SIMD prefix, 0xfc the saturating-truncation one.
-const OP = {
-  f64Load: [0x2b, 3, 0], f64Store: [0x39, 3, 0], f32Load: [0x2a, 2, 0], f32Store: [0x38, 2, 0],
-  f64Add: [0xa0], f64Sub: [0xa1], f64Mul: [0xa2], f64Div: [0xa3], f64Lt: [0x63], f32Sub: [0x93], f32Eq: [0x5b], f32Lt: [0x5d],
-  f64PromoteF32: [0xbb], f32DemoteF64: [0xb6], select: [0x1b],
-  i32TruncSatF64S: [0xfc, 0x02], i64ExtendI32S: [0xac], i64Add: [0x7c], i64Shl: [0x86], f64ReinterpretI64: [0xbf],
-  f64x2Splat: [0xfd, 0x14], i64x2Splat: [0xfd, 0x12], f32x4ExtractLane: [0xfd, 0x1f], f64x2ExtractLane: [0xfd, 0x21],
-  f32x4Pmax: [0xfd, 0xeb, 0x01], f64x2Add: [0xfd, 0xf0, 0x01], f64x2Sub: [0xfd, 0xf1, 0x01], f64x2Mul: [0xfd, 0xf2, 0x01],
-  f64x2Div: [0xfd, 0xf3, 0x01],
-  f64x2Pmin: [0xfd, 0xf6, 0x01], f64x2Pmax: [0xfd, 0xf7, 0x01],
-  f64x2PromoteLowF32x4: [0xfd, 0x5f], f32x4DemoteF64x2Zero: [0xfd, 0x5e],
-  i64x2Add: [0xfd, 0xce, 0x01], i64x2Shl: [0xfd, 0xcb, 0x01],
-} as const;
-
-/** Appends opcode bytes (and an immediate) to `f`'s code. */
-function emit(f: FunctionBuilder, op: readonly number[], ...immediate: number[]): FunctionBuilder {
-  f.code.push(...op, ...immediate);
-  return f;
-}
-const f64Bytes = new Float64Array(1), f64AsU8 = new Uint8Array(f64Bytes.buffer);
-function f64Const(f: FunctionBuilder, v: number): FunctionBuilder {
-  f64Bytes[0] = v;
-  return emit(f, [0x44], ...f64AsU8);
-}
-/** i64.const of a small non-negative value (< 64, one signed-LEB128 byte) or 1023 (two bytes). */
-function i64Const(f: FunctionBuilder, v: 52 | 1023): FunctionBuilder {
-  return emit(f, [0x42], ...(v === 52 ? [52] : [0xff, 0x07]));
-}
-/** i8x16.shuffle picking float lanes (0–3 of a, 4–7 of b). */
-function shuffle(f: FunctionBuilder, lanes: readonly number[]): FunctionBuilder {
-  return emit(f, [0xfd, 0x0d], ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]));
-}
+const { i32, i64, f64, v128 } = ValType;
 
 // expFloat32's constants (see fast-exp.ts; the same doubles).
 const LOG2E = 1.4426950408889634, LN2_HI = 0.6931471803691238, LN2_LO = 1.9082149292705877e-10, ROUND = 6755399441055744;
@@ -69,39 +33,39 @@ function expRowsModule(target: Target): Uint8Array {
   // Vector constants, splatted once.
   const C = { lo: f.local(v128), hi: f.local(v128), log2e: f.local(v128), round: f.local(v128), ln2hi: f.local(v128), ln2lo: f.local(v128), bias: f.local(v128) };
   const poly = POLY.map(() => f.local(v128));
-  const splat = (local: number, value: number) => { f64Const(f, value); emit(f, OP.f64x2Splat); f.set(local); };
+  const splat = (local: number, value: number) => { f.f64Const(value); f.f64x2Splat(); f.set(local); };
   splat(C.lo, -104); splat(C.hi, 89); splat(C.log2e, LOG2E); splat(C.round, ROUND); splat(C.ln2hi, LN2_HI); splat(C.ln2lo, LN2_LO);
   POLY.forEach((c, j) => splat(poly[j]!, c));
-  i64Const(f, 1023); emit(f, OP.i64x2Splat); f.set(C.bias);
+  f.i64Const(1023); f.i64x2Splat(); f.set(C.bias);
 
   /** e = expFloat32(d) on the f64x2 on the stack, leaving e; vr and vk are scratch. */
   const expVector = () => {
-    f.get(C.lo); emit(f, OP.f64x2Pmax); f.get(C.hi); emit(f, OP.f64x2Pmin).set(vr); // clamped d, in vr
+    f.get(C.lo); f.f64x2Pmax(); f.get(C.hi); f.f64x2Pmin().set(vr); // clamped d, in vr
     // t = d·log2e + ROUND holds k = t − ROUND in its low mantissa bits (see 2^k below).
-    f.get(vr).get(C.log2e); emit(f, OP.f64x2Mul); f.get(C.round); emit(f, OP.f64x2Add).tee(vt); f.get(C.round); emit(f, OP.f64x2Sub).set(vk);
-    f.get(vr).get(vk).get(C.ln2hi); emit(f, OP.f64x2Mul); emit(f, OP.f64x2Sub); f.get(vk).get(C.ln2lo); emit(f, OP.f64x2Mul); emit(f, OP.f64x2Sub).set(vr);
+    f.get(vr).get(C.log2e); f.f64x2Mul(); f.get(C.round); f.f64x2Add().tee(vt); f.get(C.round); f.f64x2Sub().set(vk);
+    f.get(vr).get(vk).get(C.ln2hi); f.f64x2Mul(); f.f64x2Sub(); f.get(vk).get(C.ln2lo); f.f64x2Mul(); f.f64x2Sub().set(vr);
     // Horner from the inside: 1/5040, then (c + r·t) for each next coefficient.
     f.get(poly[0]!);
-    for (let j = 1; j < POLY.length; j++) { f.get(vr); emit(f, OP.f64x2Mul); f.get(poly[j]!); emit(f, OP.f64x2Add); }
+    for (let j = 1; j < POLY.length; j++) { f.get(vr); f.f64x2Mul(); f.get(poly[j]!); f.f64x2Add(); }
     // 2^k from its bits, (k + 1023) << 52: t's bits are ROUND's plus k, and ROUND's low 12 bits are 0, so
     // the shift leaves exactly k + 1023 (in [873, 1151]) as the exponent.
-    f.get(vt).get(C.bias); emit(f, OP.i64x2Add); f.i32Const(52); emit(f, OP.i64x2Shl); emit(f, OP.f64x2Mul);
+    f.get(vt).get(C.bias); f.i64x2Add(); f.i32Const(52); f.i64x2Shl(); f.f64x2Mul();
   };
   /** The same on the f64 on the stack (a row's last columns). */
   const expScalar = () => {
     f.set(d);
     // if (d < −104) d = −104; else if (d > 89) d = 89 — as selects (NaN stays NaN).
-    f64Const(f, -104); f.get(d); f.get(d); f64Const(f, -104); emit(f, OP.f64Lt); emit(f, OP.select).set(d);
-    f64Const(f, 89); f.get(d); f64Const(f, 89); f.get(d); emit(f, OP.f64Lt); emit(f, OP.select).set(d);
-    f.get(d); f64Const(f, LOG2E); emit(f, OP.f64Mul); f64Const(f, ROUND); emit(f, OP.f64Add); f64Const(f, ROUND); emit(f, OP.f64Sub).set(k);
-    f.get(d).get(k); f64Const(f, LN2_HI); emit(f, OP.f64Mul); emit(f, OP.f64Sub); f.get(k); f64Const(f, LN2_LO); emit(f, OP.f64Mul); emit(f, OP.f64Sub).set(r);
-    f64Const(f, POLY[0]!);
-    for (let j = 1; j < POLY.length; j++) { f.get(r); emit(f, OP.f64Mul); f64Const(f, POLY[j]!); emit(f, OP.f64Add); }
-    f.get(k); emit(f, OP.i32TruncSatF64S); emit(f, OP.i64ExtendI32S); i64Const(f, 1023); emit(f, OP.i64Add); i64Const(f, 52); emit(f, OP.i64Shl);
-    emit(f, OP.f64ReinterpretI64); emit(f, OP.f64Mul);
+    f.f64Const(-104); f.get(d); f.get(d); f.f64Const(-104); f.f64Lt(); f.select().set(d);
+    f.f64Const(89); f.get(d); f.f64Const(89); f.get(d); f.f64Lt(); f.select().set(d);
+    f.get(d); f.f64Const(LOG2E); f.f64Mul(); f.f64Const(ROUND); f.f64Add(); f.f64Const(ROUND); f.f64Sub().set(k);
+    f.get(d).get(k); f.f64Const(LN2_HI); f.f64Mul(); f.f64Sub(); f.get(k); f.f64Const(LN2_LO); f.f64Mul(); f.f64Sub().set(r);
+    f.f64Const(POLY[0]!);
+    for (let j = 1; j < POLY.length; j++) { f.get(r); f.f64Mul(); f.f64Const(POLY[j]!); f.f64Add(); }
+    f.get(k); f.i32TruncSatF64S(); f.i64ExtendI32S(); f.i64Const(1023); f.i64Add(); f.i64Const(52); f.i64Shl();
+    f.f64ReinterpretI64(); f.f64Mul();
   };
   /** s += lane `lane` of the f64x2 in `local`. */
-  const addLane = (local: number, lane: number) => { f.get(s).get(local); emit(f, OP.f64x2ExtractLane, lane); emit(f, OP.f64Add).set(s); };
+  const addLane = (local: number, lane: number) => { f.get(s).get(local); f.f64x2ExtractLane(lane); f.f64Add().set(s); };
 
   // This part's rows: [rows·part/parts, rows·(part+1)/parts).
   f.get(rows).get(part).i32Mul().get(parts).i32DivU().set(i);
@@ -117,63 +81,63 @@ function expRowsModule(target: Target): Uint8Array {
   f.f32x4Const(-Infinity).set(vm);
   f.block().loop();
   f.get(p).get(end4).i32LtS().i32Eqz().brIf(1);
-  f.get(vm).get(p).v128Load(); emit(f, OP.f32x4Pmax).set(vm);
+  f.get(vm).get(p).v128Load(); f.f32x4Pmax().set(vm);
   f.get(p).i32Const(16).i32Add().set(p).br(0);
   f.end().end();
   f.f32Const(-Infinity).set(m);
   for (let lane = 0; lane < 4; lane++) {
-    f.get(vm); emit(f, OP.f32x4ExtractLane, lane).set(v);
-    f.get(v).get(m).get(m).get(v); emit(f, OP.f32Lt); emit(f, OP.select).set(m);
+    f.get(vm); f.f32x4ExtractLane(lane).set(v);
+    f.get(v).get(m).get(m).get(v); f.f32Lt(); f.select().set(m);
   }
   f.block().loop();
   f.get(p).get(end).i32LtS().i32Eqz().brIf(1);
-  f.get(p); emit(f, OP.f32Load).set(v);
-  f.get(v).get(m).get(m).get(v); emit(f, OP.f32Lt); emit(f, OP.select).set(m);
+  f.get(p); f.f32Load().set(v);
+  f.get(v).get(m).get(m).get(v); f.f32Lt(); f.select().set(m);
   f.get(p).i32Const(4).i32Add().set(p).br(0);
   f.end().end();
   // shift = m when finite (m − m = 0), else 0.
-  f.get(m); emit(f, OP.f64PromoteF32); f64Const(f, 0); f.get(m).get(m); emit(f, OP.f32Sub); f.f32Const(0); emit(f, OP.f32Eq); emit(f, OP.select).set(shift);
-  f.get(shifts).get(i).i32Const(8).i32Mul().i32Add().get(shift); emit(f, OP.f64Store);
+  f.get(m); f.f64PromoteF32(); f.f64Const(0); f.get(m).get(m); f.f32Sub(); f.f32Const(0); f.f32Eq(); f.select().set(shift);
+  f.get(shifts).get(i).i32Const(8).i32Mul().i32Add().get(shift); f.f64Store();
   // The exps: four at a time (two f64x2 halves), then the tail.
   f.get(x).get(i).get(classes).i32Mul().i32Const(4).i32Mul().i32Add().set(p);
   f.get(exps).get(i).get(classes).i32Mul().i32Const(4).i32Mul().i32Add().set(q);
-  f.get(shift); emit(f, OP.f64x2Splat).set(vs);
-  f64Const(f, 0).set(s);
+  f.get(shift); f.f64x2Splat().set(vs);
+  f.f64Const(0).set(s);
   f.block().loop();
   f.get(p).get(end4).i32LtS().i32Eqz().brIf(1);
   f.get(p).v128Load().set(vx);
-  f.get(vx); emit(f, OP.f64x2PromoteLowF32x4); f.get(vs); emit(f, OP.f64x2Sub); expVector(); f.set(lo);
-  f.get(vx).get(vx); shuffle(f, [2, 3, 2, 3]); emit(f, OP.f64x2PromoteLowF32x4); f.get(vs); emit(f, OP.f64x2Sub); expVector(); f.set(hiV);
+  f.get(vx); f.f64x2PromoteLowF32x4(); f.get(vs); f.f64x2Sub(); expVector(); f.set(lo);
+  f.get(vx).get(vx); f.f32x4Shuffle([2, 3, 2, 3]); f.f64x2PromoteLowF32x4(); f.get(vs); f.f64x2Sub(); expVector(); f.set(hiV);
   addLane(lo, 0); addLane(lo, 1); addLane(hiV, 0); addLane(hiV, 1);
-  f.get(q).get(lo); emit(f, OP.f32x4DemoteF64x2Zero); f.get(hiV); emit(f, OP.f32x4DemoteF64x2Zero); shuffle(f, [0, 1, 4, 5]); f.v128Store();
+  f.get(q).get(lo); f.f32x4DemoteF64x2Zero(); f.get(hiV); f.f32x4DemoteF64x2Zero(); f.f32x4Shuffle([0, 1, 4, 5]); f.v128Store();
   f.get(p).i32Const(16).i32Add().set(p);
   f.get(q).i32Const(16).i32Add().set(q).br(0);
   f.end().end();
   f.block().loop();
   f.get(p).get(end).i32LtS().i32Eqz().brIf(1);
-  f.get(q).get(p); emit(f, OP.f32Load); emit(f, OP.f64PromoteF32); f.get(shift); emit(f, OP.f64Sub); expScalar();
-  f.tee(d); f.get(s).get(d); emit(f, OP.f64Add).set(s); // d now holds e
-  emit(f, OP.f32DemoteF64); emit(f, OP.f32Store);
+  f.get(q).get(p); f.f32Load(); f.f64PromoteF32(); f.get(shift); f.f64Sub(); expScalar();
+  f.tee(d); f.get(s).get(d); f.f64Add().set(s); // d now holds e
+  f.f32DemoteF64(); f.f32Store();
   f.get(p).i32Const(4).i32Add().set(p);
   f.get(q).i32Const(4).i32Add().set(q).br(0);
   f.end().end();
-  f.get(sums).get(i).i32Const(8).i32Mul().i32Add().get(s); emit(f, OP.f64Store);
+  f.get(sums).get(i).i32Const(8).i32Mul().i32Add().get(s); f.f64Store();
   // probs = float32(e / s) in place: four at a time, then the tail.
   f.get(exps).get(i).get(classes).i32Mul().i32Const(4).i32Mul().i32Add().set(q);
   f.get(q).get(classes).i32Const(4).i32Mul().i32Add().tee(end).i32Const(12).i32Sub().set(end4);
-  f.get(s); emit(f, OP.f64x2Splat).set(vs);
+  f.get(s); f.f64x2Splat().set(vs);
   f.block().loop();
   f.get(q).get(end4).i32LtS().i32Eqz().brIf(1);
   f.get(q).v128Load().set(vx);
   f.get(q);
-  f.get(vx); emit(f, OP.f64x2PromoteLowF32x4); f.get(vs); emit(f, OP.f64x2Div); emit(f, OP.f32x4DemoteF64x2Zero);
-  f.get(vx).get(vx); shuffle(f, [2, 3, 2, 3]); emit(f, OP.f64x2PromoteLowF32x4); f.get(vs); emit(f, OP.f64x2Div); emit(f, OP.f32x4DemoteF64x2Zero);
-  shuffle(f, [0, 1, 4, 5]); f.v128Store();
+  f.get(vx); f.f64x2PromoteLowF32x4(); f.get(vs); f.f64x2Div(); f.f32x4DemoteF64x2Zero();
+  f.get(vx).get(vx); f.f32x4Shuffle([2, 3, 2, 3]); f.f64x2PromoteLowF32x4(); f.get(vs); f.f64x2Div(); f.f32x4DemoteF64x2Zero();
+  f.f32x4Shuffle([0, 1, 4, 5]); f.v128Store();
   f.get(q).i32Const(16).i32Add().set(q).br(0);
   f.end().end();
   f.block().loop();
   f.get(q).get(end).i32LtS().i32Eqz().brIf(1);
-  f.get(q).get(q); emit(f, OP.f32Load); emit(f, OP.f64PromoteF32); f.get(s); emit(f, OP.f64Div); emit(f, OP.f32DemoteF64); emit(f, OP.f32Store);
+  f.get(q).get(q); f.f32Load(); f.f64PromoteF32(); f.get(s); f.f64Div(); f.f32DemoteF64(); f.f32Store();
   f.get(q).i32Const(4).i32Add().set(q).br(0);
   f.end().end();
   f.end(); // skip

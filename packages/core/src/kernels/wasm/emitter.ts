@@ -3,7 +3,7 @@
 // arithmetic, relaxed SIMD's fused multiply-add). Internal: packages get it from `@unroll/core/internal`.
 
 /** Value types, by their binary encoding. */
-export const ValType = { i32: 0x7f, f32: 0x7d, f64: 0x7c, v128: 0x7b } as const;
+export const ValType = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b } as const;
 export type ValType = (typeof ValType)[keyof typeof ValType];
 
 /** Unsigned LEB128, for indices, sizes, alignments and offsets. */
@@ -49,6 +49,8 @@ const ALIGN_F32 = 2, ALIGN_F64 = 3, ALIGN_V128 = 4;
 // One float32 and its four bytes (little-endian, as WebAssembly stores them), for f32x4Const.
 const F32_BYTES = new Float32Array(1);
 const F32_AS_U8 = new Uint8Array(F32_BYTES.buffer);
+const F64_BYTES = new Float64Array(1);
+const F64_AS_U8 = new Uint8Array(F64_BYTES.buffer);
 
 /**
  * One function body as a stack-machine instruction stream. Methods append one instruction each and return
@@ -121,7 +123,46 @@ export class FunctionBuilder {
   /** Pops b, a; pushes a ≠ b as 0/1 (true for NaN). */
   f32Ne(): this { return this.op(0x5c); }
   f32Add(): this { return this.op(0x92); }
+  f32Sub(): this { return this.op(0x93); }
   f32Mul(): this { return this.op(0x94); }
+  /** Pops b, a; pushes a = b as 0/1. */
+  f32Eq(): this { return this.op(0x5b); }
+  /** Pops b, a; pushes a < b as 0/1. */
+  f32Lt(): this { return this.op(0x5d); }
+  /** f32.demote_f64: rounds to nearest, ties to even (as a Float32Array store). */
+  f32DemoteF64(): this { return this.op(0xb6); }
+
+  f64Load(offset = 0): this { return this.op(0x2b).memarg(ALIGN_F64, offset); }
+  f64Store(offset = 0): this { return this.op(0x39).memarg(ALIGN_F64, offset); }
+  f64Const(value: number): this {
+    this.code.push(0x44);
+    F64_BYTES[0] = value;
+    this.code.push(...F64_AS_U8);
+    return this;
+  }
+  f64Add(): this { return this.op(0xa0); }
+  f64Sub(): this { return this.op(0xa1); }
+  f64Mul(): this { return this.op(0xa2); }
+  f64Div(): this { return this.op(0xa3); }
+  /** Pops b, a; pushes a < b as 0/1. */
+  f64Lt(): this { return this.op(0x63); }
+  /** f64.promote_f32 (exact). */
+  f64PromoteF32(): this { return this.op(0xbb); }
+  /** The i64's bits as an f64. */
+  f64ReinterpretI64(): this { return this.op(0xbf); }
+  /** i32.trunc_sat_f64_s: toward zero, saturating at the i32 range (NaN → 0). */
+  i32TruncSatF64S(): this { return this.op(0xfc).idx(0x02); }
+  /** An i64 constant; |value| < 2³¹ (the encodings here never need more). */
+  i64Const(value: number): this {
+    if (!Number.isInteger(value) || Math.abs(value) >= 2 ** 31) throw new RangeError(`FunctionBuilder.i64Const: value must be an integer below 2^31 in size; got ${value}`);
+    this.code.push(0x42);
+    s32(this.code, value);
+    return this;
+  }
+  i64ExtendI32S(): this { return this.op(0xac); }
+  i64Add(): this { return this.op(0x7c); }
+  /** Pops the shift count (an i64) and a value. */
+  i64Shl(): this { return this.op(0x86); }
 
   v128Load(offset = 0): this { return this.simd(0x00).memarg(ALIGN_V128, offset); }
   /** Loads one f32 from memory into all four lanes (a broadcast load, cheaper than load + splat). */
@@ -164,6 +205,11 @@ export class FunctionBuilder {
     return this;
   }
   f32x4Splat(): this { return this.simd(0x13); }
+  f32x4ExtractLane(lane: number): this {
+    this.simd(0x1f);
+    this.code.push(lane);
+    return this;
+  }
   /**
    * Relaxed SIMD's f32x4.relaxed_madd: pops c, b, a; pushes a·b + c, fused or not as the engine likes
    * (one rounding or two). Only where `WebAssembly.validate` accepts it (Node ≥ 22, current browsers).
@@ -199,6 +245,20 @@ export class FunctionBuilder {
   f64x2Mul(): this { return this.simd(0xf2); }
   f64x2Div(): this { return this.simd(0xf3); }
   f64x2Max(): this { return this.simd(0xf5); }
+  f64x2Sub(): this { return this.simd(0xf1); }
+  /** Pseudo-minimum, as f32x4Pmin. */
+  f64x2Pmin(): this { return this.simd(0xf6); }
+  /** Pseudo-maximum, as f32x4Pmax. */
+  f64x2Pmax(): this { return this.simd(0xf7); }
+  f64x2ExtractLane(lane: number): this {
+    this.simd(0x21);
+    this.code.push(lane);
+    return this;
+  }
+  i64x2Splat(): this { return this.simd(0x12); }
+  i64x2Add(): this { return this.simd(0xce); }
+  /** Pops the shift count (an i32) and a vector; shifts every lane left. */
+  i64x2Shl(): this { return this.simd(0xcb); }
 
   /** The body as the code section stores it: local declarations (run-length grouped), code, `end`. */
   encode(): number[] {

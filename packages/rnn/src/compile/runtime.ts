@@ -108,6 +108,11 @@ export class Resident {
     this.sizes.forEach((n, k) => { if (n > 0) V[k] = heap.subarray(base + this.at[k]!, base + this.at[k]! + n); });
   }
 
+  /** Floats slot k spans in the region: its size rounded up to the 16-float (64-byte) alignment. */
+  span(k: number): number {
+    return Math.ceil((this.sizes[k] ?? 0) / 16) * 16;
+  }
+
   /** Byte address of float `offset` of slot k. */
   address(k: number, offset: number): number {
     return this.region.at + 4 * (this.at[k]! + offset);

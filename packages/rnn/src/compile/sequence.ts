@@ -10,12 +10,13 @@ import type { FloatArray, NdArray } from '@unroll/core';
 import { readSlot, writeSlot } from '../fused/common.js';
 import type { ItemKernels } from './codegen.js';
 import type { Access, Plan, Projection, ProjectionGroup } from './plan.js';
-import { ArgumentBlock, Resident, StepQueue, countWasmPass, fresh, stepParts, gemm, release, residentRuntime, scratchSlot, countStepJobPass, stepJobsEnabled, take, wasmKernelsEnabled } from './runtime.js';
+import { ArgumentBlock, MAX_STEP_CALLS, Resident, StepQueue, countWasmPass, fresh, stepParts, gemm, release, residentRuntime, scratchSlot, countStepJobPass, stepJobsEnabled, take, wasmKernelsEnabled } from './runtime.js';
 import { wasmKernels } from './wasm-kernels.js';
 import { oneHotRows, projectOneHot, projectionGradOneHot } from './one-hot-input.js';
 import { scatterAddRows } from '../fused/wasm/row-ops.js';
 import { pointwiseWasm } from '../fused/wasm/runtime.js';
-import { rowHelpers } from './wasm-rows.js';
+import { rowHelpers, rowKernels } from './wasm-rows.js';
+import type { Call } from '@unroll/core/internal';
 import { backwardJobs, forwardJobs, setBases } from './step-jobs.js';
 import type { WasmKernels } from './wasm-kernels.js';
 import type { FloatDType } from './runtime.js';
@@ -124,6 +125,29 @@ function sumRows(src: FloatArray, rows: number, n: number, from = 0, ld = n): Fl
   const total = new Float64Array(n);
   for (let r = 0, at = from; r < rows; r++, at += ld) for (let j = 0; j < n; j++) total[j] += src[at + j]!;
   return total;
+}
+
+/**
+ * Zeroes the region slots `slots` before a backward's steps: one runtime job of `parts` parts (a
+ * WebAssembly SIMD loop; a JS fill of a view of the shared memory runs several times slower), or
+ * `fill(k)` per slot where the row kernels cannot load.
+ */
+function zeroSlots(res: Resident, slots: readonly number[], parts: number, fill: (k: number) => void): void {
+  const kernels = rowKernels(res.rt);
+  if (!kernels) { slots.forEach(fill); return; }
+  // Rows of 16 floats over each slot's 64-byte-aligned span (the padding is the slot's own).
+  const calls: Call[] = slots.map((k) => ({ kernel: kernels.zero, args: [res.address(k, 0), 0, res.span(k) / 16, 16] }));
+  for (let i = 0; i < calls.length; i += MAX_STEP_CALLS) res.rt.run(calls.slice(i, i + MAX_STEP_CALLS), parts);
+}
+
+/**
+ * A copy of a[from, to) in a new (unshared) array: `slice` of a view of the shared kernel memory copies
+ * element by element (~4× slower than this `set` for a 2 MB view, measured).
+ */
+function copyOf(a: FloatArray, from = 0, to = a.length): FloatArray {
+  const out = a instanceof Float32Array ? new Float32Array(to - from) : new Float64Array(to - from);
+  out.set(a.subarray(from, to));
+  return out;
 }
 
 /** c[from + r·ld + j] += v[j] for r < rows, j < n. */
@@ -284,7 +308,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const last = reverse ? 0 : T;
     const finals = p.stateIn.map((v, f) => {
       const size = plan.slots[plan.stateSlots[f]!]!.size;
-      return wrap(V[plan.stateSlots[f]!]!.slice(last * size, last * size + size), v.shape);
+      return wrap(copyOf(V[plan.stateSlots[f]!]!, last * size, last * size + size), v.shape);
     });
     // Kept for backward within the budget; else what backward reads leaves the kernel memory now.
     const keep = res !== null && record && held + res.bytes <= HELD_BYTES;
@@ -360,13 +384,16 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const nX = plan.xInputs.length, nP = plan.pInputs.length;
     const TB = T * B;
     const pooled: FloatArray[] = [];
+    // The region's gradient slots start at zero (scratch ones are zeroed per step), in one job.
+    const zeroed: number[] = [];
     plan.gradSlots.forEach((s, k) => {
-      if (res?.has(nVs + k)) { if (s.role !== 'gradScratch') G[k]!.fill(0); return; }
+      if (res?.has(nVs + k)) { if (s.role !== 'gradScratch') zeroed.push(nVs + k); return; }
       if (s.role === 'gradInput') G[k] = fresh(dtype, T * s.size);
       else if (s.role === 'gradAcc') G[k] = s.accumulates ? new Float64Array(s.size) : NONE;
       else if (s.role === 'gradAll' || s.role === 'gradProjection') { pooled.push((G[k] = take(dtype, T * s.size))); G[k]!.fill(0); }
       else G[k] = scratchSlot(`g${k}`, dtype, s.size);
     });
+    if (res) zeroSlots(res, zeroed, res.rt.threads(), (k) => G[k - nVs]!.fill(0));
     // Each recurrent weight packed once for the whole pass, as op(W)ᵀ [N, K] (the step's dA += dC·op(W)ᵀ).
     const packed = res ? plan.items.map((it) => (it.kind === 'gemm' && plan.needs[it.a.id]
       ? res.pack(!it.transB, it.N, it.K, V[plan.access.get(it.w.id)!.slot]!, it.transB ? it.K : it.N) : null)) : null;
@@ -550,21 +577,24 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const grads: (NdArray | undefined)[] = new Array(nX + nP + nS + (plan.projections.length ? 1 : 0));
     if (dx) grads[nX + nP + nS] = wrap(dx, shapes[nX + nP + nS]!);
     plan.gradSlots.forEach((s, k) => {
-      if (s.role === 'gradInput') grads[s.index] = wrap(res?.has(nVs + k) ? G[k]!.slice() : G[k]!, shapes[s.index]!);
+      if (s.role === 'gradInput') grads[s.index] = wrap(res?.has(nVs + k) ? copyOf(G[k]!) : G[k]!, shapes[s.index]!);
       if (s.role === 'gradAcc') {
         const d = direct.get(k);
         let out = d;
         if (s.accumulates) {
           out = fresh(dtype, s.size);
           if (perStepAcc.includes(k)) {
-            out.set(sumRows(G[k]!, T * accRows(B), s.size));
+            // The same float64 sums in row order, by the fused ops' row kernel when it can run here.
+            const rowsAt = T * accRows(B);
+            rebind();
+            out.set(scatterAddRows(pointwiseWasm(), null, rowsAt, s.size, G[k]!, 0, 1, (all) => Float64Array.from(all)) ?? sumRows(G[k]!, rowsAt, s.size));
           } else out.set(G[k]!);
           if (d) for (let i = 0; i < d.length; i++) out[i] += d[i]!;
         }
         grads[nX + s.index] = wrap(out ?? fresh(dtype, s.size), shapes[nX + s.index]!);
       }
     });
-    p.stateIn.forEach((_, f) => { grads[nX + nP + f] = wrap(carry[f]!.slice(), shapes[nX + nP + f]!); });
+    p.stateIn.forEach((_, f) => { grads[nX + nP + f] = wrap(copyOf(carry[f]!), shapes[nX + nP + f]!); });
     release(...pooled);
     res?.close();
     args?.free();

@@ -69,10 +69,28 @@ function affineSteps(res: Resident, parts: number, seqParts: number, T: number, 
   const runCalls = (calls: readonly Call[]) => {
     for (let i = 0; i < calls.length; i += MAX_STEP_CALLS) rt.run(i === 0 && calls.length <= MAX_STEP_CALLS ? calls : calls.slice(i, i + MAX_STEP_CALLS), parts);
   };
-  // Every step's argument block, filled once (the memory may grow while calls are built: view afresh).
+  // Every step's argument block, filled when the pass runs (the memory may grow while calls are built:
+  // viewed then). Each entry is affine in k as the calls' arguments are (step T − 1 filled in full agrees),
+  // so steps 0 and 1 give them all by typed-array arithmetic; else every step is filled in full.
   const fillAll = () => {
-    const one = new Int32Array(nArgs);
-    for (let k = 0; k < T; k++) { fill(k, one); view().set(one, k * nArgs); }
+    const out = view().fill(0); // entries a fill leaves alone (the forward's gradient slots) stay 0
+    const first = out.subarray(0, nArgs);
+    fill(0, first);
+    if (T < 3) { for (let k = 1; k < T; k++) fill(k, out.subarray(k * nArgs, (k + 1) * nArgs)); return; }
+    const second = out.subarray(nArgs, 2 * nArgs), last = out.subarray((T - 1) * nArgs);
+    fill(1, second);
+    fill(T - 1, last);
+    const d = new Int32Array(nArgs);
+    let affine = true;
+    for (let j = 0; j < nArgs; j++) {
+      d[j] = second[j]! - first[j]!;
+      if (first[j]! + (T - 1) * d[j]! !== last[j]) affine = false;
+    }
+    for (let k = 2; k < T - 1; k++) {
+      const row = out.subarray(k * nArgs, (k + 1) * nArgs);
+      if (!affine) { fill(k, row); continue; }
+      for (let j = 0; j < nArgs; j++) row[j] = first[j]! + k * d[j]!;
+    }
   };
   const full: StepJobs = {
     runAll: () => { fillAll(); for (let k = 0; k < T; k++) runCalls(make(k)); },

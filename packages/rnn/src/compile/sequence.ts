@@ -7,7 +7,7 @@ import { defineOp } from '@unroll/autograd';
 import { GEMM_MR } from '@unroll/core/internal';
 import type { Tensor } from '@unroll/autograd';
 import type { FloatArray, NdArray } from '@unroll/core';
-import { readSlot, writeSlot } from '../fused/common.js';
+import { copyOf, readSlot, writeSlot } from '../fused/common.js';
 import type { ItemKernels } from './codegen.js';
 import type { Access, Plan, Projection, ProjectionGroup } from './plan.js';
 import { ArgumentBlock, MAX_STEP_CALLS, Resident, StepQueue, countWasmPass, fresh, stepParts, gemm, release, residentRuntime, scratchSlot, countStepJobPass, stepJobsEnabled, take, wasmKernelsEnabled } from './runtime.js';
@@ -138,16 +138,6 @@ function zeroSlots(res: Resident, slots: readonly number[], parts: number, fill:
   // Rows of 16 floats over each slot's 64-byte-aligned span (the padding is the slot's own).
   const calls: Call[] = slots.map((k) => ({ kernel: kernels.zero, args: [res.address(k, 0), 0, res.span(k) / 16, 16] }));
   for (let i = 0; i < calls.length; i += MAX_STEP_CALLS) res.rt.run(calls.slice(i, i + MAX_STEP_CALLS), parts);
-}
-
-/**
- * A copy of a[from, to) in a new (unshared) array: `slice` of a view of the shared kernel memory copies
- * element by element (~4× slower than this `set` for a 2 MB view, measured).
- */
-function copyOf(a: FloatArray, from = 0, to = a.length): FloatArray {
-  const out = a instanceof Float32Array ? new Float32Array(to - from) : new Float64Array(to - from);
-  out.set(a.subarray(from, to));
-  return out;
 }
 
 /** c[from + r·ld + j] += v[j] for r < rows, j < n. */
@@ -308,7 +298,7 @@ const compiledSequenceOp = defineOp<Attrs, string, never, Saved>({
     const last = reverse ? 0 : T;
     const finals = p.stateIn.map((v, f) => {
       const size = plan.slots[plan.stateSlots[f]!]!.size;
-      return wrap(copyOf(V[plan.stateSlots[f]!]!, last * size, last * size + size), v.shape);
+      return wrap(copyOf(V[plan.stateSlots[f]!]!, last * size, size), v.shape);
     });
     // Kept for backward within the budget; else what backward reads leaves the kernel memory now.
     const keep = res !== null && record && held + res.bytes <= HELD_BYTES;

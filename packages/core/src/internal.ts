@@ -24,3 +24,4 @@ export type { PackedMatrix } from './kernels/wasm/gemm-f32.js';
 export { MR as GEMM_MR, NR as GEMM_NR, emitPartRange } from './kernels/wasm/gemm-f32-module.js';
 export { MAX_THREADS, START_TIMEOUT_MS, setThreadHost, setWorkerSpin, threadJobStats } from './kernels/wasm/threads.js';
 export type { Host, ThreadJobStats } from './kernels/wasm/threads.js';
+export { expFloat32 } from './kernels/fast-exp.js';

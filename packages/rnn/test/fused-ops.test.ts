@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import * as K from '@unroll/core';
 import { RandomGenerator, Tensor, defineOp, gradcheck, tensor } from '@unroll/autograd';
 import { gruSequence, gruStep, lstmSequence, lstmStep } from '@unroll/rnn';
-import { expFast, sigmoidFast, tanhFast } from '../src/fused/fast-math.js';
+import { sigmoidFast, tanhFast } from '../src/fused/fast-math.js';
 import { gruBackwardRow, gruForwardRow } from '../src/fused/gru-kernels.js';
 import { lstmBackwardRow, lstmForwardRow } from '../src/fused/lstm-kernels.js';
 import { giveBack, takeBuffer } from '../src/fused/pool.js';
@@ -161,18 +161,11 @@ describe('float32 fast math', () => {
   // A dense grid over the range the gates see, plus the tails.
   const grid = Array.from({ length: 40001 }, (_, i) => (i - 20000) / 1000);
 
-  it('expFast: relative error < 1e-8 on [−20, 20] (clamped to float32 range outside ±87)', () => {
-    const worst = Math.max(...grid.map((x) => Math.abs(expFast(x) - Math.exp(x)) / Math.exp(x)));
-    expect(worst).toBeLessThan(1e-8);
-    expect(expFast(1000)).toBe(expFast(87));
-    expect(expFast(-1000)).toBe(expFast(-87));
-  });
-
-  it('sigmoidFast: relative error < 1e-8 (down to x = −87, below which σ < 2e-38 underflows float32); tanhFast: absolute and relative error < 3e-7', () => {
+  it('sigmoidFast: relative error < 1e-8 (down to x = −89, below which σ < 3e-39 is subnormal in float32); tanhFast: absolute and relative error < 3e-7', () => {
     let sig = 0, sigAbs = 0, tanAbs = 0, tanRel = 0;
-    for (const x of [...grid, 1e-9, -1e-9, 1e-4, 50, -50, 87, -87, 100, -100]) {
+    for (const x of [...grid, 1e-9, -1e-9, 1e-4, 50, -50, 87, -87, -88.5, -89, 100, -100]) {
       const s = 1 / (1 + Math.exp(-x));
-      if (x >= -87) sig = Math.max(sig, Math.abs(sigmoidFast(x) - s) / s);
+      if (x >= -89) sig = Math.max(sig, Math.abs(sigmoidFast(x) - s) / s);
       sigAbs = Math.max(sigAbs, Math.abs(sigmoidFast(x) - s));
       const t = Math.tanh(x);
       tanAbs = Math.max(tanAbs, Math.abs(tanhFast(x) - t));

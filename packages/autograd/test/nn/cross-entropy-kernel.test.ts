@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import * as K from '@unroll/core';
 import { Tensor, crossEntropy, noGrad, type Reduction } from '@unroll/autograd';
 import { wasmRuntime } from '@unroll/core/internal';
-import { expFloat32 } from '../../src/nn/loss/fast-exp.js';
+import { expFloat32 } from '@unroll/core/internal';
 import { expRowsWasm, setWasmSweep, wasmSweepCount } from '../../src/nn/loss/softmax-exp-wasm.js';
 import { SEED, checkGrads, ids } from './helpers.js';
 

@@ -2,9 +2,9 @@
 // and (float32) core's WebAssembly kernel runtime: resident step buffers and packed recurrent weights.
 import * as K from '@unroll/core';
 import type { FloatArray } from '@unroll/core';
-import { freePacked, gemmCall, packMatrix, wasmRuntime } from '@unroll/core/internal';
+import { expFloat32, freePacked, gemmCall, packMatrix, wasmRuntime } from '@unroll/core/internal';
 import type { Call, Kernel, PackedMatrix, Region, WasmRuntime } from '@unroll/core/internal';
-import { expFast, sigmoidFast, tanhFast } from '../fused/fast-math.js';
+import { sigmoidFast, tanhFast } from '../fused/fast-math.js';
 import { giveBack, takeBuffer } from '../fused/pool.js';
 import { scratch } from '../fused/scratch.js';
 
@@ -31,7 +31,7 @@ export function fresh(dtype: FloatDType, size: number): FloatArray {
 
 // float32 forward rules with the fused kernels' fast math (accurate to float32 rounding); the
 // partials stay the ops' own (they read y, which these compute).
-const FAST: Record<string, (x: number) => number> = { tanh: tanhFast, sigmoid: sigmoidFast, exp: expFast };
+const FAST: Record<string, (x: number) => number> = { tanh: tanhFast, sigmoid: sigmoidFast, exp: expFloat32 };
 
 /** The fast float32 forward of an elementwise op, when there is one. */
 export function fastForward(op: string): ((x: number) => number) | undefined {

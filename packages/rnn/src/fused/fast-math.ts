@@ -1,36 +1,16 @@
 // Fast sigmoid and tanh for float32 kernels: Math.exp and Math.tanh cost 15–30 ns in V8 and were
 // most of a fused LSTM step's pointwise time; these cost 3–6 ns and are accurate to float32.
 // float64 kernels keep Math.* (gradcheck and the reference tests compare to ~1e-10 and below).
-
-const LOG2E = 1.4426950408889634;
-// ln 2 split in two so k·ln2 is subtracted without rounding error (Cody–Waite reduction).
-const LN2_HI = 0.6931471803691238;
-const LN2_LO = 1.9082149292705877e-10;
-// Adding 1.5·2⁵² to a double of magnitude < 2⁵¹ rounds it to an integer (round-half-even): a branch-free round.
-const ROUND = 6755399441055744;
-// 2^k for k in [−127, 127], so exp never builds a float from bits.
-const POW2 = new Float64Array(255);
-for (let k = -127; k <= 127; k++) POW2[k + 127] = 2 ** k;
+// eˣ is core's expFloat32 (one copy for every package's float32 JS kernels).
+import { expFloat32 } from '@unroll/core/internal';
 
 /**
- * eˣ for |x| ≤ 87 (clamped outside: float32's range), relative error < 1e-8: x = k·ln2 + r with
- * |r| ≤ ln2/2, e^r by its degree-7 Taylor polynomial (next term ≤ 6e-9), times 2^k from a table.
- */
-export function expFast(x: number): number {
-  if (x < -87) x = -87;
-  else if (x > 87) x = 87;
-  const k = x * LOG2E + ROUND - ROUND;
-  const r = x - k * LN2_HI - k * LN2_LO;
-  const p = 1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720 + r * (1 / 5040)))))));
-  return POW2[(k | 0) + 127]! * p;
-}
-
-/**
- * σ(x) = 1 / (1 + e⁻ˣ) with `expFast`: relative error < 1e-8 (far below float32's 6e-8 rounding) for
- * x ≥ −87; below that σ < 2e-38 is float32's underflow range and the absolute error stays under 2e-38.
+ * σ(x) = 1 / (1 + e⁻ˣ) with core's `expFloat32`: relative error < 1e-8 (far below float32's 6e-8
+ * rounding) for x ≥ −89; below that σ < 3e-39 lies in float32's subnormal range, where the absolute error
+ * stays under 3e-39.
  */
 export function sigmoidFast(x: number): number {
-  return 1 / (1 + expFast(-x));
+  return 1 / (1 + expFloat32(-x));
 }
 
 /**

@@ -13,7 +13,7 @@ import * as K from '@unroll/core';
 import type { FloatArray } from '@unroll/core';
 import { defineOp } from '../../define-op.js';
 import type { Tensor } from '../../tensor.js';
-import { expFloat32 } from './fast-exp.js';
+import { expFloat32 } from '@unroll/core/internal';
 import { expRowsWasm } from './softmax-exp-wasm.js';
 
 /** What the fused op needs besides the logits [rows, C] (checked by crossEntropy before it gets here). */

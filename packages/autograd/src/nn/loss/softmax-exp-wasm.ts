@@ -1,7 +1,7 @@
 // The float32 cross-entropy's forward sweep on core's WebAssembly runtime: per kept row its max, Σ eˣ of
 // the shifted logits and softmax = eˣ / Σ (stored as float32) — the same numbers as the JS loop in
 // softmax-cross-entropy.ts, bit for bit, in about 60% of its time on [2048, 65]. eˣ is `expFloat32`
-// (fast-exp.ts) step for step in float64 lanes, two at a time: the same clamps, the same Cody–Waite
+// (core's kernels/fast-exp.ts) step for step in float64 lanes, two at a time: the same clamps, the same Cody–Waite
 // reduction and degree-7 polynomial (IEEE float64 add and mul, unfused, give the same bits in WebAssembly
 // as in JS), 2^k built from its exponent bits (the table's value exactly, k ∈ [−150, 128]). The row sum
 // still adds one term at a time in column order, so it too is the JS loop's sum. The row max is taken
@@ -14,7 +14,7 @@ import type { Kernel, Target } from '@unroll/core/internal';
 
 const { i32, i64, f64, v128 } = ValType;
 
-// expFloat32's constants (see fast-exp.ts; the same doubles).
+// expFloat32's constants (see core's kernels/fast-exp.ts; the same doubles).
 const LOG2E = 1.4426950408889634, LN2_HI = 0.6931471803691238, LN2_LO = 1.9082149292705877e-10, ROUND = 6755399441055744;
 const POLY = [1 / 5040, 1 / 720, 1 / 120, 1 / 24, 1 / 6, 0.5, 1, 1];
 

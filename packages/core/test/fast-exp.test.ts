@@ -1,6 +1,6 @@
-// The float32 losses' eˣ (src/nn/loss/fast-exp.ts) against Math.exp over float32's whole range of results.
+// The float32 JS kernels' eˣ (src/kernels/fast-exp.ts) against Math.exp over float32's whole range of results.
 import { describe, expect, it } from 'vitest';
-import { expFloat32 } from '../../src/nn/loss/fast-exp.js';
+import { expFloat32 } from '../src/kernels/fast-exp.js';
 
 /** The float32 ulp at v (2⁻¹⁴⁹ below the normal range). */
 const ulp = (v: number) => (Math.abs(v) < 2 ** -126 ? 2 ** -149 : 2 ** (Math.floor(Math.log2(Math.abs(v))) - 23));

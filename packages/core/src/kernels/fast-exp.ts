@@ -1,7 +1,7 @@
-// eˣ for float32 losses: Math.exp costs 15–30 ns in V8 and was most of the fused cross-entropy's time on
-// a char model's [2048, 65] logits; this costs a few ns and is accurate far below float32's rounding.
-// float64 keeps Math.exp (the gradcheck and reference tests compare float64 to ~1e-10 and below).
-// (The same reduction and polynomial as @unroll/rnn's fused-kernel expFast, which cannot be imported here.)
+// eˣ for float32 kernels written in JavaScript (the float32 cross-entropy, the fused LSTM/GRU kernels' σ,
+// compiled cells' JS kernels): Math.exp costs 15–30 ns in V8 and was most of those loops' time; this
+// costs a few ns and is accurate far below float32's rounding. float64 keeps Math.exp (the gradcheck and
+// reference tests compare float64 to ~1e-10 and below). Here, in core, so every package uses one copy.
 
 const LOG2E = 1.4426950408889634;
 // ln 2 split in two so k·ln2 is subtracted without rounding error (Cody–Waite reduction).

@@ -124,3 +124,76 @@ export class LayerNormLSTM extends MyLSTM {
     return { state: { h, c }, output: h };
   }
 }
+
+/**
+ * Minimal RNN (Chen 2017): z = tanh(W x), u = σ(U_h h + U_z z + b), h' = u ⊙ h + (1 − u) ⊙ z. Its step is
+ * little more than one recurrent gemm (z and U_z z depend on x alone and are hoisted), so, like the tanh
+ * RNN, it shows how much a compiled step gains when the composed one is mostly gemm.
+ */
+export class MinimalRNN extends Module {
+  readonly outputSize: number;
+  readonly w: Parameter; readonly uh: Parameter; readonly uz: Parameter; readonly b: Parameter;
+  constructor(readonly inputSize: number, readonly hiddenSize: number) {
+    super();
+    this.outputSize = hiddenSize;
+    const k = 1 / Math.sqrt(hiddenSize), H = hiddenSize;
+    const u = (shape: number[]) => new Parameter(K.randUniform(shape, -k, k));
+    this.w = this.registerParameter('w', u([H, inputSize]));
+    this.uh = this.registerParameter('uh', u([H, H]));
+    this.uz = this.registerParameter('uz', u([H, H]));
+    this.b = this.registerParameter('b', u([H]));
+  }
+  initialState(batch: number) {
+    return { h: new Tensor(K.zeros([batch, this.hiddenSize])) };
+  }
+  step(state: { h: Tensor }, x: Tensor) {
+    const z = tanh(matmul(x, this.w, { transB: true }));
+    const u = sigmoid(matmul(state.h, this.uh, { transB: true }).add(matmul(z, this.uz, { transB: true })).add(this.b));
+    const h = u.mul(state.h).add(u.neg().add(1).mul(z));
+    return { state: { h }, output: h };
+  }
+}
+
+/** Update-gate RNN (Collins et al. 2017): [c, g] = W x + U h + b, h' = σ(g) ⊙ h + (1 − σ(g)) ⊙ tanh(c). */
+export class UGRNN extends Module {
+  readonly outputSize: number;
+  readonly wx: Parameter; readonly wh: Parameter; readonly b: Parameter;
+  constructor(readonly inputSize: number, readonly hiddenSize: number) {
+    super();
+    this.outputSize = hiddenSize;
+    const k = 1 / Math.sqrt(hiddenSize), G = 2 * hiddenSize;
+    const u = (shape: number[]) => new Parameter(K.randUniform(shape, -k, k));
+    this.wx = this.registerParameter('wx', u([G, inputSize]));
+    this.wh = this.registerParameter('wh', u([G, hiddenSize]));
+    this.b = this.registerParameter('b', u([G]));
+  }
+  initialState(batch: number) {
+    return { h: new Tensor(K.zeros([batch, this.hiddenSize])) };
+  }
+  step(state: { h: Tensor }, x: Tensor) {
+    const [c, g] = split(matmul(x, this.wx, { transB: true }).add(matmul(state.h, this.wh, { transB: true })).add(this.b), this.hiddenSize, 1) as [Tensor, Tensor];
+    const u = sigmoid(g);
+    const h = u.mul(state.h).add(u.neg().add(1).mul(tanh(c)));
+    return { state: { h }, output: h };
+  }
+}
+
+/** An LSTM with peephole connections (Gers et al. 2002) written by a user: diagonal weights from c into i, f and o. */
+export class PeepholeLSTM extends MyLSTM {
+  readonly peepI: Parameter; readonly peepF: Parameter; readonly peepO: Parameter;
+  constructor(inputSize: number, hiddenSize: number) {
+    super(inputSize, hiddenSize);
+    const k = 1 / Math.sqrt(hiddenSize);
+    const u = () => new Parameter(K.randUniform([hiddenSize], -k, k));
+    this.peepI = this.registerParameter('peep_i', u());
+    this.peepF = this.registerParameter('peep_f', u());
+    this.peepO = this.registerParameter('peep_o', u());
+  }
+  override step(state: { h: Tensor; c: Tensor }, x: Tensor) {
+    const gates = matmul(x, this.weightX, { transB: true }).add(matmul(state.h, this.weightH, { transB: true })).add(this.bias);
+    const [i, f, g, o] = split(gates, this.hiddenSize, 1) as [Tensor, Tensor, Tensor, Tensor];
+    const c = sigmoid(f.add(this.peepF.mul(state.c))).mul(state.c).add(sigmoid(i.add(this.peepI.mul(state.c))).mul(tanh(g)));
+    const h = sigmoid(o.add(this.peepO.mul(c))).mul(tanh(c));
+    return { state: { h, c }, output: h };
+  }
+}

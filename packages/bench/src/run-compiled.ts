@@ -1,7 +1,8 @@
 // compileCell rows of `pnpm bench` (unroll only): W1 with a user-written LSTM cell compiled beside the
 // built-in fused LSTM, W1 with a minimal gated unit compiled vs composed, then more cells compiled vs
-// composed (a user GRU, an IndRNN, a layer-norm LSTM, the built-in RNN tanh and coupled-gate LSTM, which
-// run compiled by default) and the built-in LSTM and GRU compiled vs their hand-written kernels. Each
+// composed (a user GRU, an IndRNN, a layer-norm LSTM, a peephole LSTM, an update-gate RNN, a minimal
+// RNN, and the built-in RNN tanh and coupled-gate LSTM, which run compiled by default) and the built-in
+// LSTM and GRU compiled vs their hand-written kernels. Each
 // compiled-vs-composed pair is timed twice: as the whole W1 step, and as the cell's own work on W1's
 // shapes (forward through the sequence, backward from a fixed output gradient), since the W1 step's head,
 // loss and Adam are the same on both sides and dilute the ratio for a cheap cell. Prints times and
@@ -12,7 +13,7 @@ import { Module, Tensor, sum } from '@unroll/autograd';
 import { GRUCell, LSTMCell, RNNCell, compileCell, unroll } from '@unroll/rnn';
 import type { RecurrentCell } from '@unroll/rnn';
 import { SIZES } from './workloads.js';
-import { IndRNN, LayerNormLSTM, MGU, MyGRU, MyLSTM } from './compiled-cells.js';
+import { IndRNN, LayerNormLSTM, MGU, MinimalRNN, MyGRU, MyLSTM, PeepholeLSTM, UGRNN } from './compiled-cells.js';
 import { cellAlone as cellWork, race, timeOnce, w1Step, x } from './w1-timing.js';
 import type { Timing } from './w1-timing.js';
 
@@ -76,6 +77,9 @@ function main(): void {
     ['user GRU (both biases)', () => compileCell(new MyGRU(V, H)), () => new MyGRU(V, H)],
     ['IndRNN', () => compileCell(new IndRNN(V, H)), () => new IndRNN(V, H)],
     ['layer-norm LSTM', () => compileCell(new LayerNormLSTM(V, H)), () => new LayerNormLSTM(V, H)],
+    ['peephole LSTM (user)', () => compileCell(new PeepholeLSTM(V, H)), () => new PeepholeLSTM(V, H)],
+    ['update-gate RNN (UGRNN)', () => compileCell(new UGRNN(V, H)), () => new UGRNN(V, H)],
+    ['minimal RNN (Chen 2017)', () => compileCell(new MinimalRNN(V, H)), () => new MinimalRNN(V, H)],
     ['RNNCell tanh (compiled by default)', () => new RNNCell({ inputSize: V, hiddenSize: H }), () => new RNNCell({ inputSize: V, hiddenSize: H, fused: false })],
     ['LSTMCell coupledGates (CIFG, compiled by default)', () => new LSTMCell({ inputSize: V, hiddenSize: H, coupledGates: true }),
       () => new LSTMCell({ inputSize: V, hiddenSize: H, coupledGates: true, fused: false })],

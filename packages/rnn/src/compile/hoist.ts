@@ -9,13 +9,25 @@ import type { Plan } from './plan.js';
 import type { Value } from './program.js';
 import { oneHotMatmul } from './one-hot-matmul.js';
 import { oneHotRows } from './one-hot-input.js';
+import { fastForward } from './runtime.js';
 
 // The registered spec of each op, applied under a name of its own (defineOp names are unique): the same
-// forward and backward, so a hoisted op computes exactly what the step's op computes.
+// forward and backward, so a hoisted op computes exactly what the step's op computes. In float32, an
+// elementwise op with a fast forward (σ, tanh, eˣ: runtime.ts) uses it, as the step's own float32
+// kernels do (Math.tanh costs ~25 ns a value, and a hoisted tanh over T·B rows was most of a cell's
+// time), with the op's own partials.
 const hoisted = new Map<OpSpec<unknown>, Op<unknown>>();
-function hoistedOp(spec: OpSpec<unknown>): Op<unknown> {
-  let op = hoisted.get(spec);
-  if (!op) hoisted.set(spec, (op = defineOp({ ...spec, name: `${spec.name} (hoisted by compileCell)` })));
+const hoistedFast = new Map<OpSpec<unknown>, Op<unknown>>();
+function hoistedOp(spec: OpSpec<unknown>, float32: boolean): Op<unknown> {
+  const fast = float32 && spec.pointwise ? fastForward(spec.name) : undefined;
+  const cache = fast ? hoistedFast : hoisted;
+  let op = cache.get(spec);
+  if (op) return op;
+  const rule = spec.pointwise;
+  op = fast && rule
+    ? defineOp({ ...spec, name: `${spec.name} (hoisted by compileCell, float32 fast math)`, pointwise: (a) => ({ ...rule(a), forward: fast }) })
+    : defineOp({ ...spec, name: `${spec.name} (hoisted by compileCell)` });
+  cache.set(spec, op);
   return op;
 }
 
@@ -59,9 +71,9 @@ export function hoist(plan: Plan, xs: Tensor): { xInputs: Tensor[]; pInputs: Ten
   };
   for (const op of p.ops) {
     if (op.dep === 'S' || !op.outputs.some((o) => live.has(o.id))) continue;
-    const h = oneHot(op);
-    const outs = h ? [oneHotMatmul().apply(op.inputs.map(valueOf), { transB: !!(op.attrs as K.MatmulOptions).transB, hot: h })]
-      : hoistedOp(op.spec).applyMulti(op.inputs.map(valueOf), hoistedAttrs(op, B, T * B));
+    const h = oneHot(op), ins = op.inputs.map(valueOf);
+    const outs = h ? [oneHotMatmul().apply(ins, { transB: !!(op.attrs as K.MatmulOptions).transB, hot: h })]
+      : hoistedOp(op.spec, ins.every((t) => t.dtype === 'float32')).applyMulti(ins, hoistedAttrs(op, B, T * B));
     op.outputs.forEach((o, k) => env.set(o.id, outs[k]!));
   }
   return { xInputs: plan.xInputs.map(valueOf), pInputs: plan.pInputs.map(valueOf), x2d: env.get(p.x.id)! };
